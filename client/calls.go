@@ -1,0 +1,176 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// Health is GET /health.
+func (c *Client) Health(ctx context.Context) (*HealthResponse, error) {
+	var out HealthResponse
+	return &out, c.call(ctx, http.MethodGet, "/health", nil, &out)
+}
+
+// Version is GET /version.
+func (c *Client) Version(ctx context.Context) (*VersionResponse, error) {
+	var out VersionResponse
+	return &out, c.call(ctx, http.MethodGet, "/version", nil, &out)
+}
+
+// Plugins is GET /v1/plugins.
+func (c *Client) Plugins(ctx context.Context) ([]PluginStatus, error) {
+	var out PluginList
+	return out.Plugins, c.call(ctx, http.MethodGet, "/v1/plugins", nil, &out)
+}
+
+// RestartPlugin stops and starts a plugin and waits until it runs.
+func (c *Client) RestartPlugin(ctx context.Context, name string) (*PluginStatus, error) {
+	var out PluginStatus
+	return &out, c.call(ctx, http.MethodPost, "/v1/plugins/"+url.PathEscape(name)+"/restart", nil, &out)
+}
+
+// Services is GET /v1/services.
+func (c *Client) Services(ctx context.Context) ([]ServiceInfo, error) {
+	var out ServiceList
+	return out.Services, c.call(ctx, http.MethodGet, "/v1/services", nil, &out)
+}
+
+// Options routes a service call.
+type Options struct {
+	// Policy: "auto" (default), "local" or "remote".
+	Policy string `json:"policy,omitempty"`
+	Stream bool   `json:"stream,omitempty"`
+}
+
+type chatBody struct {
+	*sdk.ChatRequest
+	Options
+}
+
+// Chat asks for a whole answer.
+func (c *Client) Chat(ctx context.Context, req *sdk.ChatRequest, o Options) (*sdk.ChatResponse, error) {
+	o.Stream = false
+	var out sdk.ChatResponse
+	return &out, c.call(ctx, http.MethodPost, "/v1/services/chat", chatBody{req, o}, &out)
+}
+
+// ChatStream streams the answer, calling fn per chunk.
+func (c *Client) ChatStream(ctx context.Context, req *sdk.ChatRequest, o Options, fn func(*sdk.ChatChunk) error) error {
+	o.Stream = true
+	return stream(ctx, c, http.MethodPost, "/v1/services/chat", chatBody{req, o}, func(ch sdk.ChatChunk) error { return fn(&ch) })
+}
+
+type generateBody struct {
+	*sdk.GenerateRequest
+	Options
+}
+
+// Generate asks for a whole completion.
+func (c *Client) Generate(ctx context.Context, req *sdk.GenerateRequest, o Options) (*sdk.GenerateResponse, error) {
+	o.Stream = false
+	var out sdk.GenerateResponse
+	return &out, c.call(ctx, http.MethodPost, "/v1/services/generate", generateBody{req, o}, &out)
+}
+
+// GenerateStream streams a completion, calling fn per chunk.
+func (c *Client) GenerateStream(ctx context.Context, req *sdk.GenerateRequest, o Options, fn func(*sdk.GenerateChunk) error) error {
+	o.Stream = true
+	return stream(ctx, c, http.MethodPost, "/v1/services/generate", generateBody{req, o}, func(ch sdk.GenerateChunk) error { return fn(&ch) })
+}
+
+type embedBody struct {
+	*sdk.EmbedRequest
+	Options
+}
+
+// Embed turns texts into vectors.
+func (c *Client) Embed(ctx context.Context, req *sdk.EmbedRequest, o Options) (*sdk.EmbedResponse, error) {
+	o.Stream = false
+	var out sdk.EmbedResponse
+	return &out, c.call(ctx, http.MethodPost, "/v1/services/embed", embedBody{req, o}, &out)
+}
+
+// Pull pulls a model, calling fn per progress event (the first carries the
+// pull's id). Returning an error from fn, or cancelling ctx, cancels the
+// pull. A failed pull returns a *StatusError.
+func (c *Client) Pull(ctx context.Context, req *PullRequest, fn func(ProgressEvent) error) error {
+	return progressStream(ctx, c, http.MethodPost, "/v1/models/pull", req, fn)
+}
+
+// WatchPull follows a pull another client started.
+func (c *Client) WatchPull(ctx context.Context, id string, fn func(ProgressEvent) error) error {
+	return progressStream(ctx, c, http.MethodGet, "/v1/pulls/"+url.PathEscape(id), nil, fn)
+}
+
+func progressStream(ctx context.Context, c *Client, method, path string, body any, fn func(ProgressEvent) error) error {
+	var final *ErrorDetail
+	err := stream(ctx, c, method, path, body, func(ev ProgressEvent) error {
+		if ev.Error != nil {
+			final = ev.Error
+			return nil
+		}
+		return fn(ev)
+	})
+	if err == nil && final != nil {
+		return &StatusError{StatusCode: http.StatusOK, ErrorDetail: *final}
+	}
+	return err
+}
+
+// Pulls lists pulls in flight.
+func (c *Client) Pulls(ctx context.Context) ([]PullSnapshot, error) {
+	var out PullList
+	return out.Pulls, c.call(ctx, http.MethodGet, "/v1/pulls", nil, &out)
+}
+
+// CancelPull cancels a pull by id.
+func (c *Client) CancelPull(ctx context.Context, id string) (*PullSnapshot, error) {
+	var out PullSnapshot
+	return &out, c.call(ctx, http.MethodDelete, "/v1/pulls/"+url.PathEscape(id), nil, &out)
+}
+
+// Models lists models across plugins; running=true lists loaded ones.
+func (c *Client) Models(ctx context.Context, running bool) ([]Model, error) {
+	path := "/v1/models"
+	if running {
+		path += "?state=running"
+	}
+	var out ModelList
+	return out.Data, c.call(ctx, http.MethodGet, path, nil, &out)
+}
+
+// LoadModel loads a model into memory.
+func (c *Client) LoadModel(ctx context.Context, req *ModelRequest) error {
+	return c.call(ctx, http.MethodPost, "/v1/models/load", req, nil)
+}
+
+// UnloadModel frees a model's memory.
+func (c *Client) UnloadModel(ctx context.Context, req *ModelRequest) error {
+	return c.call(ctx, http.MethodPost, "/v1/models/unload", req, nil)
+}
+
+// DeleteModel removes a model from its engine.
+func (c *Client) DeleteModel(ctx context.Context, model string) error {
+	return c.call(ctx, http.MethodDelete, "/v1/models/"+escapeModel(model), nil, nil)
+}
+
+// escapeModel keeps the slashes of a model name (the route takes the rest
+// of the path) but escapes everything else.
+func escapeModel(m string) string {
+	return (&url.URL{Path: m}).EscapedPath()
+}
+
+// Engines lists local plugins' engines.
+func (c *Client) Engines(ctx context.Context) ([]EngineInfo, error) {
+	var out EngineList
+	return out.Engines, c.call(ctx, http.MethodGet, "/v1/engines", nil, &out)
+}
+
+// InstallEngine installs a local plugin's engine, calling fn per progress
+// event.
+func (c *Client) InstallEngine(ctx context.Context, plugin string, req *sdk.InstallEngineRequest, fn func(ProgressEvent) error) error {
+	return progressStream(ctx, c, http.MethodPost, "/v1/engines/"+url.PathEscape(plugin)+"/install", req, fn)
+}

@@ -1,0 +1,169 @@
+package client
+
+import (
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// These are the wire types of the host's native API. The host serves them
+// and this client reads them, so the two cannot drift apart.
+
+// ErrorBody is the native API's error shape:
+//
+//	{"error": {"message": "...", "code": "model_not_found", "field": "model"}}
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail describes one error.
+type ErrorDetail struct {
+	Message    string  `json:"message"`
+	Code       string  `json:"code"`
+	CodeNumber int     `json:"code_number"`
+	Field      string  `json:"field,omitempty"`
+	Retryable  bool    `json:"retryable,omitempty"`
+	RetryAfter float64 `json:"retry_after_seconds,omitempty"`
+}
+
+// HealthResponse is GET /health.
+type HealthResponse struct {
+	Status  string            `json:"status"`
+	Version string            `json:"version"`
+	Uptime  float64           `json:"uptime_seconds"`
+	Plugins map[string]string `json:"plugins"`
+}
+
+// VersionResponse is GET /version.
+type VersionResponse struct {
+	Version         string `json:"version"`
+	SDKVersion      string `json:"sdk_version"`
+	ProtocolVersion int    `json:"protocol_version"`
+	GoVersion       string `json:"go_version"`
+	Platform        string `json:"platform"`
+}
+
+// PluginStatus is one plugin in GET /v1/plugins.
+type PluginStatus struct {
+	Name        string            `json:"name"`
+	DisplayName string            `json:"display_name,omitempty"`
+	Type        string            `json:"type"`
+	Version     string            `json:"version"`
+	Services    []string          `json:"services"`
+	State       string            `json:"state"`
+	Health      *sdk.Health       `json:"health,omitempty"`
+	PID         int               `json:"pid,omitempty"`
+	Restarts    int               `json:"restarts"`
+	LastError   string            `json:"last_error,omitempty"`
+	Dir         string            `json:"dir"`
+	StartedAt   *time.Time        `json:"started_at,omitempty"`
+	EngineMode  string            `json:"engine_mode,omitempty"`
+	EngineHost  string            `json:"engine_host,omitempty"`
+	Compute     *sdk.Compute      `json:"compute,omitempty"`
+	Details     map[string]string `json:"details,omitempty"`
+}
+
+// PluginList is GET /v1/plugins.
+type PluginList struct {
+	Plugins []PluginStatus `json:"plugins"`
+}
+
+// ServiceInfo is one entry of GET /v1/services.
+type ServiceInfo struct {
+	Name    string              `json:"name"`
+	Plugins []ServicePluginInfo `json:"plugins"`
+}
+
+// ServicePluginInfo is a plugin behind a service.
+type ServicePluginInfo struct {
+	Plugin       string           `json:"plugin"`
+	Type         string           `json:"type"`
+	State        string           `json:"state"`
+	DefaultModel string           `json:"default_model,omitempty"`
+	Models       []string         `json:"models,omitempty"`
+	Capabilities sdk.Capabilities `json:"capabilities"`
+}
+
+// ServiceList is GET /v1/services.
+type ServiceList struct {
+	Services []ServiceInfo `json:"services"`
+}
+
+// PullRequest is POST /v1/models/pull.
+type PullRequest struct {
+	Model    string `json:"model"`
+	Insecure bool   `json:"insecure,omitempty"`
+	// Plugin picks the local plugin; "" lets the host choose.
+	Plugin string `json:"plugin,omitempty"`
+}
+
+// ProgressEvent is one event of a pull or engine install stream: a pull's
+// first event carries its id with status "started"; the last has status
+// "success", or "error" with Error set.
+type ProgressEvent struct {
+	ID        string       `json:"id,omitempty"`
+	Status    string       `json:"status"`
+	Digest    string       `json:"digest,omitempty"`
+	Total     int64        `json:"total,omitempty"`
+	Completed int64        `json:"completed,omitempty"`
+	Model     string       `json:"model,omitempty"`
+	Error     *ErrorDetail `json:"error,omitempty"`
+}
+
+// PullSnapshot is a pull as GET /v1/pulls shows it.
+type PullSnapshot struct {
+	ID        string    `json:"id"`
+	Model     string    `json:"model"`
+	Plugin    string    `json:"plugin,omitempty"`
+	State     string    `json:"state"`
+	Status    string    `json:"status,omitempty"`
+	Digest    string    `json:"digest,omitempty"`
+	Total     int64     `json:"total,omitempty"`
+	Completed int64     `json:"completed,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// PullList is GET /v1/pulls.
+type PullList struct {
+	Pulls []PullSnapshot `json:"pulls"`
+}
+
+// ModelRequest is the body of POST /v1/models/load and /unload.
+type ModelRequest struct {
+	Model  string `json:"model"`
+	Plugin string `json:"plugin,omitempty"`
+	// KeepAlive in seconds for load: nil = engine default, <0 = forever.
+	KeepAlive *float64 `json:"keep_alive,omitempty"`
+}
+
+// EngineInfo is one local plugin's engine in GET /v1/engines.
+type EngineInfo struct {
+	Plugin string            `json:"plugin"`
+	State  string            `json:"plugin_state"`
+	Engine *sdk.EngineStatus `json:"engine,omitempty"`
+	Error  *ErrorDetail      `json:"error,omitempty"`
+}
+
+// EngineList is GET /v1/engines.
+type EngineList struct {
+	Engines []EngineInfo `json:"engines"`
+}
+
+// Model is one entry of GET /v1/models: OpenAI's list shape extended with
+// the serving plugin, size and state.
+type Model struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	OwnedBy string `json:"owned_by"`
+	Plugin  string `json:"plugin,omitempty"`
+	Size    int64  `json:"size,omitempty"`
+	State   string `json:"state,omitempty"`
+}
+
+// ModelList is GET /v1/models.
+type ModelList struct {
+	Object string  `json:"object"`
+	Data   []Model `json:"data"`
+}

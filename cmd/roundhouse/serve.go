@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/host"
+	"github.com/roundhouse-ai/roundhouse/host/api"
+	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+func serve(args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfgPath := fs.String("config", os.Getenv("ROUNDHOUSE_CONFIG"), "config file (YAML); the embedded default applies underneath")
+	listen := fs.String("listen", "", "listen address (overrides config and ROUNDHOUSE_HOST)")
+	printDefault := fs.Bool("print-default-config", false, "print the embedded default config and exit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *printDefault {
+		os.Stdout.Write(config.DefaultYAML())
+		return 0
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "roundhouse: config:", err)
+		return 2
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	log := newLogger(cfg.LogLevel)
+	slog.SetDefault(log)
+	// Plugins die with the host even if something below panics.
+	defer sdk.CleanupProcesses()
+
+	h := host.New(cfg, log)
+	srv := api.New(h, log).HTTPServer(cfg.Listen)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "roundhouse: listen on %s: %v (another host running? set --listen or ROUNDHOUSE_HOST)\n", cfg.Listen, err)
+		return 1
+	}
+	// Listen first, then start plugins: the API answers while they start.
+	h.Start()
+	names := []string{}
+	for _, p := range h.Plugins() {
+		names = append(names, p.Name()+"("+p.Status().State+")")
+	}
+	log.Info("roundhouse listening", "url", "http://"+ln.Addr().String(), "version", host.Version,
+		"plugins", strings.Join(names, " "), "plugin_dirs", strings.Join(cfg.PluginDirs, ":"))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server", "error", err)
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Stop plugins first: in-flight calls get cancelled and streams end,
+	// then the HTTP server drains what is left.
+	h.Close(sctx)
+	_ = srv.Shutdown(sctx)
+	return 0
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

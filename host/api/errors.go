@@ -1,0 +1,58 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/roundhouse-ai/roundhouse/client"
+	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// ErrorBody and ErrorDetail are the native error shape (see client).
+type (
+	ErrorBody   = client.ErrorBody
+	ErrorDetail = client.ErrorDetail
+)
+
+// errorDetail converts any error into the native shape and its HTTP status.
+func errorDetail(err error) (int, ErrorDetail) {
+	e := sdk.AsError(err)
+	if errors.Is(err, context.Canceled) && e.Code == sdk.CodeUnknown {
+		e.Code = sdk.CodeCanceled
+	}
+	status := e.Code.HTTPStatus()
+	if httpx.IsTooLarge(err) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	return status, ErrorDetail{Message: e.Message, Code: e.Code.String(), CodeNumber: int(e.Code),
+		Field: e.Field, Retryable: e.Retryable, RetryAfter: e.RetryAfter.Seconds()}
+}
+
+// writeError answers err as JSON with the status its code maps to.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	status, d := errorDetail(err)
+	if status >= 500 {
+		log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", d.Message)
+	}
+	if d.RetryAfter > 0 {
+		w.Header().Set("Retry-After", itoa(int(d.RetryAfter+0.999)))
+	}
+	httpx.WriteJSON(w, status, ErrorBody{Error: d})
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

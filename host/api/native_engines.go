@@ -1,0 +1,104 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/client"
+	"github.com/roundhouse-ai/roundhouse/host"
+	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+func (s *Server) listEngines(w http.ResponseWriter, r *http.Request) {
+	out := client.EngineList{Engines: []client.EngineInfo{}}
+	for _, p := range s.h.Plugins() {
+		if !p.IsLocal() {
+			continue
+		}
+		ei := client.EngineInfo{Plugin: p.Name(), State: string(p.Status().State)}
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		st, err := engineCall(ctx, p, (*sdk.Conn).EngineStatus)
+		cancel()
+		if err != nil {
+			_, d := errorDetail(err)
+			ei.Error = &d
+		}
+		ei.Engine = st
+		out.Engines = append(out.Engines, ei)
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func engineCall(ctx context.Context, p *host.Plugin, fn func(*sdk.Conn, context.Context) (*sdk.EngineStatus, error)) (*sdk.EngineStatus, error) {
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return fn(conn, ctx)
+}
+
+func (s *Server) localPlugin(w http.ResponseWriter, r *http.Request) *host.Plugin {
+	p := s.plugin(w, r, r.PathValue("plugin"))
+	if p != nil && !p.IsLocal() {
+		writeError(w, r, s.log, sdk.Errorf(sdk.CodeFailedPrecondition, "plugin %s is remote: it has no engine", p.Name()))
+		return nil
+	}
+	return p
+}
+
+func (s *Server) startEngine(w http.ResponseWriter, r *http.Request) {
+	if p := s.localPlugin(w, r); p != nil {
+		st, err := engineCall(r.Context(), p, (*sdk.Conn).StartEngine)
+		s.done(w, r, err, st)
+	}
+}
+
+func (s *Server) stopEngine(w http.ResponseWriter, r *http.Request) {
+	if p := s.localPlugin(w, r); p != nil {
+		st, err := engineCall(r.Context(), p, (*sdk.Conn).StopEngine)
+		s.done(w, r, err, st)
+	}
+}
+
+func (s *Server) installEngine(w http.ResponseWriter, r *http.Request) {
+	s.engineProgress(w, r, (*sdk.Conn).InstallEngine)
+}
+
+func (s *Server) upgradeEngine(w http.ResponseWriter, r *http.Request) {
+	s.engineProgress(w, r, (*sdk.Conn).UpgradeEngine)
+}
+
+// engineProgress streams an install or upgrade like a pull: progress
+// events, then a final success or error event.
+func (s *Server) engineProgress(w http.ResponseWriter, r *http.Request,
+	fn func(*sdk.Conn, context.Context, *sdk.InstallEngineRequest, func(*sdk.Progress) error) error) {
+	p := s.localPlugin(w, r)
+	if p == nil {
+		return
+	}
+	var req sdk.InstallEngineRequest
+	if r.ContentLength != 0 && !s.decode(w, r, &req) {
+		return
+	}
+	conn, err := p.Conn(r.Context())
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	st := httpx.NewStream(w, httpx.StreamFormat(r))
+	err = fn(conn, r.Context(), &req, func(pr *sdk.Progress) error {
+		return st.Send(client.ProgressEvent{Status: pr.Status, Digest: pr.Digest, Total: pr.Total, Completed: pr.Completed})
+	})
+	if err != nil {
+		if !st.Started() {
+			writeError(w, r, s.log, err)
+			return
+		}
+		_, d := errorDetail(err)
+		_ = st.Send(client.ProgressEvent{Status: "error", Error: &d})
+		return
+	}
+	_ = st.Send(client.ProgressEvent{Status: "success"})
+}

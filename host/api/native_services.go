@@ -1,0 +1,198 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/roundhouse-ai/roundhouse/host/backend"
+	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// common are the routing fields every native service body may carry next
+// to the service's own fields (the sdk request type).
+type common struct {
+	// Stream asks for SSE (or NDJSON with Accept: application/x-ndjson).
+	Stream bool `json:"stream,omitempty"`
+	// Policy: "auto" (default), "local" or "remote".
+	Policy backend.Policy `json:"policy,omitempty"`
+}
+
+type (
+	chatBody struct {
+		sdk.ChatRequest
+		common
+	}
+	generateBody struct {
+		sdk.GenerateRequest
+		common
+	}
+	embedBody struct {
+		sdk.EmbedRequest
+		common
+	}
+	rerankBody struct {
+		sdk.RerankRequest
+		common
+	}
+	textToImageBody struct {
+		sdk.TextToImageRequest
+		common
+	}
+	textToSpeechBody struct {
+		sdk.TextToSpeechRequest
+		common
+	}
+	speechToTextBody struct {
+		sdk.SpeechToTextRequest
+		common
+	}
+)
+
+// route turns the body's policy and provider into a backend.Route: a
+// provider that names a plugin pins that plugin; any other provider is
+// left for the remote plugin to pick its provider instance by.
+func (s *Server) route(c common, provider *string) (backend.Route, error) {
+	rt := backend.Route{Policy: c.Policy}
+	switch c.Policy {
+	case "", backend.PolicyAuto, backend.PolicyLocal, backend.PolicyRemote:
+	default:
+		return rt, sdk.FieldError("policy", "unknown policy %q (want auto, local or remote)", c.Policy)
+	}
+	if *provider != "" && s.h.Plugin(*provider) != nil {
+		rt.Plugin, *provider = *provider, ""
+	}
+	return rt, nil
+}
+
+func (s *Server) invokeService(w http.ResponseWriter, r *http.Request) {
+	switch svc := r.PathValue("service"); svc {
+	case sdk.ServiceChat:
+		var b chatBody
+		if s.decode(w, r, &b) {
+			streamOrUnary(s, w, r, b.common, &b.Provider, &b.ChatRequest, s.b.Chat, s.b.ChatStream, validateChat)
+		}
+	case sdk.ServiceGenerate:
+		var b generateBody
+		if s.decode(w, r, &b) {
+			streamOrUnary(s, w, r, b.common, &b.Provider, &b.GenerateRequest, s.b.Generate, s.b.GenerateStream, nil)
+		}
+	case sdk.ServiceEmbed:
+		var b embedBody
+		if s.decode(w, r, &b) {
+			unaryOnly(s, w, r, b.common, &b.Provider, &b.EmbedRequest, s.b.Embed, func(q *sdk.EmbedRequest) error {
+				if len(q.Input) == 0 {
+					return sdk.FieldError("input", "required: one or more texts to embed")
+				}
+				return nil
+			})
+		}
+	case sdk.ServiceRerank:
+		var b rerankBody
+		if s.decode(w, r, &b) {
+			unaryOnly(s, w, r, b.common, &b.Provider, &b.RerankRequest, s.b.Rerank, nil)
+		}
+	case sdk.ServiceTextToImage:
+		var b textToImageBody
+		if s.decode(w, r, &b) {
+			unaryOnly(s, w, r, b.common, &b.Provider, &b.TextToImageRequest, s.b.TextToImage, nil)
+		}
+	case sdk.ServiceTextToSpeech:
+		var b textToSpeechBody
+		if s.decode(w, r, &b) {
+			unaryOnly(s, w, r, b.common, &b.Provider, &b.TextToSpeechRequest, s.b.TextToSpeech, nil)
+		}
+	case sdk.ServiceSpeechToText:
+		var b speechToTextBody
+		if s.decode(w, r, &b) {
+			unaryOnly(s, w, r, b.common, &b.Provider, &b.SpeechToTextRequest, s.b.SpeechToText, nil)
+		}
+	default:
+		writeError(w, r, s.log, sdk.Errorf(sdk.CodeServiceNotFound, "unknown service %q (GET /v1/services lists them)", svc))
+	}
+}
+
+func validateChat(q *sdk.ChatRequest) error {
+	if len(q.Messages) == 0 {
+		return sdk.FieldError("messages", "required: at least one message")
+	}
+	for i, m := range q.Messages {
+		switch m.Role {
+		case "system", "user", "assistant", "tool":
+		default:
+			return sdk.FieldError("messages["+itoa(i)+"].role", "unknown role %q (want system, user, assistant or tool)", m.Role)
+		}
+	}
+	return nil
+}
+
+// decode reads the JSON body, answering 400/413 itself on failure.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := httpx.DecodeJSON(w, r, s.maxBody, v); err != nil {
+		writeError(w, r, s.log, err)
+		return false
+	}
+	return true
+}
+
+func unaryOnly[Req, Resp any](s *Server, w http.ResponseWriter, r *http.Request, c common, provider *string, req *Req,
+	call func(context.Context, backend.Route, *Req) (*Resp, error), validate func(*Req) error) {
+	if c.Stream {
+		writeError(w, r, s.log, sdk.FieldError("stream", "this service does not stream; leave stream unset"))
+		return
+	}
+	streamOrUnary[Req, Resp, struct{}](s, w, r, c, provider, req, call, nil, validate)
+}
+
+// streamOrUnary validates, routes and calls; with stream set it writes each
+// chunk as it comes (SSE or NDJSON) and ends a failed stream with an error
+// event rather than a truncated body.
+func streamOrUnary[Req, Resp, Chunk any](s *Server, w http.ResponseWriter, r *http.Request, c common, provider *string, req *Req,
+	call func(context.Context, backend.Route, *Req) (*Resp, error),
+	stream func(context.Context, backend.Route, *Req, func(*Chunk) error) error,
+	validate func(*Req) error) {
+	rt, err := s.route(c, provider)
+	if err == nil && validate != nil {
+		err = validate(req)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if !c.Stream || stream == nil {
+		resp, err := call(r.Context(), rt, req)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, resp)
+		return
+	}
+	release, err := s.streams.acquire(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	defer release()
+	st := httpx.NewStream(w, httpx.StreamFormat(r))
+	err = stream(r.Context(), rt, req, func(ch *Chunk) error { return st.Send(ch) })
+	s.endStream(w, r, st, err)
+}
+
+// endStream reports err on a stream: as a plain JSON error when nothing was
+// sent yet, else as a final error event.
+func (s *Server) endStream(w http.ResponseWriter, r *http.Request, st *httpx.Stream, err error) {
+	if err == nil {
+		return
+	}
+	if !st.Started() {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if r.Context().Err() != nil {
+		return // the client left; nobody to tell
+	}
+	_, d := errorDetail(err)
+	s.log.Warn("stream failed", "path", r.URL.Path, "error", d.Message)
+	_ = st.SendEvent("error", ErrorBody{Error: d})
+}

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/client"
+	"github.com/roundhouse-ai/roundhouse/host"
+	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	resp := client.HealthResponse{Status: "ok", Version: host.Version, Uptime: host.Uptime().Seconds(), Plugins: map[string]string{}}
+	for _, p := range s.h.Plugins() {
+		resp.Plugins[p.Name()] = string(p.Status().State)
+	}
+	httpx.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) version(w http.ResponseWriter, r *http.Request) {
+	httpx.WriteJSON(w, http.StatusOK, client.VersionResponse{
+		Version: host.Version, SDKVersion: sdk.Version, ProtocolVersion: sdk.ProtocolVersion,
+		GoVersion: runtime.Version(), Platform: runtime.GOOS + "_" + runtime.GOARCH,
+	})
+}
+
+func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
+	out := client.PluginList{Plugins: []client.PluginStatus{}}
+	for _, p := range s.h.Plugins() {
+		out.Plugins = append(out.Plugins, p.Status())
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) plugin(w http.ResponseWriter, r *http.Request, name string) *host.Plugin {
+	p := s.h.Plugin(name)
+	if p == nil {
+		writeError(w, r, s.log, sdk.Errorf(sdk.CodePluginNotFound, "no plugin named %q (GET /v1/plugins lists them)", name))
+	}
+	return p
+}
+
+func (s *Server) getPlugin(w http.ResponseWriter, r *http.Request) {
+	if p := s.plugin(w, r, r.PathValue("name")); p != nil {
+		httpx.WriteJSON(w, http.StatusOK, p.Status())
+	}
+}
+
+func (s *Server) restartPlugin(w http.ResponseWriter, r *http.Request) {
+	p := s.plugin(w, r, r.PathValue("name"))
+	if p == nil {
+		return
+	}
+	p.Stop()
+	p.Start()
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	if _, err := p.Conn(ctx); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, p.Status())
+}
+
+func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
+	var out client.ServiceList
+	for _, name := range sdk.ServiceNames {
+		si := client.ServiceInfo{Name: name, Plugins: []client.ServicePluginInfo{}}
+		for _, p := range s.h.Plugins() {
+			m := p.Manifest()
+			if m == nil {
+				continue
+			}
+			spec := m.GetServiceByName(name)
+			if spec == nil {
+				continue
+			}
+			si.Plugins = append(si.Plugins, client.ServicePluginInfo{
+				Plugin: p.Name(), Type: string(m.Provider.Type), State: string(p.Status().State),
+				DefaultModel: spec.DefaultModel, Models: spec.SupportModels, Capabilities: spec.Capabilities,
+			})
+		}
+		out.Services = append(out.Services, si)
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}

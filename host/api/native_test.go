@@ -1,0 +1,203 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/client"
+	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/internal/hosttest"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+func post(t *testing.T, url, body string, hdr ...string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestNativeBadInput(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{Mutate: func(c *config.Config) { c.Limits.MaxBodyBytes = 1024 }})
+	tests := []struct {
+		name, path, body string
+		status           int
+		contains         []string
+	}{
+		{"malformed json", "/v1/services/chat", `{"messages": [`, 400, []string{`"field":"body"`, "ends in the middle"}},
+		{"wrong type", "/v1/services/chat", `{"messages": "hi"}`, 400, []string{`"field":"messages"`, "must be an array"}},
+		{"no messages", "/v1/services/chat", `{}`, 400, []string{`"field":"messages"`}},
+		{"bad role", "/v1/services/chat", `{"messages":[{"role":"wizard","content":"x"}]}`, 400, []string{`"field":"messages[0].role"`}},
+		{"bad policy", "/v1/services/chat", `{"policy":"cheap","messages":[{"role":"user","content":"x"}]}`, 400, []string{`"field":"policy"`}},
+		{"unknown service", "/v1/services/teleport", `{}`, 404, []string{`"code":"service_not_found"`}},
+		{"too large", "/v1/services/chat", `{"messages":[{"role":"user","content":"` + strings.Repeat("x", 2000) + `"}]}`, 413, []string{"larger than 1024 bytes"}},
+		{"empty body", "/v1/services/embed", ``, 400, []string{"empty"}},
+		{"embed needs input", "/v1/services/embed", `{"model":"x"}`, 400, []string{`"field":"input"`}},
+		{"remote policy", "/v1/services/chat", `{"policy":"remote","messages":[{"role":"user","content":"x"}]}`, 503, []string{"no running plugin offers chat"}},
+		{"model not found", "/v1/services/chat", `{"model":"missing","messages":[{"role":"user","content":"x"}]}`, 404, []string{`"code":"model_not_found"`}},
+		{"stream on unary service", "/v1/services/embed", `{"stream":true,"input":["a"]}`, 400, []string{`"field":"stream"`}},
+		{"bad model name on pull", "/v1/models/pull", `{"model":"../../etc/passwd"}`, 400, []string{`"code":"model_invalid_name"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := post(t, h.URL+tt.path, tt.body)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tt.status, body)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("content-type = %q", ct)
+			}
+			for _, c := range tt.contains {
+				if !strings.Contains(body, c) {
+					t.Errorf("body %s lacks %q", body, c)
+				}
+			}
+		})
+	}
+	// The host still serves after all that.
+	resp, body := post(t, h.URL+"/v1/services/chat", `{"messages":[{"role":"user","content":"ok"}]}`)
+	if resp.StatusCode != 200 || !strings.Contains(body, "echo: ok") {
+		t.Fatalf("after bad input: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestNativeStreamingFormats(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	body := `{"stream":true,"messages":[{"role":"user","content":"one two three"}]}`
+	resp, sse := post(t, h.URL+"/v1/services/chat", body)
+	if resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("content-type %q", resp.Header.Get("Content-Type"))
+	}
+	if n := strings.Count(sse, "data: "); n != 5 {
+		t.Errorf("SSE events = %d, want 5 (4 words + done): %s", n, sse)
+	}
+	resp, nd := post(t, h.URL+"/v1/services/chat", body, "Accept", "application/x-ndjson")
+	if resp.Header.Get("Content-Type") != "application/x-ndjson" {
+		t.Fatalf("content-type %q", resp.Header.Get("Content-Type"))
+	}
+	var text strings.Builder
+	lines := strings.Split(strings.TrimSpace(nd), "\n")
+	for _, l := range lines {
+		var ch sdk.ChatChunk
+		if err := json.Unmarshal([]byte(l), &ch); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		text.WriteString(ch.Content)
+	}
+	if text.String() != "echo: one two three" {
+		t.Errorf("text = %q", text.String())
+	}
+	if !strings.Contains(lines[len(lines)-1], `"done":true`) {
+		t.Errorf("last line not done: %s", lines[len(lines)-1])
+	}
+}
+
+func TestNativeStreamCrashEndsWithErrorEvent(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	// CRASH kills the plugin before any chunk: a plain JSON error.
+	resp, body := post(t, h.URL+"/v1/services/chat", `{"stream":true,"messages":[{"role":"user","content":"CRASH"}]}`)
+	if resp.StatusCode != 503 || !strings.Contains(body, "plugin_crashed") && !strings.Contains(body, "service_unavailable") {
+		t.Fatalf("crash: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestClientDisconnectCancelsPluginCall(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	c, _ := client.New(h.URL, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	err := c.ChatStream(ctx, &sdk.ChatRequest{Messages: []sdk.Message{{Role: "user", Content: "SLOW"}}}, client.Options{},
+		func(*sdk.ChatChunk) error {
+			n++
+			if n == 3 {
+				cancel()
+			}
+			return nil
+		})
+	if err == nil {
+		t.Fatal("stream ended without error after cancel")
+	}
+	marker := filepath.Join(h.DataDir, "plugins", "echo", "cancelled")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(marker); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the plugin never saw the cancellation")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestClientCalls(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	c, _ := client.New(h.URL, nil)
+	ctx := context.Background()
+	v, err := c.Version(ctx)
+	if err != nil || v.ProtocolVersion != 1 {
+		t.Fatalf("version %+v %v", v, err)
+	}
+	ps, err := c.Plugins(ctx)
+	if err != nil || len(ps) != 1 || ps[0].Name != "echo" || ps[0].State != "running" || ps[0].PID == 0 {
+		t.Fatalf("plugins %+v %v", ps, err)
+	}
+	hl, err := c.Health(ctx)
+	if err != nil || hl.Plugins["echo"] != "running" {
+		t.Fatalf("health %+v %v", hl, err)
+	}
+	r, err := c.Chat(ctx, &sdk.ChatRequest{Messages: []sdk.Message{{Role: "user", Content: "hi"}}}, client.Options{})
+	if err != nil || r.Message.Content != "echo: hi" {
+		t.Fatalf("chat %+v %v", r, err)
+	}
+	_, err = c.Chat(ctx, &sdk.ChatRequest{Model: "missing", Messages: []sdk.Message{{Role: "user", Content: "hi"}}}, client.Options{})
+	var se *client.StatusError
+	if !asStatus(err, &se) || se.StatusCode != 404 || se.Code != "model_not_found" || se.Field != "model" {
+		t.Fatalf("typed error: %#v", err)
+	}
+	e, err := c.Embed(ctx, &sdk.EmbedRequest{Input: []string{"a", "b"}}, client.Options{})
+	if err != nil || len(e.Embeddings) != 2 || len(e.Embeddings[0]) != 4 {
+		t.Fatalf("embed %+v %v", e, err)
+	}
+	svcs, err := c.Services(ctx)
+	if err != nil || len(svcs) != len(sdk.ServiceNames) || svcs[0].Plugins[0].Plugin != "echo" {
+		t.Fatalf("services %+v %v", svcs, err)
+	}
+}
+
+func asStatus(err error, se **client.StatusError) bool {
+	e, ok := err.(*client.StatusError)
+	*se = e
+	return ok
+}
+
+// readSSE is for tests that need event names.
+func readSSE(r io.Reader) []string {
+	var events []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "event: ") || strings.HasPrefix(l, "data: ") {
+			events = append(events, l)
+		}
+	}
+	return events
+}
+
+var _ = readSSE

@@ -1,0 +1,92 @@
+// Package api serves the host's HTTP API: the native routes (services by
+// name, plugins, models, pulls, engines, providers) plus the compatible
+// surfaces (OpenAI, Ollama, Anthropic), all on one listener.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/host"
+	"github.com/roundhouse-ai/roundhouse/host/backend"
+	"github.com/roundhouse-ai/roundhouse/host/httpx"
+)
+
+// Server is the host's HTTP handler.
+type Server struct {
+	h       *host.Host
+	b       backend.Backend
+	log     *slog.Logger
+	maxBody int64
+	streams *streamLimiter
+	mux     *http.ServeMux
+	handler http.Handler
+}
+
+// New builds the API over h.
+func New(h *host.Host, log *slog.Logger) *Server {
+	cfg := h.Config()
+	s := &Server{
+		h:       h,
+		b:       h.Router(),
+		log:     log,
+		maxBody: cfg.Limits.MaxBodyBytes,
+		streams: newStreamLimiter(cfg.Limits.MaxStreamsPerClient),
+		mux:     http.NewServeMux(),
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = httpx.DefaultMaxBody
+	}
+	s.routes()
+	s.handler = cors(cfg.CORSOrigins, s.mux)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// HTTPServer wraps the handler in an http.Server with the configured
+// timeouts. Write timeouts stay off: streams last as long as generation.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	rht := s.h.Config().Limits.ReadHeaderTimeout
+	if rht <= 0 {
+		rht = 10 * time.Second
+	}
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: rht,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /health", s.health)
+	m.HandleFunc("GET /version", s.version)
+
+	m.HandleFunc("GET /v1/plugins", s.listPlugins)
+	m.HandleFunc("GET /v1/plugins/{name}", s.getPlugin)
+	m.HandleFunc("POST /v1/plugins/{name}/restart", s.restartPlugin)
+
+	m.HandleFunc("GET /v1/services", s.listServices)
+	m.HandleFunc("POST /v1/services/{service}", s.invokeService)
+
+	m.HandleFunc("POST /v1/models/pull", s.pullModel)
+	m.HandleFunc("POST /v1/models/load", s.loadModel)
+	m.HandleFunc("POST /v1/models/unload", s.unloadModel)
+	m.HandleFunc("DELETE /v1/models/{name...}", s.deleteModel)
+	m.HandleFunc("GET /v1/pulls", s.listPulls)
+	m.HandleFunc("GET /v1/pulls/{id}", s.watchPull)
+	m.HandleFunc("DELETE /v1/pulls/{id}", s.cancelPull)
+
+	m.HandleFunc("GET /v1/engines", s.listEngines)
+	m.HandleFunc("POST /v1/engines/{plugin}/install", s.installEngine)
+	m.HandleFunc("POST /v1/engines/{plugin}/upgrade", s.upgradeEngine)
+	m.HandleFunc("POST /v1/engines/{plugin}/start", s.startEngine)
+	m.HandleFunc("POST /v1/engines/{plugin}/stop", s.stopEngine)
+
+	s.compatRoutes()
+}

@@ -1,0 +1,493 @@
+package ollama
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/roundhouse-ai/roundhouse/host/backend"
+	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// Options tune the surface.
+type Options struct {
+	// MaxBodyBytes caps request bodies (0 = httpx.DefaultMaxBody); larger
+	// ones are answered 413.
+	MaxBodyBytes int64
+	// Logger receives server-side failures (nil = discard).
+	Logger *slog.Logger
+	// Version is what /api/version reports ("" = the backend's). Some
+	// Ollama clients refuse servers older than they expect; the host can
+	// advertise an Ollama-compatible version here.
+	Version string
+}
+
+// Route headers, as on the OpenAI surface.
+const (
+	HeaderPolicy = "X-Roundhouse-Policy"
+	HeaderPlugin = "X-Roundhouse-Plugin"
+)
+
+// RouteFrom reads the routing wishes of r.
+func RouteFrom(r *http.Request) (backend.Route, error) {
+	rt := backend.Route{Policy: backend.PolicyAuto, Plugin: r.Header.Get(HeaderPlugin)}
+	switch p := backend.Policy(r.Header.Get(HeaderPolicy)); p {
+	case "":
+	case backend.PolicyAuto, backend.PolicyLocal, backend.PolicyRemote:
+		rt.Policy = p
+	default:
+		return rt, sdk.FieldError(HeaderPolicy, "must be auto, local or remote; got %q", p)
+	}
+	return rt, nil
+}
+
+type handler struct {
+	b       backend.Backend
+	max     int64
+	log     *slog.Logger
+	version string
+}
+
+// Register mounts the Ollama-compatible routes on mux:
+//
+//	GET    /api/version
+//	GET    /api/tags
+//	GET    /api/ps
+//	POST   /api/show
+//	POST   /api/pull
+//	DELETE /api/delete
+//	POST   /api/copy    (501: Roundhouse cannot copy models)
+//	POST   /api/create  (501)
+//	POST   /api/push    (501)
+//	POST   /api/chat
+//	POST   /api/generate
+//	POST   /api/embed
+//	POST   /api/embeddings
+//
+// GET patterns answer HEAD too. "/" itself is not registered here: mount
+// RootHandler where the host serves its root.
+func Register(mux *http.ServeMux, b backend.Backend, opts Options) {
+	h := &handler{b: b, max: opts.MaxBodyBytes, log: opts.Logger, version: opts.Version}
+	if h.max <= 0 {
+		h.max = httpx.DefaultMaxBody
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	mux.HandleFunc("GET /api/version", h.versionHandler)
+	mux.HandleFunc("GET /api/tags", h.tags)
+	mux.HandleFunc("GET /api/ps", h.ps)
+	mux.HandleFunc("POST /api/show", h.show)
+	mux.HandleFunc("POST /api/pull", h.pull)
+	mux.HandleFunc("DELETE /api/delete", h.delete)
+	mux.HandleFunc("POST /api/copy", h.copy)
+	mux.HandleFunc("POST /api/create", h.unsupported("creating models"))
+	mux.HandleFunc("POST /api/push", h.unsupported("pushing models"))
+	mux.HandleFunc("POST /api/chat", h.chat)
+	mux.HandleFunc("POST /api/generate", h.generate)
+	mux.HandleFunc("POST /api/embed", h.embed)
+	mux.HandleFunc("POST /api/embeddings", h.embeddings)
+}
+
+// RootHandler answers GET and HEAD / with "Ollama is running", as Ollama
+// does (clients probe it as a heartbeat). Other paths are 404, other
+// methods 405.
+func RootHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		if r.Method == http.MethodGet {
+			_, _ = io.WriteString(w, "Ollama is running")
+		}
+	})
+}
+
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, h.log, err)
+}
+
+func (h *handler) decode(w http.ResponseWriter, r *http.Request, v any) (backend.Route, bool) {
+	if err := httpx.DecodeJSON(w, r, h.max, v); err != nil {
+		h.fail(w, r, err)
+		return backend.Route{}, false
+	}
+	rt, err := RouteFrom(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return rt, false
+	}
+	return rt, true
+}
+
+// streaming is Ollama's default: stream unless "stream": false.
+func streaming(s *bool) bool { return s == nil || *s }
+
+// endStream finishes an NDJSON stream after the backend returned err: a
+// JSON error with its status if nothing was sent yet, an {"error"} line
+// otherwise (as Ollama does).
+func (h *handler) endStream(w http.ResponseWriter, r *http.Request, st *httpx.Stream, err error) {
+	if err == nil || r.Context().Err() != nil {
+		return
+	}
+	if !st.Started() {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Warn("ollama compat: stream failed", "path", r.URL.Path, "err", err)
+	_, body := ToError(err)
+	_ = st.Send(body)
+}
+
+func (h *handler) versionHandler(w http.ResponseWriter, r *http.Request) {
+	v := h.version
+	if v == "" {
+		v = h.b.Version()
+	}
+	httpx.WriteJSON(w, http.StatusOK, VersionResponse{Version: v})
+}
+
+func (h *handler) tags(w http.ResponseWriter, r *http.Request) {
+	ms, err := h.b.ListModels(r.Context(), false)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, ListToOllama(ms))
+}
+
+func (h *handler) ps(w http.ResponseWriter, r *http.Request) {
+	ms, err := h.b.ListModels(r.Context(), true)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, PsToOllama(ms))
+}
+
+// modelName reads "model" or its deprecated spelling "name".
+func (m *ModelRequest) modelName() (string, error) {
+	name := m.Model
+	if name == "" {
+		name = m.Name
+	}
+	if name == "" {
+		return "", sdk.FieldError("model", "is required")
+	}
+	return name, nil
+}
+
+func (h *handler) show(w http.ResponseWriter, r *http.Request) {
+	var req ModelRequest
+	rt, ok := h.decode(w, r, &req)
+	if !ok {
+		return
+	}
+	name, err := req.modelName()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d, _, err := h.b.ShowModel(r.Context(), rt, name)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, ShowToOllama(d))
+}
+
+func (h *handler) pull(w http.ResponseWriter, r *http.Request) {
+	var req ModelRequest
+	rt, ok := h.decode(w, r, &req)
+	if !ok {
+		return
+	}
+	name, err := req.modelName()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	preq := backend.PullRequest{Model: name, Insecure: req.Insecure, Plugin: rt.Plugin}
+	if !streaming(req.Stream) {
+		err := h.b.PullModel(r.Context(), preq, func(*sdk.Progress) error { return nil })
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, ProgressResponse{Status: "success"})
+		return
+	}
+	st := httpx.NewStream(w, httpx.NDJSON)
+	success := false
+	err = h.b.PullModel(r.Context(), preq, func(p *sdk.Progress) error {
+		// Ollama opens every pull with "pulling manifest"; held back until
+		// the backend reports, so an unknown model still gets its status.
+		if !st.Started() && p.Status != "pulling manifest" {
+			if err := st.Send(ProgressResponse{Status: "pulling manifest"}); err != nil {
+				return err
+			}
+		}
+		success = success || p.Status == "success"
+		return st.Send(ProgressToOllama(p))
+	})
+	if err != nil {
+		h.endStream(w, r, st, err)
+		return
+	}
+	if !success && r.Context().Err() == nil {
+		if !st.Started() {
+			_ = st.Send(ProgressResponse{Status: "pulling manifest"})
+		}
+		_ = st.Send(ProgressResponse{Status: "success"})
+	}
+}
+
+func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
+	var req ModelRequest
+	rt, ok := h.decode(w, r, &req)
+	if !ok {
+		return
+	}
+	name, err := req.modelName()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.b.DeleteModel(r.Context(), rt, name); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// copy validates the request and reports 404 for an unknown source like
+// Ollama, then 501: backend.Backend has no way to copy (alias) a model.
+func (h *handler) copy(w http.ResponseWriter, r *http.Request) {
+	var req CopyRequest
+	rt, ok := h.decode(w, r, &req)
+	if !ok {
+		return
+	}
+	if req.Source == "" {
+		h.fail(w, r, sdk.FieldError("source", "is required"))
+		return
+	}
+	if req.Destination == "" {
+		h.fail(w, r, sdk.FieldError("destination", "is required"))
+		return
+	}
+	if _, _, err := h.b.ShowModel(r.Context(), rt, req.Source); err != nil && sdk.ErrorCode(err).HTTPStatus() == http.StatusNotFound {
+		h.fail(w, r, err)
+		return
+	}
+	h.fail(w, r, sdk.Errorf(sdk.CodeUnimplemented, "copying models is not supported by Roundhouse; pull %q under the new name instead", req.Destination))
+}
+
+func (h *handler) unsupported(what string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, sdk.Errorf(sdk.CodeUnimplemented, "%s is not supported by Roundhouse", what))
+	}
+}
+
+// loadOrUnload answers Ollama's empty chat/generate: keep_alive 0 unloads
+// the model, anything else loads it. It writes one final object.
+func (h *handler) loadOrUnload(w http.ResponseWriter, r *http.Request, rt backend.Route, model string, keepAlive *float64, chat bool) {
+	if model == "" {
+		h.fail(w, r, sdk.FieldError("model", "is required"))
+		return
+	}
+	reason := "load"
+	var err error
+	if keepAlive != nil && *keepAlive == 0 {
+		reason = "unload"
+		err = h.b.UnloadModel(r.Context(), rt, model)
+	} else {
+		err = h.b.LoadModel(r.Context(), rt, &sdk.LoadRequest{Model: model, KeepAlive: keepAlive})
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if chat {
+		httpx.WriteJSON(w, http.StatusOK, ChatResponse{Model: model, CreatedAt: now().UTC(),
+			Message: Message{Role: "assistant"}, Done: true, DoneReason: reason})
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, GenerateResponse{Model: model, CreatedAt: now().UTC(), Done: true, DoneReason: reason})
+}
+
+func (h *handler) chat(w http.ResponseWriter, r *http.Request) {
+	var req ChatRequest
+	rt, ok := h.decode(w, r, &req)
+	if !ok {
+		return
+	}
+	sreq, err := ChatRequestToSDK(&req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(sreq.Messages) == 0 {
+		h.loadOrUnload(w, r, rt, req.Model, sreq.KeepAlive, true)
+		return
+	}
+	if !streaming(req.Stream) {
+		t := &timing{start: now()}
+		resp, err := h.b.Chat(r.Context(), rt, sreq)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, ChatResponseToOllama(resp, req.Model, t))
+		return
+	}
+	enc := NewChatStreamEncoder(req.Model)
+	st := httpx.NewStream(w, httpx.NDJSON)
+	done := false
+	send := func(c *sdk.ChatChunk) error {
+		if done {
+			return nil
+		}
+		done = c.Done
+		for _, line := range enc.Encode(c) {
+			if err := st.Send(line); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = h.b.ChatStream(r.Context(), rt, sreq, send)
+	if err == nil && !done && r.Context().Err() == nil {
+		err = send(&sdk.ChatChunk{Done: true})
+	}
+	h.endStream(w, r, st, err)
+}
+
+func (h *handler) generate(w http.ResponseWriter, r *http.Request) {
+	var req GenerateRequest
+	rt, ok := h.decode(w, r, &req)
+	if !ok {
+		return
+	}
+	sreq, err := GenerateRequestToSDK(&req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if sreq.Prompt == "" && len(sreq.Images) == 0 {
+		h.loadOrUnload(w, r, rt, req.Model, sreq.KeepAlive, false)
+		return
+	}
+	if !streaming(req.Stream) {
+		t := &timing{start: now()}
+		resp, err := h.b.Generate(r.Context(), rt, sreq)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, GenerateResponseToOllama(resp, req.Model, t))
+		return
+	}
+	enc := NewGenerateStreamEncoder(req.Model)
+	st := httpx.NewStream(w, httpx.NDJSON)
+	done := false
+	send := func(c *sdk.GenerateChunk) error {
+		if done {
+			return nil
+		}
+		done = c.Done
+		for _, line := range enc.Encode(c) {
+			if err := st.Send(line); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = h.b.GenerateStream(r.Context(), rt, sreq, send)
+	if err == nil && !done && r.Context().Err() == nil {
+		err = send(&sdk.GenerateChunk{Done: true})
+	}
+	h.endStream(w, r, st, err)
+}
+
+func (h *handler) embed(w http.ResponseWriter, r *http.Request) {
+	var req EmbedRequest
+	rt, ok := h.decode(w, r, &req)
+	if !ok {
+		return
+	}
+	sreq, err := EmbedRequestToSDK(&req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(sreq.Input) == 0 {
+		httpx.WriteJSON(w, http.StatusOK, EmbedResponse{Model: req.Model, Embeddings: [][]float32{}})
+		return
+	}
+	start := now()
+	resp, err := h.b.Embed(r.Context(), rt, sreq)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := EmbedResponse{Model: resp.Model, Embeddings: resp.Embeddings,
+		TotalDuration: max(now().Sub(start).Nanoseconds(), 1)}
+	if out.Model == "" {
+		out.Model = req.Model
+	}
+	if out.Embeddings == nil {
+		out.Embeddings = [][]float32{}
+	}
+	if resp.Usage != nil {
+		out.PromptEvalCount = resp.Usage.PromptTokens
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (h *handler) embeddings(w http.ResponseWriter, r *http.Request) {
+	var req EmbeddingRequest
+	rt, ok := h.decode(w, r, &req)
+	if !ok {
+		return
+	}
+	_, extra, err := ParseOptions(req.Options)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := ParseKeepAlive(req.KeepAlive); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if req.Prompt == "" {
+		httpx.WriteJSON(w, http.StatusOK, EmbeddingResponse{Embedding: []float64{}})
+		return
+	}
+	sreq := &sdk.EmbedRequest{Model: req.Model, Input: []string{req.Prompt}, Truncate: true}
+	if extra != nil {
+		sreq.Extra = map[string]any{"options": extra}
+	}
+	resp, err := h.b.Embed(r.Context(), rt, sreq)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := EmbeddingResponse{Embedding: []float64{}}
+	if len(resp.Embeddings) > 0 {
+		out.Embedding = make([]float64, len(resp.Embeddings[0]))
+		for i, f := range resp.Embeddings[0] {
+			out.Embedding[i] = float64(f)
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}

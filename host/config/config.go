@@ -1,0 +1,199 @@
+// Package config loads the host's configuration: an embedded default,
+// overlaid by a YAML file and by environment variables.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML is the embedded default configuration, as documentation.
+func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
+
+// Config is the host's configuration.
+type Config struct {
+	// Listen is the HTTP address; keep it on loopback unless you add
+	// authentication in front. Env ROUNDHOUSE_HOST overrides.
+	Listen string `yaml:"listen"`
+	// PluginDirs are roots scanned for <root>/<plugin>/plugin.yaml. Relative
+	// roots resolve against the config file's dir (or the working dir for
+	// the embedded default).
+	PluginDirs []string `yaml:"plugin_dirs"`
+	// DataDir holds plugin data (engines, models) and runtime state.
+	DataDir string `yaml:"data_dir"`
+	// Start is "eager" (start every plugin at host start) or "lazy" (on
+	// first use).
+	Start string `yaml:"start"`
+	// Plugins holds per-plugin settings, by plugin name.
+	Plugins map[string]PluginConfig `yaml:"plugins"`
+	Limits  Limits                  `yaml:"limits"`
+	// CORSOrigins allowed to call the API from a browser ("*" allows all).
+	CORSOrigins []string `yaml:"cors_origins"`
+	// LogLevel: debug, info, warn, error.
+	LogLevel string `yaml:"log_level"`
+	// HealthInterval between plugin health checks.
+	HealthInterval time.Duration `yaml:"health_interval"`
+
+	// Path is the file this config was loaded from ("" for the default).
+	Path string `yaml:"-"`
+}
+
+// PluginConfig is one plugin's host-side configuration.
+type PluginConfig struct {
+	// Disabled plugins are discovered but never started.
+	Disabled bool `yaml:"disabled"`
+	// Settings are handed to the plugin's Configure (engine_host,
+	// manage_engine, ...).
+	Settings map[string]any `yaml:"settings"`
+	// Providers are a remote plugin's upstream instances, with credentials.
+	Providers []sdk.ProviderConfig `yaml:"providers"`
+	// Env adds variables to the plugin's environment (not for secrets:
+	// use providers or settings, which travel over Configure).
+	Env map[string]string `yaml:"env"`
+}
+
+// Limits protect the host from runaway clients.
+type Limits struct {
+	MaxBodyBytes        int64         `yaml:"max_body_bytes"`
+	MaxStreamsPerClient int           `yaml:"max_streams_per_client"`
+	ReadHeaderTimeout   time.Duration `yaml:"read_header_timeout"`
+}
+
+// Load reads the embedded default, then path (if not ""), then applies
+// environment overrides, and validates the result.
+func Load(path string) (*Config, error) {
+	var c Config
+	if err := yaml.Unmarshal(defaultYAML, &c); err != nil {
+		return nil, fmt.Errorf("embedded default config: %w", err)
+	}
+	base, _ := os.Getwd()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, err
+		}
+		c.Path = abs
+		base = filepath.Dir(abs)
+	}
+	c.applyEnv()
+	c.resolve(base)
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) applyEnv() {
+	if v := os.Getenv("ROUNDHOUSE_HOST"); v != "" {
+		c.Listen = v
+	}
+	if v := os.Getenv("ROUNDHOUSE_PLUGIN_DIRS"); v != "" {
+		c.PluginDirs = filepath.SplitList(v)
+	}
+	if v := os.Getenv("ROUNDHOUSE_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	if v := os.Getenv("ROUNDHOUSE_LOG_LEVEL"); v != "" {
+		c.LogLevel = v
+	}
+}
+
+func (c *Config) resolve(base string) {
+	c.Listen = strings.TrimPrefix(strings.TrimPrefix(c.Listen, "http://"), "https://")
+	for i, d := range c.PluginDirs {
+		d = expandHome(sdk.ExpandVars(d))
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(base, d)
+		}
+		c.PluginDirs[i] = d
+	}
+	if c.DataDir == "" {
+		c.DataDir = defaultDataDir()
+	}
+	c.DataDir = expandHome(sdk.ExpandVars(c.DataDir))
+	if !filepath.IsAbs(c.DataDir) {
+		c.DataDir = filepath.Join(base, c.DataDir)
+	}
+}
+
+// Validate checks the configuration, naming the field at fault.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("listen: %q is not host:port: %v", c.Listen, err)
+	}
+	switch c.Start {
+	case "eager", "lazy":
+	default:
+		return fmt.Errorf("start: %q must be eager or lazy", c.Start)
+	}
+	for name, p := range c.Plugins {
+		if !sdk.ValidName(name) {
+			return fmt.Errorf("plugins.%s: not a valid plugin name", name)
+		}
+		seen := map[string]bool{}
+		for i, pr := range p.Providers {
+			if !sdk.ValidName(pr.Name) {
+				return fmt.Errorf("plugins.%s.providers[%d].name: %q must be lower case letters, digits, '-' or '_'", name, i, pr.Name)
+			}
+			if seen[pr.Name] {
+				return fmt.Errorf("plugins.%s.providers[%d].name: duplicate %q", name, i, pr.Name)
+			}
+			seen[pr.Name] = true
+			if pr.BaseURL == "" {
+				return fmt.Errorf("plugins.%s.providers[%d].base_url: required", name, i)
+			}
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log_level: %q must be debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+// PluginDataDir is the writable directory of one plugin.
+func (c *Config) PluginDataDir(name string) string {
+	return filepath.Join(c.DataDir, "plugins", name)
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "roundhouse")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".roundhouse")
+	}
+	return filepath.Join(os.TempDir(), "roundhouse")
+}
+
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, p[1:])
+		}
+	}
+	return p
+}

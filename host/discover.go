@@ -1,0 +1,102 @@
+// Package host is the Roundhouse host: it discovers plugin manifests,
+// launches and supervises plugin processes, keeps the registry of who
+// serves what, and routes each request to a plugin.
+package host
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// Candidate is a plugin directory found under a plugin root.
+type Candidate struct {
+	Dir      string
+	Manifest *sdk.Manifest // nil when Err is set and the manifest did not load
+	// Executable is the platform's binary (absolute), when valid.
+	Executable string
+	SHA256     string
+	// Err says why the plugin cannot be used.
+	Err error
+}
+
+// Name is the plugin's name, or its directory name when the manifest
+// could not be read.
+func (c Candidate) Name() string {
+	if c.Manifest != nil && c.Manifest.Provider.Name != "" {
+		return c.Manifest.Provider.Name
+	}
+	return filepath.Base(c.Dir)
+}
+
+// Discover scans each root for <root>/<dir>/plugin.yaml (or plugin.json)
+// and validates each manifest for this platform. Missing roots are not an
+// error: the default config lists roots that may not exist yet. A second
+// plugin with a name already seen is reported, not loaded.
+func Discover(roots []string) []Candidate {
+	var out []Candidate
+	seen := map[string]string{}
+	for _, root := range roots {
+		entries, err := os.ReadDir(root)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			out = append(out, Candidate{Dir: root, Err: fmt.Errorf("read plugin root: %w", err)})
+			continue
+		}
+		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+		for _, e := range entries {
+			dir := filepath.Join(root, e.Name())
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				continue // files beside plugin dirs, dangling links
+			}
+			if !hasManifest(dir) {
+				continue
+			}
+			c := inspect(dir)
+			if c.Err == nil {
+				if prev, dup := seen[c.Name()]; dup {
+					c.Err = fmt.Errorf("plugin name %q already used by %s; rename one", c.Name(), prev)
+				} else {
+					seen[c.Name()] = dir
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func hasManifest(dir string) bool {
+	for _, n := range []string{sdk.ManifestYAML, sdk.ManifestJSON} {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func inspect(dir string) Candidate {
+	c := Candidate{Dir: dir}
+	m, err := sdk.LoadManifest(dir)
+	if err != nil {
+		c.Err = err
+		return c
+	}
+	c.Manifest = m
+	if err := m.Validate(runtime.GOOS, runtime.GOARCH); err != nil {
+		c.Err = err
+		return c
+	}
+	c.Executable, _ = m.ExecutablePath(runtime.GOOS, runtime.GOARCH)
+	pc, _ := m.GetPlatformConfig(runtime.GOOS, runtime.GOARCH)
+	c.SHA256 = pc.SHA256
+	return c
+}

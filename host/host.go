@@ -1,0 +1,179 @@
+package host
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// Version is the host's version, set at build time with
+// -ldflags "-X github.com/roundhouse-ai/roundhouse/host.Version=…".
+var Version = "0.1.0-dev"
+
+// Host owns the plugins: discovery, supervision, configuration and the
+// registry the router reads.
+type Host struct {
+	cfg *config.Config
+	log *slog.Logger
+
+	mu      sync.RWMutex
+	plugins map[string]*Plugin
+	order   []string // names, sorted
+
+	models *modelIndex
+	pulls  *PullTracker
+}
+
+// Option tunes New.
+type Option func(*Host)
+
+// withLauncher swaps how processes start (tests).
+func withLauncher(l launchFunc) Option {
+	return func(h *Host) {
+		for _, p := range h.plugins {
+			p.launch = l
+		}
+	}
+}
+
+// New discovers the plugins of cfg. It starts nothing; call Start.
+func New(cfg *config.Config, log *slog.Logger, opts ...Option) *Host {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Host{cfg: cfg, log: log, plugins: map[string]*Plugin{}}
+	for _, c := range Discover(cfg.PluginDirs) {
+		p := h.newPlugin(c)
+		if _, dup := h.plugins[p.name]; dup {
+			log.Error("duplicate plugin ignored", "plugin", p.name, "dir", c.Dir, "error", c.Err)
+			continue
+		}
+		h.plugins[p.name] = p
+		h.order = append(h.order, p.name)
+		if c.Err != nil {
+			log.Error("plugin unusable", "plugin", p.name, "dir", c.Dir, "error", c.Err)
+		}
+	}
+	sort.Strings(h.order)
+	h.models = newModelIndex(h)
+	h.pulls = NewPullTracker()
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+func (h *Host) newPlugin(c Candidate) *Plugin {
+	name := c.Name()
+	pc := h.cfg.Plugins[name]
+	dataDir := h.cfg.PluginDataDir(name)
+	p := &Plugin{
+		name:     name,
+		manifest: c.Manifest,
+		cand:     c,
+		log:      h.log,
+		launch:   sdk.Launch,
+		env:      pluginEnv(name, dataDir, pc.Env),
+		stderr:   io.Discard,
+		health:   h.cfg.HealthInterval,
+		state:    StateStopped,
+	}
+	p.config = func() *sdk.Config { return h.pluginConfig(name) }
+	switch {
+	case c.Err != nil:
+		p.state = StateInvalid
+		p.lastErr = c.Err.Error()
+	case pc.Disabled:
+		p.state = StateDisabled
+	}
+	return p
+}
+
+// pluginConfig is what Configure sends to the named plugin now.
+func (h *Host) pluginConfig(name string) *sdk.Config {
+	h.mu.RLock()
+	pc := h.cfg.Plugins[name]
+	h.mu.RUnlock()
+	dataDir := h.cfg.PluginDataDir(name)
+	_ = os.MkdirAll(dataDir, 0o700)
+	return &sdk.Config{Settings: pc.Settings, Providers: pc.Providers, DataDir: dataDir}
+}
+
+// Config is the host's configuration.
+func (h *Host) Config() *config.Config { return h.cfg }
+
+// Start starts every enabled plugin when the config says eager, all at
+// once, without waiting for them: the API listens while they start.
+func (h *Host) Start() {
+	if h.cfg.Start != "eager" {
+		return
+	}
+	for _, p := range h.Plugins() {
+		p.Start()
+	}
+}
+
+// WaitReady waits until every started plugin is running or failed, or ctx
+// ends. It reports whether all are running.
+func (h *Host) WaitReady(ctx context.Context) bool {
+	all := true
+	for _, p := range h.Plugins() {
+		if st := State(p.Status().State); st == StateDisabled || st == StateInvalid {
+			continue
+		}
+		if _, err := p.Conn(ctx); err != nil {
+			all = false
+		}
+	}
+	return all
+}
+
+// Plugins lists the plugins by name.
+func (h *Host) Plugins() []*Plugin {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*Plugin, 0, len(h.order))
+	for _, n := range h.order {
+		out = append(out, h.plugins[n])
+	}
+	return out
+}
+
+// Plugin returns the named plugin, or nil.
+func (h *Host) Plugin(name string) *Plugin {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.plugins[name]
+}
+
+// Pulls tracks model pulls in flight.
+func (h *Host) Pulls() *PullTracker { return h.pulls }
+
+// Close stops every plugin (in parallel), waiting at most until ctx ends.
+func (h *Host) Close(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, p := range h.Plugins() {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.Close() }()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	sdk.CleanupProcesses()
+}
+
+// uptime helper for /health.
+var started = time.Now()
+
+// Uptime is how long the host has run.
+func Uptime() time.Duration { return time.Since(started) }

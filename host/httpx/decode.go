@@ -1,0 +1,109 @@
+// Package httpx holds the HTTP plumbing every host surface shares: bounded
+// JSON decoding with errors that name the field, and flushed SSE/NDJSON
+// streaming.
+package httpx
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// DefaultMaxBody caps request bodies (images and audio fit; abuse does not).
+const DefaultMaxBody = 32 << 20
+
+// DecodeJSON reads r's body (at most max bytes) into v. Its errors are
+// *sdk.Error with CodeInvalidArgument naming the field or byte offset at
+// fault, or a 413-worthy error when the body is too large.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error {
+	if max <= 0 {
+		max = DefaultMaxBody
+	}
+	body := http.MaxBytesReader(w, r.Body, max)
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		return JSONError(err)
+	}
+	if dec.More() {
+		return sdk.FieldError("body", "unexpected data after the JSON object")
+	}
+	// Drain to the limit so a trailing oversize body is still noticed.
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		return JSONError(err)
+	}
+	return nil
+}
+
+// ErrTooLarge marks a body over the size limit.
+var ErrTooLarge = errors.New("request body too large")
+
+// JSONError turns an encoding/json error into a readable *sdk.Error.
+func JSONError(err error) error {
+	var (
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		max    *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &max):
+		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "body",
+			Message: fmt.Sprintf("request body is larger than %d bytes", max.Limit), Err: ErrTooLarge}
+	case errors.Is(err, io.EOF):
+		return sdk.FieldError("body", "request body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return sdk.FieldError("body", "request body ends in the middle of the JSON")
+	case errors.As(err, &syntax):
+		return sdk.FieldError("body", "malformed JSON at byte %d: %v", syntax.Offset, syntax)
+	case errors.As(err, &typ):
+		field := jsonField(typ.Field)
+		if field == "" {
+			field = "body"
+		}
+		return sdk.FieldError(field, "must be %s, not JSON %s", jsonKind(typ.Type.String()), typ.Value)
+	}
+	return sdk.FieldError("body", "invalid JSON: %v", err)
+}
+
+// jsonField drops the Go names of embedded structs from a field path
+// ("ChatRequest.messages" → "messages"): clients know only JSON names.
+func jsonField(path string) string {
+	parts := strings.Split(path, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" && (p[0] < 'A' || p[0] > 'Z') {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+func jsonKind(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.HasPrefix(goType, "map"), strings.Contains(goType, "."):
+		return "an object"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "float"), strings.HasPrefix(goType, "uint"):
+		return "a number"
+	case goType == "bool":
+		return "a boolean"
+	case goType == "string":
+		return "a string"
+	}
+	return goType
+}
+
+// IsTooLarge reports whether err is a body-size error (answer 413).
+func IsTooLarge(err error) bool { return errors.Is(err, ErrTooLarge) }
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

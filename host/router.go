@@ -1,0 +1,369 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/roundhouse-ai/roundhouse/host/backend"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// Router implements backend.Backend over the host's plugins: it resolves
+// the service and model of each request to a plugin, applies the service's
+// timeout, and turns transport failures into clear errors.
+type Router struct{ h *Host }
+
+var _ backend.Backend = (*Router)(nil)
+
+// Router returns the host's router.
+func (h *Host) Router() *Router { return &Router{h: h} }
+
+// target is the plugin chosen for one request and the model to ask for.
+type target struct {
+	p     *Plugin
+	model string
+	spec  *sdk.ServiceSpec
+}
+
+// resolve picks the plugin for service and model. A model prefixed with a
+// loaded plugin's name and "/" pins that plugin ("ollama/llama3.2"); a
+// prefix that is not a plugin name stays part of the model name
+// ("library/tiny"). An empty model means the service's default model.
+func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, model string) (target, error) {
+	if !slices.Contains(sdk.ServiceNames, service) {
+		return target{}, sdk.Errorf(sdk.CodeServiceNotFound, "unknown service %q (services: %s)", service, strings.Join(sdk.ServiceNames, ", "))
+	}
+	pin := rt.Plugin
+	if i := strings.Index(model, "/"); i > 0 && r.h.Plugin(model[:i]) != nil && (pin == "" || pin == model[:i]) {
+		pin, model = model[:i], model[i+1:]
+	}
+	if pin != "" && r.h.Plugin(pin) == nil {
+		return target{}, &sdk.Error{Code: sdk.CodePluginNotFound, Field: "provider",
+			Message: fmt.Sprintf("no plugin named %q (GET /v1/plugins lists them)", pin)}
+	}
+	var cands []target
+	for _, p := range r.h.Plugins() {
+		if pin != "" && p.name != pin {
+			continue
+		}
+		if p.manifest == nil {
+			continue
+		}
+		spec := p.manifest.GetServiceByName(service)
+		if spec == nil {
+			continue
+		}
+		switch rt.Policy {
+		case backend.PolicyLocal:
+			if !p.IsLocal() {
+				continue
+			}
+		case backend.PolicyRemote:
+			if p.IsLocal() {
+				continue
+			}
+		}
+		st := State(p.Status().State)
+		if st == StateDisabled || st == StateInvalid {
+			continue
+		}
+		cands = append(cands, target{p: p, model: model, spec: spec})
+	}
+	if len(cands) == 0 {
+		where := ""
+		if pin != "" {
+			where = " from plugin " + pin
+		}
+		if rt.Policy == backend.PolicyLocal || rt.Policy == backend.PolicyRemote {
+			where += " with policy " + string(rt.Policy)
+		}
+		return target{}, sdk.Errorf(sdk.CodeServiceUnavailable, "no running plugin offers %s%s; check GET /v1/plugins", service, where)
+	}
+	// Local plugins first: they cost nothing and keep data on the machine.
+	slices.SortStableFunc(cands, func(a, b target) int {
+		if a.p.IsLocal() == b.p.IsLocal() {
+			return 0
+		}
+		if a.p.IsLocal() {
+			return -1
+		}
+		return 1
+	})
+	if model == "" {
+		for _, c := range cands {
+			if c.spec.DefaultModel != "" {
+				c.model = c.spec.DefaultModel
+				return c, nil
+			}
+		}
+		return target{}, sdk.FieldError("model", "required: no plugin offering %s declares a default model", service)
+	}
+	for _, c := range cands {
+		if r.h.models.has(ctx, c.p, model) {
+			return c, nil
+		}
+	}
+	if len(cands) == 1 {
+		return cands[0], nil // let the plugin say what it knows of the model
+	}
+	return target{}, &sdk.Error{Code: sdk.CodeModelNotFound, Field: "model",
+		Message: fmt.Sprintf("model %q is not available from any plugin offering %s; pull it first (POST /v1/models/pull) or name the plugin (\"<plugin>/%s\")", model, service, model)}
+}
+
+// call runs fn on the resolved plugin with the service's timeout.
+func call[T any](ctx context.Context, r *Router, service string, rt backend.Route, model *string, stream bool,
+	fn func(context.Context, *sdk.Conn) (T, error)) (T, error) {
+	var zero T
+	t, err := r.resolve(ctx, service, rt, *model)
+	if err != nil {
+		return zero, err
+	}
+	*model = t.model
+	conn, err := t.p.Conn(ctx)
+	if err != nil {
+		return zero, err
+	}
+	timeout := t.spec.UnaryTimeout()
+	if stream {
+		timeout = t.spec.StreamTimeout()
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	out, err := fn(ctx, conn)
+	return out, t.p.crashedDuring(err)
+}
+
+func (r *Router) Chat(ctx context.Context, rt backend.Route, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
+	return call(ctx, r, sdk.ServiceChat, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.ChatResponse, error) {
+		return c.Chat(ctx, req)
+	})
+}
+
+func (r *Router) ChatStream(ctx context.Context, rt backend.Route, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
+	_, err := call(ctx, r, sdk.ServiceChat, rt, &req.Model, true, func(ctx context.Context, c *sdk.Conn) (struct{}, error) {
+		return struct{}{}, c.ChatStream(ctx, req, send)
+	})
+	return err
+}
+
+func (r *Router) Generate(ctx context.Context, rt backend.Route, req *sdk.GenerateRequest) (*sdk.GenerateResponse, error) {
+	return call(ctx, r, sdk.ServiceGenerate, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.GenerateResponse, error) {
+		return c.Generate(ctx, req)
+	})
+}
+
+func (r *Router) GenerateStream(ctx context.Context, rt backend.Route, req *sdk.GenerateRequest, send func(*sdk.GenerateChunk) error) error {
+	_, err := call(ctx, r, sdk.ServiceGenerate, rt, &req.Model, true, func(ctx context.Context, c *sdk.Conn) (struct{}, error) {
+		return struct{}{}, c.GenerateStream(ctx, req, send)
+	})
+	return err
+}
+
+func (r *Router) Embed(ctx context.Context, rt backend.Route, req *sdk.EmbedRequest) (*sdk.EmbedResponse, error) {
+	return call(ctx, r, sdk.ServiceEmbed, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.EmbedResponse, error) {
+		return c.Embed(ctx, req)
+	})
+}
+
+func (r *Router) Rerank(ctx context.Context, rt backend.Route, req *sdk.RerankRequest) (*sdk.RerankResponse, error) {
+	return call(ctx, r, sdk.ServiceRerank, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.RerankResponse, error) {
+		return c.Rerank(ctx, req)
+	})
+}
+
+func (r *Router) TextToImage(ctx context.Context, rt backend.Route, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error) {
+	return call(ctx, r, sdk.ServiceTextToImage, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.TextToImageResponse, error) {
+		return c.TextToImage(ctx, req)
+	})
+}
+
+func (r *Router) TextToSpeech(ctx context.Context, rt backend.Route, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error) {
+	return call(ctx, r, sdk.ServiceTextToSpeech, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.TextToSpeechResponse, error) {
+		return c.TextToSpeech(ctx, req)
+	})
+}
+
+func (r *Router) SpeechToText(ctx context.Context, rt backend.Route, req *sdk.SpeechToTextRequest) (*sdk.SpeechToTextResponse, error) {
+	return call(ctx, r, sdk.ServiceSpeechToText, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.SpeechToTextResponse, error) {
+		return c.SpeechToText(ctx, req)
+	})
+}
+
+// Version is the host's version.
+func (r *Router) Version() string { return Version }
+
+// localPlugin picks the local plugin for a model-management call: the
+// pinned one (Route.Plugin or a "<plugin>/" prefix) or, with none named,
+// the one that has the model, else the first local plugin.
+func (r *Router) localPlugin(ctx context.Context, pin, model string, mustHave bool) (*Plugin, string, error) {
+	if i := strings.Index(model, "/"); i > 0 && r.h.Plugin(model[:i]) != nil && pin == "" {
+		pin, model = model[:i], model[i+1:]
+	}
+	if err := ValidateModelName(model); err != nil {
+		return nil, "", err
+	}
+	if pin != "" {
+		p := r.h.Plugin(pin)
+		if p == nil {
+			return nil, "", &sdk.Error{Code: sdk.CodePluginNotFound, Field: "plugin", Message: fmt.Sprintf("no plugin named %q", pin)}
+		}
+		if !p.IsLocal() {
+			return nil, "", &sdk.Error{Code: sdk.CodeFailedPrecondition, Field: "plugin", Message: fmt.Sprintf("plugin %s is remote: it has no local models to manage", pin)}
+		}
+		return p, model, nil
+	}
+	var first *Plugin
+	for _, p := range r.h.Plugins() {
+		if !p.IsLocal() {
+			continue
+		}
+		if st := State(p.Status().State); st == StateDisabled || st == StateInvalid {
+			continue
+		}
+		if first == nil {
+			first = p
+		}
+		if r.h.models.has(ctx, p, model) {
+			return p, model, nil
+		}
+	}
+	if first == nil {
+		return nil, "", sdk.Errorf(sdk.CodeServiceUnavailable, "no local plugin is available to manage models")
+	}
+	if mustHave {
+		return nil, "", &sdk.Error{Code: sdk.CodeModelNotFound, Field: "model", Message: fmt.Sprintf("model %q not found", model)}
+	}
+	return first, model, nil
+}
+
+// ValidateModelName rejects names that could escape a models directory or
+// confuse a registry: empty, too long, "..", backslashes, control
+// characters, leading "/".
+func ValidateModelName(model string) error {
+	bad := func(why string) error {
+		return &sdk.Error{Code: sdk.CodeModelInvalidName, Field: "model", Message: fmt.Sprintf("invalid model name %q: %s", model, why)}
+	}
+	switch {
+	case model == "":
+		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "model", Message: "required"}
+	case len(model) > 512:
+		return bad("longer than 512 characters")
+	case strings.HasPrefix(model, "/"):
+		return bad("must not start with '/'")
+	case strings.Contains(model, ".."):
+		return bad("must not contain '..'")
+	case strings.ContainsAny(model, "\\ \t"):
+		return bad("must not contain backslashes or spaces")
+	}
+	for _, c := range model {
+		if c < 0x20 || c == 0x7f {
+			return bad("must not contain control characters")
+		}
+	}
+	return nil
+}
+
+func (r *Router) ListModels(ctx context.Context, running bool) ([]backend.ModelInfo, error) {
+	var out []backend.ModelInfo
+	for _, p := range r.h.Plugins() {
+		if st := State(p.Status().State); st == StateDisabled || st == StateInvalid {
+			continue
+		}
+		typ := "remote"
+		if p.IsLocal() {
+			typ = "local"
+		}
+		var models []sdk.Model
+		state := "available"
+		if running {
+			if !p.IsLocal() {
+				continue
+			}
+			conn, err := p.Conn(ctx)
+			if err != nil {
+				continue
+			}
+			models, err = conn.ListRunningModels(ctx)
+			if err != nil {
+				continue
+			}
+			state = "running"
+		} else {
+			models = r.h.models.models(ctx, p)
+		}
+		for _, m := range models {
+			out = append(out, backend.ModelInfo{Model: m, Plugin: p.name, Type: typ, State: state})
+		}
+	}
+	return out, nil
+}
+
+func (r *Router) ShowModel(ctx context.Context, rt backend.Route, model string) (*sdk.ModelDetails, string, error) {
+	p, model, err := r.localPlugin(ctx, rt.Plugin, model, false)
+	if err != nil {
+		return nil, "", err
+	}
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	d, err := conn.ShowModel(ctx, model)
+	return d, p.name, p.crashedDuring(err)
+}
+
+func (r *Router) PullModel(ctx context.Context, req backend.PullRequest, progress func(*sdk.Progress) error) error {
+	p, model, err := r.localPlugin(ctx, req.Plugin, req.Model, false)
+	if err != nil {
+		return err
+	}
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.h.models.invalidate(p.name)
+	return p.crashedDuring(conn.PullModel(ctx, &sdk.PullRequest{Model: model, Insecure: req.Insecure}, progress))
+}
+
+func (r *Router) DeleteModel(ctx context.Context, rt backend.Route, model string) error {
+	p, model, err := r.localPlugin(ctx, rt.Plugin, model, false)
+	if err != nil {
+		return err
+	}
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.h.models.invalidate(p.name)
+	return p.crashedDuring(conn.DeleteModel(ctx, model))
+}
+
+func (r *Router) LoadModel(ctx context.Context, rt backend.Route, req *sdk.LoadRequest) error {
+	p, model, err := r.localPlugin(ctx, rt.Plugin, req.Model, false)
+	if err != nil {
+		return err
+	}
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	lr := *req
+	lr.Model = model
+	return p.crashedDuring(conn.LoadModel(ctx, &lr))
+}
+
+func (r *Router) UnloadModel(ctx context.Context, rt backend.Route, model string) error {
+	p, model, err := r.localPlugin(ctx, rt.Plugin, model, false)
+	if err != nil {
+		return err
+	}
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	return p.crashedDuring(conn.UnloadModel(ctx, model))
+}

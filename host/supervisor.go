@@ -1,0 +1,416 @@
+package host
+
+import (
+	"context"
+
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/client"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// State is a plugin's lifecycle state.
+type State string
+
+// Plugin states.
+const (
+	StateStopped    State = "stopped"    // not started (lazy) or stopped
+	StateStarting   State = "starting"   // process launching, handshake, configure
+	StateRunning    State = "running"    // serving
+	StateRestarting State = "restarting" // died; waiting out the backoff
+	StateDisabled   State = "disabled"   // turned off in the config
+	StateInvalid    State = "invalid"    // manifest or binary unusable
+)
+
+// Backoff bounds for restarting a plugin that died.
+const (
+	restartBackoffMin = 200 * time.Millisecond
+	restartBackoffMax = 30 * time.Second
+	// A plugin that ran this long is considered healthy again: its next
+	// crash restarts at the minimum backoff.
+	restartStableAfter = time.Minute
+	exitPollInterval   = 100 * time.Millisecond
+)
+
+// launchFunc starts a plugin process; tests swap it.
+type launchFunc func(ctx context.Context, cfg sdk.LaunchConfig) (*sdk.Process, error)
+
+// Plugin is one supervised plugin: its manifest, its process and its
+// state. It restarts the process with exponential backoff when it dies.
+type Plugin struct {
+	name     string
+	manifest *sdk.Manifest
+	cand     Candidate
+	log      *slog.Logger
+	launch   launchFunc
+	config   func() *sdk.Config
+	env      []string
+	stderr   io.Writer
+	health   time.Duration
+
+	mu        sync.Mutex
+	state     State
+	proc      *sdk.Process
+	info      *sdk.Info
+	lastHlth  *sdk.Health
+	restarts  int
+	lastErr   string
+	startedAt time.Time
+	// changed is closed and replaced at every state change, waking
+	// everyone waiting in Conn.
+	changed chan struct{}
+	// startFailures counts consecutive failed start attempts; while it is
+	// non-zero callers get the start error instead of waiting.
+	startFailures int
+	stopping      bool
+	// closed plugins never start again (host shutdown).
+	closed bool
+	// life is cancelled by Stop; it ends the monitor and any restart wait.
+	life   context.Context
+	cancel context.CancelFunc
+}
+
+// Name is the plugin's name.
+func (p *Plugin) Name() string { return p.name }
+
+// Manifest is the plugin's manifest (nil for an unreadable one).
+func (p *Plugin) Manifest() *sdk.Manifest { return p.manifest }
+
+// IsLocal reports whether the plugin manages a local engine.
+func (p *Plugin) IsLocal() bool {
+	return p.manifest != nil && p.manifest.Provider.Type == sdk.ProviderLocal
+}
+
+// Status returns a snapshot.
+func (p *Plugin) Status() client.PluginStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := client.PluginStatus{Name: p.name, State: string(p.state), Restarts: p.restarts, LastError: p.lastErr, Dir: p.cand.Dir, Health: p.lastHlth}
+	if m := p.manifest; m != nil {
+		s.DisplayName = m.Provider.DisplayName
+		s.Type = string(m.Provider.Type)
+		s.Version = m.Provider.Version
+		s.Services = m.ListServiceNames()
+	}
+	if p.proc != nil && p.state == StateRunning {
+		s.PID = p.proc.Pid()
+		t := p.startedAt
+		s.StartedAt = &t
+	}
+	if p.info != nil {
+		s.EngineMode, s.EngineHost, s.Compute, s.Details = p.info.EngineMode, p.info.EngineHost, p.info.Compute, p.info.Details
+	}
+	return s
+}
+
+// Start launches the plugin unless it runs already, and returns without
+// waiting; use Conn to wait for it.
+func (p *Plugin) Start() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state != StateStopped || p.closed {
+		return
+	}
+	p.stopping = false
+	p.life, p.cancel = context.WithCancel(context.Background())
+	p.setStateLocked(StateStarting)
+	go p.run(p.life)
+}
+
+// setStateLocked changes the state and wakes waiters.
+func (p *Plugin) setStateLocked(s State) {
+	p.state = s
+	if p.changed != nil {
+		close(p.changed)
+	}
+	p.changed = make(chan struct{})
+}
+
+// Conn returns a connection to the running plugin, starting it first when
+// it is stopped (lazy start) and waiting while it starts or restarts after
+// a crash. A plugin that fails to start yields its start error at once.
+func (p *Plugin) Conn(ctx context.Context) (*sdk.Conn, error) {
+	for {
+		p.mu.Lock()
+		if p.changed == nil {
+			p.changed = make(chan struct{})
+		}
+		state, changed, lastErr := p.state, p.changed, p.lastErr
+		switch state {
+		case StateRunning:
+			if !p.proc.Exited() {
+				c := p.proc.Conn()
+				p.mu.Unlock()
+				return c, nil
+			}
+			// Died; the monitor notices within exitPollInterval.
+		case StateDisabled:
+			p.mu.Unlock()
+			return nil, sdk.Errorf(sdk.CodeServiceUnavailable, "plugin %s is disabled in the config", p.name)
+		case StateInvalid:
+			p.mu.Unlock()
+			return nil, sdk.Errorf(sdk.CodePluginStartFailed, "plugin %s cannot run: %s", p.name, lastErr)
+		case StateStopped:
+			closed := p.closed
+			p.mu.Unlock()
+			if closed {
+				return nil, sdk.Errorf(sdk.CodeUnavailable, "the host is shutting down")
+			}
+			p.Start()
+			continue
+		case StateStarting, StateRestarting:
+			if p.startFailures > 0 {
+				p.mu.Unlock()
+				return nil, &sdk.Error{Code: sdk.CodePluginStartFailed, Retryable: true,
+					Message: fmt.Sprintf("plugin %s failed to start (%d attempts, retrying): %s", p.name, p.startFailures, lastErr)}
+			}
+		}
+		p.mu.Unlock()
+		wait := time.NewTimer(exitPollInterval)
+		select {
+		case <-changed:
+		case <-wait.C:
+		case <-ctx.Done():
+			wait.Stop()
+			return nil, sdk.WrapError(sdk.CodeTimeout, ctx.Err(), "waiting for plugin %s to start", p.name)
+		}
+		wait.Stop()
+	}
+}
+
+// run launches the process and restarts it whenever it dies, until Stop.
+func (p *Plugin) run(life context.Context) {
+	backoff := restartBackoffMin
+	for {
+		err := p.startOnce(life)
+		if err == nil {
+			started := time.Now()
+			p.waitExit(life)
+			if life.Err() != nil {
+				return
+			}
+			if time.Since(started) > restartStableAfter {
+				backoff = restartBackoffMin
+			}
+		} else if life.Err() != nil {
+			return
+		}
+		p.mu.Lock()
+		if p.stopping {
+			p.mu.Unlock()
+			return
+		}
+		p.restarts++
+		p.setStateLocked(StateRestarting)
+		p.mu.Unlock()
+		p.log.Warn("plugin exited; restarting", "plugin", p.name, "backoff", backoff, "error", p.lastError())
+		select {
+		case <-time.After(backoff):
+		case <-life.Done():
+			return
+		}
+		backoff = min(backoff*2, restartBackoffMax)
+		p.mu.Lock()
+		if !p.stopping {
+			p.setStateLocked(StateStarting)
+		}
+		p.mu.Unlock()
+	}
+}
+
+func (p *Plugin) lastError() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastErr
+}
+
+// startOnce launches, configures and introspects the plugin. On failure the
+// process is killed and lastErr says why.
+func (p *Plugin) startOnce(life context.Context) error {
+	ctx, cancel := context.WithTimeout(life, 30*time.Second)
+	defer cancel()
+	proc, err := p.launch(ctx, sdk.LaunchConfig{
+		Name:       p.name,
+		Executable: p.cand.Executable,
+		SHA256:     p.cand.SHA256,
+		Env:        p.env,
+		Dir:        p.cand.Dir,
+		Logger:     p.log,
+		Stderr:     p.stderr,
+	})
+	if err == nil {
+		err = p.configure(ctx, proc)
+		if err != nil {
+			proc.Kill()
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.lastErr = err.Error()
+		p.startFailures++
+		p.log.Error("plugin failed to start", "plugin", p.name, "error", err)
+		return err
+	}
+	if p.stopping { // Stop raced with the start
+		go proc.Kill()
+		return context.Canceled
+	}
+	p.proc = proc
+	p.startFailures = 0
+	p.startedAt = time.Now()
+	p.setStateLocked(StateRunning)
+	p.log.Info("plugin running", "plugin", p.name, "pid", proc.Pid())
+	return nil
+}
+
+func (p *Plugin) configure(ctx context.Context, proc *sdk.Process) error {
+	conn := proc.Conn()
+	if err := conn.Configure(ctx, p.config()); err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
+	info, err := conn.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("info: %w", err)
+	}
+	p.mu.Lock()
+	p.info = info
+	p.mu.Unlock()
+	return nil
+}
+
+// Reconfigure sends the current configuration to a running plugin (hot
+// update); a stopped plugin gets it when it starts.
+func (p *Plugin) Reconfigure(ctx context.Context) error {
+	p.mu.Lock()
+	running := p.state == StateRunning
+	var conn *sdk.Conn
+	if running {
+		conn = p.proc.Conn()
+	}
+	p.mu.Unlock()
+	if !running {
+		return nil
+	}
+	return conn.Configure(ctx, p.config())
+}
+
+// waitExit returns when the process exits or life ends, checking health
+// on the way.
+func (p *Plugin) waitExit(life context.Context) {
+	p.mu.Lock()
+	proc := p.proc
+	p.mu.Unlock()
+	tick := time.NewTicker(exitPollInterval)
+	defer tick.Stop()
+	nextHealth := time.Now()
+	for {
+		select {
+		case <-life.Done():
+			return
+		case <-tick.C:
+		}
+		if proc.Exited() {
+			p.mu.Lock()
+			p.lastErr = "plugin process exited unexpectedly"
+			p.proc = nil
+			p.mu.Unlock()
+			return
+		}
+		if p.health > 0 && time.Now().After(nextHealth) {
+			nextHealth = time.Now().Add(p.health)
+			go p.checkHealth(life, proc.Conn())
+		}
+	}
+}
+
+func (p *Plugin) checkHealth(life context.Context, conn *sdk.Conn) {
+	ctx, cancel := context.WithTimeout(life, 5*time.Second)
+	defer cancel()
+	h, err := conn.Health(ctx)
+	if err != nil {
+		if life.Err() != nil {
+			return
+		}
+		h = &sdk.Health{State: sdk.HealthNotServing, Message: err.Error()}
+	}
+	info, ierr := conn.Info(ctx)
+	p.mu.Lock()
+	p.lastHlth = h
+	if ierr == nil {
+		p.info = info
+	}
+	p.mu.Unlock()
+}
+
+// CheckHealth asks the plugin now and returns its answer.
+func (p *Plugin) CheckHealth(ctx context.Context) (*sdk.Health, error) {
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, err := conn.Health(ctx)
+	if err == nil {
+		p.mu.Lock()
+		p.lastHlth = h
+		p.mu.Unlock()
+	}
+	return h, err
+}
+
+// Stop stops the plugin: its in-flight calls are cancelled, its Shutdown
+// runs (stopping engines it started), and it is killed after 2 s.
+func (p *Plugin) Stop() {
+	p.mu.Lock()
+	if p.state == StateDisabled || p.state == StateInvalid || p.state == StateStopped {
+		p.mu.Unlock()
+		return
+	}
+	p.stopping = true
+	proc := p.proc
+	p.proc = nil
+	p.startFailures = 0
+	p.setStateLocked(StateStopped)
+	if p.cancel != nil {
+		p.cancel()
+	}
+	p.mu.Unlock()
+	if proc != nil {
+		proc.Kill()
+	}
+}
+
+// Close stops the plugin for good: it will not start again.
+func (p *Plugin) Close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.Stop()
+}
+
+// crashedDuring turns a transport failure of a call into a clear error when
+// the plugin died under it.
+func (p *Plugin) crashedDuring(err error) error {
+	if err == nil {
+		return nil
+	}
+	if sdk.ErrorCode(err) != sdk.CodeUnavailable {
+		return err
+	}
+	p.mu.Lock()
+	dead := p.proc == nil || p.proc.Exited()
+	p.mu.Unlock()
+	if !dead {
+		// The connection broke but the process lives: the call failed in
+		// transit; report it as the plugin being unavailable.
+		return &sdk.Error{Code: sdk.CodeServiceUnavailable, Retryable: true,
+			Message: fmt.Sprintf("plugin %s did not answer: %v", p.name, err), Err: err}
+	}
+	return &sdk.Error{Code: sdk.CodePluginCrashed, Retryable: true,
+		Message: fmt.Sprintf("plugin %s exited during the call; it is being restarted, retry shortly", p.name),
+		Err:     err}
+}

@@ -1,0 +1,209 @@
+package host
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/host/backend"
+	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/internal/testplugin"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// newTestHost starts a host whose plugin root holds the test plugin
+// (this test binary, re-executed).
+func newTestHost(t *testing.T, mutate func(*config.Config)) *Host {
+	t.Helper()
+	root := t.TempDir()
+	if _, err := testplugin.Manifest(root, "echo"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PluginDirs = []string{root}
+	cfg.DataDir = t.TempDir()
+	cfg.HealthInterval = 200 * time.Millisecond
+	cfg.Plugins = map[string]config.PluginConfig{"echo": {
+		Env:      map[string]string{testplugin.EnvServe: "echo"},
+		Settings: map[string]any{"greeting": "hi"},
+	}}
+	if mutate != nil {
+		mutate(cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	h := New(cfg, log)
+	h.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h.Close(ctx)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if !h.WaitReady(ctx) {
+		t.Fatalf("plugins not ready: %+v", h.Plugin("echo").Status())
+	}
+	return h
+}
+
+func chat(t *testing.T, h *Host, msg string) (*sdk.ChatResponse, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return h.Router().Chat(ctx, backend.Route{}, &sdk.ChatRequest{Messages: []sdk.Message{{Role: "user", Content: msg}}})
+}
+
+func TestPluginRunsConfiguredWithoutHostSecrets(t *testing.T) {
+	t.Setenv("RH_TEST_SECRET", "sk-must-not-leak")
+	h := newTestHost(t, nil)
+	resp, err := chat(t, h, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Message.Content != "echo: hello" || resp.Model != "echo-1" {
+		t.Fatalf("answer = %+v", resp)
+	}
+	st := h.Plugin("echo").Status()
+	if st.State != string(StateRunning) || st.PID == 0 {
+		t.Fatalf("status = %+v", st)
+	}
+	if st.Details["greeting"] != "hi" {
+		t.Errorf("settings did not reach the plugin via Configure: %v", st.Details)
+	}
+	if st.Details["secret_seen"] != "false" {
+		t.Errorf("the plugin saw a host environment secret: %v", st.Details)
+	}
+}
+
+func TestSupervisorRestartsKilledPlugin(t *testing.T) {
+	h := newTestHost(t, nil)
+	p := h.Plugin("echo")
+	pid := p.Status().PID
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st := p.Status()
+		if st.State == string(StateRunning) && st.PID != pid && st.PID != 0 {
+			if st.Restarts != 1 {
+				t.Errorf("restarts = %d, want 1", st.Restarts)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("plugin not restarted: %+v", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := chat(t, h, "after restart"); err != nil {
+		t.Fatalf("call after restart: %v", err)
+	}
+	if processAlive(pid) {
+		t.Errorf("old plugin process %d still alive", pid)
+	}
+}
+
+func TestCrashDuringCallIsACleanError(t *testing.T) {
+	h := newTestHost(t, nil)
+	_, err := chat(t, h, "CRASH")
+	if code := sdk.ErrorCode(err); code != sdk.CodePluginCrashed && code != sdk.CodeServiceUnavailable {
+		t.Fatalf("error = %v (code %v), want plugin_crashed", err, code)
+	}
+	// The next call waits for the restart and succeeds.
+	if _, err := chat(t, h, "again"); err != nil {
+		t.Fatalf("call after crash: %v", err)
+	}
+}
+
+func TestPanicInPluginIsAnErrorNotACrash(t *testing.T) {
+	h := newTestHost(t, nil)
+	pid := h.Plugin("echo").Status().PID
+	_, err := chat(t, h, "PANIC")
+	if sdk.ErrorCode(err) != sdk.CodeInternal {
+		t.Fatalf("error = %v, want internal", err)
+	}
+	if st := h.Plugin("echo").Status(); st.PID != pid || st.Restarts != 0 {
+		t.Fatalf("plugin restarted after a panic: %+v", st)
+	}
+}
+
+func TestStopLeavesNoProcess(t *testing.T) {
+	h := newTestHost(t, nil)
+	pid := h.Plugin("echo").Status().PID
+	h.Plugin("echo").Stop()
+	deadline := time.Now().Add(3 * time.Second)
+	for processAlive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("plugin %d alive after Stop", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A stopped plugin starts again on demand.
+	if _, err := chat(t, h, "lazy"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLazyStart(t *testing.T) {
+	h := newTestHost(t, func(c *config.Config) { c.Start = "lazy" })
+	if _, err := chat(t, h, "first"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRouterErrors(t *testing.T) {
+	h := newTestHost(t, nil)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		rt   backend.Route
+		req  *sdk.ChatRequest
+		code sdk.Code
+	}{
+		{"remote policy has nobody", backend.Route{Policy: backend.PolicyRemote}, &sdk.ChatRequest{}, sdk.CodeServiceUnavailable},
+		{"unknown plugin pin", backend.Route{Plugin: "nope"}, &sdk.ChatRequest{}, sdk.CodePluginNotFound},
+		{"plugin error code travels", backend.Route{}, &sdk.ChatRequest{Model: "missing", Messages: []sdk.Message{{Role: "user", Content: "x"}}}, sdk.CodeModelNotFound},
+		{"qualified model", backend.Route{}, &sdk.ChatRequest{Model: "echo/echo-2", Messages: []sdk.Message{{Role: "user", Content: "x"}}}, sdk.CodeOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := h.Router().Chat(ctx, tt.rt, tt.req)
+			if got := sdk.ErrorCode(err); got != tt.code {
+				t.Fatalf("code = %v (%v), want %v", got, err, tt.code)
+			}
+		})
+	}
+	if _, err := h.Router().Embed(ctx, backend.Route{}, &sdk.EmbedRequest{Input: []string{"a"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func processAlive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return false
+	}
+	// A zombie still answers signal 0; look at its state.
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == ')' && i+2 < len(s) {
+			return s[i+2] != 'Z'
+		}
+	}
+	return true
+}

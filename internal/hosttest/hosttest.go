@@ -1,0 +1,84 @@
+// Package hosttest starts a real host for tests: real plugin discovery, a
+// real plugin subprocess (the test binary re-executed as
+// internal/testplugin) and, when asked, the real HTTP API on a loopback
+// port. Test binaries that use it must call testplugin.MaybeServe in
+// TestMain.
+package hosttest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/host"
+	"github.com/roundhouse-ai/roundhouse/host/api"
+	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/internal/testplugin"
+)
+
+// Host is a running test host.
+type Host struct {
+	*host.Host
+	// URL of the HTTP API ("" unless started with Serve).
+	URL     string
+	DataDir string
+	Server  *httptest.Server
+}
+
+// Options configure Start.
+type Options struct {
+	// Mutate edits the config before the host starts.
+	Mutate func(*config.Config)
+	// ExtraRoots are more plugin roots (real first-party plugins).
+	ExtraRoots []string
+}
+
+// Start runs a host with the "echo" test plugin and its HTTP API.
+func Start(t testing.TB, o Options) *Host {
+	t.Helper()
+	root := t.TempDir()
+	if _, err := testplugin.Manifest(root, "echo"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PluginDirs = append([]string{root}, o.ExtraRoots...)
+	cfg.DataDir = t.TempDir()
+	cfg.Plugins = map[string]config.PluginConfig{"echo": {Env: map[string]string{testplugin.EnvServe: "echo"}}}
+	if o.Mutate != nil {
+		o.Mutate(cfg)
+	}
+	log := Logger(t)
+	h := host.New(cfg, log)
+	h.Start()
+	srv := httptest.NewServer(api.New(h, log))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h.Close(ctx)
+		srv.Close()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if !h.WaitReady(ctx) {
+		for _, p := range h.Plugins() {
+			t.Logf("plugin %s: %+v", p.Name(), p.Status())
+		}
+		t.Fatal("plugins not ready")
+	}
+	return &Host{Host: h, URL: srv.URL, DataDir: cfg.DataDir, Server: srv}
+}
+
+// Logger logs to stderr under -v, nowhere otherwise.
+func Logger(t testing.TB) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}

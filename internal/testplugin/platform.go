@@ -1,0 +1,8 @@
+package testplugin
+
+import "runtime"
+
+const (
+	goos   = runtime.GOOS
+	goarch = runtime.GOARCH
+)

@@ -1,0 +1,175 @@
+// Package testplugin is a small, real plugin for the project's own tests:
+// test binaries re-exec themselves as this plugin (see MaybeServe), so host
+// and SDK tests run against genuine subprocesses over gRPC.
+//
+// It offers chat (echo, streamed word by word), generate and embed, and
+// misbehaves on request: a user message "CRASH" exits the process mid-call,
+// "SLOW" streams one word every 50 ms until cancelled, "PANIC" panics.
+package testplugin
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// EnvServe names the environment variable that turns a test binary into
+// the plugin; its value is the plugin's name.
+const EnvServe = "ROUNDHOUSE_TESTPLUGIN"
+
+// MaybeServe serves the plugin and exits when the test binary was started
+// as a plugin. Call it first thing in TestMain.
+func MaybeServe() {
+	if name := os.Getenv(EnvServe); name != "" {
+		sdk.Serve(New(name))
+		os.Exit(0)
+	}
+}
+
+// Plugin is the test plugin.
+type Plugin struct {
+	sdk.UnimplementedPlugin
+	name string
+
+	mu  sync.Mutex
+	cfg *sdk.Config
+}
+
+// New makes the plugin.
+func New(name string) *Plugin { return &Plugin{name: name} }
+
+func (p *Plugin) Info(context.Context) (*sdk.Info, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// secret_seen lets tests prove host secrets do not leak into plugins.
+	d := map[string]string{"pid": fmt.Sprint(os.Getpid()), "secret_seen": fmt.Sprint(os.Getenv("RH_TEST_SECRET") != "")}
+	if p.cfg != nil {
+		d["providers"] = fmt.Sprint(len(p.cfg.Providers))
+		if v, ok := p.cfg.Settings["greeting"]; ok {
+			d["greeting"] = fmt.Sprint(v)
+		}
+	}
+	return &sdk.Info{Name: p.name, Version: "1.0.0", Type: "local", Details: d,
+		Services: map[string]sdk.Capabilities{"chat": {SupportStreaming: true}, "embed": {}}}, nil
+}
+
+func (p *Plugin) Configure(_ context.Context, cfg *sdk.Config) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cfg = cfg
+	return nil
+}
+
+func lastUser(req *sdk.ChatRequest) string {
+	for i := len(req.Messages) - 1; i >= 0; i-- {
+		if req.Messages[i].Role == "user" {
+			return req.Messages[i].Content
+		}
+	}
+	return ""
+}
+
+func (p *Plugin) misbehave(msg string) {
+	switch msg {
+	case "CRASH":
+		os.Exit(3)
+	case "PANIC":
+		panic("asked to panic")
+	}
+}
+
+func (p *Plugin) Chat(ctx context.Context, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
+	msg := lastUser(req)
+	p.misbehave(msg)
+	if req.Model == "missing" {
+		return nil, &sdk.Error{Code: sdk.CodeModelNotFound, Field: "model", Message: "model \"missing\" not found"}
+	}
+	return &sdk.ChatResponse{Model: req.Model, FinishReason: "stop",
+		Message: sdk.Message{Role: "assistant", Content: "echo: " + msg},
+		Usage:   &sdk.Usage{PromptTokens: len(strings.Fields(msg)), CompletionTokens: len(strings.Fields(msg)) + 1}}, nil
+}
+
+func (p *Plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
+	msg := lastUser(req)
+	p.misbehave(msg)
+	if msg == "SLOW" {
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				markCancelled()
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+			if err := send(&sdk.ChatChunk{Model: req.Model, Content: fmt.Sprintf("w%d ", i)}); err != nil {
+				return err
+			}
+		}
+	}
+	words := strings.Fields("echo: " + msg)
+	for i, w := range words {
+		if i < len(words)-1 {
+			w += " "
+		}
+		if err := send(&sdk.ChatChunk{Model: req.Model, Role: "assistant", Content: w}); err != nil {
+			return err
+		}
+	}
+	return send(&sdk.ChatChunk{Model: req.Model, Done: true, FinishReason: "stop",
+		Usage: &sdk.Usage{PromptTokens: 1, CompletionTokens: len(words)}})
+}
+
+func (p *Plugin) Generate(ctx context.Context, req *sdk.GenerateRequest) (*sdk.GenerateResponse, error) {
+	return &sdk.GenerateResponse{Model: req.Model, Text: "echo: " + req.Prompt, FinishReason: "stop"}, nil
+}
+
+// Embed returns a deterministic 4-dimensional vector per input.
+func (p *Plugin) Embed(ctx context.Context, req *sdk.EmbedRequest) (*sdk.EmbedResponse, error) {
+	out := &sdk.EmbedResponse{Model: req.Model}
+	for _, in := range req.Input {
+		h := fnv.New32a()
+		h.Write([]byte(in))
+		v := h.Sum32()
+		out.Embeddings = append(out.Embeddings, []float32{float32(v & 0xff), float32(v >> 8 & 0xff), float32(v >> 16 & 0xff), float32(v >> 24)})
+	}
+	return out, nil
+}
+
+// markCancelled leaves a file in ROUNDHOUSE_DATA_DIR so tests can see that
+// a client disconnect reached the plugin.
+func markCancelled() {
+	if d := os.Getenv("ROUNDHOUSE_DATA_DIR"); d != "" {
+		_ = os.MkdirAll(d, 0o700)
+		_ = os.WriteFile(filepath.Join(d, "cancelled"), []byte(time.Now().String()), 0o600)
+	}
+}
+
+// Manifest writes a plugin dir for the test binary under root and returns
+// it: plugin.yaml names the test binary itself as the executable.
+func Manifest(root, name string) (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(root, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	m := &sdk.Manifest{
+		Version:  "1",
+		Provider: sdk.ProviderInfo{Name: name, Version: "1.0.0", Type: sdk.ProviderLocal, DisplayName: "Test plugin"},
+		Services: []sdk.ServiceSpec{
+			{ServiceName: sdk.ServiceChat, DefaultModel: "echo-1", Capabilities: sdk.Capabilities{SupportStreaming: true}},
+			{ServiceName: sdk.ServiceGenerate, DefaultModel: "echo-1"},
+			{ServiceName: sdk.ServiceEmbed, DefaultModel: "echo-1"},
+		},
+		Platforms: map[string]sdk.PlatformConfig{sdk.PlatformKey(goos, goarch): {Executable: exe}},
+	}
+	return dir, sdk.SaveManifest(dir, m, "yaml")
+}

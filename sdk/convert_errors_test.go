@@ -1,0 +1,391 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	pb "github.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/proto"
+)
+
+// convertAllCodes lists every Code constant of errors.go with the gRPC code
+// it travels under. TestConvertErrorCodesComplete keeps it in step with
+// codeNames.
+var convertAllCodes = []struct {
+	code Code
+	grpc codes.Code
+}{
+	{CodeOK, codes.Unknown},
+	{CodeUnknown, codes.Unknown},
+	{CodeInvalidArgument, codes.InvalidArgument},
+	{CodeNotFound, codes.NotFound},
+	{CodeAlreadyExists, codes.AlreadyExists},
+	{CodePermissionDenied, codes.PermissionDenied},
+	{CodeUnauthenticated, codes.Unauthenticated},
+	{CodeRateLimited, codes.ResourceExhausted},
+	{CodeFailedPrecondition, codes.FailedPrecondition},
+	{CodeCanceled, codes.Canceled},
+	{CodeTimeout, codes.DeadlineExceeded},
+	{CodeUnimplemented, codes.Unimplemented},
+	{CodeInternal, codes.Internal},
+	{CodeUnavailable, codes.Unavailable},
+	{CodeQuotaExceeded, codes.ResourceExhausted},
+
+	{CodePluginNotFound, codes.NotFound},
+	{CodePluginStartFailed, codes.Unavailable},
+	{CodePluginCrashed, codes.Unavailable},
+	{CodePluginNotConfigured, codes.FailedPrecondition},
+	{CodeManifestInvalid, codes.FailedPrecondition},
+
+	{CodeEngineNotInstalled, codes.FailedPrecondition},
+	{CodeEngineInstallFailed, codes.Internal},
+	{CodeEngineStartFailed, codes.Unavailable},
+	{CodeEngineUnavailable, codes.Unavailable},
+	{CodeEngineChecksum, codes.Internal},
+	{CodeEngineNotManaged, codes.PermissionDenied},
+	{CodeEngineVersionUnknown, codes.Internal},
+
+	{CodeModelNotFound, codes.NotFound},
+	{CodeModelPullFailed, codes.Internal},
+	{CodeModelInvalidName, codes.InvalidArgument},
+	{CodeModelLoadFailed, codes.Internal},
+	{CodeContextTooLong, codes.InvalidArgument},
+	{CodeModelUnsupported, codes.FailedPrecondition},
+	{CodeModelDeleteFailed, codes.Internal},
+
+	{CodeServiceNotFound, codes.NotFound},
+	{CodeServiceUnavailable, codes.Unavailable},
+	{CodeUpstreamError, codes.Unavailable},
+	{CodeContentFiltered, codes.InvalidArgument},
+	{CodeUpstreamAuth, codes.FailedPrecondition},
+	{CodeNoUsableKey, codes.Unavailable},
+	{CodeUpstreamRateLimited, codes.ResourceExhausted},
+	{CodeUpstreamQuota, codes.ResourceExhausted},
+	{CodeUpstreamTimeout, codes.DeadlineExceeded},
+}
+
+func TestConvertErrorCodesComplete(t *testing.T) {
+	seen := map[Code]bool{}
+	for _, c := range convertAllCodes {
+		if _, ok := codeNames[c.code]; !ok {
+			t.Errorf("code %d is not in codeNames", c.code)
+		}
+		seen[c.code] = true
+	}
+	for c := range codeNames {
+		if !seen[c] {
+			t.Errorf("code %v (%d) is missing from convertAllCodes", c, int(c))
+		}
+	}
+}
+
+// convertOverWire sends a status error through its wire form, as the gRPC
+// transport does.
+func convertOverWire(t *testing.T, err error) error {
+	t.Helper()
+	st, ok := status.FromError(err)
+	if !ok {
+		t.Fatalf("%v (%T) is not a status error", err, err)
+	}
+	p := st.Proto()
+	b, merr := proto.Marshal(p)
+	if merr != nil {
+		t.Fatalf("marshal status: %v", merr)
+	}
+	p2 := proto.Clone(p)
+	proto.Reset(p2)
+	if uerr := proto.Unmarshal(b, p2); uerr != nil {
+		t.Fatalf("unmarshal status: %v", uerr)
+	}
+	return status.ErrorProto(convertSameType(p, p2))
+}
+
+func convertSameType[M proto.Message](_ M, m proto.Message) M { return m.(M) }
+
+// convertCheckError compares the fields that cross the boundary.
+func convertCheckError(t *testing.T, got error, want *Error) {
+	t.Helper()
+	var e *Error
+	if !errors.As(got, &e) {
+		t.Fatalf("got %T %v, want *Error", got, got)
+	}
+	if e.Code != want.Code || e.Message != want.Message || e.Retryable != want.Retryable ||
+		e.RetryAfter != want.RetryAfter || e.Field != want.Field {
+		t.Errorf("got  {Code:%v Message:%q Retryable:%v RetryAfter:%v Field:%q}\nwant {Code:%v Message:%q Retryable:%v RetryAfter:%v Field:%q}",
+			e.Code, e.Message, e.Retryable, e.RetryAfter, e.Field,
+			want.Code, want.Message, want.Retryable, want.RetryAfter, want.Field)
+	}
+	if e.Error() != want.Error() {
+		t.Errorf("Error() = %q, want %q", e.Error(), want.Error())
+	}
+}
+
+func TestConvertErrorEveryCode(t *testing.T) {
+	for i, c := range convertAllCodes {
+		t.Run(c.code.String(), func(t *testing.T) {
+			in := &Error{
+				Code:       c.code,
+				Message:    fmt.Sprintf("boom %d: rpc error: code = Internal desc = not a prefix", i),
+				Retryable:  i%2 == 0,
+				RetryAfter: time.Duration(i) * 1500 * time.Millisecond,
+				Field:      fmt.Sprintf("messages[%d].role", i),
+				Err:        io.ErrUnexpectedEOF,
+			}
+			serr := toStatusError(in)
+			st, ok := status.FromError(serr)
+			if !ok {
+				t.Fatalf("toStatusError gave %T, not a status error", serr)
+			}
+			if st.Code() != c.grpc {
+				t.Errorf("grpc code = %v, want %v", st.Code(), c.grpc)
+			}
+			if st.Message() != in.Message {
+				t.Errorf("status message = %q, want %q", st.Message(), in.Message)
+			}
+			d := errorDetailOf(st)
+			if d == nil {
+				t.Fatalf("no ErrorDetail in %v", st.Details())
+			}
+			if Code(d.Code) != in.Code || d.Retryable != in.Retryable || d.Field != in.Field ||
+				d.RetryAfterSeconds != in.RetryAfter.Seconds() {
+				t.Errorf("detail = %+v", d)
+			}
+
+			back := fromStatusError(convertOverWire(t, serr))
+			convertCheckError(t, back, in)
+			if got := status.Code(back); got != c.grpc {
+				t.Errorf("status.Code of the *Error = %v, want %v", got, c.grpc)
+			}
+			if ErrorCode(back) != in.Code {
+				t.Errorf("ErrorCode = %v, want %v", ErrorCode(back), in.Code)
+			}
+		})
+	}
+}
+
+func TestConvertErrorToStatus(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       error
+		wantGRPC codes.Code
+		want     *Error // what the host gets back
+	}{
+		{"context.Canceled", context.Canceled, codes.Canceled,
+			&Error{Code: CodeCanceled, Message: "context canceled"}},
+		{"context.DeadlineExceeded", context.DeadlineExceeded, codes.DeadlineExceeded,
+			&Error{Code: CodeTimeout, Message: "context deadline exceeded"}},
+		{"wrapped deadline", fmt.Errorf("calling ollama: %w", context.DeadlineExceeded), codes.DeadlineExceeded,
+			&Error{Code: CodeTimeout, Message: "calling ollama: context deadline exceeded"}},
+		{"cancel cause", convertCanceledCtxErr(), codes.Canceled,
+			&Error{Code: CodeCanceled, Message: "context canceled"}},
+		{"plain error", errors.New("disk full"), codes.Unknown,
+			&Error{Code: CodeUnknown, Message: "disk full"}},
+		{"plain error with status-looking text", errors.New("rpc error: code = NotFound desc = x"), codes.Unknown,
+			&Error{Code: CodeUnknown, Message: "rpc error: code = NotFound desc = x"}},
+		{"wrapped *Error keeps its code and message", fmt.Errorf("outer: %w", Errorf(CodeModelNotFound, "no %s", "llama")),
+			codes.NotFound, &Error{Code: CodeModelNotFound, Message: "no llama"}},
+		{"FieldError", FieldError("messages[0].role", "bad role %q", "robot"), codes.InvalidArgument,
+			&Error{Code: CodeInvalidArgument, Field: "messages[0].role", Message: `bad role "robot"`}},
+		{"WrapError", WrapError(CodeEngineStartFailed, io.EOF, "starting"), codes.Unavailable,
+			&Error{Code: CodeEngineStartFailed, Message: "starting: EOF"}},
+		{"empty message", &Error{Code: CodeInternal}, codes.Internal, &Error{Code: CodeInternal}},
+		{"unknown code number", &Error{Code: Code(5555), Message: "m"}, codes.Unknown,
+			&Error{Code: Code(5555), Message: "m"}},
+		{"code beyond int32 is clamped", &Error{Code: Code(math.MaxInt64), Message: "m"}, codes.Unknown,
+			&Error{Code: Code(math.MaxInt32), Message: "m"}},
+		{"typed nil *Error", (*Error)(nil), codes.Unknown, &Error{Code: CodeUnknown, Message: "unknown error"}},
+		{"relayed status without detail keeps its gRPC code", status.Error(codes.Aborted, "conflict"), codes.Aborted,
+			&Error{Code: CodeUnavailable, Message: "conflict", Retryable: true}},
+		{"wrapped relayed status keeps its own message", fmt.Errorf("relay: %w", status.Error(codes.NotFound, "gone")),
+			codes.NotFound, &Error{Code: CodeNotFound, Message: "gone"}},
+		{"relayed status with detail is kept", toStatusError(&Error{Code: CodeUpstreamQuota, Message: "q", Retryable: true, RetryAfter: time.Minute, Field: "f"}),
+			codes.ResourceExhausted, &Error{Code: CodeUpstreamQuota, Message: "q", Retryable: true, RetryAfter: time.Minute, Field: "f"}},
+		{"converted *Error from a previous hop", fromStatusError(toStatusError(Errorf(CodeNoUsableKey, "all keys dead"))),
+			codes.Unavailable, &Error{Code: CodeNoUsableKey, Message: "all keys dead"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			serr := toStatusError(tt.in)
+			st, ok := status.FromError(serr)
+			if !ok {
+				t.Fatalf("toStatusError gave %T %v, not a status error", serr, serr)
+			}
+			if st.Code() != tt.wantGRPC {
+				t.Errorf("grpc code = %v, want %v", st.Code(), tt.wantGRPC)
+			}
+			if errorDetailOf(st) == nil {
+				t.Errorf("no ErrorDetail")
+			}
+			convertCheckError(t, fromStatusError(convertOverWire(t, serr)), tt.want)
+		})
+	}
+	if toStatusError(nil) != nil {
+		t.Errorf("toStatusError(nil) != nil")
+	}
+}
+
+func convertCanceledCtxErr() error {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("client went away"))
+	return ctx.Err()
+}
+
+func TestConvertErrorFromStatusWithoutDetail(t *testing.T) {
+	tests := []struct {
+		grpc      codes.Code
+		want      Code
+		retryable bool
+	}{
+		{codes.Canceled, CodeCanceled, false},
+		{codes.Unknown, CodeUnknown, false},
+		{codes.InvalidArgument, CodeInvalidArgument, false},
+		{codes.DeadlineExceeded, CodeTimeout, false},
+		{codes.NotFound, CodeNotFound, false},
+		{codes.AlreadyExists, CodeAlreadyExists, false},
+		{codes.PermissionDenied, CodePermissionDenied, false},
+		{codes.ResourceExhausted, CodeRateLimited, true},
+		{codes.FailedPrecondition, CodeFailedPrecondition, false},
+		{codes.Aborted, CodeUnavailable, true},
+		{codes.OutOfRange, CodeInvalidArgument, false},
+		{codes.Unimplemented, CodeUnimplemented, false},
+		{codes.Internal, CodeInternal, false},
+		{codes.Unavailable, CodeUnavailable, true},
+		{codes.DataLoss, CodeInternal, false},
+		{codes.Unauthenticated, CodeUnauthenticated, false},
+		{codes.Code(99), CodeUnknown, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.grpc.String(), func(t *testing.T) {
+			in := status.Error(tt.grpc, "msg for "+tt.grpc.String())
+			got := fromStatusError(in)
+			convertCheckError(t, got, &Error{Code: tt.want, Message: "msg for " + tt.grpc.String(), Retryable: tt.retryable})
+			if !errors.Is(got, in) {
+				t.Errorf("the *Error does not wrap the status error")
+			}
+		})
+	}
+}
+
+func TestConvertErrorFromNonStatus(t *testing.T) {
+	sdkErr := Errorf(CodeNotFound, "x")
+	plain := errors.New("plain")
+	tests := []struct {
+		name string
+		in   error
+	}{
+		{"io.EOF", io.EOF},
+		{"plain", plain},
+		{"context.Canceled", context.Canceled},
+		{"already *Error", sdkErr},
+		{"wrapped *Error", fmt.Errorf("w: %w", sdkErr)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fromStatusError(tt.in); got != tt.in {
+				t.Errorf("fromStatusError(%v) = %v (%T), want it unchanged", tt.in, got, got)
+			}
+		})
+	}
+	if fromStatusError(nil) != nil {
+		t.Errorf("fromStatusError(nil) != nil")
+	}
+}
+
+func TestConvertRetryAfter(t *testing.T) {
+	tests := []struct {
+		name string
+		in   float64
+		want time.Duration
+	}{
+		{"zero", 0, 0},
+		{"negative", -3, 0},
+		{"NaN", math.NaN(), 0},
+		{"+Inf", math.Inf(1), time.Duration(math.MaxInt64)},
+		{"huge", 1e300, time.Duration(math.MaxInt64)},
+		{"fraction", 1.5, 1500 * time.Millisecond},
+		{"nanoseconds", 1.234567891, 1234567891 * time.Nanosecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := durationFromSeconds(tt.in); got != tt.want {
+				t.Errorf("durationFromSeconds(%v) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+	for _, d := range []time.Duration{time.Nanosecond, 1234567891, 90 * 24 * time.Hour} {
+		if got := durationFromSeconds(secondsFromDuration(d)); got != d {
+			t.Errorf("round trip of %v gave %v", d, got)
+		}
+	}
+	if got := secondsFromDuration(-time.Second); got != 0 {
+		t.Errorf("secondsFromDuration(-1s) = %v, want 0", got)
+	}
+}
+
+// convertHealthServer answers Health with whatever error is queued.
+type convertHealthServer struct {
+	pb.UnimplementedPluginServiceServer
+	mu  sync.Mutex
+	err error
+}
+
+func (s *convertHealthServer) Health(context.Context, *pb.HealthRequest) (*pb.HealthResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return nil, toStatusError(s.err)
+}
+
+// TestConvertErrorOverGRPC sends every code through a real gRPC connection:
+// the message arrives without any "rpc error" prefix and with its detail.
+func TestConvertErrorOverGRPC(t *testing.T) {
+	lis := bufconn.Listen(1 << 20)
+	srv := grpc.NewServer()
+	hs := &convertHealthServer{}
+	pb.RegisterPluginServiceServer(srv, hs)
+	go func() { _ = srv.Serve(lis) }()
+	defer srv.Stop()
+
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := pb.NewPluginServiceClient(conn)
+
+	cases := []*Error{}
+	for i, c := range convertAllCodes {
+		cases = append(cases, &Error{Code: c.code, Message: "über " + c.code.String(), Retryable: i%3 == 0,
+			RetryAfter: time.Duration(i) * time.Second, Field: "f" + c.code.String()})
+	}
+	for _, want := range cases {
+		hs.mu.Lock()
+		hs.err = want
+		hs.mu.Unlock()
+		_, err := client.Health(context.Background(), &pb.HealthRequest{})
+		convertCheckError(t, fromStatusError(err), want)
+	}
+
+	// The caller's own deadline: gRPC makes a DeadlineExceeded status
+	// without detail, which becomes CodeTimeout.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel()
+	<-ctx.Done()
+	_, err = client.Health(ctx, &pb.HealthRequest{})
+	if got := ErrorCode(fromStatusError(err)); got != CodeTimeout {
+		t.Errorf("expired deadline: code %v (%v), want timeout", got, err)
+	}
+}

@@ -1,0 +1,264 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"google.golang.org/grpc"
+
+	pb "github.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1"
+)
+
+// Conn is a typed connection to a running plugin process. It implements
+// LocalPlugin and RemotePlugin, so the host calls a plugin through the same
+// interfaces plugin authors implement; errors come back as *Error with the
+// plugin's code. A Conn is safe for concurrent use: every call shares the
+// plugin's one gRPC connection.
+type Conn struct {
+	plugin    pb.PluginServiceClient
+	inference pb.InferenceServiceClient
+	engine    pb.EngineServiceClient
+	models    pb.ModelServiceClient
+}
+
+var (
+	_ LocalPlugin  = (*Conn)(nil)
+	_ RemotePlugin = (*Conn)(nil)
+)
+
+func newConn(cc grpc.ClientConnInterface) *Conn {
+	return &Conn{
+		plugin:    pb.NewPluginServiceClient(cc),
+		inference: pb.NewInferenceServiceClient(cc),
+		engine:    pb.NewEngineServiceClient(cc),
+		models:    pb.NewModelServiceClient(cc),
+	}
+}
+
+// callUnary converts the request, calls, and converts the response back.
+func callUnary[In, PIn, POut, Out any](ctx context.Context, in *In, to func(*In) *PIn,
+	call func(context.Context, *PIn, ...grpc.CallOption) (*POut, error), from func(*POut) *Out) (*Out, error) {
+	out, err := call(ctx, to(in))
+	if err != nil {
+		return nil, fromStatusError(err)
+	}
+	return from(out), nil
+}
+
+// callStream opens a server stream and hands each converted chunk to send.
+// An error from send ends the call and cancels the stream.
+func callStream[In, PIn, PC, C any](ctx context.Context, in *In, to func(*In) *PIn,
+	open func(context.Context, *PIn, ...grpc.CallOption) (grpc.ServerStreamingClient[PC], error),
+	from func(*PC) *C, send func(*C) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st, err := open(ctx, to(in))
+	if err != nil {
+		return fromStatusError(err)
+	}
+	for {
+		c, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fromStatusError(err)
+		}
+		if err := send(from(c)); err != nil {
+			return err
+		}
+	}
+}
+
+func identity[T any](t *T) *T { return t }
+
+func (c *Conn) Info(ctx context.Context) (*Info, error) {
+	return callUnary(ctx, &pb.GetInfoRequest{}, identity, c.plugin.GetInfo, fromProtoInfo)
+}
+
+func (c *Conn) Health(ctx context.Context) (*Health, error) {
+	return callUnary(ctx, &pb.HealthRequest{}, identity, c.plugin.Health, fromProtoHealth)
+}
+
+func (c *Conn) Configure(ctx context.Context, cfg *Config) error {
+	_, err := callUnary(ctx, cfg, toProtoConfig, c.plugin.Configure, identity)
+	return err
+}
+
+func (c *Conn) ListProviders(ctx context.Context) ([]ProviderStatus, error) {
+	out, err := c.plugin.ListProviders(ctx, &pb.ListProvidersRequest{})
+	if err != nil {
+		return nil, fromStatusError(err)
+	}
+	return fromProtoProviderStatuses(out.GetProviders()), nil
+}
+
+func (c *Conn) TestProvider(ctx context.Context, name string) (*ProviderTest, error) {
+	return callUnary(ctx, &pb.TestProviderRequest{Name: name}, identity, c.plugin.TestProvider, fromProtoProviderTest)
+}
+
+func (c *Conn) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
+	return callUnary(ctx, req, toProtoChatRequest, c.inference.Chat, fromProtoChatResponse)
+}
+
+func (c *Conn) ChatStream(ctx context.Context, req *ChatRequest, send func(*ChatChunk) error) error {
+	return callStream(ctx, req, toProtoChatRequest, c.inference.ChatStream, fromProtoChatChunk, send)
+}
+
+func (c *Conn) Generate(ctx context.Context, req *GenerateRequest) (*GenerateResponse, error) {
+	return callUnary(ctx, req, toProtoGenerateRequest, c.inference.Generate, fromProtoGenerateResponse)
+}
+
+func (c *Conn) GenerateStream(ctx context.Context, req *GenerateRequest, send func(*GenerateChunk) error) error {
+	return callStream(ctx, req, toProtoGenerateRequest, c.inference.GenerateStream, fromProtoGenerateChunk, send)
+}
+
+func (c *Conn) Embed(ctx context.Context, req *EmbedRequest) (*EmbedResponse, error) {
+	return callUnary(ctx, req, toProtoEmbedRequest, c.inference.Embed, fromProtoEmbedResponse)
+}
+
+func (c *Conn) Rerank(ctx context.Context, req *RerankRequest) (*RerankResponse, error) {
+	return callUnary(ctx, req, toProtoRerankRequest, c.inference.Rerank, fromProtoRerankResponse)
+}
+
+func (c *Conn) TextToImage(ctx context.Context, req *TextToImageRequest) (*TextToImageResponse, error) {
+	return callUnary(ctx, req, toProtoTextToImageRequest, c.inference.TextToImage, fromProtoTextToImageResponse)
+}
+
+func (c *Conn) TextToSpeech(ctx context.Context, req *TextToSpeechRequest) (*TextToSpeechResponse, error) {
+	return callUnary(ctx, req, toProtoTextToSpeechRequest, c.inference.TextToSpeech, fromProtoTextToSpeechResponse)
+}
+
+func (c *Conn) TextToSpeechStream(ctx context.Context, req *TextToSpeechRequest, send func(*AudioChunk) error) error {
+	return callStream(ctx, req, toProtoTextToSpeechRequest, c.inference.TextToSpeechStream, fromProtoAudioChunk, send)
+}
+
+func (c *Conn) SpeechToText(ctx context.Context, req *SpeechToTextRequest) (*SpeechToTextResponse, error) {
+	return callUnary(ctx, req, toProtoSpeechToTextRequest, c.inference.SpeechToText, fromProtoSpeechToTextResponse)
+}
+
+// SpeechToTextLive pumps frames from recv to the plugin and transcripts
+// back to send until recv returns io.EOF and the plugin finishes.
+func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInput, error), send func(*LiveSpeechOutput) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st, err := c.inference.SpeechToTextLive(ctx)
+	if err != nil {
+		return fromStatusError(err)
+	}
+	upErr := make(chan error, 1)
+	go func() {
+		for {
+			in, err := recv()
+			if errors.Is(err, io.EOF) {
+				upErr <- st.CloseSend()
+				return
+			}
+			if err != nil {
+				cancel()
+				upErr <- err
+				return
+			}
+			if err := st.Send(toProtoLiveSpeechInput(in)); err != nil {
+				upErr <- nil // the receive side reports the stream's error
+				return
+			}
+		}
+	}()
+	for {
+		out, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			return <-upErr
+		}
+		if err != nil {
+			cancel()
+			if uerr := <-upErr; uerr != nil {
+				return uerr
+			}
+			return fromStatusError(err)
+		}
+		if err := send(fromProtoLiveSpeechOutput(out)); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *Conn) engineStatus(ctx context.Context, call func() (*pb.EngineStatusResponse, error)) (*EngineStatus, error) {
+	out, err := call()
+	if err != nil {
+		return nil, fromStatusError(err)
+	}
+	return fromProtoEngineStatus(out), nil
+}
+
+func (c *Conn) CheckEngine(ctx context.Context) (*EngineStatus, error) {
+	return c.engineStatus(ctx, func() (*pb.EngineStatusResponse, error) {
+		return c.engine.CheckEngine(ctx, &pb.CheckEngineRequest{})
+	})
+}
+
+func (c *Conn) StartEngine(ctx context.Context) (*EngineStatus, error) {
+	return c.engineStatus(ctx, func() (*pb.EngineStatusResponse, error) {
+		return c.engine.StartEngine(ctx, &pb.StartEngineRequest{})
+	})
+}
+
+func (c *Conn) StopEngine(ctx context.Context) (*EngineStatus, error) {
+	return c.engineStatus(ctx, func() (*pb.EngineStatusResponse, error) {
+		return c.engine.StopEngine(ctx, &pb.StopEngineRequest{})
+	})
+}
+
+func (c *Conn) EngineStatus(ctx context.Context) (*EngineStatus, error) {
+	return c.engineStatus(ctx, func() (*pb.EngineStatusResponse, error) {
+		return c.engine.EngineStatus(ctx, &pb.EngineStatusRequest{})
+	})
+}
+
+func (c *Conn) InstallEngine(ctx context.Context, req *InstallEngineRequest, progress func(*Progress) error) error {
+	return callStream(ctx, req, toProtoInstallEngineRequest, c.engine.InstallEngine, fromProtoProgress, progress)
+}
+
+func (c *Conn) UpgradeEngine(ctx context.Context, req *InstallEngineRequest, progress func(*Progress) error) error {
+	return callStream(ctx, req, toProtoUpgradeEngineRequest, c.engine.UpgradeEngine, fromProtoProgress, progress)
+}
+
+func (c *Conn) PullModel(ctx context.Context, req *PullRequest, progress func(*Progress) error) error {
+	return callStream(ctx, req, toProtoPullRequest, c.models.PullModel, fromProtoProgress, progress)
+}
+
+func (c *Conn) ListModels(ctx context.Context) ([]Model, error) {
+	out, err := c.models.ListModels(ctx, &pb.ListModelsRequest{})
+	if err != nil {
+		return nil, fromStatusError(err)
+	}
+	return fromProtoModels(out.GetModels()), nil
+}
+
+func (c *Conn) ListRunningModels(ctx context.Context) ([]Model, error) {
+	out, err := c.models.ListRunningModels(ctx, &pb.ListRunningModelsRequest{})
+	if err != nil {
+		return nil, fromStatusError(err)
+	}
+	return fromProtoModels(out.GetModels()), nil
+}
+
+func (c *Conn) LoadModel(ctx context.Context, req *LoadRequest) error {
+	_, err := callUnary(ctx, req, toProtoLoadRequest, c.models.LoadModel, identity)
+	return err
+}
+
+func (c *Conn) UnloadModel(ctx context.Context, model string) error {
+	_, err := c.models.UnloadModel(ctx, &pb.UnloadModelRequest{Model: model})
+	return fromStatusError(err)
+}
+
+func (c *Conn) DeleteModel(ctx context.Context, model string) error {
+	_, err := c.models.DeleteModel(ctx, &pb.DeleteModelRequest{Model: model})
+	return fromStatusError(err)
+}
+
+func (c *Conn) ShowModel(ctx context.Context, model string) (*ModelDetails, error) {
+	return callUnary(ctx, &pb.ShowModelRequest{Model: model}, identity, c.models.ShowModel, fromProtoModelDetails)
+}

@@ -1,0 +1,289 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"google.golang.org/grpc"
+
+	pb "github.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1"
+)
+
+// grpcServer adapts a Plugin to the generated gRPC server interfaces. It
+// converts messages, turns errors into gRPC statuses with an ErrorDetail,
+// and answers Unimplemented for interfaces the plugin does not implement.
+type grpcServer struct {
+	pb.UnimplementedPluginServiceServer
+	pb.UnimplementedInferenceServiceServer
+	pb.UnimplementedEngineServiceServer
+	pb.UnimplementedModelServiceServer
+
+	impl      Plugin
+	engine    Engine    // nil when impl is not an Engine
+	models    Models    // nil when impl is not a Models
+	providers Providers // nil when impl is not a Providers
+}
+
+func newGRPCServer(impl Plugin) *grpcServer {
+	s := &grpcServer{impl: impl}
+	s.engine, _ = impl.(Engine)
+	s.models, _ = impl.(Models)
+	s.providers, _ = impl.(Providers)
+	return s
+}
+
+func (s *grpcServer) register(g *grpc.Server) {
+	pb.RegisterPluginServiceServer(g, s)
+	pb.RegisterInferenceServiceServer(g, s)
+	pb.RegisterEngineServiceServer(g, s)
+	pb.RegisterModelServiceServer(g, s)
+}
+
+// unary runs one unary call: proto in → sdk → impl → sdk → proto out.
+func unary[PIn, In, Out, POut any](ctx context.Context, in *PIn, from func(*PIn) *In,
+	call func(context.Context, *In) (*Out, error), to func(*Out) *POut) (*POut, error) {
+	out, err := call(ctx, from(in))
+	if err != nil {
+		return nil, toStatusError(err)
+	}
+	return to(out), nil
+}
+
+// serverStream runs one server-streaming call, converting each chunk.
+func serverStream[PIn, In, C, PC any](in *PIn, stream grpc.ServerStreamingServer[PC], from func(*PIn) *In,
+	call func(context.Context, *In, func(*C) error) error, to func(*C) *PC) error {
+	ctx := stream.Context()
+	err := call(ctx, from(in), func(c *C) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return stream.Send(to(c))
+	})
+	return toStatusError(err)
+}
+
+func (s *grpcServer) GetInfo(ctx context.Context, _ *pb.GetInfoRequest) (*pb.GetInfoResponse, error) {
+	info, err := s.impl.Info(ctx)
+	if err != nil {
+		return nil, toStatusError(err)
+	}
+	if info == nil {
+		info = &Info{}
+	}
+	if info.SDKVersion == "" {
+		info.SDKVersion = Version
+	}
+	return toProtoInfo(info), nil
+}
+
+func (s *grpcServer) Health(ctx context.Context, _ *pb.HealthRequest) (*pb.HealthResponse, error) {
+	h, err := s.impl.Health(ctx)
+	if err != nil {
+		return nil, toStatusError(err)
+	}
+	return toProtoHealth(h), nil
+}
+
+func (s *grpcServer) Configure(ctx context.Context, in *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
+	if err := s.impl.Configure(ctx, fromProtoConfig(in)); err != nil {
+		return nil, toStatusError(err)
+	}
+	return &pb.ConfigureResponse{}, nil
+}
+
+func (s *grpcServer) ListProviders(ctx context.Context, _ *pb.ListProvidersRequest) (*pb.ListProvidersResponse, error) {
+	if s.providers == nil {
+		return nil, toStatusError(unimplemented("providers"))
+	}
+	ps, err := s.providers.ListProviders(ctx)
+	if err != nil {
+		return nil, toStatusError(err)
+	}
+	return &pb.ListProvidersResponse{Providers: toProtoProviderStatuses(ps)}, nil
+}
+
+func (s *grpcServer) TestProvider(ctx context.Context, in *pb.TestProviderRequest) (*pb.TestProviderResponse, error) {
+	if s.providers == nil {
+		return nil, toStatusError(unimplemented("providers"))
+	}
+	t, err := s.providers.TestProvider(ctx, in.GetName())
+	if err != nil {
+		return nil, toStatusError(err)
+	}
+	return toProtoProviderTest(t), nil
+}
+
+// ---- inference ----
+
+func (s *grpcServer) Chat(ctx context.Context, in *pb.ChatRequest) (*pb.ChatResponse, error) {
+	return unary(ctx, in, fromProtoChatRequest, s.impl.Chat, toProtoChatResponse)
+}
+
+func (s *grpcServer) ChatStream(in *pb.ChatRequest, st grpc.ServerStreamingServer[pb.ChatChunk]) error {
+	return serverStream(in, st, fromProtoChatRequest, s.impl.ChatStream, toProtoChatChunk)
+}
+
+func (s *grpcServer) Generate(ctx context.Context, in *pb.GenerateRequest) (*pb.GenerateResponse, error) {
+	return unary(ctx, in, fromProtoGenerateRequest, s.impl.Generate, toProtoGenerateResponse)
+}
+
+func (s *grpcServer) GenerateStream(in *pb.GenerateRequest, st grpc.ServerStreamingServer[pb.GenerateChunk]) error {
+	return serverStream(in, st, fromProtoGenerateRequest, s.impl.GenerateStream, toProtoGenerateChunk)
+}
+
+func (s *grpcServer) Embed(ctx context.Context, in *pb.EmbedRequest) (*pb.EmbedResponse, error) {
+	return unary(ctx, in, fromProtoEmbedRequest, s.impl.Embed, toProtoEmbedResponse)
+}
+
+func (s *grpcServer) Rerank(ctx context.Context, in *pb.RerankRequest) (*pb.RerankResponse, error) {
+	return unary(ctx, in, fromProtoRerankRequest, s.impl.Rerank, toProtoRerankResponse)
+}
+
+func (s *grpcServer) TextToImage(ctx context.Context, in *pb.TextToImageRequest) (*pb.TextToImageResponse, error) {
+	return unary(ctx, in, fromProtoTextToImageRequest, s.impl.TextToImage, toProtoTextToImageResponse)
+}
+
+func (s *grpcServer) TextToSpeech(ctx context.Context, in *pb.TextToSpeechRequest) (*pb.TextToSpeechResponse, error) {
+	return unary(ctx, in, fromProtoTextToSpeechRequest, s.impl.TextToSpeech, toProtoTextToSpeechResponse)
+}
+
+func (s *grpcServer) TextToSpeechStream(in *pb.TextToSpeechRequest, st grpc.ServerStreamingServer[pb.AudioChunk]) error {
+	return serverStream(in, st, fromProtoTextToSpeechRequest, s.impl.TextToSpeechStream, toProtoAudioChunk)
+}
+
+func (s *grpcServer) SpeechToText(ctx context.Context, in *pb.SpeechToTextRequest) (*pb.SpeechToTextResponse, error) {
+	return unary(ctx, in, fromProtoSpeechToTextRequest, s.impl.SpeechToText, toProtoSpeechToTextResponse)
+}
+
+func (s *grpcServer) SpeechToTextLive(st grpc.BidiStreamingServer[pb.LiveSpeechInput, pb.LiveSpeechOutput]) error {
+	recv := func() (*LiveSpeechInput, error) {
+		in, err := st.Recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, io.EOF
+			}
+			return nil, fromStatusError(err)
+		}
+		return fromProtoLiveSpeechInput(in), nil
+	}
+	send := func(o *LiveSpeechOutput) error { return st.Send(toProtoLiveSpeechOutput(o)) }
+	return toStatusError(s.impl.SpeechToTextLive(st.Context(), recv, send))
+}
+
+// ---- engine ----
+
+func (s *grpcServer) engineCall(ctx context.Context, call func(Engine, context.Context) (*EngineStatus, error)) (*pb.EngineStatusResponse, error) {
+	if s.engine == nil {
+		return nil, toStatusError(unimplemented("engine management"))
+	}
+	st, err := call(s.engine, ctx)
+	if err != nil {
+		return nil, toStatusError(err)
+	}
+	return toProtoEngineStatus(st), nil
+}
+
+func (s *grpcServer) CheckEngine(ctx context.Context, _ *pb.CheckEngineRequest) (*pb.EngineStatusResponse, error) {
+	return s.engineCall(ctx, Engine.CheckEngine)
+}
+
+func (s *grpcServer) StartEngine(ctx context.Context, _ *pb.StartEngineRequest) (*pb.EngineStatusResponse, error) {
+	return s.engineCall(ctx, Engine.StartEngine)
+}
+
+func (s *grpcServer) StopEngine(ctx context.Context, _ *pb.StopEngineRequest) (*pb.EngineStatusResponse, error) {
+	return s.engineCall(ctx, Engine.StopEngine)
+}
+
+func (s *grpcServer) EngineStatus(ctx context.Context, _ *pb.EngineStatusRequest) (*pb.EngineStatusResponse, error) {
+	return s.engineCall(ctx, Engine.EngineStatus)
+}
+
+func (s *grpcServer) InstallEngine(in *pb.InstallEngineRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+	if s.engine == nil {
+		return toStatusError(unimplemented("engine install"))
+	}
+	return serverStream(in, st, fromProtoInstallEngineRequest, s.engine.InstallEngine, toProtoProgress)
+}
+
+func (s *grpcServer) UpgradeEngine(in *pb.UpgradeEngineRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+	if s.engine == nil {
+		return toStatusError(unimplemented("engine upgrade"))
+	}
+	return serverStream(in, st, fromProtoUpgradeEngineRequest, s.engine.UpgradeEngine, toProtoProgress)
+}
+
+// ---- models ----
+
+func (s *grpcServer) noModels(what string) error { return toStatusError(unimplemented(what)) }
+
+func (s *grpcServer) PullModel(in *pb.PullModelRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+	if s.models == nil {
+		return s.noModels("model pull")
+	}
+	return serverStream(in, st, fromProtoPullRequest, s.models.PullModel, toProtoProgress)
+}
+
+func (s *grpcServer) ListModels(ctx context.Context, _ *pb.ListModelsRequest) (*pb.ListModelsResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("model list")
+	}
+	ms, err := s.models.ListModels(ctx)
+	if err != nil {
+		return nil, toStatusError(err)
+	}
+	return &pb.ListModelsResponse{Models: toProtoModels(ms)}, nil
+}
+
+func (s *grpcServer) ListRunningModels(ctx context.Context, _ *pb.ListRunningModelsRequest) (*pb.ListModelsResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("running model list")
+	}
+	ms, err := s.models.ListRunningModels(ctx)
+	if err != nil {
+		return nil, toStatusError(err)
+	}
+	return &pb.ListModelsResponse{Models: toProtoModels(ms)}, nil
+}
+
+func (s *grpcServer) LoadModel(ctx context.Context, in *pb.LoadModelRequest) (*pb.LoadModelResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("model load")
+	}
+	if err := s.models.LoadModel(ctx, fromProtoLoadRequest(in)); err != nil {
+		return nil, toStatusError(err)
+	}
+	return &pb.LoadModelResponse{}, nil
+}
+
+func (s *grpcServer) UnloadModel(ctx context.Context, in *pb.UnloadModelRequest) (*pb.UnloadModelResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("model unload")
+	}
+	if err := s.models.UnloadModel(ctx, in.GetModel()); err != nil {
+		return nil, toStatusError(err)
+	}
+	return &pb.UnloadModelResponse{}, nil
+}
+
+func (s *grpcServer) DeleteModel(ctx context.Context, in *pb.DeleteModelRequest) (*pb.DeleteModelResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("model delete")
+	}
+	if err := s.models.DeleteModel(ctx, in.GetModel()); err != nil {
+		return nil, toStatusError(err)
+	}
+	return &pb.DeleteModelResponse{}, nil
+}
+
+func (s *grpcServer) ShowModel(ctx context.Context, in *pb.ShowModelRequest) (*pb.ShowModelResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("model show")
+	}
+	d, err := s.models.ShowModel(ctx, in.GetModel())
+	if err != nil {
+		return nil, toStatusError(err)
+	}
+	return toProtoModelDetails(d), nil
+}

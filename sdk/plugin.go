@@ -1,0 +1,87 @@
+package sdk
+
+import "context"
+
+// Plugin is what every plugin implements. Embed UnimplementedPlugin and
+// override what you offer: new methods added to this interface in later
+// SDK versions then need no change in your plugin.
+type Plugin interface {
+	// Info describes the plugin as it runs now (mode, compute, services).
+	Info(ctx context.Context) (*Info, error)
+	// Health says whether the plugin can serve: for a local plugin, that
+	// its engine answers, not only that the process is alive.
+	Health(ctx context.Context) (*Health, error)
+	// Configure hands over settings and credentials. It is called after
+	// start and again whenever the host's configuration changes.
+	Configure(ctx context.Context, cfg *Config) error
+	Services
+}
+
+// Services are the AI services a plugin can serve. Streaming methods call
+// send once per chunk; a non-nil error from send means the caller has gone
+// and the method should return promptly.
+type Services interface {
+	Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error)
+	ChatStream(ctx context.Context, req *ChatRequest, send func(*ChatChunk) error) error
+	Generate(ctx context.Context, req *GenerateRequest) (*GenerateResponse, error)
+	GenerateStream(ctx context.Context, req *GenerateRequest, send func(*GenerateChunk) error) error
+	Embed(ctx context.Context, req *EmbedRequest) (*EmbedResponse, error)
+	Rerank(ctx context.Context, req *RerankRequest) (*RerankResponse, error)
+	TextToImage(ctx context.Context, req *TextToImageRequest) (*TextToImageResponse, error)
+	TextToSpeech(ctx context.Context, req *TextToSpeechRequest) (*TextToSpeechResponse, error)
+	TextToSpeechStream(ctx context.Context, req *TextToSpeechRequest, send func(*AudioChunk) error) error
+	SpeechToText(ctx context.Context, req *SpeechToTextRequest) (*SpeechToTextResponse, error)
+	// SpeechToTextLive transcribes while audio arrives: recv returns the
+	// next input frame, or io.EOF when the caller is done.
+	SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInput, error), send func(*LiveSpeechOutput) error) error
+}
+
+// Engine is implemented by local plugins that manage an engine process.
+type Engine interface {
+	CheckEngine(ctx context.Context) (*EngineStatus, error)
+	InstallEngine(ctx context.Context, req *InstallEngineRequest, progress func(*Progress) error) error
+	StartEngine(ctx context.Context) (*EngineStatus, error)
+	StopEngine(ctx context.Context) (*EngineStatus, error)
+	EngineStatus(ctx context.Context) (*EngineStatus, error)
+	UpgradeEngine(ctx context.Context, req *InstallEngineRequest, progress func(*Progress) error) error
+}
+
+// Models is implemented by local plugins whose engine holds models.
+type Models interface {
+	PullModel(ctx context.Context, req *PullRequest, progress func(*Progress) error) error
+	ListModels(ctx context.Context) ([]Model, error)
+	ListRunningModels(ctx context.Context) ([]Model, error)
+	LoadModel(ctx context.Context, req *LoadRequest) error
+	UnloadModel(ctx context.Context, model string) error
+	DeleteModel(ctx context.Context, model string) error
+	ShowModel(ctx context.Context, model string) (*ModelDetails, error)
+}
+
+// Providers is implemented by remote plugins that proxy cloud APIs through
+// configured provider instances.
+type Providers interface {
+	// ListProviders shows provider instances with keys masked.
+	ListProviders(ctx context.Context) ([]ProviderStatus, error)
+	// TestProvider makes a real request to one provider instance.
+	TestProvider(ctx context.Context, name string) (*ProviderTest, error)
+}
+
+// LocalPlugin manages an engine and its models (Ollama, OpenVINO).
+type LocalPlugin interface {
+	Plugin
+	Engine
+	Models
+}
+
+// RemotePlugin proxies cloud APIs with credentials it gets via Configure.
+type RemotePlugin interface {
+	Plugin
+	Providers
+}
+
+// Shutdowner is implemented by plugins that must clean up before the
+// process exits, such as stopping an engine they started. Serve calls it
+// once, after in-flight calls were cancelled.
+type Shutdowner interface {
+	Shutdown(ctx context.Context) error
+}
