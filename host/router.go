@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/sdk"
@@ -135,6 +136,14 @@ func call[T any](ctx context.Context, r *Router, service string, rt backend.Rout
 		defer cancel()
 	}
 	out, err := fn(ctx, conn)
+	if notDelivered(err) && t.p.waitDead(time.Second) {
+		// The plugin died before the call reached it: wait for the
+		// restart and send the call once more.
+		if conn, err = t.p.Conn(ctx); err != nil {
+			return zero, err
+		}
+		out, err = fn(ctx, conn)
+	}
 	return out, t.p.crashedDuring(err)
 }
 

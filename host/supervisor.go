@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"strings"
 
 	"fmt"
 	"io"
@@ -384,6 +385,29 @@ func (p *Plugin) Stop() {
 	}
 }
 
+// waitDead reports whether the plugin's process is gone, giving the
+// process reaper up to d to notice an exit that just happened.
+func (p *Plugin) waitDead(d time.Duration) bool {
+	p.mu.Lock()
+	proc := p.proc
+	p.mu.Unlock()
+	deadline := time.Now().Add(d)
+	for proc != nil && !proc.Exited() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+// notDelivered reports whether a call failed before reaching the plugin:
+// gRPC says "connection error" when the transport broke before the call
+// was sent, so repeating it cannot run anything twice.
+func notDelivered(err error) bool {
+	return sdk.ErrorCode(err) == sdk.CodeUnavailable && strings.Contains(err.Error(), "connection error")
+}
+
 // Close stops the plugin for good: it will not start again.
 func (p *Plugin) Close() {
 	p.mu.Lock()
@@ -401,9 +425,7 @@ func (p *Plugin) crashedDuring(err error) error {
 	if sdk.ErrorCode(err) != sdk.CodeUnavailable {
 		return err
 	}
-	p.mu.Lock()
-	dead := p.proc == nil || p.proc.Exited()
-	p.mu.Unlock()
+	dead := p.waitDead(time.Second)
 	if !dead {
 		// The connection broke but the process lives: the call failed in
 		// transit; report it as the plugin being unavailable.

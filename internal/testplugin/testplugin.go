@@ -57,13 +57,21 @@ func (p *Plugin) Info(context.Context) (*sdk.Info, error) {
 		}
 	}
 	return &sdk.Info{Name: p.name, Version: "1.0.0", Type: "local", Details: d,
-		Services: map[string]sdk.Capabilities{"chat": {SupportStreaming: true}, "embed": {}}}, nil
+		Services: map[string]sdk.Capabilities{"chat": {SupportStreaming: true}, "generate": {}, "embed": {}}}, nil
 }
 
 func (p *Plugin) Configure(_ context.Context, cfg *sdk.Config) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cfg = cfg
+	return nil
+}
+
+// checkModel fails for the model named "missing", as an engine would.
+func checkModel(model string) error {
+	if model == "missing" {
+		return &sdk.Error{Code: sdk.CodeModelNotFound, Field: "model", Message: `model "missing" not found`}
+	}
 	return nil
 }
 
@@ -88,8 +96,8 @@ func (p *Plugin) misbehave(msg string) {
 func (p *Plugin) Chat(ctx context.Context, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
 	msg := lastUser(req)
 	p.misbehave(msg)
-	if req.Model == "missing" {
-		return nil, &sdk.Error{Code: sdk.CodeModelNotFound, Field: "model", Message: "model \"missing\" not found"}
+	if err := checkModel(req.Model); err != nil {
+		return nil, err
 	}
 	return &sdk.ChatResponse{Model: req.Model, FinishReason: "stop",
 		Message: sdk.Message{Role: "assistant", Content: "echo: " + msg},
@@ -99,6 +107,9 @@ func (p *Plugin) Chat(ctx context.Context, req *sdk.ChatRequest) (*sdk.ChatRespo
 func (p *Plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
 	msg := lastUser(req)
 	p.misbehave(msg)
+	if err := checkModel(req.Model); err != nil {
+		return err
+	}
 	if msg == "SLOW" {
 		for i := 0; ; i++ {
 			select {

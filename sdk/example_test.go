@@ -1,0 +1,82 @@
+package sdk_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// shout is a minimal plugin: one chat service, streaming and not.
+type shout struct{ sdk.UnimplementedPlugin }
+
+func (shout) Chat(ctx context.Context, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
+	if len(req.Messages) == 0 {
+		return nil, sdk.FieldError("messages", "at least one message is required")
+	}
+	text := strings.ToUpper(req.Messages[len(req.Messages)-1].Content)
+	return &sdk.ChatResponse{Model: req.Model, FinishReason: "stop",
+		Message: sdk.Message{Role: "assistant", Content: text}}, nil
+}
+
+func (s shout) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
+	resp, err := s.Chat(ctx, req)
+	if err != nil {
+		return err
+	}
+	for _, word := range strings.Fields(resp.Message.Content) {
+		if err := send(&sdk.ChatChunk{Content: word + " "}); err != nil {
+			return err // the caller went away
+		}
+	}
+	return send(&sdk.ChatChunk{Done: true, FinishReason: "stop"})
+}
+
+// A plugin's main is one line; the rest of the program is its methods.
+func Example() {
+	// In the plugin's main package:
+	//
+	//	func main() { sdk.Serve(shout{}) }
+	//
+	// Here the plugin is called directly to show what it answers.
+	resp, _ := shout{}.Chat(context.Background(), &sdk.ChatRequest{
+		Messages: []sdk.Message{{Role: "user", Content: "hello plugin"}},
+	})
+	fmt.Println(resp.Message.Content)
+	// Output: HELLO PLUGIN
+}
+
+// Errors carry a code, a field and a retry hint to the host, which turns
+// them into HTTP statuses.
+func ExampleFieldError() {
+	err := sdk.FieldError("messages", "at least one message is required")
+	fmt.Println(err, "->", sdk.ErrorCode(err).HTTPStatus())
+	// Output: messages: at least one message is required -> 400
+}
+
+// Services a plugin does not offer answer CodeUnimplemented.
+func ExampleUnimplementedPlugin() {
+	_, err := shout{}.Embed(context.Background(), &sdk.EmbedRequest{Input: []string{"x"}})
+	fmt.Println(sdk.ErrorCode(err))
+	// Output: unimplemented
+}
+
+// A manifest declares what the plugin offers and which binary runs it.
+func ExampleParseManifest() {
+	m, err := sdk.ParseManifest([]byte(`
+version: "1"
+provider: {name: shout, version: 1.0.0, type: local}
+services:
+  - service_name: chat
+    default_model: shout-1
+    capabilities: {support_streaming: true}
+platforms:
+  linux_amd64: {executable: roundhouse-plugin-shout}
+`), "yaml")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(m.ListServiceNames(), m.Validate("linux", "amd64"))
+	// Output: [chat] <nil>
+}
