@@ -62,6 +62,9 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) *Host {
 		}
 	}
 	sort.Strings(h.order)
+	if err := h.loadProviders(); err != nil {
+		log.Error("saved providers not loaded", "error", err)
+	}
 	h.models = newModelIndex(h)
 	h.pulls = NewPullTracker()
 	for _, o := range opts {

@@ -88,5 +88,10 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/engines/{plugin}/start", s.startEngine)
 	m.HandleFunc("POST /v1/engines/{plugin}/stop", s.stopEngine)
 
+	m.HandleFunc("GET /v1/providers", s.listProviders)
+	m.HandleFunc("POST /v1/providers", s.putProvider)
+	m.HandleFunc("DELETE /v1/providers/{name}", s.deleteProvider)
+	m.HandleFunc("POST /v1/providers/{name}/test", s.testProvider)
+
 	s.compatRoutes()
 }

@@ -1,0 +1,166 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// providerBody is POST /v1/providers: a provider instance of a remote
+// plugin. APIKey is a shorthand for a single key.
+type providerBody struct {
+	Plugin string `json:"plugin,omitempty"`
+	sdk.ProviderConfig
+	APIKey string `json:"api_key,omitempty"`
+}
+
+// providerView is a provider as the API shows it: keys masked, never the
+// secret; header values masked too (they may carry credentials).
+type providerView struct {
+	Plugin string `json:"plugin"`
+	sdk.ProviderStatus
+	Headers map[string]string `json:"headers,omitempty"`
+}
+
+// MaskSecret shows enough of a secret to tell keys apart and nothing more:
+// "sk-…abcd"; short secrets are fully masked.
+func MaskSecret(s string) string {
+	if len(s) < 12 {
+		return "****"
+	}
+	prefix := ""
+	if i := strings.IndexAny(s, "-_"); i > 0 && i <= 4 {
+		prefix = s[:i+1]
+	}
+	return prefix + "…" + s[len(s)-4:]
+}
+
+func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
+	out := struct {
+		Providers []providerView `json:"providers"`
+	}{Providers: []providerView{}}
+	for _, p := range s.h.Plugins() {
+		m := p.Manifest()
+		if m == nil || p.IsLocal() {
+			continue
+		}
+		out.Providers = append(out.Providers, s.providerViews(r, p.Name())...)
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// providerViews asks the plugin for live key stats, falling back to the
+// configuration (masked here) when the plugin cannot answer.
+func (s *Server) providerViews(r *http.Request, plugin string) []providerView {
+	cfg := s.h.Config().Plugins[plugin].Providers
+	headers := map[string]map[string]string{}
+	for _, pc := range cfg {
+		if len(pc.Headers) > 0 {
+			m := map[string]string{}
+			for k, v := range pc.Headers {
+				m[k] = MaskSecret(v)
+			}
+			headers[pc.Name] = m
+		}
+	}
+	var out []providerView
+	if conn, err := s.h.Plugin(plugin).Conn(r.Context()); err == nil {
+		if live, err := conn.ListProviders(r.Context()); err == nil {
+			for _, ps := range live {
+				for i := range ps.Keys {
+					// Defence in depth: whatever the plugin sends, show at most
+					// the last four characters.
+					if len(ps.Keys[i].Masked) > 12 || !strings.Contains(ps.Keys[i].Masked, "…") {
+						ps.Keys[i].Masked = MaskSecret(ps.Keys[i].Masked)
+					}
+				}
+				out = append(out, providerView{Plugin: plugin, ProviderStatus: ps, Headers: headers[ps.Name]})
+			}
+			return out
+		}
+	}
+	for _, pc := range cfg {
+		st := sdk.ProviderStatus{Name: pc.Name, BaseURL: pc.BaseURL, Models: pc.Models, KeyStrategy: pc.KeyStrategy}
+		for _, k := range pc.APIKeys {
+			st.Keys = append(st.Keys, sdk.KeyStatus{Masked: MaskSecret(k.Value), Label: k.Label, State: "unknown"})
+		}
+		out = append(out, providerView{Plugin: plugin, ProviderStatus: st, Headers: headers[pc.Name]})
+	}
+	return out
+}
+
+func (s *Server) putProvider(w http.ResponseWriter, r *http.Request) {
+	var b providerBody
+	if !s.decode(w, r, &b) {
+		return
+	}
+	p, err := s.h.RemotePlugin(b.Plugin)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if b.APIKey != "" {
+		b.APIKeys = append([]sdk.APIKey{{Value: b.APIKey}}, b.APIKeys...)
+	}
+	for i, k := range b.APIKeys {
+		if k.Value == "" {
+			writeError(w, r, s.log, sdk.FieldError("api_keys["+itoa(i)+"].value", "required"))
+			return
+		}
+	}
+	if err := s.h.PutProvider(r.Context(), p.Name(), b.ProviderConfig); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	for _, v := range s.providerViews(r, p.Name()) {
+		if v.Name == b.Name {
+			httpx.WriteJSON(w, http.StatusOK, v)
+			return
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "saved", "name": b.Name})
+}
+
+// providerPlugin finds the remote plugin that has the named provider.
+func (s *Server) providerPlugin(w http.ResponseWriter, r *http.Request, name string) string {
+	want := r.URL.Query().Get("plugin")
+	for plugin, pc := range s.h.Config().Plugins {
+		if want != "" && plugin != want {
+			continue
+		}
+		for _, p := range pc.Providers {
+			if p.Name == name {
+				return plugin
+			}
+		}
+	}
+	writeError(w, r, s.log, sdk.Errorf(sdk.CodeNotFound, "no provider named %q (GET /v1/providers lists them)", name))
+	return ""
+}
+
+func (s *Server) deleteProvider(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	plugin := s.providerPlugin(w, r, name)
+	if plugin == "" {
+		return
+	}
+	err := s.h.DeleteProvider(r.Context(), plugin, name)
+	s.done(w, r, err, map[string]string{"status": "deleted", "name": name})
+}
+
+func (s *Server) testProvider(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	plugin := s.providerPlugin(w, r, name)
+	if plugin == "" {
+		return
+	}
+	conn, err := s.h.Plugin(plugin).Conn(r.Context())
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	res, err := conn.TestProvider(r.Context(), name)
+	s.done(w, r, err, res)
+}
