@@ -25,9 +25,14 @@ const DefaultHost = "127.0.0.1:7700"
 
 // Client talks to one host.
 type Client struct {
-	base *url.URL
-	http *http.Client
+	base  *url.URL
+	http  *http.Client
+	token string
 }
+
+// SetAdminToken makes the client send Authorization: Bearer token, which
+// the host requires on admin routes when it has an admin_token.
+func (c *Client) SetAdminToken(token string) { c.token = token }
 
 // New makes a client for the host at base ("http://127.0.0.1:7700" or
 // "127.0.0.1:7700"). hc may be nil.
@@ -45,13 +50,18 @@ func New(base string, hc *http.Client) (*Client, error) {
 	return &Client{base: u, http: hc}, nil
 }
 
-// FromEnvironment makes a client for $ROUNDHOUSE_HOST, or DefaultHost.
+// FromEnvironment makes a client for $ROUNDHOUSE_HOST, or DefaultHost,
+// with the admin token from $ROUNDHOUSE_ADMIN_TOKEN.
 func FromEnvironment() (*Client, error) {
 	h := os.Getenv("ROUNDHOUSE_HOST")
 	if h == "" {
 		h = DefaultHost
 	}
-	return New(h, nil)
+	c, err := New(h, nil)
+	if err == nil {
+		c.SetAdminToken(os.Getenv("ROUNDHOUSE_ADMIN_TOKEN"))
+	}
+	return c, err
 }
 
 // Host is the base URL.
@@ -102,6 +112,9 @@ func (c *Client) do(ctx context.Context, method, path string, body any, accept s
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", accept)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		var op *net.OpError

@@ -201,3 +201,81 @@ func readSSE(r io.Reader) []string {
 }
 
 var _ = readSSE
+
+func TestHostHeaderGuard(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	req, _ := http.NewRequest(http.MethodGet, h.URL+"/v1/plugins", nil)
+	req.Host = "evil.example:7700" // a DNS-rebinding page sends its own name
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign Host answered %d", resp.StatusCode)
+	}
+	req.Host = "localhost:7700"
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("localhost Host answered %d", resp.StatusCode)
+	}
+}
+
+func TestAdminToken(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{Mutate: func(c *config.Config) { c.AdminToken = "admin-secret-token" }})
+	c, _ := client.New(h.URL, nil)
+	_, err := c.RestartPlugin(context.Background(), "echo")
+	var se *client.StatusError
+	if !asStatus(err, &se) || se.StatusCode != 401 {
+		t.Fatalf("admin route without token: %v", err)
+	}
+	c.SetAdminToken("admin-secret-token")
+	st, err := c.RestartPlugin(context.Background(), "echo")
+	if err != nil || st.State != "running" || st.Restarts != 0 {
+		t.Fatalf("restart with token: %+v %v", st, err)
+	}
+	// Non-admin routes need no token.
+	c.SetAdminToken("")
+	if _, err := c.Plugins(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenAPIDescribesNativeRoutes(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	resp, err := http.Get(h.URL + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		OpenAPI    string                    `json:"openapi"`
+		Paths      map[string]map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range sdk.ServiceNames {
+		if _, ok := doc.Paths["/v1/services/"+svc]["post"]; !ok {
+			t.Errorf("no POST /v1/services/%s", svc)
+		}
+	}
+	chat := doc.Components.Schemas["chatBody"].Properties
+	for _, f := range []string{"model", "messages", "stream", "policy", "provider", "options"} {
+		if _, ok := chat[f]; !ok {
+			t.Errorf("chat body schema lacks %q: %v", f, chat)
+		}
+	}
+	if doc.OpenAPI != "3.1.0" || doc.Paths["/v1/models/pull"] == nil {
+		t.Errorf("doc: %s %v", doc.OpenAPI, doc.Paths["/v1/models/pull"])
+	}
+}

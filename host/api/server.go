@@ -39,7 +39,7 @@ func New(h *host.Host, log *slog.Logger) *Server {
 		s.maxBody = httpx.DefaultMaxBody
 	}
 	s.routes()
-	s.handler = cors(cfg.CORSOrigins, s.mux)
+	s.handler = hostGuard(cfg.AllowedHosts, cors(cfg.CORSOrigins, s.mux))
 	return s
 }
 
@@ -66,10 +66,12 @@ func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /health", s.health)
 	m.HandleFunc("GET /version", s.version)
+	m.HandleFunc("GET /openapi.json", s.openapi)
+	m.HandleFunc("GET /v1/openapi.json", s.openapi)
 
 	m.HandleFunc("GET /v1/plugins", s.listPlugins)
 	m.HandleFunc("GET /v1/plugins/{name}", s.getPlugin)
-	m.HandleFunc("POST /v1/plugins/{name}/restart", s.restartPlugin)
+	m.HandleFunc("POST /v1/plugins/{name}/restart", s.admin(s.restartPlugin))
 
 	m.HandleFunc("GET /v1/services", s.listServices)
 	m.HandleFunc("POST /v1/services/{service}", s.invokeService)
@@ -83,15 +85,16 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /v1/pulls/{id}", s.cancelPull)
 
 	m.HandleFunc("GET /v1/engines", s.listEngines)
-	m.HandleFunc("POST /v1/engines/{plugin}/install", s.installEngine)
-	m.HandleFunc("POST /v1/engines/{plugin}/upgrade", s.upgradeEngine)
-	m.HandleFunc("POST /v1/engines/{plugin}/start", s.startEngine)
-	m.HandleFunc("POST /v1/engines/{plugin}/stop", s.stopEngine)
+	m.HandleFunc("POST /v1/engines/{plugin}/install", s.admin(s.installEngine))
+	m.HandleFunc("POST /v1/engines/{plugin}/upgrade", s.admin(s.upgradeEngine))
+	m.HandleFunc("POST /v1/engines/{plugin}/start", s.admin(s.startEngine))
+	m.HandleFunc("POST /v1/engines/{plugin}/stop", s.admin(s.stopEngine))
 
-	m.HandleFunc("GET /v1/providers", s.listProviders)
-	m.HandleFunc("POST /v1/providers", s.putProvider)
-	m.HandleFunc("DELETE /v1/providers/{name}", s.deleteProvider)
-	m.HandleFunc("POST /v1/providers/{name}/test", s.testProvider)
+	m.HandleFunc("GET /v1/providers", s.admin(s.listProviders))
+	m.HandleFunc("POST /v1/providers", s.admin(s.putProvider))
+	m.HandleFunc("DELETE /v1/providers/{name}", s.admin(s.deleteProvider))
+	m.HandleFunc("POST /v1/providers/{name}/test", s.admin(s.testProvider))
 
+	s.pprofRoutes()
 	s.compatRoutes()
 }

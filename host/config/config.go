@@ -42,6 +42,14 @@ type Config struct {
 	Limits  Limits                  `yaml:"limits"`
 	// CORSOrigins allowed to call the API from a browser ("*" allows all).
 	CORSOrigins []string `yaml:"cors_origins"`
+	// AdminToken, when set, is required (Authorization: Bearer) on the
+	// admin routes: provider and engine management, plugin restarts,
+	// pprof. Unset, those routes answer loopback clients only. Env
+	// ROUNDHOUSE_ADMIN_TOKEN overrides.
+	AdminToken string `yaml:"admin_token"`
+	// AllowedHosts are extra Host header values accepted besides loopback
+	// names (DNS-rebinding protection for the loopback API).
+	AllowedHosts []string `yaml:"allowed_hosts"`
 	// LogLevel: debug, info, warn, error.
 	LogLevel string `yaml:"log_level"`
 	// HealthInterval between plugin health checks.
@@ -114,6 +122,9 @@ func (c *Config) applyEnv() {
 	}
 	if v := os.Getenv("ROUNDHOUSE_DATA_DIR"); v != "" {
 		c.DataDir = v
+	}
+	if v := os.Getenv("ROUNDHOUSE_ADMIN_TOKEN"); v != "" {
+		c.AdminToken = v
 	}
 	if v := os.Getenv("ROUNDHOUSE_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
