@@ -29,7 +29,13 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 	if err := dec.Decode(v); err != nil {
 		return JSONError(err)
 	}
-	if dec.More() {
+	// Anything but white space after the value is an error; More() alone
+	// misses a stray '}' or ']'.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var max *http.MaxBytesError
+		if errors.As(err, &max) {
+			return JSONError(err)
+		}
 		return sdk.FieldError("body", "unexpected data after the JSON object")
 	}
 	// Drain to the limit so a trailing oversize body is still noticed.

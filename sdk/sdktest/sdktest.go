@@ -41,6 +41,9 @@ type Options struct {
 	Chat     *sdk.ChatRequest
 	Generate *sdk.GenerateRequest
 	Embed    *sdk.EmbedRequest
+	// Config, when set, is sent with Configure before the checks, as the
+	// host does after starting a plugin.
+	Config *sdk.Config
 	// Env is added to the plugin's environment.
 	Env []string
 	// Timeout bounds each call (default 60 s).
@@ -56,6 +59,14 @@ func Run(t *testing.T, impl sdk.Plugin, o Options) {
 		o.Timeout = 60 * time.Second
 	}
 	proc := launch(t, o)
+	if o.Config != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
+		err := proc.Conn().Configure(ctx, o.Config)
+		cancel()
+		if err != nil {
+			t.Fatalf("Configure: %v", err)
+		}
+	}
 	for _, c := range checks(proc.Conn(), o) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
@@ -66,6 +77,10 @@ func Run(t *testing.T, impl sdk.Plugin, o Options) {
 		})
 	}
 }
+
+// IsChild reports whether this test binary runs as the plugin subprocess
+// of a Run: tests can skip expensive setup that only the parent needs.
+func IsChild() bool { return os.Getenv(envServe) != "" }
 
 // serveIfChild turns the re-executed test binary into the plugin.
 func serveIfChild(t *testing.T, impl sdk.Plugin) {

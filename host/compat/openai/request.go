@@ -179,6 +179,8 @@ func parseContent(raw json.RawMessage, field string, allowImages bool) (string, 
 		switch p.Type {
 		case "text":
 			texts = append(texts, p.Text)
+		case "refusal":
+			texts = append(texts, p.Refusal)
 		case "image_url":
 			if !allowImages {
 				return "", nil, sdk.FieldError(pf+".type", "image parts are only allowed in user messages")

@@ -54,6 +54,8 @@ type ContentPart struct {
 	Type     string    `json:"type"`
 	Text     string    `json:"text,omitempty"`
 	ImageURL *ImageURL `json:"image_url,omitempty"`
+	// Refusal is the text of a "refusal" part (previous assistant turns).
+	Refusal string `json:"refusal,omitempty"`
 }
 
 // ImageURL points at an image; only data: URLs are accepted here.

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// Info describes the plugin as it runs now. It never starts the engine;
+// compute comes from what the engine has loaded (/api/ps), so it is nil
+// while nothing is loaded.
+func (p *plugin) Info(ctx context.Context) (*sdk.Info, error) {
+	mode := p.decideMode(ctx)
+	st := p.snapshot()
+	info := &sdk.Info{
+		Name:       p.manifest.Provider.Name,
+		Version:    p.manifest.Provider.Version,
+		Type:       string(sdk.ProviderLocal),
+		EngineMode: mode,
+		EngineHost: st.set.hostPort,
+		Services:   map[string]sdk.Capabilities{},
+		Details: map[string]string{
+			"manage_engine": string(st.set.manage),
+			"data_dir":      st.set.dataDir,
+		},
+	}
+	for _, s := range p.manifest.Services {
+		info.Services[s.ServiceName] = s.Capabilities
+	}
+	if mode == modeManaged {
+		info.Details["models_dir"] = st.set.modelsDir
+		if st.sup != nil {
+			ss := st.sup.status()
+			info.Details["engine_state"] = string(ss.state)
+			info.Details["engine_restarts"] = strconv.Itoa(ss.restarts)
+			info.Details["executable"] = st.sup.spec.exe
+		} else {
+			info.Details["engine_state"] = "not started (starts on the first call that needs it)"
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if v, err := probeVersion(pctx, st.set.baseURL); err == nil {
+		info.Details["engine_version"] = v
+		if ps, err := st.client.ListRunning(pctx); err == nil {
+			var size, vram int64
+			for _, m := range ps.Models {
+				size += m.Size
+				vram += m.SizeVRAM
+			}
+			info.Compute = compute(size, vram)
+			info.Details["loaded_models"] = strconv.Itoa(len(ps.Models))
+		}
+	}
+	return info, nil
+}
+
+// compute classifies where the loaded models sit: all in system memory
+// (cpu), all in VRAM (gpu), or split (mixed).
+func compute(size, vram int64) *sdk.Compute {
+	if size == 0 {
+		return nil
+	}
+	c := &sdk.Compute{Kind: "cpu", VRAMUsedBytes: vram}
+	switch {
+	case vram >= size:
+		c.Kind = "gpu"
+	case vram > 0:
+		c.Kind = "mixed"
+	}
+	if vram > 0 {
+		c.GPUType = gpuVendor()
+	}
+	return c
+}
+
+// gpuVendor guesses the GPU family from Linux sysfs PCI vendor ids; ""
+// elsewhere or when unsure.
+func gpuVendor() sdk.GPUType {
+	if runtime.GOOS != "linux" {
+		return ""
+	}
+	paths, _ := filepath.Glob("/sys/class/drm/card*/device/vendor")
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		switch strings.TrimSpace(string(b)) {
+		case "0x10de":
+			return sdk.GPUNvidia
+		case "0x1002":
+			return sdk.GPUAMD
+		case "0x8086":
+			return sdk.GPUIntelArc
+		}
+	}
+	return ""
+}
+
+// Health says whether the plugin can serve now: serving only when the
+// engine answers /api/version. A managed engine that has not been started
+// yet is not serving (it starts on the first call that needs it).
+func (p *plugin) Health(ctx context.Context) (*sdk.Health, error) {
+	st := p.snapshot()
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	v, err := probeVersion(pctx, st.set.baseURL)
+	cancel()
+	health := func(state sdk.HealthState, msg string) (*sdk.Health, error) {
+		return &sdk.Health{State: state, Message: msg}, nil
+	}
+	if st.sup == nil {
+		switch {
+		case err == nil && (st.mode == modeManaged || st.set.manage == manageTrue):
+			return health(sdk.HealthNotServing, "an Ollama Roundhouse did not start answers at "+st.set.hostPort+"; the managed engine cannot start there")
+		case err == nil:
+			return health(sdk.HealthServing, "ollama "+v+" at "+st.set.hostPort)
+		case st.mode == modeAttached:
+			return health(sdk.HealthNotServing, "Ollama at "+st.set.hostPort+" does not answer ("+err.Error()+
+				"); start it again, or call StartEngine to let Roundhouse run its own")
+		default:
+			return health(sdk.HealthNotServing, "ollama engine is not running; it starts on the first call that needs it (or call StartEngine)")
+		}
+	}
+	ss := st.sup.status()
+	switch ss.state {
+	case stateRunning:
+		if err == nil {
+			return health(sdk.HealthServing, "managed ollama "+v+" at "+st.set.hostPort+" (pid "+strconv.Itoa(ss.pid)+")")
+		}
+		return health(sdk.HealthNotServing, "managed ollama (pid "+strconv.Itoa(ss.pid)+") does not answer: "+err.Error())
+	case stateStarting, stateRestarting:
+		if ss.restarts > 0 {
+			return health(sdk.HealthStarting, "ollama engine is restarting after a crash ("+strconv.Itoa(ss.restarts)+" restarts): "+ss.lastErr)
+		}
+		return health(sdk.HealthStarting, "ollama engine is starting")
+	case stateFailed:
+		return health(sdk.HealthNotServing, ss.lastErr)
+	default:
+		return health(sdk.HealthNotServing, "ollama engine is stopped; it starts on the first call that needs it (or call StartEngine)")
+	}
+}
