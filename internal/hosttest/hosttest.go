@@ -35,22 +35,28 @@ type Options struct {
 	Mutate func(*config.Config)
 	// ExtraRoots are more plugin roots (real first-party plugins).
 	ExtraRoots []string
+	// NoEcho leaves the echo test plugin out.
+	NoEcho bool
 }
 
 // Start runs a host with the "echo" test plugin and its HTTP API.
 func Start(t testing.TB, o Options) *Host {
 	t.Helper()
-	root := t.TempDir()
-	if _, err := testplugin.Manifest(root, "echo"); err != nil {
-		t.Fatal(err)
-	}
 	cfg, err := config.Load("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.PluginDirs = append([]string{root}, o.ExtraRoots...)
+	cfg.PluginDirs = o.ExtraRoots
 	cfg.DataDir = t.TempDir()
-	cfg.Plugins = map[string]config.PluginConfig{"echo": {Env: map[string]string{testplugin.EnvServe: "echo"}}}
+	cfg.Plugins = map[string]config.PluginConfig{}
+	if !o.NoEcho {
+		root := t.TempDir()
+		if _, err := testplugin.Manifest(root, "echo"); err != nil {
+			t.Fatal(err)
+		}
+		cfg.PluginDirs = append([]string{root}, o.ExtraRoots...)
+		cfg.Plugins["echo"] = config.PluginConfig{Env: map[string]string{testplugin.EnvServe: "echo"}}
+	}
 	if o.Mutate != nil {
 		o.Mutate(cfg)
 	}
