@@ -203,6 +203,23 @@ func (r *Router) SpeechToText(ctx context.Context, rt backend.Route, req *sdk.Sp
 	})
 }
 
+// SpeechToTextLive opens a bidirectional transcription with the plugin
+// chosen for cfg's model; the plugin first receives cfg, then the audio.
+func (r *Router) SpeechToTextLive(ctx context.Context, rt backend.Route, cfg *sdk.SpeechToTextRequest,
+	recv func() (*sdk.LiveSpeechInput, error), send func(*sdk.LiveSpeechOutput) error) error {
+	_, err := call(ctx, r, sdk.ServiceSpeechToText, rt, &cfg.Model, true, func(ctx context.Context, c *sdk.Conn) (struct{}, error) {
+		first := true
+		return struct{}{}, c.SpeechToTextLive(ctx, func() (*sdk.LiveSpeechInput, error) {
+			if first {
+				first = false
+				return &sdk.LiveSpeechInput{Config: cfg}, nil
+			}
+			return recv()
+		}, send)
+	})
+	return err
+}
+
 // Version is the host's version.
 func (r *Router) Version() string { return Version }
 

@@ -75,6 +75,7 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /v1/services", s.listServices)
 	m.HandleFunc("POST /v1/services/{service}", s.invokeService)
+	m.HandleFunc("GET /v1/services/speech-to-text/live", s.speechToTextLive)
 
 	m.HandleFunc("POST /v1/models/pull", s.pullModel)
 	m.HandleFunc("POST /v1/models/load", s.loadModel)

@@ -62,6 +62,10 @@ type Backend interface {
 	TextToImage(ctx context.Context, rt Route, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error)
 	TextToSpeech(ctx context.Context, rt Route, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error)
 	SpeechToText(ctx context.Context, rt Route, req *sdk.SpeechToTextRequest) (*sdk.SpeechToTextResponse, error)
+	// SpeechToTextLive transcribes while audio arrives: cfg picks the model,
+	// recv yields audio frames (io.EOF at the end), send gets transcripts.
+	SpeechToTextLive(ctx context.Context, rt Route, cfg *sdk.SpeechToTextRequest,
+		recv func() (*sdk.LiveSpeechInput, error), send func(*sdk.LiveSpeechOutput) error) error
 
 	// ListModels lists models across plugins; running=true lists only
 	// loaded ones.

@@ -9,8 +9,10 @@ package testplugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,7 +59,8 @@ func (p *Plugin) Info(context.Context) (*sdk.Info, error) {
 		}
 	}
 	return &sdk.Info{Name: p.name, Version: "1.0.0", Type: "local", Details: d,
-		Services: map[string]sdk.Capabilities{"chat": {SupportStreaming: true}, "generate": {}, "embed": {}}}, nil
+		Services: map[string]sdk.Capabilities{"chat": {SupportStreaming: true}, "generate": {}, "embed": {},
+			"speech-to-text": {SupportBidirectional: true}}}, nil
 }
 
 func (p *Plugin) Configure(_ context.Context, cfg *sdk.Config) error {
@@ -152,6 +155,39 @@ func (p *Plugin) Embed(ctx context.Context, req *sdk.EmbedRequest) (*sdk.EmbedRe
 	return out, nil
 }
 
+// SpeechToText "transcribes" by counting bytes.
+func (p *Plugin) SpeechToText(ctx context.Context, req *sdk.SpeechToTextRequest) (*sdk.SpeechToTextResponse, error) {
+	return &sdk.SpeechToTextResponse{Model: req.Model, Text: fmt.Sprintf("%d bytes", len(req.Audio))}, nil
+}
+
+// SpeechToTextLive answers a partial transcript (bytes so far) per audio
+// frame and a final one when the audio ends. The first frame must carry
+// the config.
+func (p *Plugin) SpeechToTextLive(ctx context.Context, recv func() (*sdk.LiveSpeechInput, error), send func(*sdk.LiveSpeechOutput) error) error {
+	first, err := recv()
+	if err != nil {
+		return err
+	}
+	if first.Config == nil {
+		return sdk.FieldError("config", "the first frame must carry the config")
+	}
+	lang := first.Config.Language
+	total := 0
+	for {
+		in, err := recv()
+		if errors.Is(err, io.EOF) || (err == nil && in.End) {
+			return send(&sdk.LiveSpeechOutput{Text: fmt.Sprintf("%s:%d bytes", lang, total), IsFinal: true})
+		}
+		if err != nil {
+			return err
+		}
+		total += len(in.Audio)
+		if err := send(&sdk.LiveSpeechOutput{Text: fmt.Sprint(total)}); err != nil {
+			return err
+		}
+	}
+}
+
 // markCancelled leaves a file in ROUNDHOUSE_DATA_DIR so tests can see that
 // a client disconnect reached the plugin.
 func markCancelled() {
@@ -179,6 +215,7 @@ func Manifest(root, name string) (string, error) {
 			{ServiceName: sdk.ServiceChat, DefaultModel: "echo-1", Capabilities: sdk.Capabilities{SupportStreaming: true}},
 			{ServiceName: sdk.ServiceGenerate, DefaultModel: "echo-1"},
 			{ServiceName: sdk.ServiceEmbed, DefaultModel: "echo-1"},
+			{ServiceName: sdk.ServiceSpeechToText, DefaultModel: "echo-1", Capabilities: sdk.Capabilities{SupportBidirectional: true}},
 		},
 		Platforms: map[string]sdk.PlatformConfig{sdk.PlatformKey(goos, goarch): {Executable: exe}},
 	}

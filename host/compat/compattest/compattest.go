@@ -317,6 +317,24 @@ func (b *Backend) SpeechToText(ctx context.Context, rt backend.Route, req *sdk.S
 	}, nil
 }
 
+// SpeechToTextLive answers one partial transcript per audio frame and a
+// final one at the end.
+func (b *Backend) SpeechToTextLive(ctx context.Context, rt backend.Route, cfg *sdk.SpeechToTextRequest,
+	recv func() (*sdk.LiveSpeechInput, error), send func(*sdk.LiveSpeechOutput) error) error {
+	b.record("SpeechToTextLive", rt, cfg)
+	total := 0
+	for {
+		in, err := recv()
+		if err != nil || in.End {
+			return send(&sdk.LiveSpeechOutput{Text: fmt.Sprintf("%d bytes", total), IsFinal: true})
+		}
+		total += len(in.Audio)
+		if err := send(&sdk.LiveSpeechOutput{Text: fmt.Sprintf("%d", total)}); err != nil {
+			return err
+		}
+	}
+}
+
 func (b *Backend) ListModels(ctx context.Context, running bool) ([]backend.ModelInfo, error) {
 	b.record("ListModels", backend.Route{}, running)
 	var out []backend.ModelInfo
