@@ -61,7 +61,15 @@ func (mi *modelIndex) models(ctx context.Context, p *Plugin) []sdk.Model {
 		}
 	}
 	if err != nil {
-		return staticModels(p)
+		// Cache the failure too: a plugin without a model list, or with
+		// its engine down, must not cost an extra RPC on every request.
+		// Failures are kept for one second only, so a recovering engine is
+		// seen again quickly.
+		out = staticModels(p)
+		mi.mu.Lock()
+		mi.by[p.name] = modelSnapshot{at: time.Now().Add(time.Second - modelIndexTTL), models: out}
+		mi.mu.Unlock()
+		return out
 	}
 	seen := map[string]bool{}
 	for _, m := range out {

@@ -66,8 +66,7 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 				continue
 			}
 		}
-		st := State(p.Status().State)
-		if st == StateDisabled || st == StateInvalid {
+		if st := p.State(); st == StateDisabled || st == StateInvalid {
 			continue
 		}
 		cands = append(cands, target{p: p, model: model, spec: spec})
@@ -248,7 +247,7 @@ func (r *Router) localPlugin(ctx context.Context, pin, model string, mustHave bo
 		if !p.IsLocal() {
 			continue
 		}
-		if st := State(p.Status().State); st == StateDisabled || st == StateInvalid {
+		if st := p.State(); st == StateDisabled || st == StateInvalid {
 			continue
 		}
 		if first == nil {
@@ -297,7 +296,7 @@ func ValidateModelName(model string) error {
 func (r *Router) ListModels(ctx context.Context, running bool) ([]backend.ModelInfo, error) {
 	var out []backend.ModelInfo
 	for _, p := range r.h.Plugins() {
-		if st := State(p.Status().State); st == StateDisabled || st == StateInvalid {
+		if st := p.State(); st == StateDisabled || st == StateInvalid {
 			continue
 		}
 		typ := "remote"

@@ -34,7 +34,7 @@ const (
 	// A plugin that ran this long is considered healthy again: its next
 	// crash restarts at the minimum backoff.
 	restartStableAfter = time.Minute
-	exitPollInterval   = 100 * time.Millisecond
+	exitPollInterval   = 25 * time.Millisecond
 )
 
 // launchFunc starts a plugin process; tests swap it.
@@ -80,6 +80,13 @@ func (p *Plugin) Name() string { return p.name }
 
 // Manifest is the plugin's manifest (nil for an unreadable one).
 func (p *Plugin) Manifest() *sdk.Manifest { return p.manifest }
+
+// State is the plugin's lifecycle state (cheaper than Status).
+func (p *Plugin) State() State {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state
+}
 
 // IsLocal reports whether the plugin manages a local engine.
 func (p *Plugin) IsLocal() bool {

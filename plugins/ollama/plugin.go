@@ -27,7 +27,7 @@ type plugin struct {
 	// mu guards the fields below; it is never held across I/O.
 	mu     sync.Mutex
 	set    settings
-	client *api.Client
+	client *ollamaClient
 	mode   string      // "" until decided, then modeManaged or modeAttached
 	sup    *supervisor // the managed engine; nil when none was started
 	closed bool        // Shutdown ran: start nothing more
@@ -57,20 +57,21 @@ func newPlugin() *plugin {
 
 // newClient makes the Ollama client. No overall timeout: streams last as
 // long as the answer; callers' contexts bound every call instead.
-func newClient(s settings) *api.Client {
+func newClient(s settings) *ollamaClient {
 	tr := &http.Transport{
 		Proxy:               nil, // the engine is local; never send its traffic to a proxy
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 16,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	return api.NewClient(s.baseURL, &http.Client{Transport: tr})
+	hc := &http.Client{Transport: tr}
+	return &ollamaClient{Client: api.NewClient(s.baseURL, hc), base: s.baseURL, http: hc}
 }
 
 // state is a consistent snapshot of the plugin's mutable fields.
 type state struct {
 	set    settings
-	client *api.Client
+	client *ollamaClient
 	mode   string
 	sup    *supervisor
 }
@@ -195,7 +196,7 @@ func pidFilePath(s settings) string { return filepath.Join(s.dataDir, "engine.pi
 // if it is not running yet (lazy start) and waiting while it (re)starts.
 // In attached mode it returns at once; a dead engine shows up as a
 // CodeEngineUnavailable error of the call itself.
-func (p *plugin) engine(ctx context.Context) (*api.Client, error) {
+func (p *plugin) engine(ctx context.Context) (*ollamaClient, error) {
 	mode := p.decideMode(ctx)
 	st := p.snapshot()
 	if mode == modeAttached {
