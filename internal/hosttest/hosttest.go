@@ -37,6 +37,9 @@ type Options struct {
 	ExtraRoots []string
 	// NoEcho leaves the echo test plugin out.
 	NoEcho bool
+	// Log, when set, receives every host log line (plugins' lines are
+	// re-logged there too), at debug level.
+	Log io.Writer
 }
 
 // Start runs a host with the "echo" test plugin and its HTTP API.
@@ -61,6 +64,9 @@ func Start(t testing.TB, o Options) *Host {
 		o.Mutate(cfg)
 	}
 	log := Logger(t)
+	if o.Log != nil {
+		log = slog.New(slog.NewTextHandler(io.MultiWriter(o.Log, logSink(t)), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	h := host.New(cfg, log)
 	h.Start()
 	srv := httptest.NewServer(api.New(h, log))
@@ -79,6 +85,13 @@ func Start(t testing.TB, o Options) *Host {
 		t.Fatal("plugins not ready")
 	}
 	return &Host{Host: h, URL: srv.URL, DataDir: cfg.DataDir, Server: srv}
+}
+
+func logSink(t testing.TB) io.Writer {
+	if testing.Verbose() {
+		return os.Stderr
+	}
+	return io.Discard
 }
 
 // Logger logs to stderr under -v, nowhere otherwise.
