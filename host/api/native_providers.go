@@ -24,18 +24,8 @@ type providerView struct {
 	Headers map[string]string `json:"headers,omitempty"`
 }
 
-// MaskSecret shows enough of a secret to tell keys apart and nothing more:
-// "sk-…abcd"; short secrets are fully masked.
-func MaskSecret(s string) string {
-	if len(s) < 12 {
-		return "****"
-	}
-	prefix := ""
-	if i := strings.IndexAny(s, "-_"); i > 0 && i <= 4 {
-		prefix = s[:i+1]
-	}
-	return prefix + "…" + s[len(s)-4:]
-}
+// MaskSecret is sdk.MaskKey: enough of a secret to tell keys apart.
+func MaskSecret(s string) string { return sdk.MaskKey(s) }
 
 func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
 	out := struct {

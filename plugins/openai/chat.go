@@ -1,0 +1,566 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// Wire types of POST /chat/completions.
+
+type chatRequest struct {
+	Model               string          `json:"model"`
+	Messages            []chatMessage   `json:"messages"`
+	Tools               []chatTool      `json:"tools,omitempty"`
+	Temperature         *float64        `json:"temperature,omitempty"`
+	TopP                *float64        `json:"top_p,omitempty"`
+	MaxTokens           *int            `json:"max_tokens,omitempty"`
+	MaxCompletionTokens *int            `json:"max_completion_tokens,omitempty"`
+	Stop                []string        `json:"stop,omitempty"`
+	Seed                *int64          `json:"seed,omitempty"`
+	PresencePenalty     *float64        `json:"presence_penalty,omitempty"`
+	FrequencyPenalty    *float64        `json:"frequency_penalty,omitempty"`
+	ResponseFormat      *responseFormat `json:"response_format,omitempty"`
+	ReasoningEffort     string          `json:"reasoning_effort,omitempty"`
+	Stream              bool            `json:"stream,omitempty"`
+	StreamOptions       *streamOptions  `json:"stream_options,omitempty"`
+}
+
+type streamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
+type chatMessage struct {
+	Role string `json:"role"`
+	// Content is a string, a list of parts (text and images), or null (an
+	// assistant turn that only calls tools).
+	Content    any            `json:"content"`
+	Name       string         `json:"name,omitempty"`
+	ToolCalls  []wireToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string         `json:"tool_call_id,omitempty"`
+}
+
+type contentPart struct {
+	Type     string    `json:"type"`
+	Text     string    `json:"text,omitempty"`
+	ImageURL *imageURL `json:"image_url,omitempty"`
+}
+
+type imageURL struct {
+	URL string `json:"url"`
+}
+
+type chatTool struct {
+	Type     string       `json:"type"`
+	Function toolFunction `json:"function"`
+}
+
+type toolFunction struct {
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	Parameters  map[string]any `json:"parameters,omitempty"`
+}
+
+type wireToolCall struct {
+	ID       string       `json:"id,omitempty"`
+	Type     string       `json:"type"`
+	Function wireFunction `json:"function"`
+}
+
+type wireFunction struct {
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
+}
+
+type responseFormat struct {
+	Type       string      `json:"type"`
+	JSONSchema *jsonSchema `json:"json_schema,omitempty"`
+}
+
+type jsonSchema struct {
+	Name   string         `json:"name"`
+	Schema map[string]any `json:"schema,omitempty"`
+	Strict *bool          `json:"strict,omitempty"`
+}
+
+// Answers.
+
+type chatResponse struct {
+	Model   string       `json:"model"`
+	Choices []chatChoice `json:"choices"`
+	Usage   *usage       `json:"usage"`
+}
+
+type chatChoice struct {
+	Message      answerMessage `json:"message"`
+	FinishReason flexString    `json:"finish_reason"`
+}
+
+type answerMessage struct {
+	Role    flexString      `json:"role"`
+	Content json.RawMessage `json:"content"`
+	Refusal flexString      `json:"refusal"`
+	// Thinking: "reasoning_content" (DeepSeek, vLLM) or "reasoning"
+	// (Ollama, OpenRouter).
+	ReasoningContent flexString       `json:"reasoning_content"`
+	Reasoning        flexString       `json:"reasoning"`
+	ToolCalls        []answerToolCall `json:"tool_calls"`
+}
+
+type answerToolCall struct {
+	Index    *int       `json:"index"`
+	ID       flexString `json:"id"`
+	Type     flexString `json:"type"`
+	Function struct {
+		Name flexString `json:"name"`
+		// Arguments is JSON text in a string; some servers send an object.
+		Arguments json.RawMessage `json:"arguments"`
+	} `json:"function"`
+}
+
+type chatChunk struct {
+	Model   string `json:"model"`
+	Choices []struct {
+		Index        int           `json:"index"`
+		Delta        answerMessage `json:"delta"`
+		FinishReason flexString    `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *usage `json:"usage"`
+}
+
+// buildChat maps a ChatRequest to the wire request.
+//
+// Options.MaxTokens goes out as max_completion_tokens to api.openai.com
+// (the API reference deprecates max_tokens there, and reasoning models
+// reject it) and as max_tokens to every other base URL, since compatible
+// servers (Ollama, vLLM, llama.cpp...) read max_tokens. The plugin setting
+// max_tokens_field overrides this, and a max_tokens or
+// max_completion_tokens key in Extra replaces it. TopK and NumCtx have no
+// OpenAI field and are not sent (use Extra for servers that take them).
+func (p *plugin) buildChat(pr *provider, req *sdk.ChatRequest, stream bool) ([]byte, error) {
+	if len(req.Messages) == 0 {
+		return nil, sdk.FieldError("messages", "at least one message is required")
+	}
+	w := chatRequest{Model: modelOr(req.Model, sdk.ServiceChat), Stream: stream}
+	if stream {
+		w.StreamOptions = &streamOptions{IncludeUsage: true}
+	}
+	for i, m := range req.Messages {
+		cm, err := wireMessage(i, m)
+		if err != nil {
+			return nil, err
+		}
+		w.Messages = append(w.Messages, cm)
+	}
+	for i, t := range req.Tools {
+		if t.Name == "" {
+			return nil, sdk.FieldError("tools["+itoa(i)+"].name", "required")
+		}
+		if t.Type != "" && t.Type != "function" {
+			return nil, sdk.FieldError("tools["+itoa(i)+"].type", "only function tools are supported, not %q", t.Type)
+		}
+		w.Tools = append(w.Tools, chatTool{Type: "function",
+			Function: toolFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters}})
+	}
+	if o := req.Options; o != nil {
+		w.Temperature, w.TopP, w.Seed = o.Temperature, o.TopP, o.Seed
+		w.PresencePenalty, w.FrequencyPenalty = o.PresencePenalty, o.FrequencyPenalty
+		w.Stop = o.Stop
+		if o.MaxTokens != nil && !hasAny(req.Extra, "max_tokens", "max_completion_tokens") {
+			if p.maxTokensField(pr) == "max_completion_tokens" {
+				w.MaxCompletionTokens = o.MaxTokens
+			} else {
+				w.MaxTokens = o.MaxTokens
+			}
+		}
+		rf, err := wireResponseFormat(o.ResponseFormat)
+		if err != nil {
+			return nil, err
+		}
+		w.ResponseFormat = rf
+		switch strings.ToLower(o.Think) {
+		case "low", "medium", "high":
+			w.ReasoningEffort = strings.ToLower(o.Think)
+		}
+	}
+	return encodeBody(w, req.Extra, "stream")
+}
+
+func (p *plugin) maxTokensField(pr *provider) string {
+	switch f := p.settings.Load().maxTokensField; f {
+	case "max_tokens", "max_completion_tokens":
+		return f
+	}
+	if pr.official {
+		return "max_completion_tokens"
+	}
+	return "max_tokens"
+}
+
+func hasAny(m map[string]any, keys ...string) bool {
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func wireMessage(i int, m sdk.Message) (chatMessage, error) {
+	f := "messages[" + itoa(i) + "]"
+	if m.Role == "" {
+		return chatMessage{}, sdk.FieldError(f+".role", "required (system, user, assistant or tool)")
+	}
+	cm := chatMessage{Role: m.Role, Name: m.Name, ToolCallID: m.ToolCallID, Content: m.Content}
+	if m.Role == "tool" && m.ToolCallID == "" {
+		return chatMessage{}, sdk.FieldError(f+".tool_call_id", "required on a tool message: the id of the call it answers")
+	}
+	if len(m.Images) > 0 {
+		parts := make([]contentPart, 0, len(m.Images)+1)
+		if m.Content != "" {
+			parts = append(parts, contentPart{Type: "text", Text: m.Content})
+		}
+		for _, img := range m.Images {
+			if len(img) == 0 {
+				return chatMessage{}, sdk.FieldError(f+".images", "empty image")
+			}
+			parts = append(parts, contentPart{Type: "image_url", ImageURL: &imageURL{URL: dataURL(img)}})
+		}
+		cm.Content = parts
+	}
+	for j, tc := range m.ToolCalls {
+		if tc.Name == "" {
+			return chatMessage{}, sdk.FieldError(f+".tool_calls["+itoa(j)+"].name", "required")
+		}
+		args := tc.Arguments
+		if args == "" {
+			args = "{}"
+		}
+		cm.ToolCalls = append(cm.ToolCalls, wireToolCall{ID: tc.ID, Type: "function",
+			Function: wireFunction{Name: tc.Name, Arguments: args}})
+	}
+	if len(cm.ToolCalls) > 0 && m.Content == "" && len(m.Images) == 0 {
+		cm.Content = nil // an assistant turn that only calls tools
+	}
+	return cm, nil
+}
+
+// dataURL encodes image bytes as the data: URL the API takes for images.
+func dataURL(img []byte) string {
+	mime := http.DetectContentType(img)
+	if !strings.HasPrefix(mime, "image/") {
+		mime = "image/png"
+	}
+	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(img)
+}
+
+var schemaNameBad = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
+
+func wireResponseFormat(rf *sdk.ResponseFormat) (*responseFormat, error) {
+	if rf == nil || rf.Type == "" {
+		return nil, nil
+	}
+	switch rf.Type {
+	case "text", "json_object":
+		return &responseFormat{Type: rf.Type}, nil
+	case "json_schema":
+		if rf.Schema == nil {
+			return nil, sdk.FieldError("options.response_format.schema", "required when type is json_schema")
+		}
+		name := schemaNameBad.ReplaceAllString(rf.Name, "_")
+		if name == "" {
+			name = "response"
+		}
+		if len(name) > 64 {
+			name = name[:64]
+		}
+		js := &jsonSchema{Name: name, Schema: rf.Schema}
+		if rf.Strict {
+			t := true
+			js.Strict = &t
+		}
+		return &responseFormat{Type: "json_schema", JSONSchema: js}, nil
+	}
+	return nil, sdk.FieldError("options.response_format.type", "unknown type %q (want text, json_object or json_schema)", rf.Type)
+}
+
+// contentText reads message content: a string, null, or a list of parts
+// whose text parts are joined.
+func contentText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if json.Unmarshal(raw, &parts) == nil {
+		var b strings.Builder
+		for _, p := range parts {
+			if p.Type == "text" || p.Type == "output_text" || p.Type == "" {
+				b.WriteString(p.Text)
+			}
+		}
+		return b.String()
+	}
+	return ""
+}
+
+// argumentsText reads tool call arguments: a JSON string holding JSON
+// text, or (from some servers) the JSON object itself.
+func argumentsText(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+func finishReason(s flexString) string {
+	switch string(s) {
+	case "function_call":
+		return "tool_calls"
+	}
+	return string(s)
+}
+
+func thinkingOf(m *answerMessage) string {
+	if m.ReasoningContent != "" {
+		return string(m.ReasoningContent)
+	}
+	return string(m.Reasoning)
+}
+
+func (p *plugin) Chat(ctx context.Context, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
+	pr, err := p.route(ctx, req.Model, req.Provider)
+	if err != nil {
+		return nil, err
+	}
+	return p.chatOn(ctx, pr, req)
+}
+
+func (p *plugin) chatOn(ctx context.Context, pr *provider, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
+	body, err := p.buildChat(pr, req, false)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/chat/completions", body: body,
+		contentType: "application/json", accept: "application/json"})
+	if err != nil {
+		return nil, err
+	}
+	defer u.Close()
+	return chatAnswer(pr, req, u.data)
+}
+
+// chatAnswer reads a whole (non-streamed) chat completion.
+func chatAnswer(pr *provider, req *sdk.ChatRequest, data []byte) (*sdk.ChatResponse, error) {
+	var r chatResponse
+	if err := decodeAnswer(pr, "/chat/completions", data, &r); err != nil {
+		return nil, err
+	}
+	if len(r.Choices) == 0 {
+		return nil, badAnswer(pr, "/chat/completions", errNoChoices)
+	}
+	c := r.Choices[0]
+	msg := sdk.Message{Role: string(c.Message.Role), Content: contentText(c.Message.Content), Thinking: thinkingOf(&c.Message)}
+	if msg.Role == "" {
+		msg.Role = "assistant"
+	}
+	if msg.Content == "" && c.Message.Refusal != "" {
+		msg.Content = string(c.Message.Refusal)
+	}
+	for i, tc := range c.Message.ToolCalls {
+		idx := i
+		if tc.Index != nil {
+			idx = *tc.Index
+		}
+		msg.ToolCalls = append(msg.ToolCalls, sdk.ToolCall{ID: string(tc.ID), Name: string(tc.Function.Name),
+			Arguments: argumentsText(tc.Function.Arguments), Index: idx})
+	}
+	model := r.Model
+	if model == "" {
+		model = modelOr(req.Model, sdk.ServiceChat)
+	}
+	finish := finishReason(c.FinishReason)
+	if len(msg.ToolCalls) > 0 && (finish == "" || finish == "stop") {
+		finish = "tool_calls"
+	}
+	return &sdk.ChatResponse{Model: model, Message: msg, FinishReason: finish, Usage: r.Usage.toSDK()}, nil
+}
+
+// toolCallAcc gathers streamed tool call fragments by index.
+type toolCallAcc struct {
+	calls map[int]*sdk.ToolCall
+	last  int
+}
+
+func (a *toolCallAcc) add(pos int, d answerToolCall) {
+	if a.calls == nil {
+		a.calls = map[int]*sdk.ToolCall{}
+	}
+	idx := pos
+	switch {
+	case d.Index != nil:
+		idx = *d.Index
+	case d.ID == "" && len(a.calls) > 0:
+		idx = a.last // a continuation without index or id
+	case d.ID != "":
+		idx = len(a.calls)
+		for i, c := range a.calls {
+			if c.ID == string(d.ID) {
+				idx = i
+			}
+		}
+	}
+	c := a.calls[idx]
+	if c == nil {
+		c = &sdk.ToolCall{Index: idx}
+		a.calls[idx] = c
+	}
+	a.last = idx
+	if c.ID == "" {
+		c.ID = string(d.ID)
+	}
+	if name := string(d.Function.Name); name != "" && name != c.Name {
+		if c.Name == "" || strings.HasPrefix(name, c.Name) {
+			c.Name = name // first fragment, or the whole name sent again
+		} else {
+			c.Name += name
+		}
+	}
+	c.Arguments += argumentsText(d.Function.Arguments)
+}
+
+func (a *toolCallAcc) list() []sdk.ToolCall {
+	if len(a.calls) == 0 {
+		return nil
+	}
+	idx := make([]int, 0, len(a.calls))
+	for i := range a.calls {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	out := make([]sdk.ToolCall, 0, len(idx))
+	for _, i := range idx {
+		out = append(out, *a.calls[i])
+	}
+	return out
+}
+
+// ChatStream streams an answer: content and thinking as they arrive, then
+// the accumulated tool calls (complete, one chunk), then a final chunk
+// with Done, the finish reason and the usage (stream_options.include_usage
+// is always sent, so OpenAI adds a usage chunk at the end).
+func (p *plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
+	pr, err := p.route(ctx, req.Model, req.Provider)
+	if err != nil {
+		return err
+	}
+	body, err := p.buildChat(pr, req, true)
+	if err != nil {
+		return err
+	}
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/chat/completions", body: body,
+		contentType: "application/json", accept: "text/event-stream", stream: true})
+	if err != nil {
+		return err
+	}
+	defer u.Close()
+	if isJSON(u.header) {
+		// A server that ignores "stream": relay its whole answer.
+		data, err := readStreamBody(ctx, pr, u)
+		if err != nil {
+			return err
+		}
+		resp, err := chatAnswer(pr, req, data)
+		if err != nil {
+			return err
+		}
+		m := resp.Message
+		if m.Content != "" || m.Thinking != "" {
+			if err := send(&sdk.ChatChunk{Model: resp.Model, Role: m.Role, Content: m.Content, Thinking: m.Thinking}); err != nil {
+				return err
+			}
+		}
+		if len(m.ToolCalls) > 0 {
+			if err := send(&sdk.ChatChunk{Model: resp.Model, ToolCalls: m.ToolCalls}); err != nil {
+				return err
+			}
+		}
+		return send(&sdk.ChatChunk{Model: resp.Model, Done: true, FinishReason: resp.FinishReason, Usage: resp.Usage})
+	}
+
+	var (
+		model  = modelOr(req.Model, sdk.ServiceChat)
+		finish string
+		use    *usage
+		tools  toolCallAcc
+		role   string
+	)
+	sawDone, err := readEvents(ctx, p, pr, u, func(c *chatChunk) error {
+		if c.Model != "" {
+			model = c.Model
+		}
+		if c.Usage != nil {
+			use = c.Usage
+		}
+		for _, ch := range c.Choices {
+			if ch.Index != 0 {
+				continue // n > 1 is not supported; keep the first choice
+			}
+			d := &ch.Delta
+			for i, tc := range d.ToolCalls {
+				tools.add(i, tc)
+			}
+			out := &sdk.ChatChunk{Model: model, Content: contentText(d.Content), Thinking: thinkingOf(d)}
+			if out.Content == "" && d.Refusal != "" {
+				out.Content = string(d.Refusal)
+			}
+			if r := string(d.Role); r != "" && role == "" {
+				role = r
+				out.Role = r
+			}
+			if out.Content != "" || out.Thinking != "" || out.Role != "" {
+				if err := send(out); err != nil {
+					return err
+				}
+			}
+			if ch.FinishReason != "" {
+				finish = finishReason(ch.FinishReason)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		u.lease.failed(sdk.AsError(err))
+		return err
+	}
+	if !sawDone && finish == "" {
+		e := incomplete(pr)
+		u.lease.failed(e)
+		return e
+	}
+	if calls := tools.list(); len(calls) > 0 {
+		if err := send(&sdk.ChatChunk{Model: model, ToolCalls: calls}); err != nil {
+			return err
+		}
+		if finish == "" || finish == "stop" {
+			finish = "tool_calls"
+		}
+	}
+	return send(&sdk.ChatChunk{Model: model, Done: true, FinishReason: finish, Usage: use.toSDK()})
+}

@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+const (
+	userAgent = "roundhouse-plugin-openai/" + pluginVersion
+	// maxBody caps a unary answer (ten 4K images in base64 fit).
+	maxBody = 128 << 20
+	// maxErrorBody caps what is read of an error answer.
+	maxErrorBody = 1 << 20
+	// defaultMaxRetries is how many times a transient failure (5xx,
+	// timeout, connection error) of a unary call is retried, preferably on
+	// another key. Rotations away from a 429 or dead key do not count: each
+	// key is tried at most once per call for those.
+	defaultMaxRetries = 2
+	retryBaseDelay    = 200 * time.Millisecond
+)
+
+// newTransport is the one HTTP transport every provider shares: many idle
+// connections per host (a busy gateway talks to one or two hosts), TCP
+// keep-alive, HTTP/2 where the server offers it.
+func newTransport() *http.Transport {
+	d := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   128,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// request is one upstream call, independent of the key it goes out with.
+type request struct {
+	method      string
+	path        string // under the base URL: "/chat/completions"
+	body        []byte
+	contentType string
+	accept      string
+	stream      bool
+	// slow is the default timeout of a slow service (image generation,
+	// transcription), used when the provider sets no timeout of its own.
+	slow time.Duration
+}
+
+// upstream is a successful (2xx) answer. Close it: that cancels the
+// attempt's context and releases the key.
+type upstream struct {
+	status int
+	header http.Header
+	body   io.ReadCloser
+	data   []byte // unary calls: the whole body, already read
+	lease  *lease
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (u *upstream) Close() {
+	if u.body != nil {
+		u.body.Close()
+	}
+	u.cancel()
+	u.lease.release()
+}
+
+// send makes the call on provider pr: it picks a key, sends, and on a
+// failure that another key or another try may fix, tries again:
+//
+//   - 429 rests the key (Retry-After or exponential backoff) and moves on
+//     to another key; 401/403 marks the key dead and moves on;
+//   - 5xx, timeouts and connection errors are retried up to maxRetries
+//     times, on another key when there is one, for unary calls and for
+//     streams that have not sent anything yet (send returns before the
+//     first event is read, so a stream is never retried once started);
+//   - anything else (bad request, unknown model...) returns at once.
+//
+// A unary answer is read whole, and the provider's timeout covers the
+// whole attempt; a stream's timeout covers only the wait for the answer's
+// headers, and its body is left open for the caller.
+func (p *plugin) send(ctx context.Context, pr *provider, r *request) (*upstream, error) {
+	var (
+		skip      = map[*keyState]bool{}
+		lastErr   *sdk.Error
+		transient int
+	)
+	maxRetries := p.maxRetries()
+	for attempt := 1; attempt <= len(pr.keys.keys)+maxRetries+1; attempt++ {
+		l, err := pr.keys.acquire(skip)
+		if errors.Is(err, errKeysTried) && lastErr != nil && lastErr.Retryable && transient <= maxRetries {
+			// Every usable key already failed transiently in this call:
+			// they may be tried again.
+			clear(skip)
+			l, err = pr.keys.acquire(skip)
+		}
+		if err != nil {
+			if errors.Is(err, errKeysTried) && lastErr != nil {
+				return nil, lastErr
+			}
+			// No key is usable at all: say why (dead, resting, out of quota).
+			return nil, err
+		}
+		u, e := p.attempt(ctx, pr, r, l, attempt)
+		if e == nil {
+			return u, nil
+		}
+		l.failed(e)
+		l.release()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("provider %q: %w", pr.name, ctx.Err())
+		}
+		lastErr = e
+		if l.key != nil {
+			skip[l.key] = true
+		}
+		switch e.Code {
+		case sdk.CodeUpstreamAuth, sdk.CodeUpstreamRateLimited, sdk.CodeUpstreamQuota:
+			if l.key == nil { // nothing to rotate to
+				return nil, e
+			}
+			p.logKey(pr, l, e)
+			continue
+		}
+		if !e.Retryable {
+			return nil, e
+		}
+		transient++
+		if transient > maxRetries {
+			return nil, e
+		}
+		delay := retryBaseDelay << (transient - 1)
+		if e.RetryAfter > 0 && e.RetryAfter < 5*time.Second {
+			delay = e.RetryAfter
+		}
+		slog.Debug("retrying upstream call", "provider", pr.name, "key", l.masked(), "path", r.path,
+			"error", e.Message, "retry", transient, "delay", delay)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("provider %q: %w", pr.name, ctx.Err())
+		case <-t.C:
+		}
+	}
+	if lastErr != nil {
+		return nil, lastErr
+	}
+	return nil, &sdk.Error{Code: sdk.CodeUpstreamError, Message: fmt.Sprintf("provider %q: no attempt could be made", pr.name)}
+}
+
+// attempt sends r once with lease l. On success the lease stays held by
+// the returned upstream; on failure the caller releases it.
+func (p *plugin) attempt(ctx context.Context, pr *provider, r *request, l *lease, n int) (*upstream, *sdk.Error) {
+	var (
+		actx   context.Context
+		cancel context.CancelFunc
+	)
+	timeout := pr.timeout
+	if !pr.timeoutSet && r.slow > timeout {
+		timeout = r.slow
+	}
+	// A unary attempt has the whole timeout; a stream has it only until
+	// the answer's headers arrive (a hung upstream is then left for
+	// another key), after which only the caller's context ends it.
+	var headerTimer *time.Timer
+	if r.stream {
+		var cancelCause context.CancelCauseFunc
+		actx, cancelCause = context.WithCancelCause(ctx)
+		cancel = func() { cancelCause(context.Canceled) }
+		headerTimer = time.AfterFunc(timeout, func() { cancelCause(context.DeadlineExceeded) })
+	} else {
+		actx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	req, err := http.NewRequestWithContext(actx, r.method, pr.baseURL+r.path, bytes.NewReader(r.body))
+	if err != nil {
+		cancel()
+		return nil, &sdk.Error{Code: sdk.CodeInternal, Message: pr.scrub.scrub(err.Error())}
+	}
+	for k, vs := range pr.headers {
+		req.Header[k] = vs
+	}
+	req.Header.Set("User-Agent", userAgent)
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	if r.accept != "" {
+		req.Header.Set("Accept", r.accept)
+	}
+	if l.key != nil {
+		switch pr.auth {
+		case authBearer:
+			req.Header.Set("Authorization", "Bearer "+l.key.value)
+		case authHeader:
+			req.Header.Set("Api-Key", l.key.value)
+		}
+	}
+	start := time.Now()
+	resp, err := p.client.Do(req)
+	if headerTimer != nil && !headerTimer.Stop() && err == nil {
+		// The timer fired just as the headers came: the context is
+		// cancelled, so this answer cannot be read.
+		resp.Body.Close()
+		err = context.DeadlineExceeded
+	}
+	fail := func(e *sdk.Error) (*upstream, *sdk.Error) {
+		cancel()
+		slog.Debug("upstream call failed", "provider", pr.name, "key", l.masked(), "method", r.method,
+			"path", r.path, "attempt", n, "elapsed", time.Since(start), "code", e.Code.String(), "error", e.Message,
+			"request_headers", redactHeaders(req.Header))
+		return nil, e
+	}
+	if err != nil {
+		return fail(p.classify(ctx, actx, pr, timeout, err))
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		return fail(mapUpstreamError(pr.name, resp.StatusCode, resp.Header, body, pr.scrub, p.now()))
+	}
+	u := &upstream{status: resp.StatusCode, header: resp.Header, body: resp.Body, lease: l, ctx: actx, cancel: cancel}
+	if !r.stream {
+		data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+		resp.Body.Close()
+		u.body = nil
+		if err != nil {
+			return fail(p.classify(ctx, actx, pr, timeout, err))
+		}
+		if len(data) > maxBody {
+			return fail(&sdk.Error{Code: sdk.CodeUpstreamError,
+				Message: fmt.Sprintf("provider %q: the answer is larger than %d MiB", pr.name, maxBody>>20)})
+		}
+		u.data = data
+	}
+	l.succeeded()
+	slog.Debug("upstream call", "provider", pr.name, "key", l.masked(), "method", r.method, "path", r.path,
+		"status", resp.StatusCode, "attempt", n, "elapsed", time.Since(start))
+	return u, nil
+}
+
+// classify turns a transport error into an *sdk.Error: the caller's own
+// cancellation, our per-attempt timeout, or an unreachable upstream.
+func (p *plugin) classify(ctx, actx context.Context, pr *provider, timeout time.Duration, err error) *sdk.Error {
+	switch {
+	case ctx.Err() != nil:
+		return sdk.WrapError(sdk.ErrorCode(ctx.Err()), ctx.Err(), "provider %q", pr.name)
+	case errors.Is(context.Cause(actx), context.DeadlineExceeded):
+		return timeoutError(pr.name, timeout)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return timeoutError(pr.name, timeout)
+	}
+	return transportError(pr.name, err, pr.scrub)
+}
+
+func (p *plugin) logKey(pr *provider, l *lease, e *sdk.Error) {
+	if l.key == nil {
+		return
+	}
+	switch e.Code {
+	case sdk.CodeUpstreamAuth:
+		slog.Warn("API key refused; marked dead", "provider", pr.name, "key", l.key.masked, "error", e.Message)
+	case sdk.CodeUpstreamRateLimited:
+		slog.Info("API key rate limited; resting it", "provider", pr.name, "key", l.key.masked, "retry_after", e.RetryAfter)
+	case sdk.CodeUpstreamQuota:
+		slog.Warn("API key out of quota; resting it", "provider", pr.name, "key", l.key.masked, "error", e.Message)
+	}
+}
+
+// redactHeaders copies h with credentials replaced, for debugging output.
+func redactHeaders(h http.Header) http.Header {
+	out := h.Clone()
+	for _, k := range []string{"Authorization", "Api-Key", "Proxy-Authorization", "X-Api-Key", "Cookie"} {
+		if out.Get(k) != "" {
+			out.Set(k, "[redacted]")
+		}
+	}
+	return out
+}

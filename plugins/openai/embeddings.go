@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+type embeddingRequest struct {
+	Model          string   `json:"model"`
+	Input          []string `json:"input"`
+	Dimensions     int      `json:"dimensions,omitempty"`
+	EncodingFormat string   `json:"encoding_format,omitempty"`
+}
+
+type embeddingResponse struct {
+	Model string `json:"model"`
+	Data  []struct {
+		Index int `json:"index"`
+		// Embedding is a list of floats (encoding_format "float") or a
+		// base64 string of little-endian float32s ("base64").
+		Embedding json.RawMessage `json:"embedding"`
+	} `json:"data"`
+	Usage *usage `json:"usage"`
+}
+
+// Embed sends encoding_format "float" unless Extra asks for "base64" (a
+// third of the bytes on the wire; OpenAI and recent Ollama support it).
+// Either answer form is decoded, whatever was asked. Truncate has no
+// OpenAI field (OpenAI errors on over-long input) and is not sent.
+func (p *plugin) Embed(ctx context.Context, req *sdk.EmbedRequest) (*sdk.EmbedResponse, error) {
+	if len(req.Input) == 0 {
+		return nil, sdk.FieldError("input", "at least one text is required")
+	}
+	for i, s := range req.Input {
+		if s == "" {
+			return nil, sdk.FieldError(fmt.Sprintf("input[%d]", i), "empty text (the API rejects empty input)")
+		}
+	}
+	if req.Dimensions < 0 {
+		return nil, sdk.FieldError("dimensions", "must be >= 0")
+	}
+	pr, err := p.route(ctx, req.Model, req.Provider)
+	if err != nil {
+		return nil, err
+	}
+	body, err := encodeBody(embeddingRequest{Model: modelOr(req.Model, sdk.ServiceEmbed), Input: req.Input,
+		Dimensions: req.Dimensions, EncodingFormat: "float"}, req.Extra)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/embeddings", body: body,
+		contentType: "application/json", accept: "application/json"})
+	if err != nil {
+		return nil, err
+	}
+	defer u.Close()
+	var r embeddingResponse
+	if err := decodeAnswer(pr, "/embeddings", u.data, &r); err != nil {
+		return nil, err
+	}
+	if len(r.Data) != len(req.Input) {
+		return nil, badAnswer(pr, "/embeddings", fmt.Errorf("%d vectors for %d inputs", len(r.Data), len(req.Input)))
+	}
+	out := make([][]float32, len(req.Input))
+	for i, d := range r.Data {
+		idx := d.Index
+		if idx < 0 || idx >= len(out) || out[idx] != nil {
+			idx = i // a server that numbers badly: trust the order
+		}
+		v, err := decodeVector(d.Embedding)
+		if err != nil {
+			return nil, badAnswer(pr, "/embeddings", err)
+		}
+		out[idx] = v
+	}
+	model := r.Model
+	if model == "" {
+		model = modelOr(req.Model, sdk.ServiceEmbed)
+	}
+	return &sdk.EmbedResponse{Model: model, Embeddings: out, Usage: r.Usage.toSDK()}, nil
+}
+
+// decodeVector reads a float list or a base64 string of little-endian
+// float32 values.
+func decodeVector(raw json.RawMessage) ([]float32, error) {
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("base64 embedding: %w", err)
+		}
+		if len(b)%4 != 0 {
+			return nil, fmt.Errorf("base64 embedding of %d bytes is not a float32 array", len(b))
+		}
+		v := make([]float32, len(b)/4)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return v, nil
+	}
+	var v []float32
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, fmt.Errorf("embedding: %w", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// maxRetryAfter caps a Retry-After hint: a broken or hostile upstream must
+// not park a key for ever.
+const maxRetryAfter = 24 * time.Hour
+
+// apiError is the error object of the OpenAI API:
+//
+//	{"error": {"message": "...", "type": "...", "param": "...", "code": "..."}}
+//
+// code and param may be null, and some compatible servers send a number as
+// code or a bare string as error; parseAPIError accepts all of these.
+type apiError struct {
+	Message string
+	Type    string
+	Param   string
+	Code    string
+}
+
+// parseAPIError reads an error body. found is false when the body is not
+// a JSON error object (an HTML page, plain text); Message then holds the
+// trimmed text.
+func parseAPIError(body []byte) (e apiError, found bool) {
+	var env struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+		Detail  string          `json:"detail"`
+	}
+	if json.Unmarshal(body, &env) == nil {
+		if len(env.Error) > 0 && env.Error[0] == '{' {
+			var obj struct {
+				Message json.RawMessage `json:"message"`
+				Type    json.RawMessage `json:"type"`
+				Param   json.RawMessage `json:"param"`
+				Code    json.RawMessage `json:"code"`
+			}
+			if json.Unmarshal(env.Error, &obj) == nil {
+				return apiError{
+					Message: jsonScalar(obj.Message),
+					Type:    jsonScalar(obj.Type),
+					Param:   jsonScalar(obj.Param),
+					Code:    jsonScalar(obj.Code),
+				}, true
+			}
+		}
+		if s := jsonScalar(env.Error); s != "" {
+			return apiError{Message: s}, true
+		}
+		if env.Message != "" {
+			return apiError{Message: env.Message}, true
+		}
+		if env.Detail != "" {
+			return apiError{Message: env.Detail}, true
+		}
+	}
+	text := strings.TrimSpace(string(bytes.ToValidUTF8(body, []byte("?"))))
+	if len(text) > 300 {
+		text = text[:300] + "…"
+	}
+	return apiError{Message: text}, false
+}
+
+// jsonScalar renders a JSON string, number or bool as text; null, objects
+// and arrays give "".
+func jsonScalar(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	case 'n', '{', '[':
+		return ""
+	default:
+		return string(raw)
+	}
+	return ""
+}
+
+// mapUpstreamError turns an upstream error answer into an *sdk.Error. The
+// message names the provider and the HTTP status and carries the
+// upstream's own message, scrubbed of secrets.
+func mapUpstreamError(provider string, status int, h http.Header, body []byte, sc *scrubber, now time.Time) *sdk.Error {
+	ae, isJSON := parseAPIError(body)
+	msg := sc.scrub(ae.Message)
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	code := strings.ToLower(ae.Code)
+	typ := strings.ToLower(ae.Type)
+	lmsg := strings.ToLower(ae.Message)
+	where := fmt.Sprintf("provider %q", provider)
+	if status > 0 {
+		where = fmt.Sprintf("provider %q (HTTP %d)", provider, status)
+	}
+	e := &sdk.Error{Message: where + ": " + msg}
+
+	switch {
+	case code == "context_length_exceeded" || strings.Contains(lmsg, "maximum context length") ||
+		strings.Contains(lmsg, "context length exceeded") || strings.Contains(lmsg, "context_length_exceeded"):
+		e.Code = sdk.CodeContextTooLong
+	case code == "content_filter" || code == "content_policy_violation" || typ == "content_filter" ||
+		code == "moderation_blocked":
+		e.Code = sdk.CodeContentFiltered
+	case code == "model_not_found" || (status == http.StatusNotFound && isJSON):
+		e.Code = sdk.CodeModelNotFound
+	case status == http.StatusNotFound:
+		// A 404 without an API error body is a wrong path, not a model.
+		e.Code = sdk.CodeUpstreamError
+		e.Message += " (the endpoint does not exist: check the provider's base_url, which usually ends in /v1)"
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		e.Code = sdk.CodeUpstreamAuth
+	case status == http.StatusTooManyRequests && (code == "insufficient_quota" || typ == "insufficient_quota"):
+		e.Code = sdk.CodeUpstreamQuota
+	case status == http.StatusTooManyRequests:
+		e.Code = sdk.CodeUpstreamRateLimited
+		e.Retryable = true
+		e.RetryAfter = retryAfter(h, now)
+	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
+		e.Code = sdk.CodeUpstreamTimeout
+		e.Retryable = true
+	case status >= 500 || status == 0:
+		e.Code = sdk.CodeUpstreamError
+		e.Retryable = true
+		e.RetryAfter = retryAfter(h, now)
+	case status >= 400:
+		e.Code = sdk.CodeInvalidArgument
+	default:
+		e.Code = sdk.CodeUpstreamError
+	}
+	if e.Code == sdk.CodeInvalidArgument || e.Code == sdk.CodeContextTooLong {
+		e.Field = ae.Param
+	}
+	return e
+}
+
+// retryAfter reads how long the upstream asks us to wait: Retry-After-Ms
+// (milliseconds), Retry-After (seconds, possibly fractional, or an HTTP
+// date), or, failing those, the reset time of an exhausted OpenAI
+// x-ratelimit-* budget. 0 means no hint.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if h == nil {
+		return 0
+	}
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && !math.IsInf(ms, 0) {
+			return capRetry(time.Duration(ms * float64(time.Millisecond)))
+		}
+	}
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if s, err := strconv.ParseFloat(v, 64); err == nil {
+			if s < 0 || math.IsNaN(s) {
+				return 0
+			}
+			if s > maxRetryAfter.Seconds() {
+				return maxRetryAfter
+			}
+			return time.Duration(s * float64(time.Second))
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			if d := t.Sub(now); d > 0 {
+				return capRetry(d)
+			}
+			return 0
+		}
+	}
+	for _, kind := range []string{"requests", "tokens"} {
+		if strings.TrimSpace(h.Get("X-Ratelimit-Remaining-"+kind)) != "0" {
+			continue
+		}
+		if d, err := time.ParseDuration(strings.TrimSpace(h.Get("X-Ratelimit-Reset-" + kind))); err == nil && d > 0 {
+			return capRetry(d)
+		}
+	}
+	return 0
+}
+
+func capRetry(d time.Duration) time.Duration {
+	switch {
+	case d < 0:
+		return 0
+	case d > maxRetryAfter:
+		return maxRetryAfter
+	}
+	return d
+}
+
+// timeoutError is what an attempt that ran past the provider's timeout
+// gives.
+func timeoutError(provider string, d time.Duration) *sdk.Error {
+	return &sdk.Error{Code: sdk.CodeUpstreamTimeout, Retryable: true,
+		Message: fmt.Sprintf("provider %q did not answer within %s (raise the provider's timeout if the model is slow)", provider, d)}
+}
+
+// transportError is a failure to talk to the provider at all.
+func transportError(provider string, err error, sc *scrubber) *sdk.Error {
+	return &sdk.Error{Code: sdk.CodeUpstreamError, Retryable: true, Err: err,
+		Message: fmt.Sprintf("cannot reach provider %q: %s", provider, sc.scrub(err.Error()))}
+}
+
+// streamBroken reports a stream that failed after it started.
+func streamBroken(provider string, err error, sc *scrubber) *sdk.Error {
+	return &sdk.Error{Code: sdk.CodeUpstreamError, Err: err,
+		Message: fmt.Sprintf("provider %q: the stream broke off: %s", provider, sc.scrub(err.Error()))}
+}

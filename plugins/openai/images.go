@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+type imageRequest struct {
+	Model          string `json:"model"`
+	Prompt         string `json:"prompt"`
+	N              int    `json:"n,omitempty"`
+	Size           string `json:"size,omitempty"`
+	Quality        string `json:"quality,omitempty"`
+	Style          string `json:"style,omitempty"`
+	ResponseFormat string `json:"response_format,omitempty"`
+	Seed           *int64 `json:"seed,omitempty"`
+}
+
+type imageResponse struct {
+	Data []struct {
+		B64JSON       string `json:"b64_json"`
+		URL           string `json:"url"`
+		RevisedPrompt string `json:"revised_prompt"`
+	} `json:"data"`
+	// OutputFormat is set by the GPT image models: png, jpeg or webp.
+	OutputFormat string `json:"output_format"`
+}
+
+// TextToImage calls POST /images/generations and returns image bytes
+// (b64_json) or, when the upstream only gives one, a URL.
+//
+// Per the API reference, dall-e-2/3 answer with URLs unless response_format
+// is b64_json, while the GPT image models always answer in base64 and do
+// not take response_format; so response_format=b64_json is sent for every
+// model but gpt-image-* (compatible servers such as Ollama take it too).
+// The seed goes to compatible servers only (OpenAI has no seed for
+// images). NegativePrompt has no OpenAI field and is not sent (Extra can
+// carry a server-specific one); Extra {"response_format": "url"} asks
+// for links.
+func (p *plugin) TextToImage(ctx context.Context, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error) {
+	if strings.TrimSpace(req.Prompt) == "" {
+		return nil, sdk.FieldError("prompt", "required")
+	}
+	if req.N < 0 {
+		return nil, sdk.FieldError("n", "must be >= 0")
+	}
+	pr, err := p.route(ctx, req.Model, req.Provider)
+	if err != nil {
+		return nil, err
+	}
+	model := modelOr(req.Model, sdk.ServiceTextToImage)
+	w := imageRequest{Model: model, Prompt: req.Prompt, N: req.N, Size: req.Size, Quality: req.Quality, Style: req.Style}
+	if !strings.HasPrefix(model, "gpt-image") {
+		w.ResponseFormat = "b64_json"
+	}
+	if !pr.official {
+		w.Seed = req.Seed
+	}
+	body, err := encodeBody(w, req.Extra)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/images/generations", body: body, slow: 3 * time.Minute,
+		contentType: "application/json", accept: "application/json"})
+	if err != nil {
+		return nil, err
+	}
+	defer u.Close()
+	var r imageResponse
+	if err := decodeAnswer(pr, "/images/generations", u.data, &r); err != nil {
+		return nil, err
+	}
+	if len(r.Data) == 0 {
+		return nil, badAnswer(pr, "/images/generations", errorString("the answer holds no image"))
+	}
+	out := &sdk.TextToImageResponse{Model: model}
+	for i, d := range r.Data {
+		img := sdk.Image{URL: d.URL, RevisedPrompt: d.RevisedPrompt}
+		if d.B64JSON != "" {
+			data, err := base64.StdEncoding.DecodeString(d.B64JSON)
+			if err != nil {
+				return nil, badAnswer(pr, "/images/generations", fmt.Errorf("image %d: %w", i, err))
+			}
+			img.Data = data
+			img.MIMEType = imageMIME(r.OutputFormat, data)
+		}
+		if img.Data == nil && img.URL == "" {
+			return nil, badAnswer(pr, "/images/generations", fmt.Errorf("image %d has neither b64_json nor url", i))
+		}
+		out.Images = append(out.Images, img)
+	}
+	return out, nil
+}
+
+func imageMIME(format string, data []byte) string {
+	switch strings.ToLower(format) {
+	case "png":
+		return "image/png"
+	case "jpeg", "jpg":
+		return "image/jpeg"
+	case "webp":
+		return "image/webp"
+	}
+	if m := http.DetectContentType(data); strings.HasPrefix(m, "image/") {
+		return m
+	}
+	return "application/octet-stream"
+}

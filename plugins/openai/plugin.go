@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// pluginVersion matches provider.version in plugin.yaml.
+const pluginVersion = "0.1.0"
+
+// notConfiguredHint is the answer while no provider is configured.
+const notConfiguredHint = "the openai plugin has no provider configured: add one with POST /v1/providers " +
+	`({"plugin":"openai","name":"main","base_url":"https://api.openai.com/v1","api_keys":[{"value":"sk-..."}]}) ` +
+	"or under plugins.openai.providers in the host config"
+
+// plugin is the remote plugin. Its configuration is an immutable
+// providerSet swapped atomically by Configure, so a request runs to its
+// end on the configuration it started with.
+type plugin struct {
+	sdk.UnimplementedPlugin
+
+	client *http.Client
+	now    func() time.Time
+
+	cfgMu    sync.Mutex // serialises Configure
+	set      atomic.Pointer[providerSet]
+	settings atomic.Pointer[settings]
+}
+
+var (
+	_ sdk.RemotePlugin = (*plugin)(nil)
+	_ sdk.Shutdowner   = (*plugin)(nil)
+)
+
+func newPlugin() *plugin {
+	return newPluginWith(&http.Client{Transport: newTransport()}, time.Now)
+}
+
+func newPluginWith(client *http.Client, now func() time.Time) *plugin {
+	p := &plugin{client: client, now: now}
+	p.settings.Store(&settings{maxRetries: defaultMaxRetries, maxTokensField: "auto"})
+	return p
+}
+
+// settings are the plugin-wide knobs from Config.Settings.
+type settings struct {
+	// maxRetries: settings.max_retries, transient retries of unary calls.
+	maxRetries int
+	// maxTokensField: settings.max_tokens_field, which chat field carries
+	// Options.MaxTokens: "auto" (max_completion_tokens for api.openai.com,
+	// max_tokens for compatible servers), "max_tokens" or
+	// "max_completion_tokens".
+	maxTokensField string
+}
+
+func parseSettings(m map[string]any) (*settings, error) {
+	s := &settings{maxRetries: defaultMaxRetries, maxTokensField: "auto"}
+	if v, ok := m["max_retries"]; ok {
+		f, ok := v.(float64)
+		if i, isInt := v.(int); isInt {
+			f, ok = float64(i), true
+		}
+		if !ok || f < 0 || f > 10 || f != float64(int(f)) {
+			return nil, sdk.FieldError("settings.max_retries", "must be a whole number from 0 to 10")
+		}
+		s.maxRetries = int(f)
+	}
+	if v, ok := m["max_tokens_field"]; ok {
+		str, _ := v.(string)
+		switch str {
+		case "auto", "max_tokens", "max_completion_tokens":
+			s.maxTokensField = str
+		default:
+			return nil, sdk.FieldError("settings.max_tokens_field", "must be auto, max_tokens or max_completion_tokens")
+		}
+	}
+	return s, nil
+}
+
+func (p *plugin) maxRetries() int { return p.settings.Load().maxRetries }
+
+// Configure applies the whole provider list at once: it is validated
+// first, and on any error the previous configuration stays. Keys that stay
+// keep their statistics and health.
+func (p *plugin) Configure(_ context.Context, cfg *sdk.Config) error {
+	if cfg == nil {
+		cfg = &sdk.Config{}
+	}
+	p.cfgMu.Lock()
+	defer p.cfgMu.Unlock()
+	st, err := parseSettings(cfg.Settings)
+	if err != nil {
+		return err
+	}
+	set, err := buildProviders(cfg.Providers, p.set.Load(), p.now)
+	if err != nil {
+		return err
+	}
+	p.settings.Store(st)
+	p.set.Store(set)
+	names := make([]string, 0, len(set.list))
+	for _, pr := range set.list {
+		names = append(names, pr.name)
+	}
+	slog.Info("configured", "providers", strings.Join(names, ","))
+	return nil
+}
+
+var serviceCaps = map[string]sdk.Capabilities{
+	sdk.ServiceChat:         {SupportStreaming: true},
+	sdk.ServiceGenerate:     {SupportStreaming: true},
+	sdk.ServiceEmbed:        {},
+	sdk.ServiceTextToImage:  {},
+	sdk.ServiceTextToSpeech: {},
+	sdk.ServiceSpeechToText: {},
+}
+
+func (p *plugin) Info(context.Context) (*sdk.Info, error) {
+	n := 0
+	if set := p.set.Load(); set != nil {
+		n = len(set.list)
+	}
+	return &sdk.Info{
+		Name: "openai", Version: pluginVersion, Type: string(sdk.ProviderRemote), SDKVersion: sdk.Version,
+		Services: serviceCaps,
+		Details:  map[string]string{"providers": fmt.Sprint(n)},
+	}, nil
+}
+
+// Health is serving once a provider is configured. It makes no upstream
+// call: TestProvider does that on demand.
+func (p *plugin) Health(context.Context) (*sdk.Health, error) {
+	set := p.set.Load()
+	if set == nil || len(set.list) == 0 {
+		return &sdk.Health{State: sdk.HealthNotServing, Message: notConfiguredHint}, nil
+	}
+	return &sdk.Health{State: sdk.HealthServing, Message: fmt.Sprintf("%d provider(s) configured", len(set.list))}, nil
+}
+
+// Shutdown closes idle upstream connections.
+func (p *plugin) Shutdown(context.Context) error {
+	p.client.CloseIdleConnections()
+	return nil
+}
+
+// ListProviders shows each provider with its keys masked and their stats.
+func (p *plugin) ListProviders(context.Context) ([]sdk.ProviderStatus, error) {
+	set := p.set.Load()
+	if set == nil {
+		return []sdk.ProviderStatus{}, nil
+	}
+	now := p.now()
+	out := make([]sdk.ProviderStatus, 0, len(set.list))
+	for _, pr := range set.list {
+		models := pr.models
+		if len(models) == 0 {
+			models = pr.discovered.peek()
+		}
+		out = append(out, sdk.ProviderStatus{
+			Name: pr.name, BaseURL: pr.displayURL, Models: models, KeyStrategy: pr.strategy,
+			Keys: pr.keys.statuses(now),
+		})
+	}
+	return out, nil
+}
+
+// TestProvider makes a real request: GET /models, or when the provider
+// does not list models, a one-token chat with its first model.
+func (p *plugin) TestProvider(ctx context.Context, name string) (*sdk.ProviderTest, error) {
+	set := p.set.Load()
+	if set == nil || len(set.list) == 0 {
+		return nil, sdk.Errorf(sdk.CodePluginNotConfigured, "%s", notConfiguredHint)
+	}
+	pr := set.byName[name]
+	if pr == nil {
+		return nil, sdk.Errorf(sdk.CodeNotFound, "no provider %q in the openai plugin (have: %s)", name, set.names())
+	}
+	start := time.Now()
+	models, err := p.fetchModels(ctx, pr)
+	if err == nil {
+		return &sdk.ProviderTest{OK: true, Latency: time.Since(start).Seconds(), Models: models,
+			Message: fmt.Sprintf("GET /models listed %d model(s)", len(models))}, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	e := sdk.AsError(err)
+	switch e.Code {
+	case sdk.CodeUpstreamAuth, sdk.CodeNoUsableKey, sdk.CodeUpstreamQuota, sdk.CodeUpstreamRateLimited, sdk.CodeUpstreamTimeout:
+		return &sdk.ProviderTest{OK: false, Latency: time.Since(start).Seconds(), Message: e.Message}, nil
+	}
+	model := ""
+	if len(pr.models) > 0 {
+		model = pr.models[0]
+	}
+	if model == "" {
+		return &sdk.ProviderTest{OK: false, Latency: time.Since(start).Seconds(),
+			Message: e.Message + "; and no model is configured to try a chat with"}, nil
+	}
+	one := 1
+	start = time.Now()
+	_, cerr := p.chatOn(ctx, pr, &sdk.ChatRequest{Model: model,
+		Messages: []sdk.Message{{Role: "user", Content: "ping"}}, Options: &sdk.Options{MaxTokens: &one}})
+	if cerr != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return &sdk.ProviderTest{OK: false, Latency: time.Since(start).Seconds(),
+			Message: fmt.Sprintf("GET /models failed (%s); a 1-token chat with %s failed too: %s", e.Message, model, sdk.AsError(cerr).Message)}, nil
+	}
+	return &sdk.ProviderTest{OK: true, Latency: time.Since(start).Seconds(), Models: pr.models,
+		Message: fmt.Sprintf("GET /models failed (%s) but a 1-token chat with %s answered", e.Message, model)}, nil
+}
+
+func (s *providerSet) names() string {
+	n := make([]string, 0, len(s.list))
+	for _, pr := range s.list {
+		n = append(n, pr.name)
+	}
+	return strings.Join(n, ", ")
+}
+
+// route picks the provider for a request: the pinned one; else one whose
+// configured models include model; else, with several providers, one
+// whose listed models (GET /models, cached) include it; else the first.
+func (p *plugin) route(ctx context.Context, model, pinned string) (*provider, error) {
+	set := p.set.Load()
+	if set == nil || len(set.list) == 0 {
+		return nil, sdk.Errorf(sdk.CodePluginNotConfigured, "%s", notConfiguredHint)
+	}
+	if pinned != "" {
+		if pr := set.byName[pinned]; pr != nil {
+			return pr, nil
+		}
+		return nil, sdk.Errorf(sdk.CodeNotFound, "no provider %q in the openai plugin (have: %s)", pinned, set.names())
+	}
+	if len(set.list) == 1 || model == "" {
+		return set.list[0], nil
+	}
+	for _, pr := range set.list {
+		if modelMatches(pr.models, model) {
+			return pr, nil
+		}
+	}
+	// Ask the providers that list no models which ones they serve, all at
+	// once; the first in configured order that has the model wins.
+	dctx, cancel := context.WithTimeout(ctx, discoverWait)
+	defer cancel()
+	found := make([]bool, len(set.list))
+	var wg sync.WaitGroup
+	for i, pr := range set.list {
+		if len(pr.models) > 0 {
+			continue
+		}
+		wg.Go(func() {
+			models, err := pr.discovered.get(dctx, p.now(), func(ctx context.Context) ([]string, error) {
+				return p.fetchModels(ctx, pr)
+			})
+			found[i] = err == nil && modelMatches(models, model)
+		})
+	}
+	wg.Wait()
+	for i, ok := range found {
+		if ok {
+			return set.list[i], nil
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return set.list[0], nil
+}
+
+// fetchModels lists a provider's models with GET /models.
+func (p *plugin) fetchModels(ctx context.Context, pr *provider) ([]string, error) {
+	u, err := p.send(ctx, pr, &request{method: http.MethodGet, path: "/models", accept: "application/json"})
+	if err != nil {
+		return nil, err
+	}
+	defer u.Close()
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(u.data, &list); err != nil {
+		return nil, badAnswer(pr, "/models", err)
+	}
+	models := make([]string, 0, len(list.Data))
+	for _, m := range list.Data {
+		if m.ID != "" {
+			models = append(models, m.ID)
+		}
+	}
+	sort.Strings(models)
+	return models, nil
+}
+
+// badAnswer reports an upstream answer that is not what the API promises.
+func badAnswer(pr *provider, path string, err error) *sdk.Error {
+	return &sdk.Error{Code: sdk.CodeUpstreamError, Err: err,
+		Message: fmt.Sprintf("provider %q: unexpected answer from %s: %s", pr.name, path, pr.scrub.scrub(err.Error()))}
+}

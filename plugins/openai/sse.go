@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// maxEventSize bounds one SSE line and one event's data, so a broken or
+// hostile upstream cannot make the plugin buffer without end. Real chunks
+// are tiny; a long base64 payload fits easily.
+const maxEventSize = 32 << 20
+
+// sseEvent is one server-sent event.
+type sseEvent struct {
+	event string // the "event:" field; "" means "message"
+	data  []byte // the "data:" lines joined with "\n"
+	id    string
+}
+
+// sseReader parses a text/event-stream per the WHATWG HTML "server-sent
+// events" rules, robustly:
+//
+//   - lines end in LF, CRLF or a lone CR, split across reads anywhere;
+//   - a UTF-8 BOM at the start is dropped; comment lines (":...") ignored;
+//   - several data lines join with "\n"; one space after the colon is
+//     dropped; lines without a colon are a field with an empty value;
+//   - an event is dispatched at a blank line; one still pending at the end
+//     of the stream is dispatched too (the standard drops it, but servers
+//     that close without the final blank line are common);
+//   - a line or event larger than max is an error, not a memory blow-up.
+type sseReader struct {
+	r       io.Reader
+	max     int
+	buf     []byte
+	start   int
+	end     int
+	err     error // sticky read error, returned once buffered data is used
+	skipLF  bool  // the previous line ended in CR: drop an LF right after
+	started bool
+	line    []byte
+}
+
+func newSSEReader(r io.Reader, max int) *sseReader {
+	return &sseReader{r: r, max: max, buf: make([]byte, 4096)}
+}
+
+var errSSETooLarge = errors.New("server-sent event too large")
+
+// readLine returns the next line without its terminator. At the end of
+// the stream it returns a final unterminated line (if any) and then the
+// read error (io.EOF at a clean end).
+func (s *sseReader) readLine() ([]byte, error) {
+	scanFrom := s.start
+	for {
+		if s.skipLF && s.start < s.end {
+			if s.buf[s.start] == '\n' {
+				s.start++
+			}
+			s.skipLF = false
+			scanFrom = s.start
+		}
+		if i := bytes.IndexAny(s.buf[scanFrom:s.end], "\r\n"); i >= 0 {
+			i += scanFrom
+			line := s.buf[s.start:i]
+			if s.buf[i] == '\r' {
+				s.skipLF = true
+			}
+			s.start = i + 1
+			return line, nil
+		}
+		scanFrom = s.end
+		if s.err != nil {
+			if s.start < s.end {
+				line := s.buf[s.start:s.end]
+				s.start = s.end
+				return line, nil
+			}
+			return nil, s.err
+		}
+		if s.end-s.start > s.max {
+			return nil, fmt.Errorf("%w: a line is longer than %d bytes", errSSETooLarge, s.max)
+		}
+		// Make room: move the partial line to the front, grow if full.
+		if s.start > 0 {
+			n := copy(s.buf, s.buf[s.start:s.end])
+			scanFrom -= s.start
+			s.start, s.end = 0, n
+		}
+		if s.end == len(s.buf) {
+			nb := make([]byte, len(s.buf)*2)
+			copy(nb, s.buf[:s.end])
+			s.buf = nb
+		}
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if err != nil {
+			s.err = err
+		}
+	}
+}
+
+// next returns the next event, or io.EOF (or the read error) at the end.
+func (s *sseReader) next() (*sseEvent, error) {
+	var (
+		ev      sseEvent
+		data    []byte
+		hasData bool
+	)
+	for {
+		line, err := s.readLine()
+		if err != nil {
+			if hasData {
+				ev.data = data
+				return &ev, nil
+			}
+			return nil, err
+		}
+		if !s.started {
+			s.started = true
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		}
+		if len(line) == 0 {
+			if hasData {
+				ev.data = data
+				return &ev, nil
+			}
+			ev = sseEvent{}
+			continue
+		}
+		if line[0] == ':' {
+			continue
+		}
+		field, value := line, []byte(nil)
+		if i := bytes.IndexByte(line, ':'); i >= 0 {
+			field, value = line[:i], line[i+1:]
+			if len(value) > 0 && value[0] == ' ' {
+				value = value[1:]
+			}
+		}
+		switch string(field) {
+		case "data":
+			if len(data)+len(value)+1 > s.max {
+				return nil, fmt.Errorf("%w: an event holds more than %d bytes", errSSETooLarge, s.max)
+			}
+			if hasData {
+				data = append(data, '\n')
+			}
+			data = append(data, value...)
+			hasData = true
+		case "event":
+			ev.event = string(value)
+		case "id":
+			if bytes.IndexByte(value, 0) < 0 {
+				ev.id = string(value)
+			}
+		}
+		// "retry" and unknown fields are ignored.
+	}
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// readAll drains r into events.
+func readAllEvents(t *testing.T, r io.Reader, max int) ([]sseEvent, error) {
+	t.Helper()
+	rd := newSSEReader(r, max)
+	var out []sseEvent
+	for {
+		ev, err := rd.next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return out, err
+		}
+		out = append(out, *ev)
+	}
+}
+
+func datas(evs []sseEvent) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = string(e.data)
+	}
+	return out
+}
+
+func TestSSEBasicAndLineEndings(t *testing.T) {
+	cases := map[string]string{
+		"lf":    "data: a\n\ndata: b\n\n",
+		"crlf":  "data: a\r\n\r\ndata: b\r\n\r\n",
+		"cr":    "data: a\r\rdata: b\r\r",
+		"mixed": "data: a\r\n\ndata: b\r\r\n",
+		"bom":   "\xef\xbb\xbfdata: a\n\ndata: b\n\n",
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			evs, err := readAllEvents(t, strings.NewReader(in), 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := datas(evs); strings.Join(got, "|") != "a|b" {
+				t.Fatalf("events %q, want a|b", got)
+			}
+		})
+	}
+}
+
+func TestSSEFieldsCommentsMultiline(t *testing.T) {
+	in := ": this is a comment\n" +
+		":another\n" +
+		"event: error\nid: 7\nretry: 1000\ndata: {\"a\":\ndata:1}\n\n" + // two data lines, no space after colon
+		"data\n\n" + // field without colon: empty data
+		"unknown: x\n\n" + // no data: not dispatched
+		"data:  two spaces\n\n"
+	evs, err := readAllEvents(t, strings.NewReader(in), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 3 {
+		t.Fatalf("got %d events %q", len(evs), datas(evs))
+	}
+	if evs[0].event != "error" || evs[0].id != "7" || string(evs[0].data) != "{\"a\":\n1}" {
+		t.Fatalf("first event %+v", evs[0])
+	}
+	if string(evs[1].data) != "" || evs[1].event != "" {
+		t.Fatalf("second event %+v (event type must reset after dispatch)", evs[1])
+	}
+	if string(evs[2].data) != " two spaces" {
+		t.Fatalf("only one space is dropped: %q", evs[2].data)
+	}
+}
+
+// Every byte arriving in its own read must parse the same.
+func TestSSESplitAcrossReads(t *testing.T) {
+	in := "data: {\"x\": 1}\r\n\r\n: ping\r\ndata: second\r\n\r\ndata: [DONE]\r\n\r\n"
+	for _, r := range []io.Reader{
+		iotest.OneByteReader(strings.NewReader(in)),
+		iotest.HalfReader(strings.NewReader(in)),
+		iotest.DataErrReader(strings.NewReader(in)),
+	} {
+		evs, err := readAllEvents(t, r, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(datas(evs), "|"); got != `{"x": 1}|second|[DONE]` {
+			t.Fatalf("got %q", got)
+		}
+	}
+}
+
+// A CR at the very end of one read and its LF at the start of the next
+// must not make an extra blank line (which would split events).
+func TestSSECRLFSplitExactlyBetweenReads(t *testing.T) {
+	r := io.MultiReader(strings.NewReader("data: a\r"), strings.NewReader("\ndata: b\r"), strings.NewReader("\n\r\n"))
+	evs, err := readAllEvents(t, r, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := datas(evs); len(got) != 1 || got[0] != "a\nb" {
+		t.Fatalf("got %q, want one event a\\nb", got)
+	}
+}
+
+func TestSSEHugeLine(t *testing.T) {
+	big := strings.Repeat("x", 1<<20) // 1 MiB of data in one line
+	in := "data: " + big + "\n\ndata: after\n\n"
+	evs, err := readAllEvents(t, iotest.HalfReader(strings.NewReader(in)), 4<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || len(evs[0].data) != 1<<20 || string(evs[1].data) != "after" {
+		t.Fatalf("got %d events, first %d bytes", len(evs), len(evs[0].data))
+	}
+}
+
+func TestSSETooLarge(t *testing.T) {
+	in := "data: " + strings.Repeat("x", 5000) + "\n\n"
+	_, err := readAllEvents(t, strings.NewReader(in), 1000)
+	if !errors.Is(err, errSSETooLarge) {
+		t.Fatalf("err = %v, want errSSETooLarge", err)
+	}
+	// Many small data lines adding up past the limit.
+	in = strings.Repeat("data: "+strings.Repeat("y", 100)+"\n", 20) + "\n"
+	_, err = readAllEvents(t, strings.NewReader(in), 1000)
+	if !errors.Is(err, errSSETooLarge) {
+		t.Fatalf("err = %v, want errSSETooLarge", err)
+	}
+}
+
+func TestSSEGarbageAndMissingTerminator(t *testing.T) {
+	// Binary junk, a line that is only a colon, then an event the server
+	// never terminates with a blank line before closing.
+	in := "\x00\x01\xff garbage\n:\n\ndata: last"
+	evs, err := readAllEvents(t, strings.NewReader(in), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := datas(evs); len(got) != 1 || got[0] != "last" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestSSEReadErrorAfterData(t *testing.T) {
+	boom := errors.New("connection reset")
+	r := io.MultiReader(strings.NewReader("data: a\n\ndata: partial"), iotest.ErrReader(boom))
+	rd := newSSEReader(r, 1<<20)
+	ev, err := rd.next()
+	if err != nil || string(ev.data) != "a" {
+		t.Fatalf("first: %v %v", ev, err)
+	}
+	// The partial event is still dispatched, then the error surfaces.
+	ev, err = rd.next()
+	if err != nil || string(ev.data) != "partial" {
+		t.Fatalf("second: %v %v", ev, err)
+	}
+	if _, err = rd.next(); !errors.Is(err, boom) {
+		t.Fatalf("third: %v, want %v", err, boom)
+	}
+}
+
+func FuzzSSE(f *testing.F) {
+	f.Add([]byte("data: a\r\n\r\n"))
+	f.Add([]byte("\r\r\n\n:x\ndata\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rd := newSSEReader(bytes.NewReader(b), 1<<16)
+		for i := 0; i < 10000; i++ {
+			if _, err := rd.next(); err != nil {
+				return
+			}
+		}
+		t.Fatal("no end after 10000 events")
+	})
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+type transcriptionResponse struct {
+	Text     string  `json:"text"`
+	Language string  `json:"language"`
+	Duration float64 `json:"duration"`
+	Segments []struct {
+		Start float64 `json:"start"`
+		End   float64 `json:"end"`
+		Text  string  `json:"text"`
+	} `json:"segments"`
+}
+
+// audioExt names an extension for uploads without a filename, from the
+// MIME type; the API sniffs the format from the file name.
+var audioExt = map[string]string{
+	"audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav", "audio/mpeg": "mp3", "audio/mp3": "mp3",
+	"audio/mp4": "m4a", "audio/m4a": "m4a", "audio/x-m4a": "m4a", "audio/ogg": "ogg", "audio/webm": "webm",
+	"audio/flac": "flac", "audio/x-flac": "flac", "video/mp4": "mp4", "video/webm": "webm",
+}
+
+// buildTranscription builds the multipart/form-data body of POST
+// /audio/transcriptions. Extra adds form fields: strings, numbers and
+// booleans as they are, lists as repeated "name[]" fields (so
+// {"timestamp_granularities": ["segment"]} works), objects as JSON.
+// Extra.response_format picks the answer format (json by default;
+// verbose_json for segments; text, srt and vtt give plain text);
+// asking for timestamp_granularities implies verbose_json.
+func buildTranscription(req *sdk.SpeechToTextRequest) (body []byte, contentType, format string, err error) {
+	if len(req.Audio) == 0 {
+		return nil, "", "", sdk.FieldError("audio", "required")
+	}
+	extra := map[string]any{}
+	for k, v := range req.Extra {
+		extra[k] = v
+	}
+	format = "json"
+	if f, ok := extra["response_format"].(string); ok && f != "" {
+		format = f
+	} else if _, ok := extra["timestamp_granularities"]; ok {
+		format = "verbose_json"
+	}
+	delete(extra, "response_format")
+
+	filename := path.Base(strings.ReplaceAll(req.Filename, `\`, "/"))
+	if filename == "" || filename == "." || filename == "/" {
+		ext := "wav"
+		if mt, _, err := mime.ParseMediaType(req.MIMEType); err == nil && audioExt[mt] != "" {
+			ext = audioExt[mt]
+		}
+		filename = "audio." + ext
+	}
+	ctype := req.MIMEType
+	if ctype == "" {
+		ctype = mime.TypeByExtension(path.Ext(filename))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+	}
+
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filename))
+	h.Set("Content-Type", ctype)
+	fw, err := mw.CreatePart(h)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if _, err := fw.Write(req.Audio); err != nil {
+		return nil, "", "", err
+	}
+	fields := [][2]string{{"model", modelOr(req.Model, sdk.ServiceSpeechToText)}, {"response_format", format}}
+	if req.Language != "" {
+		fields = append(fields, [2]string{"language", req.Language})
+	}
+	if req.Prompt != "" {
+		fields = append(fields, [2]string{"prompt", req.Prompt})
+	}
+	if req.Temperature != nil {
+		fields = append(fields, [2]string{"temperature", strconv.FormatFloat(*req.Temperature, 'f', -1, 64)})
+	}
+	for _, k := range sortedKeys(extra) {
+		switch v := extra[k].(type) {
+		case nil:
+		case []any:
+			for _, item := range v {
+				fields = append(fields, [2]string{k + "[]", formValue(item)})
+			}
+		case []string:
+			for _, item := range v {
+				fields = append(fields, [2]string{k + "[]", item})
+			}
+		default:
+			fields = append(fields, [2]string{k, formValue(v)})
+		}
+	}
+	for _, f := range fields {
+		if err := mw.WriteField(f[0], f[1]); err != nil {
+			return nil, "", "", err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, "", "", err
+	}
+	return buf.Bytes(), mw.FormDataContentType(), format, nil
+}
+
+func formValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// SpeechToText uploads the audio to POST /audio/transcriptions.
+func (p *plugin) SpeechToText(ctx context.Context, req *sdk.SpeechToTextRequest) (*sdk.SpeechToTextResponse, error) {
+	body, ctype, format, err := buildTranscription(req)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := p.route(ctx, req.Model, req.Provider)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/audio/transcriptions", body: body, slow: 2 * time.Minute,
+		contentType: ctype, accept: "application/json, text/plain"})
+	if err != nil {
+		return nil, err
+	}
+	defer u.Close()
+	out := &sdk.SpeechToTextResponse{Model: modelOr(req.Model, sdk.ServiceSpeechToText)}
+	mt, _, _ := mime.ParseMediaType(u.header.Get("Content-Type"))
+	if format == "text" || format == "srt" || format == "vtt" || (mt != "application/json" && !json.Valid(u.data)) {
+		out.Text = string(u.data)
+		return out, nil
+	}
+	var r transcriptionResponse
+	if err := decodeAnswer(pr, "/audio/transcriptions", u.data, &r); err != nil {
+		return nil, err
+	}
+	out.Text, out.Language, out.Duration = r.Text, r.Language, r.Duration
+	for _, s := range r.Segments {
+		// Whisper starts segment texts with a space; the SDK type wants the text.
+		out.Segments = append(out.Segments, sdk.TranscriptSegment{Start: s.Start, End: s.End, Text: strings.TrimSpace(s.Text)})
+	}
+	return out, nil
+}
