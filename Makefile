@@ -48,9 +48,9 @@ unit:
 
 # End-to-end: real Ollama (built once into .cache), the generated tiny
 # model, a local OCI registry, real plugin subprocesses, official clients.
-# ROUNDHOUSE_E2E=1 turns "test bed missing" from a skip into a failure.
+# ROUNDHOUSE_REQUIRE_TESTBED=1 turns "test bed missing" from a skip into a failure.
 e2e: ollama plugins
-	ROUNDHOUSE_E2E=1 ROUNDHOUSE_PLUGIN_BIN=$(BIN)/plugins $(GO) test -race -count=1 -timeout 25m \
+	ROUNDHOUSE_REQUIRE_TESTBED=1 ROUNDHOUSE_PLUGIN_BIN=$(BIN)/plugins $(GO) test -race -count=1 -timeout 25m \
 		./e2e/... ./plugins/... ./internal/testbed/...
 
 test: unit e2e

@@ -53,12 +53,11 @@ type (
 // provider that names a plugin pins that plugin; any other provider is
 // left for the remote plugin to pick its provider instance by.
 func (s *Server) route(c common, provider *string) (backend.Route, error) {
-	rt := backend.Route{Policy: c.Policy}
-	switch c.Policy {
-	case "", backend.PolicyAuto, backend.PolicyLocal, backend.PolicyRemote:
-	default:
-		return rt, sdk.FieldError("policy", "unknown policy %q (want auto, local or remote)", c.Policy)
+	policy, err := backend.ParsePolicy(string(c.Policy), "policy")
+	if err != nil {
+		return backend.Route{}, err
 	}
+	rt := backend.Route{Policy: policy}
 	if *provider != "" && s.h.Plugin(*provider) != nil {
 		rt.Plugin, *provider = *provider, ""
 	}

@@ -23,24 +23,14 @@ type Options struct {
 	Version string
 }
 
-// Route headers, as on the OpenAI surface.
+// Route headers, shared by every surface (see backend.HeaderPolicy).
 const (
-	HeaderPolicy = "X-Roundhouse-Policy"
-	HeaderPlugin = "X-Roundhouse-Plugin"
+	HeaderPolicy = backend.HeaderPolicy
+	HeaderPlugin = backend.HeaderPlugin
 )
 
-// RouteFrom reads the routing wishes of r.
-func RouteFrom(r *http.Request) (backend.Route, error) {
-	rt := backend.Route{Policy: backend.PolicyAuto, Plugin: r.Header.Get(HeaderPlugin)}
-	switch p := backend.Policy(r.Header.Get(HeaderPolicy)); p {
-	case "":
-	case backend.PolicyAuto, backend.PolicyLocal, backend.PolicyRemote:
-		rt.Policy = p
-	default:
-		return rt, sdk.FieldError(HeaderPolicy, "must be auto, local or remote; got %q", p)
-	}
-	return rt, nil
-}
+// RouteFrom reads the routing wishes of r from the route headers.
+func RouteFrom(r *http.Request) (backend.Route, error) { return backend.RouteFromHeaders(r) }
 
 type handler struct {
 	b       backend.Backend
