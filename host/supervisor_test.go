@@ -5,7 +5,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -206,4 +208,37 @@ func processAlive(pid int) bool {
 		}
 	}
 	return true
+}
+
+// A manifest sha256 that does not match the binary keeps the plugin from
+// running, with an error that says so.
+func TestChecksumMismatchRefused(t *testing.T) {
+	root := t.TempDir()
+	dir, err := testplugin.Manifest(root, "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := sdk.LoadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := sdk.PlatformKey(runtime.GOOS, runtime.GOARCH)
+	pc := m.Platforms[key]
+	pc.SHA256 = strings.Repeat("ab", 32)
+	m.Platforms[key] = pc
+	if err := sdk.SaveManifest(dir, m, "yaml"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := config.Load("")
+	cfg.PluginDirs, cfg.DataDir = []string{root}, t.TempDir()
+	cfg.Plugins = map[string]config.PluginConfig{"echo": {Env: map[string]string{testplugin.EnvServe: "echo"}}}
+	h := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer h.Close(context.Background())
+	h.Start()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = h.Plugin("echo").Conn(ctx)
+	if sdk.ErrorCode(err) != sdk.CodePluginStartFailed || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("start with a wrong sha256: %v", err)
+	}
 }

@@ -279,3 +279,48 @@ func TestOpenAPIDescribesNativeRoutes(t *testing.T) {
 		t.Errorf("doc: %s %v", doc.OpenAPI, doc.Paths["/v1/models/pull"])
 	}
 }
+
+func TestStreamLimitPerClient(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{Mutate: func(c *config.Config) { c.Limits.MaxStreamsPerClient = 1 }})
+	c, _ := client.New(h.URL, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan struct{})
+	go func() {
+		once := false
+		_ = c.ChatStream(ctx, &sdk.ChatRequest{Messages: []sdk.Message{{Role: "user", Content: "SLOW"}}}, client.Options{},
+			func(*sdk.ChatChunk) error {
+				if !once {
+					once = true
+					close(started)
+				}
+				return nil
+			})
+	}()
+	<-started
+	resp, body := post(t, h.URL+"/v1/services/chat", `{"stream":true,"messages":[{"role":"user","content":"x"}]}`)
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "max_streams_per_client") {
+		t.Fatalf("second stream: %d %s", resp.StatusCode, body)
+	}
+	// Unary calls are not streams: still served.
+	if resp, body := post(t, h.URL+"/v1/services/chat", `{"messages":[{"role":"user","content":"x"}]}`); resp.StatusCode != 200 {
+		t.Fatalf("unary beside a stream: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{Mutate: func(c *config.Config) { c.CORSOrigins = []string{"http://localhost:3000"} }})
+	for origin, want := range map[string]string{"http://localhost:3000": "http://localhost:3000", "http://evil.example": ""} {
+		req, _ := http.NewRequest(http.MethodOptions, h.URL+"/v1/services/chat", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != want {
+			t.Errorf("origin %s: allow-origin %q, want %q", origin, got, want)
+		}
+	}
+}

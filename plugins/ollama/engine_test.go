@@ -352,11 +352,15 @@ func TestHealthStartingWhileEngineStarts(t *testing.T) {
 	ctx := ctxT(t, 30*time.Second)
 	done := make(chan error, 1)
 	go func() { _, err := p.StartEngine(ctx); done <- err }()
-	eventually(t, 5*time.Second, "health starting", func() bool {
+	// While the (slow) engine starts: health says starting, the status
+	// has a pid but is not running yet. The pid appears a moment after the
+	// state turns to starting, so wait for both.
+	eventually(t, 5*time.Second, "health starting with an engine pid", func() bool {
 		h, _ := p.Health(ctx)
-		return h.State == sdk.HealthStarting
+		es, _ := p.EngineStatus(ctx)
+		return h.State == sdk.HealthStarting && es != nil && es.PID != 0
 	})
-	if es, _ := p.EngineStatus(ctx); es.Running || es.PID == 0 {
+	if es, _ := p.EngineStatus(ctx); es.Running {
 		t.Errorf("status while starting = %+v", es)
 	}
 	if err := <-done; err != nil {
