@@ -70,7 +70,9 @@ chmod 600 "$RUN_DIR/roundhouse.yaml"
 
 "$ROOT/bin/roundhouse" serve --config "$RUN_DIR/roundhouse.yaml" &
 host=$!
-trap 'kill -TERM $host 2>/dev/null; wait $host 2>/dev/null' INT TERM EXIT
+stop() { kill -TERM $host 2>/dev/null; wait $host 2>/dev/null; }
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 for _ in $(seq 100); do curl -fsS --max-time 1 "http://$LISTEN/health" >/dev/null 2>&1 && break; sleep 0.1; done
 cat >&2 <<EOT
 
