@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -52,6 +53,9 @@ func serve(args []string) int {
 		fmt.Fprintf(os.Stderr, "roundhouse: listen on %s: %v (another host running? set --listen or ROUNDHOUSE_HOST)\n", cfg.Listen, err)
 		return 1
 	}
+	if addr := os.Getenv("ROUNDHOUSE_PPROF"); addr != "" {
+		servePprof(addr, log)
+	}
 	// Listen first, then start plugins: the API answers while they start.
 	h.Start()
 	names := []string{}
@@ -80,6 +84,30 @@ func serve(args []string) int {
 	h.Close(sctx)
 	_ = srv.Shutdown(sctx)
 	return 0
+}
+
+// servePprof serves net/http/pprof on its own loopback listener, for
+// profiling under load (make bench sets ROUNDHOUSE_PPROF). It never shares
+// the API's listener, and refuses non-loopback addresses.
+func servePprof(addr string, log *slog.Logger) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		log.Error("ROUNDHOUSE_PPROF must be a loopback host:port; pprof not served", "addr", addr)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil {
+			log.Warn("pprof listener", "addr", addr, "error", err)
+		}
+	}()
+	log.Info("pprof served", "url", "http://"+addr+"/debug/pprof/")
 }
 
 func newLogger(level string) *slog.Logger {

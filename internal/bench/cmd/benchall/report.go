@@ -1,6 +1,7 @@
 package main
 
 import (
+	_ "embed"
 	"fmt"
 	"os"
 	"os/exec"
@@ -394,6 +395,10 @@ func (r *report) write(out string) error {
 	}
 	w("\n")
 
+	if misses > 0 {
+		w("%s\n", analysisMD)
+	}
+
 	w("## Hop: direct vs through the host\n\n")
 	for _, sc := range r.Unary {
 		r.writeScenario(&b, sc)
@@ -503,7 +508,7 @@ func (r *report) write(out string) error {
 		w("%s\n\n", r.ProfileNote)
 	}
 	if !r.PprofHook {
-		w("The host has no pprof endpoint yet; with one (opt-in `ROUNDHOUSE_PPROF=127.0.0.1:PORT` serving `net/http/pprof`), benchall would also fetch the host's own CPU profile during the loaded runs — it already sets that variable and probes for it.\n")
+		w("The host did not answer on `ROUNDHOUSE_PPROF` (its opt-in `net/http/pprof` listener), so its own Go CPU profile is missing from this run.\n")
 	}
 
 	if out == "" {
@@ -716,3 +721,9 @@ func errCell(x *load.Result) string {
 	}
 	return fmt.Sprint(x.Errors)
 }
+
+// analysisMD explains the misses and the plan; it is hand-written, so it
+// survives regeneration of the measured parts.
+//
+//go:embed analysis.md
+var analysisMD string
