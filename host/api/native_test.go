@@ -324,3 +324,25 @@ func TestCORS(t *testing.T) {
 		}
 	}
 }
+
+func TestSystemInfo(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	resp, err := http.Get(h.URL + "/v1/system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var info struct {
+		OS          string `json:"os"`
+		CPUCores    int    `json:"cpu_cores"`
+		MemoryTotal uint64 `json:"memory_total_bytes"`
+		GPUs        []any  `json:"gpus"`
+		Preferred   string `json:"preferred_gpu"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	if info.OS == "" || info.CPUCores < 1 || info.MemoryTotal == 0 || info.GPUs == nil || info.Preferred == "" {
+		t.Fatalf("system info: %+v", info)
+	}
+}

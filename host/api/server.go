@@ -69,6 +69,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /openapi.json", s.openapi)
 	m.HandleFunc("GET /v1/openapi.json", s.openapi)
 
+	m.HandleFunc("GET /v1/system", s.system)
 	m.HandleFunc("GET /v1/plugins", s.listPlugins)
 	m.HandleFunc("GET /v1/plugins/{name}", s.getPlugin)
 	m.HandleFunc("POST /v1/plugins/{name}/restart", s.admin(s.restartPlugin))

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/gpu"
 )
 
 // Info describes the plugin as it runs now. It never starts the engine;
@@ -80,26 +77,11 @@ func compute(size, vram int64) *sdk.Compute {
 	return c
 }
 
-// gpuVendor guesses the GPU family from Linux sysfs PCI vendor ids; ""
-// elsewhere or when unsure.
+// gpuVendor is the GPU family the engine most likely uses: the best
+// discrete GPU with a driver, from sysfs ("" when there is none).
 func gpuVendor() sdk.GPUType {
-	if runtime.GOOS != "linux" {
-		return ""
-	}
-	paths, _ := filepath.Glob("/sys/class/drm/card*/device/vendor")
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		switch strings.TrimSpace(string(b)) {
-		case "0x10de":
-			return sdk.GPUNvidia
-		case "0x1002":
-			return sdk.GPUAMD
-		case "0x8086":
-			return sdk.GPUIntelArc
-		}
+	if t := gpu.Best(gpu.Detect()); t != sdk.GPUNone {
+		return t
 	}
 	return ""
 }
