@@ -200,8 +200,6 @@ func readSSE(r io.Reader) []string {
 	return events
 }
 
-var _ = readSSE
-
 func TestHostHeaderGuard(t *testing.T) {
 	h := hosttest.Start(t, hosttest.Options{})
 	req, _ := http.NewRequest(http.MethodGet, h.URL+"/v1/plugins", nil)
@@ -344,5 +342,35 @@ func TestSystemInfo(t *testing.T) {
 	}
 	if info.OS == "" || info.CPUCores < 1 || info.MemoryTotal == 0 || info.GPUs == nil || info.Preferred == "" {
 		t.Fatalf("system info: %+v", info)
+	}
+}
+
+// A plugin that dies in the middle of a stream: the client gets the chunks
+// sent so far and then a well-formed error event, not a truncated body.
+func TestStreamEndsWithErrorEventWhenPluginCrashes(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	resp, body := post(t, h.URL+"/v1/services/chat", `{"stream":true,"messages":[{"role":"user","content":"CRASH MIDWAY"}]}`)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	events := readSSE(strings.NewReader(body))
+	if len(events) < 4 || events[len(events)-2] != "event: error" {
+		t.Fatalf("events: %q", events)
+	}
+	var last struct {
+		Error struct {
+			Code      string `json:"code"`
+			Retryable bool   `json:"retryable"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(events[len(events)-1], "data: ")), &last); err != nil ||
+		last.Error.Code != "plugin_crashed" || !last.Error.Retryable {
+		t.Fatalf("final event %q: %v", events[len(events)-1], err)
+	}
+	// NDJSON ends the same way, with an {"error": ...} line.
+	_, nd := post(t, h.URL+"/v1/services/chat", `{"stream":true,"messages":[{"role":"user","content":"CRASH MIDWAY"}]}`, "Accept", "application/x-ndjson")
+	lines := strings.Split(strings.TrimSpace(nd), "\n")
+	if !strings.HasPrefix(lines[len(lines)-1], `{"error":`) {
+		t.Fatalf("ndjson: %q", lines)
 	}
 }

@@ -113,6 +113,15 @@ func (p *Plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 	if err := checkModel(req.Model); err != nil {
 		return err
 	}
+	if msg == "CRASH MIDWAY" { // two chunks, then the process dies
+		for i := 0; i < 2; i++ {
+			if err := send(&sdk.ChatChunk{Model: req.Model, Content: fmt.Sprintf("w%d ", i)}); err != nil {
+				return err
+			}
+		}
+		time.Sleep(50 * time.Millisecond) // let the chunks leave
+		os.Exit(3)
+	}
 	if msg == "SLOW" {
 		for i := 0; ; i++ {
 			select {
