@@ -149,6 +149,16 @@ func (h *Host) Plugins() []*Plugin {
 	return out
 }
 
+// eachPlugin calls fn for every plugin in name order, without copying the
+// list (the router's hot path).
+func (h *Host) eachPlugin(fn func(*Plugin)) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, n := range h.order {
+		fn(h.plugins[n])
+	}
+}
+
 // Plugin returns the named plugin, or nil.
 func (h *Host) Plugin(name string) *Plugin {
 	h.mu.RLock()

@@ -44,33 +44,24 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 		return target{}, &sdk.Error{Code: sdk.CodePluginNotFound, Field: "provider",
 			Message: fmt.Sprintf("no plugin named %q (GET /v1/plugins lists them)", pin)}
 	}
-	var cands []target
-	for _, p := range r.h.Plugins() {
-		if pin != "" && p.name != pin {
-			continue
-		}
-		if p.manifest == nil {
-			continue
+	var buf [4]target // most hosts have a handful of plugins: no allocation
+	cands := buf[:0]
+	r.h.eachPlugin(func(p *Plugin) {
+		if (pin != "" && p.name != pin) || p.manifest == nil {
+			return
 		}
 		spec := p.manifest.GetServiceByName(service)
 		if spec == nil {
-			continue
+			return
 		}
-		switch rt.Policy {
-		case backend.PolicyLocal:
-			if !p.IsLocal() {
-				continue
-			}
-		case backend.PolicyRemote:
-			if p.IsLocal() {
-				continue
-			}
+		if (rt.Policy == backend.PolicyLocal && !p.IsLocal()) || (rt.Policy == backend.PolicyRemote && p.IsLocal()) {
+			return
 		}
 		if st := p.State(); st == StateDisabled || st == StateInvalid {
-			continue
+			return
 		}
 		cands = append(cands, target{p: p, model: model, spec: spec})
-	}
+	})
 	if len(cands) == 0 {
 		where := ""
 		if pin != "" {

@@ -4,6 +4,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,26 +21,35 @@ const DefaultMaxBody = 32 << 20
 // DecodeJSON reads r's body (at most max bytes) into v. Its errors are
 // *sdk.Error with CodeInvalidArgument naming the field or byte offset at
 // fault, or a 413-worthy error when the body is too large.
+//
+// The body is read whole into a pooled buffer and decoded with
+// json.Unmarshal: on the hot path that is ~15 % faster and 4 allocations
+// cheaper than a json.Decoder over a MaxBytesReader (BENCHMARKS.md), and
+// Unmarshal copies every string out, so the buffer can be reused.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 	if max <= 0 {
 		max = DefaultMaxBody
 	}
-	body := http.MaxBytesReader(w, r.Body, max)
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(v); err != nil {
-		return JSONError(err)
-	}
-	// Anything but white space after the value is an error; More() alone
-	// misses a stray '}' or ']'.
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var max *http.MaxBytesError
-		if errors.As(err, &max) {
-			return JSONError(err)
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 { // do not keep huge bodies around
+			bufPool.Put(buf)
 		}
-		return sdk.FieldError("body", "unexpected data after the JSON object")
+	}()
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return sdk.FieldError("body", "reading the request body: %v", err)
 	}
-	// Drain to the limit so a trailing oversize body is still noticed.
-	if _, err := io.Copy(io.Discard, body); err != nil {
+	if n > max {
+		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "body",
+			Message: fmt.Sprintf("request body is larger than %d bytes", max), Err: ErrTooLarge}
+	}
+	data := bytes.TrimSpace(buf.Bytes())
+	if len(data) == 0 {
+		return sdk.FieldError("body", "request body is empty; send a JSON object")
+	}
+	if err := json.Unmarshal(data, v); err != nil {
 		return JSONError(err)
 	}
 	return nil
@@ -64,6 +74,12 @@ func JSONError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return sdk.FieldError("body", "request body ends in the middle of the JSON")
 	case errors.As(err, &syntax):
+		switch msg := syntax.Error(); {
+		case msg == "unexpected end of JSON input":
+			return sdk.FieldError("body", "request body ends in the middle of the JSON")
+		case strings.Contains(msg, "after top-level value"):
+			return sdk.FieldError("body", "unexpected data after the JSON object (at byte %d)", syntax.Offset)
+		}
 		return sdk.FieldError("body", "malformed JSON at byte %d: %v", syntax.Offset, syntax)
 	case errors.As(err, &typ):
 		field := jsonField(typ.Field)
