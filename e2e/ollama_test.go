@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,21 @@ func TestOllamaEndToEnd(t *testing.T) {
 		}
 		if found != 2 {
 			t.Fatalf("GET /v1/models = %+v", ms)
+		}
+		svcs, err := h.c.Services(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := false
+		for _, s := range svcs {
+			for _, p := range s.Plugins {
+				if s.Name == "chat" && p.Plugin == "ollama" && slices.Contains(p.Models, tiny) {
+					listed = true
+				}
+			}
+		}
+		if !listed {
+			t.Fatalf("GET /v1/services does not show %s behind chat: %+v", tiny, svcs)
 		}
 	})
 

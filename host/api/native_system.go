@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/client"
@@ -66,6 +67,15 @@ func (s *Server) restartPlugin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
+	// The models behind each plugin: what its engine or providers have now,
+	// plus what its manifest declares. A model whose own service list is
+	// known (Model.Services) is listed under those services only.
+	have := map[string][]sdk.Model{}
+	if ms, err := s.b.ListModels(r.Context(), false); err == nil {
+		for _, m := range ms {
+			have[m.Plugin] = append(have[m.Plugin], m.Model)
+		}
+	}
 	var out client.ServiceList
 	for _, name := range sdk.ServiceNames {
 		si := client.ServiceInfo{Name: name, Plugins: []client.ServicePluginInfo{}}
@@ -78,9 +88,15 @@ func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
 			if spec == nil {
 				continue
 			}
+			models := slices.Clone(spec.SupportModels)
+			for _, hm := range have[p.Name()] {
+				if (len(hm.Services) == 0 || slices.Contains(hm.Services, name)) && !slices.Contains(models, hm.Name) {
+					models = append(models, hm.Name)
+				}
+			}
 			si.Plugins = append(si.Plugins, client.ServicePluginInfo{
-				Plugin: p.Name(), Type: string(m.Provider.Type), State: string(p.Status().State),
-				DefaultModel: spec.DefaultModel, Models: spec.SupportModels, Capabilities: spec.Capabilities,
+				Plugin: p.Name(), Type: string(m.Provider.Type), State: string(p.State()),
+				DefaultModel: spec.DefaultModel, Models: models, Capabilities: spec.Capabilities,
 			})
 		}
 		out.Services = append(out.Services, si)
