@@ -61,6 +61,14 @@ func intPtrFromInt32(p *int32) *int {
 
 // float64PtrCopy copies an optional float64 so that the converted value does
 // not share the pointer with its source.
+func boolPtrCopy(p *bool) *bool {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
 func float64PtrCopy(p *float64) *float64 {
 	if p == nil {
 		return nil

@@ -15,14 +15,30 @@ func toProtoChatRequest(r *ChatRequest) *pb.ChatRequest {
 		return nil
 	}
 	return &pb.ChatRequest{
-		Model:            r.Model,
-		Messages:         toProtoMessages(r.Messages),
-		Tools:            toProtoTools(r.Tools),
-		Options:          toProtoOptions(r.Options),
-		Extra:            toProtoStruct(r.Extra),
-		Provider:         r.Provider,
-		KeepAliveSeconds: float64PtrCopy(r.KeepAlive),
+		Model:             r.Model,
+		Messages:          toProtoMessages(r.Messages),
+		Tools:             toProtoTools(r.Tools),
+		Options:           toProtoOptions(r.Options),
+		Extra:             toProtoStruct(r.Extra),
+		Provider:          r.Provider,
+		KeepAliveSeconds:  float64PtrCopy(r.KeepAlive),
+		ToolChoice:        toProtoToolChoice(r.ToolChoice),
+		ParallelToolCalls: boolPtrCopy(r.ParallelToolCalls),
 	}
+}
+
+func toProtoToolChoice(c *ToolChoice) *pb.ToolChoice {
+	if c == nil {
+		return nil
+	}
+	return &pb.ToolChoice{Mode: c.Mode, Name: c.Name}
+}
+
+func fromProtoToolChoice(c *pb.ToolChoice) *ToolChoice {
+	if c == nil {
+		return nil
+	}
+	return &ToolChoice{Mode: c.GetMode(), Name: c.GetName()}
 }
 
 func fromProtoChatRequest(r *pb.ChatRequest) *ChatRequest {
@@ -30,13 +46,15 @@ func fromProtoChatRequest(r *pb.ChatRequest) *ChatRequest {
 		return nil
 	}
 	return &ChatRequest{
-		Model:     r.GetModel(),
-		Messages:  fromProtoMessages(r.GetMessages()),
-		Tools:     fromProtoTools(r.GetTools()),
-		Options:   fromProtoOptions(r.GetOptions()),
-		Extra:     fromProtoStruct(r.GetExtra()),
-		Provider:  r.GetProvider(),
-		KeepAlive: float64PtrCopy(r.KeepAliveSeconds),
+		Model:             r.GetModel(),
+		Messages:          fromProtoMessages(r.GetMessages()),
+		Tools:             fromProtoTools(r.GetTools()),
+		Options:           fromProtoOptions(r.GetOptions()),
+		Extra:             fromProtoStruct(r.GetExtra()),
+		Provider:          r.GetProvider(),
+		KeepAlive:         float64PtrCopy(r.KeepAliveSeconds),
+		ToolChoice:        fromProtoToolChoice(r.GetToolChoice()),
+		ParallelToolCalls: boolPtrCopy(r.ParallelToolCalls),
 	}
 }
 

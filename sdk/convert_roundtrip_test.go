@@ -280,10 +280,12 @@ func convFullChatRequest() *ChatRequest {
 		Tools: []Tool{
 			{Type: "function", Name: "weather", Description: "current weather", Parameters: convertSchema()},
 		},
-		Options:   convertOptions(),
-		Extra:     convertExtra(),
-		Provider:  "openai-eu",
-		KeepAlive: convPtr(-1.0),
+		Options:           convertOptions(),
+		Extra:             convertExtra(),
+		Provider:          "openai-eu",
+		KeepAlive:         convPtr(-1.0),
+		ToolChoice:        &ToolChoice{Mode: ToolChoiceFunction, Name: "get_weather"},
+		ParallelToolCalls: convPtr(false),
 	}
 }
 

@@ -13,6 +13,25 @@ type ChatRequest struct {
 	// KeepAlive is how long a local engine keeps the model loaded after the
 	// call, in seconds: nil = engine default, 0 = unload now, <0 = forever.
 	KeepAlive *float64 `json:"keep_alive,omitempty"`
+	// ToolChoice constrains tool use; nil lets the model decide.
+	ToolChoice *ToolChoice `json:"tool_choice,omitempty"`
+	// ParallelToolCalls allows several tool calls in one turn; nil = the
+	// provider's default.
+	ParallelToolCalls *bool `json:"parallel_tool_calls,omitempty"`
+}
+
+// Tool choice modes.
+const (
+	ToolChoiceAuto     = "auto"     // the model decides
+	ToolChoiceNone     = "none"     // no tool call
+	ToolChoiceRequired = "required" // some tool must be called
+	ToolChoiceFunction = "function" // the tool named in Name must be called
+)
+
+// ToolChoice says whether and which tool the model must call.
+type ToolChoice struct {
+	Mode string `json:"mode"`
+	Name string `json:"name,omitempty"`
 }
 
 // Message is one turn of a conversation.

@@ -18,6 +18,8 @@ type chatRequest struct {
 	Model               string          `json:"model"`
 	Messages            []chatMessage   `json:"messages"`
 	Tools               []chatTool      `json:"tools,omitempty"`
+	ToolChoice          any             `json:"tool_choice,omitempty"`
+	ParallelToolCalls   *bool           `json:"parallel_tool_calls,omitempty"`
 	Temperature         *float64        `json:"temperature,omitempty"`
 	TopP                *float64        `json:"top_p,omitempty"`
 	MaxTokens           *int            `json:"max_tokens,omitempty"`
@@ -168,6 +170,13 @@ func (p *plugin) buildChat(pr *provider, req *sdk.ChatRequest, stream bool) ([]b
 		w.Tools = append(w.Tools, chatTool{Type: "function",
 			Function: toolFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters}})
 	}
+	if len(w.Tools) > 0 {
+		tc, err := wireToolChoice(req.ToolChoice)
+		if err != nil {
+			return nil, err
+		}
+		w.ToolChoice, w.ParallelToolCalls = tc, req.ParallelToolCalls
+	}
 	if o := req.Options; o != nil {
 		w.Temperature, w.TopP, w.Seed = o.Temperature, o.TopP, o.Seed
 		w.PresencePenalty, w.FrequencyPenalty = o.PresencePenalty, o.FrequencyPenalty
@@ -190,6 +199,24 @@ func (p *plugin) buildChat(pr *provider, req *sdk.ChatRequest, stream bool) ([]b
 		}
 	}
 	return encodeBody(w, req.Extra, "stream")
+}
+
+// wireToolChoice is OpenAI's tool_choice: "auto", "none", "required", or
+// {"type": "function", "function": {"name": …}}; nil leaves it unset.
+func wireToolChoice(c *sdk.ToolChoice) (any, error) {
+	if c == nil {
+		return nil, nil
+	}
+	switch c.Mode {
+	case sdk.ToolChoiceAuto, sdk.ToolChoiceNone, sdk.ToolChoiceRequired:
+		return c.Mode, nil
+	case sdk.ToolChoiceFunction:
+		if c.Name == "" {
+			return nil, sdk.FieldError("tool_choice.name", "required when mode is function")
+		}
+		return map[string]any{"type": "function", "function": map[string]string{"name": c.Name}}, nil
+	}
+	return nil, sdk.FieldError("tool_choice.mode", "unknown mode %q (want auto, none, required or function)", c.Mode)
 }
 
 func (p *plugin) maxTokensField(pr *provider) string {

@@ -542,3 +542,37 @@ func TestChatRequestMapping(t *testing.T) {
 		t.Fatalf("field %q", e.Field)
 	}
 }
+
+func TestChatToolChoiceMapping(t *testing.T) {
+	srv := startFake(t, fake.Options{})
+	p := newTestPlugin(t)
+	configure(t, p, prov("main", srv.URL, fakeKey))
+	no := false
+	tools := []sdk.Tool{{Type: "function", Name: "get_weather", Parameters: map[string]any{"type": "object"}}}
+	tests := []struct {
+		choice *sdk.ToolChoice
+		want   string
+	}{
+		{&sdk.ToolChoice{Mode: sdk.ToolChoiceFunction, Name: "get_weather"}, `{"function":{"name":"get_weather"},"type":"function"}`},
+		{&sdk.ToolChoice{Mode: sdk.ToolChoiceRequired}, `"required"`},
+		{nil, `null`},
+	}
+	for _, tt := range tests {
+		_, err := p.Chat(context.Background(), &sdk.ChatRequest{Model: "gpt-4o-mini", Tools: tools,
+			ToolChoice: tt.choice, ParallelToolCalls: &no, Messages: []sdk.Message{{Role: "user", Content: "weather?"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := srv.LastRequest("/v1/chat/completions")
+		body := r.JSON()
+		got, _ := json.Marshal(body["tool_choice"])
+		if string(got) != tt.want || body["parallel_tool_calls"] != false {
+			t.Errorf("choice %+v: sent tool_choice %s, parallel_tool_calls %v", tt.choice, got, body["parallel_tool_calls"])
+		}
+	}
+	_, err := p.Chat(context.Background(), &sdk.ChatRequest{Model: "gpt-4o-mini", Tools: tools,
+		ToolChoice: &sdk.ToolChoice{Mode: "sometimes"}, Messages: []sdk.Message{{Role: "user", Content: "x"}}})
+	if e := sdk.AsError(err); e == nil || e.Field != "tool_choice.mode" {
+		t.Fatalf("bad mode: %v", err)
+	}
+}

@@ -62,21 +62,25 @@ func MessagesRequestToSDK(req *MessagesRequest) (*sdk.ChatRequest, error) {
 	if tc := req.ToolChoice; tc != nil {
 		switch tc.Type {
 		case "auto":
-			setExtra(&out.Extra, "tool_choice", "auto")
+			out.ToolChoice = &sdk.ToolChoice{Mode: sdk.ToolChoiceAuto}
 		case "any":
-			setExtra(&out.Extra, "tool_choice", "required")
+			out.ToolChoice = &sdk.ToolChoice{Mode: sdk.ToolChoiceRequired}
 		case "tool":
 			if tc.Name == "" {
 				return nil, sdk.FieldError("tool_choice.name", "is required for type tool")
 			}
-			setExtra(&out.Extra, "tool_choice", map[string]any{"type": "function", "name": tc.Name})
+			out.ToolChoice = &sdk.ToolChoice{Mode: sdk.ToolChoiceFunction, Name: tc.Name}
 		case "none":
 			out.Tools = nil // the model may not use tools: offer none
 		default:
 			return nil, sdk.FieldError("tool_choice.type", "must be auto, any, tool or none; got %q", tc.Type)
 		}
+		if len(out.Tools) == 0 {
+			out.ToolChoice = nil
+		}
 		if tc.DisableParallelToolUse && len(out.Tools) > 0 {
-			setExtra(&out.Extra, "parallel_tool_calls", false)
+			no := false
+			out.ParallelToolCalls = &no
 		}
 	}
 

@@ -64,9 +64,9 @@ func TestMessagesRequestToSDK(t *testing.T) {
 				{Role: "user", Content: "thanks"}},
 				Tools: []sdk.Tool{{Type: "function", Name: "get_weather", Description: "d",
 					Parameters: map[string]any{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}}}},
-				Options: &sdk.Options{MaxTokens: ptr(4000), Think: "true"},
-				Extra: map[string]any{"tool_choice": map[string]any{"type": "function", "name": "get_weather"},
-					"parallel_tool_calls": false, "thinking_budget_tokens": 2048}},
+				Options:    &sdk.Options{MaxTokens: ptr(4000), Think: "true"},
+				ToolChoice: &sdk.ToolChoice{Mode: sdk.ToolChoiceFunction, Name: "get_weather"}, ParallelToolCalls: ptr(false),
+				Extra: map[string]any{"thinking_budget_tokens": 2048}},
 		},
 		{
 			name: "tool_result only: no empty user message; any = required",
@@ -74,7 +74,7 @@ func TestMessagesRequestToSDK(t *testing.T) {
 				"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t"}]}]}`,
 			want: &sdk.ChatRequest{Model: "m", Messages: []sdk.Message{{Role: "tool", ToolCallID: "t"}},
 				Tools:   []sdk.Tool{{Type: "function", Name: "f", Parameters: map[string]any{"type": "object"}}},
-				Options: &sdk.Options{MaxTokens: ptr(5)}, Extra: map[string]any{"tool_choice": "required"}},
+				Options: &sdk.Options{MaxTokens: ptr(5)}, ToolChoice: &sdk.ToolChoice{Mode: sdk.ToolChoiceRequired}},
 		},
 		{
 			name: "tool_choice none drops tools; thinking disabled",

@@ -43,20 +43,11 @@ func ChatRequestToSDK(req *ChatCompletionRequest) (*sdk.ChatRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch c := choice.(type) {
-	case nil:
-	case string:
-		if c == "none" {
-			// The model may not call tools: do not offer any.
-			out.Tools = nil
-		} else if len(out.Tools) > 0 {
-			setExtra(&out.Extra, "tool_choice", c)
-		}
-	default:
-		setExtra(&out.Extra, "tool_choice", c)
-	}
-	if req.ParallelToolCalls != nil && len(out.Tools) > 0 {
-		setExtra(&out.Extra, "parallel_tool_calls", *req.ParallelToolCalls)
+	if choice != nil && choice.Mode == sdk.ToolChoiceNone {
+		out.Tools = nil // the model may not call tools: offer none
+	} else if len(out.Tools) > 0 {
+		out.ToolChoice = choice
+		out.ParallelToolCalls = req.ParallelToolCalls
 	}
 	if req.User != "" {
 		setExtra(&out.Extra, "user", req.User)
@@ -234,7 +225,7 @@ func DecodeDataURL(u string) ([]byte, error) {
 
 // toolChoice returns nil, "none"/"auto"/"required", or
 // {"type":"function","name":...}.
-func toolChoice(raw json.RawMessage) (any, error) {
+func toolChoice(raw json.RawMessage) (*sdk.ToolChoice, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, nil
@@ -243,8 +234,8 @@ func toolChoice(raw json.RawMessage) (any, error) {
 		var s string
 		_ = json.Unmarshal(raw, &s)
 		switch s {
-		case "none", "auto", "required":
-			return s, nil
+		case sdk.ToolChoiceNone, sdk.ToolChoiceAuto, sdk.ToolChoiceRequired:
+			return &sdk.ToolChoice{Mode: s}, nil
 		}
 		return nil, sdk.FieldError("tool_choice", "must be none, auto, required or a function object; got %q", s)
 	}
@@ -263,7 +254,7 @@ func toolChoice(raw json.RawMessage) (any, error) {
 	if obj.Function.Name == "" {
 		return nil, sdk.FieldError("tool_choice.function.name", "is required")
 	}
-	return map[string]any{"type": "function", "name": obj.Function.Name}, nil
+	return &sdk.ToolChoice{Mode: sdk.ToolChoiceFunction, Name: obj.Function.Name}, nil
 }
 
 // parseStop reads stop as a string or an array of strings.

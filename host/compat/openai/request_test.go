@@ -56,8 +56,8 @@ func TestChatRequestToSDK(t *testing.T) {
 				{Role: "user", Content: "weather?"},
 				{Role: "assistant", ToolCalls: []sdk.ToolCall{{ID: "call_1", Name: "get_weather", Arguments: `{"city":"Paris"}`}}},
 				{Role: "tool", ToolCallID: "call_1", Content: "sunny"}},
-				Tools: []sdk.Tool{{Type: "function", Name: "get_weather", Description: "d", Parameters: map[string]any{"type": "object"}}},
-				Extra: map[string]any{"tool_choice": map[string]any{"type": "function", "name": "get_weather"}, "parallel_tool_calls": false}},
+				Tools:      []sdk.Tool{{Type: "function", Name: "get_weather", Description: "d", Parameters: map[string]any{"type": "object"}}},
+				ToolChoice: &sdk.ToolChoice{Mode: sdk.ToolChoiceFunction, Name: "get_weather"}, ParallelToolCalls: ptr(false)},
 		},
 		{
 			name: "tool_choice none offers no tools",
@@ -70,7 +70,7 @@ func TestChatRequestToSDK(t *testing.T) {
 			body: `{"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"required",
 				"tools":[{"type":"function","function":{"name":"f"}}]}`,
 			want: &sdk.ChatRequest{Model: "m", Messages: []sdk.Message{{Role: "user", Content: "x"}},
-				Tools: []sdk.Tool{{Type: "function", Name: "f"}}, Extra: map[string]any{"tool_choice": "required"}},
+				Tools: []sdk.Tool{{Type: "function", Name: "f"}}, ToolChoice: &sdk.ToolChoice{Mode: sdk.ToolChoiceRequired}},
 		},
 		{
 			name: "sampling options, max_completion_tokens wins, stop string, json_schema, effort",

@@ -35,8 +35,12 @@ type ChatRequest struct {
 	// How long a local engine keeps the model loaded after the call, in
 	// seconds: unset = engine default, 0 = unload now, <0 = forever.
 	KeepAliveSeconds *float64 `protobuf:"fixed64,7,opt,name=keep_alive_seconds,json=keepAliveSeconds,proto3,oneof" json:"keep_alive_seconds,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Whether and which tool the model must call; unset = model's choice.
+	ToolChoice *ToolChoice `protobuf:"bytes,8,opt,name=tool_choice,json=toolChoice,proto3" json:"tool_choice,omitempty"`
+	// Allow several tool calls in one turn; unset = provider default.
+	ParallelToolCalls *bool `protobuf:"varint,9,opt,name=parallel_tool_calls,json=parallelToolCalls,proto3,oneof" json:"parallel_tool_calls,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *ChatRequest) Reset() {
@@ -118,6 +122,75 @@ func (x *ChatRequest) GetKeepAliveSeconds() float64 {
 	return 0
 }
 
+func (x *ChatRequest) GetToolChoice() *ToolChoice {
+	if x != nil {
+		return x.ToolChoice
+	}
+	return nil
+}
+
+func (x *ChatRequest) GetParallelToolCalls() bool {
+	if x != nil && x.ParallelToolCalls != nil {
+		return *x.ParallelToolCalls
+	}
+	return false
+}
+
+// ToolChoice constrains tool use.
+type ToolChoice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "auto" (model decides), "none" (no tool), "required" (some tool), or
+	// "function" (the tool named in name).
+	Mode          string `protobuf:"bytes,1,opt,name=mode,proto3" json:"mode,omitempty"`
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ToolChoice) Reset() {
+	*x = ToolChoice{}
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ToolChoice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ToolChoice) ProtoMessage() {}
+
+func (x *ToolChoice) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ToolChoice.ProtoReflect.Descriptor instead.
+func (*ToolChoice) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ToolChoice) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+func (x *ToolChoice) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 type Message struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "system", "user", "assistant" or "tool".
@@ -138,7 +211,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[1]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -150,7 +223,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[1]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -163,7 +236,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{1}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Message) GetRole() string {
@@ -229,7 +302,7 @@ type Tool struct {
 
 func (x *Tool) Reset() {
 	*x = Tool{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[2]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -241,7 +314,7 @@ func (x *Tool) String() string {
 func (*Tool) ProtoMessage() {}
 
 func (x *Tool) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[2]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -254,7 +327,7 @@ func (x *Tool) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tool.ProtoReflect.Descriptor instead.
 func (*Tool) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{2}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Tool) GetType() string {
@@ -299,7 +372,7 @@ type ToolCall struct {
 
 func (x *ToolCall) Reset() {
 	*x = ToolCall{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[3]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -311,7 +384,7 @@ func (x *ToolCall) String() string {
 func (*ToolCall) ProtoMessage() {}
 
 func (x *ToolCall) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[3]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -324,7 +397,7 @@ func (x *ToolCall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ToolCall.ProtoReflect.Descriptor instead.
 func (*ToolCall) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{3}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ToolCall) GetId() string {
@@ -376,7 +449,7 @@ type GenerationOptions struct {
 
 func (x *GenerationOptions) Reset() {
 	*x = GenerationOptions{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[4]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -388,7 +461,7 @@ func (x *GenerationOptions) String() string {
 func (*GenerationOptions) ProtoMessage() {}
 
 func (x *GenerationOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[4]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -401,7 +474,7 @@ func (x *GenerationOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerationOptions.ProtoReflect.Descriptor instead.
 func (*GenerationOptions) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{4}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GenerationOptions) GetTemperature() float64 {
@@ -495,7 +568,7 @@ type ResponseFormat struct {
 
 func (x *ResponseFormat) Reset() {
 	*x = ResponseFormat{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[5]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -507,7 +580,7 @@ func (x *ResponseFormat) String() string {
 func (*ResponseFormat) ProtoMessage() {}
 
 func (x *ResponseFormat) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[5]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -520,7 +593,7 @@ func (x *ResponseFormat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResponseFormat.ProtoReflect.Descriptor instead.
 func (*ResponseFormat) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{5}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ResponseFormat) GetType() string {
@@ -566,7 +639,7 @@ type ChatResponse struct {
 
 func (x *ChatResponse) Reset() {
 	*x = ChatResponse{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[6]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +651,7 @@ func (x *ChatResponse) String() string {
 func (*ChatResponse) ProtoMessage() {}
 
 func (x *ChatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[6]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +664,7 @@ func (x *ChatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatResponse.ProtoReflect.Descriptor instead.
 func (*ChatResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{6}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ChatResponse) GetModel() string {
@@ -648,7 +721,7 @@ type ChatChunk struct {
 
 func (x *ChatChunk) Reset() {
 	*x = ChatChunk{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[7]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -660,7 +733,7 @@ func (x *ChatChunk) String() string {
 func (*ChatChunk) ProtoMessage() {}
 
 func (x *ChatChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[7]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -673,7 +746,7 @@ func (x *ChatChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatChunk.ProtoReflect.Descriptor instead.
 func (*ChatChunk) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{7}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ChatChunk) GetModel() string {
@@ -752,7 +825,7 @@ type GenerateRequest struct {
 
 func (x *GenerateRequest) Reset() {
 	*x = GenerateRequest{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[8]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -764,7 +837,7 @@ func (x *GenerateRequest) String() string {
 func (*GenerateRequest) ProtoMessage() {}
 
 func (x *GenerateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[8]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -777,7 +850,7 @@ func (x *GenerateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateRequest.ProtoReflect.Descriptor instead.
 func (*GenerateRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{8}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GenerateRequest) GetModel() string {
@@ -864,7 +937,7 @@ type GenerateResponse struct {
 
 func (x *GenerateResponse) Reset() {
 	*x = GenerateResponse{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[9]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -876,7 +949,7 @@ func (x *GenerateResponse) String() string {
 func (*GenerateResponse) ProtoMessage() {}
 
 func (x *GenerateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[9]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -889,7 +962,7 @@ func (x *GenerateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateResponse.ProtoReflect.Descriptor instead.
 func (*GenerateResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{9}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GenerateResponse) GetModel() string {
@@ -948,7 +1021,7 @@ type GenerateChunk struct {
 
 func (x *GenerateChunk) Reset() {
 	*x = GenerateChunk{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[10]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -960,7 +1033,7 @@ func (x *GenerateChunk) String() string {
 func (*GenerateChunk) ProtoMessage() {}
 
 func (x *GenerateChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[10]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -973,7 +1046,7 @@ func (x *GenerateChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateChunk.ProtoReflect.Descriptor instead.
 func (*GenerateChunk) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{10}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GenerateChunk) GetModel() string {
@@ -1033,7 +1106,7 @@ type EmbedRequest struct {
 
 func (x *EmbedRequest) Reset() {
 	*x = EmbedRequest{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[11]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1045,7 +1118,7 @@ func (x *EmbedRequest) String() string {
 func (*EmbedRequest) ProtoMessage() {}
 
 func (x *EmbedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[11]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1058,7 +1131,7 @@ func (x *EmbedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmbedRequest.ProtoReflect.Descriptor instead.
 func (*EmbedRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{11}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *EmbedRequest) GetModel() string {
@@ -1112,7 +1185,7 @@ type Embedding struct {
 
 func (x *Embedding) Reset() {
 	*x = Embedding{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[12]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1124,7 +1197,7 @@ func (x *Embedding) String() string {
 func (*Embedding) ProtoMessage() {}
 
 func (x *Embedding) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[12]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1137,7 +1210,7 @@ func (x *Embedding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Embedding.ProtoReflect.Descriptor instead.
 func (*Embedding) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{12}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Embedding) GetValues() []float32 {
@@ -1158,7 +1231,7 @@ type EmbedResponse struct {
 
 func (x *EmbedResponse) Reset() {
 	*x = EmbedResponse{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[13]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1170,7 +1243,7 @@ func (x *EmbedResponse) String() string {
 func (*EmbedResponse) ProtoMessage() {}
 
 func (x *EmbedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[13]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1183,7 +1256,7 @@ func (x *EmbedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmbedResponse.ProtoReflect.Descriptor instead.
 func (*EmbedResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{13}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *EmbedResponse) GetModel() string {
@@ -1222,7 +1295,7 @@ type RerankRequest struct {
 
 func (x *RerankRequest) Reset() {
 	*x = RerankRequest{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[14]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1234,7 +1307,7 @@ func (x *RerankRequest) String() string {
 func (*RerankRequest) ProtoMessage() {}
 
 func (x *RerankRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[14]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1247,7 +1320,7 @@ func (x *RerankRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RerankRequest.ProtoReflect.Descriptor instead.
 func (*RerankRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{14}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RerankRequest) GetModel() string {
@@ -1303,7 +1376,7 @@ type RerankResult struct {
 
 func (x *RerankResult) Reset() {
 	*x = RerankResult{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[15]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1315,7 +1388,7 @@ func (x *RerankResult) String() string {
 func (*RerankResult) ProtoMessage() {}
 
 func (x *RerankResult) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[15]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1328,7 +1401,7 @@ func (x *RerankResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RerankResult.ProtoReflect.Descriptor instead.
 func (*RerankResult) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{15}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RerankResult) GetIndex() int32 {
@@ -1363,7 +1436,7 @@ type RerankResponse struct {
 
 func (x *RerankResponse) Reset() {
 	*x = RerankResponse{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[16]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1375,7 +1448,7 @@ func (x *RerankResponse) String() string {
 func (*RerankResponse) ProtoMessage() {}
 
 func (x *RerankResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[16]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1388,7 +1461,7 @@ func (x *RerankResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RerankResponse.ProtoReflect.Descriptor instead.
 func (*RerankResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{16}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RerankResponse) GetModel() string {
@@ -1431,7 +1504,7 @@ type TextToImageRequest struct {
 
 func (x *TextToImageRequest) Reset() {
 	*x = TextToImageRequest{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[17]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1443,7 +1516,7 @@ func (x *TextToImageRequest) String() string {
 func (*TextToImageRequest) ProtoMessage() {}
 
 func (x *TextToImageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[17]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1456,7 +1529,7 @@ func (x *TextToImageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TextToImageRequest.ProtoReflect.Descriptor instead.
 func (*TextToImageRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{17}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *TextToImageRequest) GetModel() string {
@@ -1543,7 +1616,7 @@ type Image struct {
 
 func (x *Image) Reset() {
 	*x = Image{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[18]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1555,7 +1628,7 @@ func (x *Image) String() string {
 func (*Image) ProtoMessage() {}
 
 func (x *Image) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[18]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1568,7 +1641,7 @@ func (x *Image) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Image.ProtoReflect.Descriptor instead.
 func (*Image) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{18}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Image) GetData() []byte {
@@ -1609,7 +1682,7 @@ type TextToImageResponse struct {
 
 func (x *TextToImageResponse) Reset() {
 	*x = TextToImageResponse{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[19]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1621,7 +1694,7 @@ func (x *TextToImageResponse) String() string {
 func (*TextToImageResponse) ProtoMessage() {}
 
 func (x *TextToImageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[19]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1634,7 +1707,7 @@ func (x *TextToImageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TextToImageResponse.ProtoReflect.Descriptor instead.
 func (*TextToImageResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{19}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *TextToImageResponse) GetModel() string {
@@ -1668,7 +1741,7 @@ type TextToSpeechRequest struct {
 
 func (x *TextToSpeechRequest) Reset() {
 	*x = TextToSpeechRequest{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[20]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1680,7 +1753,7 @@ func (x *TextToSpeechRequest) String() string {
 func (*TextToSpeechRequest) ProtoMessage() {}
 
 func (x *TextToSpeechRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[20]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1693,7 +1766,7 @@ func (x *TextToSpeechRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TextToSpeechRequest.ProtoReflect.Descriptor instead.
 func (*TextToSpeechRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{20}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *TextToSpeechRequest) GetModel() string {
@@ -1763,7 +1836,7 @@ type TextToSpeechResponse struct {
 
 func (x *TextToSpeechResponse) Reset() {
 	*x = TextToSpeechResponse{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[21]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1775,7 +1848,7 @@ func (x *TextToSpeechResponse) String() string {
 func (*TextToSpeechResponse) ProtoMessage() {}
 
 func (x *TextToSpeechResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[21]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1788,7 +1861,7 @@ func (x *TextToSpeechResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TextToSpeechResponse.ProtoReflect.Descriptor instead.
 func (*TextToSpeechResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{21}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *TextToSpeechResponse) GetModel() string {
@@ -1824,7 +1897,7 @@ type AudioChunk struct {
 
 func (x *AudioChunk) Reset() {
 	*x = AudioChunk{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[22]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1836,7 +1909,7 @@ func (x *AudioChunk) String() string {
 func (*AudioChunk) ProtoMessage() {}
 
 func (x *AudioChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[22]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1849,7 +1922,7 @@ func (x *AudioChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AudioChunk.ProtoReflect.Descriptor instead.
 func (*AudioChunk) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{22}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AudioChunk) GetData() []byte {
@@ -1891,7 +1964,7 @@ type SpeechToTextRequest struct {
 
 func (x *SpeechToTextRequest) Reset() {
 	*x = SpeechToTextRequest{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[23]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1903,7 +1976,7 @@ func (x *SpeechToTextRequest) String() string {
 func (*SpeechToTextRequest) ProtoMessage() {}
 
 func (x *SpeechToTextRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[23]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1916,7 +1989,7 @@ func (x *SpeechToTextRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpeechToTextRequest.ProtoReflect.Descriptor instead.
 func (*SpeechToTextRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{23}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SpeechToTextRequest) GetModel() string {
@@ -1993,7 +2066,7 @@ type TranscriptSegment struct {
 
 func (x *TranscriptSegment) Reset() {
 	*x = TranscriptSegment{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[24]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2005,7 +2078,7 @@ func (x *TranscriptSegment) String() string {
 func (*TranscriptSegment) ProtoMessage() {}
 
 func (x *TranscriptSegment) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[24]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2018,7 +2091,7 @@ func (x *TranscriptSegment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TranscriptSegment.ProtoReflect.Descriptor instead.
 func (*TranscriptSegment) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{24}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *TranscriptSegment) GetStartSeconds() float64 {
@@ -2055,7 +2128,7 @@ type SpeechToTextResponse struct {
 
 func (x *SpeechToTextResponse) Reset() {
 	*x = SpeechToTextResponse{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[25]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2067,7 +2140,7 @@ func (x *SpeechToTextResponse) String() string {
 func (*SpeechToTextResponse) ProtoMessage() {}
 
 func (x *SpeechToTextResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[25]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2080,7 +2153,7 @@ func (x *SpeechToTextResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpeechToTextResponse.ProtoReflect.Descriptor instead.
 func (*SpeechToTextResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{25}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SpeechToTextResponse) GetModel() string {
@@ -2133,7 +2206,7 @@ type LiveSpeechInput struct {
 
 func (x *LiveSpeechInput) Reset() {
 	*x = LiveSpeechInput{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[26]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2145,7 +2218,7 @@ func (x *LiveSpeechInput) String() string {
 func (*LiveSpeechInput) ProtoMessage() {}
 
 func (x *LiveSpeechInput) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[26]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2158,7 +2231,7 @@ func (x *LiveSpeechInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiveSpeechInput.ProtoReflect.Descriptor instead.
 func (*LiveSpeechInput) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{26}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *LiveSpeechInput) GetConfig() *SpeechToTextRequest {
@@ -2195,7 +2268,7 @@ type LiveSpeechOutput struct {
 
 func (x *LiveSpeechOutput) Reset() {
 	*x = LiveSpeechOutput{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[27]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2207,7 +2280,7 @@ func (x *LiveSpeechOutput) String() string {
 func (*LiveSpeechOutput) ProtoMessage() {}
 
 func (x *LiveSpeechOutput) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[27]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2220,7 +2293,7 @@ func (x *LiveSpeechOutput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiveSpeechOutput.ProtoReflect.Descriptor instead.
 func (*LiveSpeechOutput) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{27}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *LiveSpeechOutput) GetText() string {
@@ -2255,7 +2328,7 @@ var File_roundhouse_plugin_v1_inference_proto protoreflect.FileDescriptor
 
 const file_roundhouse_plugin_v1_inference_proto_rawDesc = "" +
 	"\n" +
-	"$roundhouse/plugin/v1/inference.proto\x12\x14roundhouse.plugin.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a!roundhouse/plugin/v1/common.proto\"\xe8\x02\n" +
+	"$roundhouse/plugin/v1/inference.proto\x12\x14roundhouse.plugin.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a!roundhouse/plugin/v1/common.proto\"\xf8\x03\n" +
 	"\vChatRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x129\n" +
 	"\bmessages\x18\x02 \x03(\v2\x1d.roundhouse.plugin.v1.MessageR\bmessages\x120\n" +
@@ -2263,8 +2336,16 @@ const file_roundhouse_plugin_v1_inference_proto_rawDesc = "" +
 	"\aoptions\x18\x04 \x01(\v2'.roundhouse.plugin.v1.GenerationOptionsR\aoptions\x12-\n" +
 	"\x05extra\x18\x05 \x01(\v2\x17.google.protobuf.StructR\x05extra\x12\x1a\n" +
 	"\bprovider\x18\x06 \x01(\tR\bprovider\x121\n" +
-	"\x12keep_alive_seconds\x18\a \x01(\x01H\x00R\x10keepAliveSeconds\x88\x01\x01B\x15\n" +
-	"\x13_keep_alive_seconds\"\xe0\x01\n" +
+	"\x12keep_alive_seconds\x18\a \x01(\x01H\x00R\x10keepAliveSeconds\x88\x01\x01\x12A\n" +
+	"\vtool_choice\x18\b \x01(\v2 .roundhouse.plugin.v1.ToolChoiceR\n" +
+	"toolChoice\x123\n" +
+	"\x13parallel_tool_calls\x18\t \x01(\bH\x01R\x11parallelToolCalls\x88\x01\x01B\x15\n" +
+	"\x13_keep_alive_secondsB\x16\n" +
+	"\x14_parallel_tool_calls\"4\n" +
+	"\n" +
+	"ToolChoice\x12\x12\n" +
+	"\x04mode\x18\x01 \x01(\tR\x04mode\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\xe0\x01\n" +
 	"\aMessage\x12\x12\n" +
 	"\x04role\x18\x01 \x01(\tR\x04role\x12\x18\n" +
 	"\acontent\x18\x02 \x01(\tR\acontent\x12\x16\n" +
@@ -2487,95 +2568,97 @@ func file_roundhouse_plugin_v1_inference_proto_rawDescGZIP() []byte {
 	return file_roundhouse_plugin_v1_inference_proto_rawDescData
 }
 
-var file_roundhouse_plugin_v1_inference_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_roundhouse_plugin_v1_inference_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_roundhouse_plugin_v1_inference_proto_goTypes = []any{
 	(*ChatRequest)(nil),          // 0: roundhouse.plugin.v1.ChatRequest
-	(*Message)(nil),              // 1: roundhouse.plugin.v1.Message
-	(*Tool)(nil),                 // 2: roundhouse.plugin.v1.Tool
-	(*ToolCall)(nil),             // 3: roundhouse.plugin.v1.ToolCall
-	(*GenerationOptions)(nil),    // 4: roundhouse.plugin.v1.GenerationOptions
-	(*ResponseFormat)(nil),       // 5: roundhouse.plugin.v1.ResponseFormat
-	(*ChatResponse)(nil),         // 6: roundhouse.plugin.v1.ChatResponse
-	(*ChatChunk)(nil),            // 7: roundhouse.plugin.v1.ChatChunk
-	(*GenerateRequest)(nil),      // 8: roundhouse.plugin.v1.GenerateRequest
-	(*GenerateResponse)(nil),     // 9: roundhouse.plugin.v1.GenerateResponse
-	(*GenerateChunk)(nil),        // 10: roundhouse.plugin.v1.GenerateChunk
-	(*EmbedRequest)(nil),         // 11: roundhouse.plugin.v1.EmbedRequest
-	(*Embedding)(nil),            // 12: roundhouse.plugin.v1.Embedding
-	(*EmbedResponse)(nil),        // 13: roundhouse.plugin.v1.EmbedResponse
-	(*RerankRequest)(nil),        // 14: roundhouse.plugin.v1.RerankRequest
-	(*RerankResult)(nil),         // 15: roundhouse.plugin.v1.RerankResult
-	(*RerankResponse)(nil),       // 16: roundhouse.plugin.v1.RerankResponse
-	(*TextToImageRequest)(nil),   // 17: roundhouse.plugin.v1.TextToImageRequest
-	(*Image)(nil),                // 18: roundhouse.plugin.v1.Image
-	(*TextToImageResponse)(nil),  // 19: roundhouse.plugin.v1.TextToImageResponse
-	(*TextToSpeechRequest)(nil),  // 20: roundhouse.plugin.v1.TextToSpeechRequest
-	(*TextToSpeechResponse)(nil), // 21: roundhouse.plugin.v1.TextToSpeechResponse
-	(*AudioChunk)(nil),           // 22: roundhouse.plugin.v1.AudioChunk
-	(*SpeechToTextRequest)(nil),  // 23: roundhouse.plugin.v1.SpeechToTextRequest
-	(*TranscriptSegment)(nil),    // 24: roundhouse.plugin.v1.TranscriptSegment
-	(*SpeechToTextResponse)(nil), // 25: roundhouse.plugin.v1.SpeechToTextResponse
-	(*LiveSpeechInput)(nil),      // 26: roundhouse.plugin.v1.LiveSpeechInput
-	(*LiveSpeechOutput)(nil),     // 27: roundhouse.plugin.v1.LiveSpeechOutput
-	(*structpb.Struct)(nil),      // 28: google.protobuf.Struct
-	(*Usage)(nil),                // 29: roundhouse.plugin.v1.Usage
+	(*ToolChoice)(nil),           // 1: roundhouse.plugin.v1.ToolChoice
+	(*Message)(nil),              // 2: roundhouse.plugin.v1.Message
+	(*Tool)(nil),                 // 3: roundhouse.plugin.v1.Tool
+	(*ToolCall)(nil),             // 4: roundhouse.plugin.v1.ToolCall
+	(*GenerationOptions)(nil),    // 5: roundhouse.plugin.v1.GenerationOptions
+	(*ResponseFormat)(nil),       // 6: roundhouse.plugin.v1.ResponseFormat
+	(*ChatResponse)(nil),         // 7: roundhouse.plugin.v1.ChatResponse
+	(*ChatChunk)(nil),            // 8: roundhouse.plugin.v1.ChatChunk
+	(*GenerateRequest)(nil),      // 9: roundhouse.plugin.v1.GenerateRequest
+	(*GenerateResponse)(nil),     // 10: roundhouse.plugin.v1.GenerateResponse
+	(*GenerateChunk)(nil),        // 11: roundhouse.plugin.v1.GenerateChunk
+	(*EmbedRequest)(nil),         // 12: roundhouse.plugin.v1.EmbedRequest
+	(*Embedding)(nil),            // 13: roundhouse.plugin.v1.Embedding
+	(*EmbedResponse)(nil),        // 14: roundhouse.plugin.v1.EmbedResponse
+	(*RerankRequest)(nil),        // 15: roundhouse.plugin.v1.RerankRequest
+	(*RerankResult)(nil),         // 16: roundhouse.plugin.v1.RerankResult
+	(*RerankResponse)(nil),       // 17: roundhouse.plugin.v1.RerankResponse
+	(*TextToImageRequest)(nil),   // 18: roundhouse.plugin.v1.TextToImageRequest
+	(*Image)(nil),                // 19: roundhouse.plugin.v1.Image
+	(*TextToImageResponse)(nil),  // 20: roundhouse.plugin.v1.TextToImageResponse
+	(*TextToSpeechRequest)(nil),  // 21: roundhouse.plugin.v1.TextToSpeechRequest
+	(*TextToSpeechResponse)(nil), // 22: roundhouse.plugin.v1.TextToSpeechResponse
+	(*AudioChunk)(nil),           // 23: roundhouse.plugin.v1.AudioChunk
+	(*SpeechToTextRequest)(nil),  // 24: roundhouse.plugin.v1.SpeechToTextRequest
+	(*TranscriptSegment)(nil),    // 25: roundhouse.plugin.v1.TranscriptSegment
+	(*SpeechToTextResponse)(nil), // 26: roundhouse.plugin.v1.SpeechToTextResponse
+	(*LiveSpeechInput)(nil),      // 27: roundhouse.plugin.v1.LiveSpeechInput
+	(*LiveSpeechOutput)(nil),     // 28: roundhouse.plugin.v1.LiveSpeechOutput
+	(*structpb.Struct)(nil),      // 29: google.protobuf.Struct
+	(*Usage)(nil),                // 30: roundhouse.plugin.v1.Usage
 }
 var file_roundhouse_plugin_v1_inference_proto_depIdxs = []int32{
-	1,  // 0: roundhouse.plugin.v1.ChatRequest.messages:type_name -> roundhouse.plugin.v1.Message
-	2,  // 1: roundhouse.plugin.v1.ChatRequest.tools:type_name -> roundhouse.plugin.v1.Tool
-	4,  // 2: roundhouse.plugin.v1.ChatRequest.options:type_name -> roundhouse.plugin.v1.GenerationOptions
-	28, // 3: roundhouse.plugin.v1.ChatRequest.extra:type_name -> google.protobuf.Struct
-	3,  // 4: roundhouse.plugin.v1.Message.tool_calls:type_name -> roundhouse.plugin.v1.ToolCall
-	28, // 5: roundhouse.plugin.v1.Tool.parameters:type_name -> google.protobuf.Struct
-	5,  // 6: roundhouse.plugin.v1.GenerationOptions.response_format:type_name -> roundhouse.plugin.v1.ResponseFormat
-	28, // 7: roundhouse.plugin.v1.ResponseFormat.schema:type_name -> google.protobuf.Struct
-	1,  // 8: roundhouse.plugin.v1.ChatResponse.message:type_name -> roundhouse.plugin.v1.Message
-	29, // 9: roundhouse.plugin.v1.ChatResponse.usage:type_name -> roundhouse.plugin.v1.Usage
-	3,  // 10: roundhouse.plugin.v1.ChatChunk.tool_calls:type_name -> roundhouse.plugin.v1.ToolCall
-	29, // 11: roundhouse.plugin.v1.ChatChunk.usage:type_name -> roundhouse.plugin.v1.Usage
-	4,  // 12: roundhouse.plugin.v1.GenerateRequest.options:type_name -> roundhouse.plugin.v1.GenerationOptions
-	28, // 13: roundhouse.plugin.v1.GenerateRequest.extra:type_name -> google.protobuf.Struct
-	29, // 14: roundhouse.plugin.v1.GenerateResponse.usage:type_name -> roundhouse.plugin.v1.Usage
-	29, // 15: roundhouse.plugin.v1.GenerateChunk.usage:type_name -> roundhouse.plugin.v1.Usage
-	28, // 16: roundhouse.plugin.v1.EmbedRequest.extra:type_name -> google.protobuf.Struct
-	12, // 17: roundhouse.plugin.v1.EmbedResponse.embeddings:type_name -> roundhouse.plugin.v1.Embedding
-	29, // 18: roundhouse.plugin.v1.EmbedResponse.usage:type_name -> roundhouse.plugin.v1.Usage
-	28, // 19: roundhouse.plugin.v1.RerankRequest.extra:type_name -> google.protobuf.Struct
-	15, // 20: roundhouse.plugin.v1.RerankResponse.results:type_name -> roundhouse.plugin.v1.RerankResult
-	29, // 21: roundhouse.plugin.v1.RerankResponse.usage:type_name -> roundhouse.plugin.v1.Usage
-	28, // 22: roundhouse.plugin.v1.TextToImageRequest.extra:type_name -> google.protobuf.Struct
-	18, // 23: roundhouse.plugin.v1.TextToImageResponse.images:type_name -> roundhouse.plugin.v1.Image
-	28, // 24: roundhouse.plugin.v1.TextToSpeechRequest.extra:type_name -> google.protobuf.Struct
-	28, // 25: roundhouse.plugin.v1.SpeechToTextRequest.extra:type_name -> google.protobuf.Struct
-	24, // 26: roundhouse.plugin.v1.SpeechToTextResponse.segments:type_name -> roundhouse.plugin.v1.TranscriptSegment
-	23, // 27: roundhouse.plugin.v1.LiveSpeechInput.config:type_name -> roundhouse.plugin.v1.SpeechToTextRequest
-	0,  // 28: roundhouse.plugin.v1.InferenceService.Chat:input_type -> roundhouse.plugin.v1.ChatRequest
-	0,  // 29: roundhouse.plugin.v1.InferenceService.ChatStream:input_type -> roundhouse.plugin.v1.ChatRequest
-	8,  // 30: roundhouse.plugin.v1.InferenceService.Generate:input_type -> roundhouse.plugin.v1.GenerateRequest
-	8,  // 31: roundhouse.plugin.v1.InferenceService.GenerateStream:input_type -> roundhouse.plugin.v1.GenerateRequest
-	11, // 32: roundhouse.plugin.v1.InferenceService.Embed:input_type -> roundhouse.plugin.v1.EmbedRequest
-	14, // 33: roundhouse.plugin.v1.InferenceService.Rerank:input_type -> roundhouse.plugin.v1.RerankRequest
-	17, // 34: roundhouse.plugin.v1.InferenceService.TextToImage:input_type -> roundhouse.plugin.v1.TextToImageRequest
-	20, // 35: roundhouse.plugin.v1.InferenceService.TextToSpeech:input_type -> roundhouse.plugin.v1.TextToSpeechRequest
-	20, // 36: roundhouse.plugin.v1.InferenceService.TextToSpeechStream:input_type -> roundhouse.plugin.v1.TextToSpeechRequest
-	23, // 37: roundhouse.plugin.v1.InferenceService.SpeechToText:input_type -> roundhouse.plugin.v1.SpeechToTextRequest
-	26, // 38: roundhouse.plugin.v1.InferenceService.SpeechToTextLive:input_type -> roundhouse.plugin.v1.LiveSpeechInput
-	6,  // 39: roundhouse.plugin.v1.InferenceService.Chat:output_type -> roundhouse.plugin.v1.ChatResponse
-	7,  // 40: roundhouse.plugin.v1.InferenceService.ChatStream:output_type -> roundhouse.plugin.v1.ChatChunk
-	9,  // 41: roundhouse.plugin.v1.InferenceService.Generate:output_type -> roundhouse.plugin.v1.GenerateResponse
-	10, // 42: roundhouse.plugin.v1.InferenceService.GenerateStream:output_type -> roundhouse.plugin.v1.GenerateChunk
-	13, // 43: roundhouse.plugin.v1.InferenceService.Embed:output_type -> roundhouse.plugin.v1.EmbedResponse
-	16, // 44: roundhouse.plugin.v1.InferenceService.Rerank:output_type -> roundhouse.plugin.v1.RerankResponse
-	19, // 45: roundhouse.plugin.v1.InferenceService.TextToImage:output_type -> roundhouse.plugin.v1.TextToImageResponse
-	21, // 46: roundhouse.plugin.v1.InferenceService.TextToSpeech:output_type -> roundhouse.plugin.v1.TextToSpeechResponse
-	22, // 47: roundhouse.plugin.v1.InferenceService.TextToSpeechStream:output_type -> roundhouse.plugin.v1.AudioChunk
-	25, // 48: roundhouse.plugin.v1.InferenceService.SpeechToText:output_type -> roundhouse.plugin.v1.SpeechToTextResponse
-	27, // 49: roundhouse.plugin.v1.InferenceService.SpeechToTextLive:output_type -> roundhouse.plugin.v1.LiveSpeechOutput
-	39, // [39:50] is the sub-list for method output_type
-	28, // [28:39] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	2,  // 0: roundhouse.plugin.v1.ChatRequest.messages:type_name -> roundhouse.plugin.v1.Message
+	3,  // 1: roundhouse.plugin.v1.ChatRequest.tools:type_name -> roundhouse.plugin.v1.Tool
+	5,  // 2: roundhouse.plugin.v1.ChatRequest.options:type_name -> roundhouse.plugin.v1.GenerationOptions
+	29, // 3: roundhouse.plugin.v1.ChatRequest.extra:type_name -> google.protobuf.Struct
+	1,  // 4: roundhouse.plugin.v1.ChatRequest.tool_choice:type_name -> roundhouse.plugin.v1.ToolChoice
+	4,  // 5: roundhouse.plugin.v1.Message.tool_calls:type_name -> roundhouse.plugin.v1.ToolCall
+	29, // 6: roundhouse.plugin.v1.Tool.parameters:type_name -> google.protobuf.Struct
+	6,  // 7: roundhouse.plugin.v1.GenerationOptions.response_format:type_name -> roundhouse.plugin.v1.ResponseFormat
+	29, // 8: roundhouse.plugin.v1.ResponseFormat.schema:type_name -> google.protobuf.Struct
+	2,  // 9: roundhouse.plugin.v1.ChatResponse.message:type_name -> roundhouse.plugin.v1.Message
+	30, // 10: roundhouse.plugin.v1.ChatResponse.usage:type_name -> roundhouse.plugin.v1.Usage
+	4,  // 11: roundhouse.plugin.v1.ChatChunk.tool_calls:type_name -> roundhouse.plugin.v1.ToolCall
+	30, // 12: roundhouse.plugin.v1.ChatChunk.usage:type_name -> roundhouse.plugin.v1.Usage
+	5,  // 13: roundhouse.plugin.v1.GenerateRequest.options:type_name -> roundhouse.plugin.v1.GenerationOptions
+	29, // 14: roundhouse.plugin.v1.GenerateRequest.extra:type_name -> google.protobuf.Struct
+	30, // 15: roundhouse.plugin.v1.GenerateResponse.usage:type_name -> roundhouse.plugin.v1.Usage
+	30, // 16: roundhouse.plugin.v1.GenerateChunk.usage:type_name -> roundhouse.plugin.v1.Usage
+	29, // 17: roundhouse.plugin.v1.EmbedRequest.extra:type_name -> google.protobuf.Struct
+	13, // 18: roundhouse.plugin.v1.EmbedResponse.embeddings:type_name -> roundhouse.plugin.v1.Embedding
+	30, // 19: roundhouse.plugin.v1.EmbedResponse.usage:type_name -> roundhouse.plugin.v1.Usage
+	29, // 20: roundhouse.plugin.v1.RerankRequest.extra:type_name -> google.protobuf.Struct
+	16, // 21: roundhouse.plugin.v1.RerankResponse.results:type_name -> roundhouse.plugin.v1.RerankResult
+	30, // 22: roundhouse.plugin.v1.RerankResponse.usage:type_name -> roundhouse.plugin.v1.Usage
+	29, // 23: roundhouse.plugin.v1.TextToImageRequest.extra:type_name -> google.protobuf.Struct
+	19, // 24: roundhouse.plugin.v1.TextToImageResponse.images:type_name -> roundhouse.plugin.v1.Image
+	29, // 25: roundhouse.plugin.v1.TextToSpeechRequest.extra:type_name -> google.protobuf.Struct
+	29, // 26: roundhouse.plugin.v1.SpeechToTextRequest.extra:type_name -> google.protobuf.Struct
+	25, // 27: roundhouse.plugin.v1.SpeechToTextResponse.segments:type_name -> roundhouse.plugin.v1.TranscriptSegment
+	24, // 28: roundhouse.plugin.v1.LiveSpeechInput.config:type_name -> roundhouse.plugin.v1.SpeechToTextRequest
+	0,  // 29: roundhouse.plugin.v1.InferenceService.Chat:input_type -> roundhouse.plugin.v1.ChatRequest
+	0,  // 30: roundhouse.plugin.v1.InferenceService.ChatStream:input_type -> roundhouse.plugin.v1.ChatRequest
+	9,  // 31: roundhouse.plugin.v1.InferenceService.Generate:input_type -> roundhouse.plugin.v1.GenerateRequest
+	9,  // 32: roundhouse.plugin.v1.InferenceService.GenerateStream:input_type -> roundhouse.plugin.v1.GenerateRequest
+	12, // 33: roundhouse.plugin.v1.InferenceService.Embed:input_type -> roundhouse.plugin.v1.EmbedRequest
+	15, // 34: roundhouse.plugin.v1.InferenceService.Rerank:input_type -> roundhouse.plugin.v1.RerankRequest
+	18, // 35: roundhouse.plugin.v1.InferenceService.TextToImage:input_type -> roundhouse.plugin.v1.TextToImageRequest
+	21, // 36: roundhouse.plugin.v1.InferenceService.TextToSpeech:input_type -> roundhouse.plugin.v1.TextToSpeechRequest
+	21, // 37: roundhouse.plugin.v1.InferenceService.TextToSpeechStream:input_type -> roundhouse.plugin.v1.TextToSpeechRequest
+	24, // 38: roundhouse.plugin.v1.InferenceService.SpeechToText:input_type -> roundhouse.plugin.v1.SpeechToTextRequest
+	27, // 39: roundhouse.plugin.v1.InferenceService.SpeechToTextLive:input_type -> roundhouse.plugin.v1.LiveSpeechInput
+	7,  // 40: roundhouse.plugin.v1.InferenceService.Chat:output_type -> roundhouse.plugin.v1.ChatResponse
+	8,  // 41: roundhouse.plugin.v1.InferenceService.ChatStream:output_type -> roundhouse.plugin.v1.ChatChunk
+	10, // 42: roundhouse.plugin.v1.InferenceService.Generate:output_type -> roundhouse.plugin.v1.GenerateResponse
+	11, // 43: roundhouse.plugin.v1.InferenceService.GenerateStream:output_type -> roundhouse.plugin.v1.GenerateChunk
+	14, // 44: roundhouse.plugin.v1.InferenceService.Embed:output_type -> roundhouse.plugin.v1.EmbedResponse
+	17, // 45: roundhouse.plugin.v1.InferenceService.Rerank:output_type -> roundhouse.plugin.v1.RerankResponse
+	20, // 46: roundhouse.plugin.v1.InferenceService.TextToImage:output_type -> roundhouse.plugin.v1.TextToImageResponse
+	22, // 47: roundhouse.plugin.v1.InferenceService.TextToSpeech:output_type -> roundhouse.plugin.v1.TextToSpeechResponse
+	23, // 48: roundhouse.plugin.v1.InferenceService.TextToSpeechStream:output_type -> roundhouse.plugin.v1.AudioChunk
+	26, // 49: roundhouse.plugin.v1.InferenceService.SpeechToText:output_type -> roundhouse.plugin.v1.SpeechToTextResponse
+	28, // 50: roundhouse.plugin.v1.InferenceService.SpeechToTextLive:output_type -> roundhouse.plugin.v1.LiveSpeechOutput
+	40, // [40:51] is the sub-list for method output_type
+	29, // [29:40] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_roundhouse_plugin_v1_inference_proto_init() }
@@ -2585,17 +2668,17 @@ func file_roundhouse_plugin_v1_inference_proto_init() {
 	}
 	file_roundhouse_plugin_v1_common_proto_init()
 	file_roundhouse_plugin_v1_inference_proto_msgTypes[0].OneofWrappers = []any{}
-	file_roundhouse_plugin_v1_inference_proto_msgTypes[4].OneofWrappers = []any{}
-	file_roundhouse_plugin_v1_inference_proto_msgTypes[8].OneofWrappers = []any{}
-	file_roundhouse_plugin_v1_inference_proto_msgTypes[17].OneofWrappers = []any{}
-	file_roundhouse_plugin_v1_inference_proto_msgTypes[23].OneofWrappers = []any{}
+	file_roundhouse_plugin_v1_inference_proto_msgTypes[5].OneofWrappers = []any{}
+	file_roundhouse_plugin_v1_inference_proto_msgTypes[9].OneofWrappers = []any{}
+	file_roundhouse_plugin_v1_inference_proto_msgTypes[18].OneofWrappers = []any{}
+	file_roundhouse_plugin_v1_inference_proto_msgTypes[24].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_roundhouse_plugin_v1_inference_proto_rawDesc), len(file_roundhouse_plugin_v1_inference_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   28,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
