@@ -101,13 +101,15 @@ type PullRequest struct {
 // first event carries its id with status "started"; the last has status
 // "success", or "error" with Error set.
 type ProgressEvent struct {
-	ID        string       `json:"id,omitempty"`
-	Status    string       `json:"status"`
-	Digest    string       `json:"digest,omitempty"`
-	Total     int64        `json:"total,omitempty"`
-	Completed int64        `json:"completed,omitempty"`
-	Model     string       `json:"model,omitempty"`
-	Error     *ErrorDetail `json:"error,omitempty"`
+	ID        string `json:"id,omitempty"`
+	Status    string `json:"status"`
+	Digest    string `json:"digest,omitempty"`
+	Total     int64  `json:"total,omitempty"`
+	Completed int64  `json:"completed,omitempty"`
+	Model     string `json:"model,omitempty"`
+	// Message is a note for the user that is not a phase.
+	Message string       `json:"message,omitempty"`
+	Error   *ErrorDetail `json:"error,omitempty"`
 }
 
 // PullSnapshot is a pull as GET /v1/pulls shows it.

@@ -16,6 +16,7 @@ func toProtoProgress(p *Progress) *pb.Progress {
 		Digest:    p.Digest,
 		Total:     p.Total,
 		Completed: p.Completed,
+		Message:   p.Message,
 	}
 }
 
@@ -28,6 +29,7 @@ func fromProtoProgress(p *pb.Progress) *Progress {
 		Digest:    p.GetDigest(),
 		Total:     p.GetTotal(),
 		Completed: p.GetCompleted(),
+		Message:   p.GetMessage(),
 	}
 }
 

@@ -416,7 +416,7 @@ func convFullLiveSpeechOutput() *LiveSpeechOutput {
 }
 
 func convFullProgress() *Progress {
-	return &Progress{Status: "downloading", Digest: "sha256:abc", Total: 4 << 30, Completed: 1 << 30}
+	return &Progress{Status: "downloading", Digest: "sha256:abc", Total: 4 << 30, Completed: 1 << 30, Message: "resuming"}
 }
 
 func convFullEngineStatus() *EngineStatus {

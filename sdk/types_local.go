@@ -9,6 +9,8 @@ type Progress struct {
 	Digest    string `json:"digest,omitempty"`
 	Total     int64  `json:"total,omitempty"`
 	Completed int64  `json:"completed,omitempty"`
+	// Message is a note for the user that is not a phase.
+	Message string `json:"message,omitempty"`
 }
 
 // InstallEngineRequest installs or upgrades an engine. Empty fields mean

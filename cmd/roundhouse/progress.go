@@ -28,6 +28,13 @@ func newProgressBar(w io.Writer, tty bool) *progressBar {
 
 func (b *progressBar) update(ev client.ProgressEvent) {
 	now := b.now()
+	if ev.Message != "" {
+		if b.drawn && b.tty {
+			fmt.Fprintln(b.w)
+			b.drawn = false
+		}
+		fmt.Fprintln(b.w, "note:", ev.Message)
+	}
 	if ev.Status != b.status {
 		if b.drawn && b.tty {
 			fmt.Fprintln(b.w)

@@ -20,10 +20,10 @@ func TestProgressBarPlainLines(t *testing.T) {
 		now = now.Add(100 * time.Millisecond)
 		b.update(client.ProgressEvent{Status: "pulling sha256:abc", Total: 100_000_000, Completed: i * 1_000_000})
 	}
-	b.update(client.ProgressEvent{Status: "success"})
+	b.update(client.ProgressEvent{Status: "success", Message: "model was already partly present"})
 	b.finish(nil)
 	s := out.String()
-	for _, want := range []string{"pulling tiny (pull id p1)", "pulling manifest", " 50%", "100%", "100.0 MB/100.0 MB", "MB/s", "ETA", "success"} {
+	for _, want := range []string{"note: model was already partly present", "pulling tiny (pull id p1)", "pulling manifest", " 50%", "100%", "100.0 MB/100.0 MB", "MB/s", "ETA", "success"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}

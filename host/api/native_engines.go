@@ -89,7 +89,7 @@ func (s *Server) engineProgress(w http.ResponseWriter, r *http.Request,
 	}
 	st := httpx.NewStream(w, httpx.StreamFormat(r))
 	err = fn(conn, r.Context(), &req, func(pr *sdk.Progress) error {
-		return st.Send(client.ProgressEvent{Status: pr.Status, Digest: pr.Digest, Total: pr.Total, Completed: pr.Completed})
+		return st.Send(client.ProgressEvent{Status: pr.Status, Digest: pr.Digest, Total: pr.Total, Completed: pr.Completed, Message: pr.Message})
 	})
 	if err != nil {
 		if !st.Started() {

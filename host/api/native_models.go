@@ -49,7 +49,7 @@ func (s *Server) followPull(w http.ResponseWriter, r *http.Request, st *httpx.St
 				_ = st.Send(final)
 				return
 			}
-			if err := st.Send(client.ProgressEvent{ID: pull.ID, Status: ev.Status, Digest: ev.Digest, Total: ev.Total, Completed: ev.Completed}); err != nil {
+			if err := st.Send(client.ProgressEvent{ID: pull.ID, Status: ev.Status, Digest: ev.Digest, Total: ev.Total, Completed: ev.Completed, Message: ev.Message}); err != nil {
 				return
 			}
 		case <-r.Context().Done():

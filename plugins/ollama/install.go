@@ -212,7 +212,7 @@ func (p *plugin) install(ctx context.Context, req *sdk.InstallEngineRequest, pro
 	p.pruneInstalls(st.set, name)
 	slog.Info("ollama engine installed", "version", version, "dir", final)
 	if st.set.ollamaPath != "" {
-		return send(progress, &sdk.Progress{Status: "installed, but settings.ollama_path (" + st.set.ollamaPath + ") takes precedence; clear it to use this copy"})
+		return send(progress, &sdk.Progress{Status: "installed", Message: "settings.ollama_path (" + st.set.ollamaPath + ") takes precedence; clear it to use this copy"})
 	}
 	return nil
 }

@@ -166,9 +166,12 @@ type Progress struct {
 	// sha256 digest", "success".
 	Status string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
 	// Digest of the layer or file being transferred, when there is one.
-	Digest        string `protobuf:"bytes,2,opt,name=digest,proto3" json:"digest,omitempty"`
-	Total         int64  `protobuf:"varint,3,opt,name=total,proto3" json:"total,omitempty"`
-	Completed     int64  `protobuf:"varint,4,opt,name=completed,proto3" json:"completed,omitempty"`
+	Digest    string `protobuf:"bytes,2,opt,name=digest,proto3" json:"digest,omitempty"`
+	Total     int64  `protobuf:"varint,3,opt,name=total,proto3" json:"total,omitempty"`
+	Completed int64  `protobuf:"varint,4,opt,name=completed,proto3" json:"completed,omitempty"`
+	// A note for the user that is not a phase ("installed, but a configured
+	// path takes precedence").
+	Message       string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -229,6 +232,13 @@ func (x *Progress) GetCompleted() int64 {
 		return x.Completed
 	}
 	return 0
+}
+
+func (x *Progress) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
 }
 
 // ServiceCapabilities says how a plugin can serve one service.
@@ -297,12 +307,13 @@ const file_roundhouse_plugin_v1_common_proto_rawDesc = "" +
 	"\x05Usage\x12#\n" +
 	"\rprompt_tokens\x18\x01 \x01(\x05R\fpromptTokens\x12+\n" +
 	"\x11completion_tokens\x18\x02 \x01(\x05R\x10completionTokens\x12!\n" +
-	"\ftotal_tokens\x18\x03 \x01(\x05R\vtotalTokens\"n\n" +
+	"\ftotal_tokens\x18\x03 \x01(\x05R\vtotalTokens\"\x88\x01\n" +
 	"\bProgress\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x16\n" +
 	"\x06digest\x18\x02 \x01(\tR\x06digest\x12\x14\n" +
 	"\x05total\x18\x03 \x01(\x03R\x05total\x12\x1c\n" +
-	"\tcompleted\x18\x04 \x01(\x03R\tcompleted\"w\n" +
+	"\tcompleted\x18\x04 \x01(\x03R\tcompleted\x12\x18\n" +
+	"\amessage\x18\x05 \x01(\tR\amessage\"w\n" +
 	"\x13ServiceCapabilities\x12+\n" +
 	"\x11support_streaming\x18\x01 \x01(\bR\x10supportStreaming\x123\n" +
 	"\x15support_bidirectional\x18\x02 \x01(\bR\x14supportBidirectionalBIZGgithub.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1;pluginv1b\x06proto3"
