@@ -20,10 +20,14 @@ import (
 // write end only the test process holds, so the group dies when the test
 // process closes it (proc.stop) or exits for any reason, even a crash or a
 // `go test -timeout` panic. Ollama's runner subprocesses are covered too.
+//
+// The reader starts before the command: if the owner dies at once, the
+// shell may be killed (parent-death signal) before it forks anything more,
+// and a command started first would then outlive everyone.
 const watchdog = `exec 3<&0 </dev/null
+( read -r _ <&3; kill -9 0 ) &
 "$@" 3<&- &
 child=$!
-( read -r _ <&3; kill -9 0 ) &
 wait "$child"
 kill -9 0
 `
