@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/roundhouse-ai/roundhouse/client"
+	"github.com/roundhouse-ai/roundhouse/internal/proctest"
 	"github.com/roundhouse-ai/roundhouse/internal/testbed"
 )
 
@@ -60,7 +61,7 @@ func TestHostExitLeavesNoEngine(t *testing.T) {
 			if err != nil {
 				t.Fatalf("start engine: %v\n%s", err, log.String())
 			}
-			if !alive(st) {
+			if !proctest.Alive(st) {
 				t.Fatalf("engine pid %d not alive", st)
 			}
 			if err := cmd.Process.Signal(sig); err != nil {
@@ -68,7 +69,7 @@ func TestHostExitLeavesNoEngine(t *testing.T) {
 			}
 			_ = cmd.Wait()
 			eventually(t, 5*time.Second, fmt.Sprintf("plugin %d and engine %d gone", pluginPID, st), func() bool {
-				return !alive(pluginPID) && !alive(st)
+				return !proctest.Alive(pluginPID) && !proctest.Alive(st)
 			})
 		})
 	}

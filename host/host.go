@@ -128,7 +128,7 @@ func (h *Host) Start() {
 func (h *Host) WaitReady(ctx context.Context) bool {
 	all := true
 	for _, p := range h.Plugins() {
-		if st := State(p.Status().State); st == StateDisabled || st == StateInvalid {
+		if st := p.State(); st == StateDisabled || st == StateInvalid {
 			continue
 		}
 		if _, err := p.Conn(ctx); err != nil {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/internal/proctest"
 	"github.com/roundhouse-ai/roundhouse/internal/testplugin"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
@@ -114,7 +114,7 @@ func TestSupervisorRestartsKilledPlugin(t *testing.T) {
 	if _, err := chat(t, h, "after restart"); err != nil {
 		t.Fatalf("call after restart: %v", err)
 	}
-	if processAlive(pid) {
+	if proctest.Alive(pid) {
 		t.Errorf("old plugin process %d still alive", pid)
 	}
 }
@@ -148,7 +148,7 @@ func TestStopLeavesNoProcess(t *testing.T) {
 	pid := h.Plugin("echo").Status().PID
 	h.Plugin("echo").Stop()
 	deadline := time.Now().Add(3 * time.Second)
-	for processAlive(pid) {
+	for proctest.Alive(pid) {
 		if time.Now().After(deadline) {
 			t.Fatalf("plugin %d alive after Stop", pid)
 		}
@@ -192,24 +192,6 @@ func TestRouterErrors(t *testing.T) {
 	if _, err := h.Router().Embed(ctx, backend.Route{}, &sdk.EmbedRequest{Input: []string{"a"}}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func processAlive(pid int) bool {
-	if err := syscall.Kill(pid, 0); err != nil {
-		return false
-	}
-	// A zombie still answers signal 0; look at its state.
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == ')' && i+2 < len(s) {
-			return s[i+2] != 'Z'
-		}
-	}
-	return true
 }
 
 // A manifest sha256 that does not match the binary keeps the plugin from

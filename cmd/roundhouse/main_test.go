@@ -8,13 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/client"
+	"github.com/roundhouse-ai/roundhouse/internal/proctest"
 	"github.com/roundhouse-ai/roundhouse/internal/testplugin"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
@@ -91,22 +91,12 @@ func (h *hostProc) pluginPID(t *testing.T) int {
 func waitGone(t *testing.T, pid int, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
-	for alive(pid) {
+	for proctest.Alive(pid) {
 		if time.Now().After(deadline) {
 			t.Fatalf("plugin process %d still alive %s after the host went", pid, within)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func alive(pid int) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
 // A host killed with SIGKILL leaves no plugin behind (parent-death signal,

@@ -17,7 +17,7 @@ func (s *Server) listEngines(w http.ResponseWriter, r *http.Request) {
 		if !p.IsLocal() {
 			continue
 		}
-		ei := client.EngineInfo{Plugin: p.Name(), State: string(p.Status().State)}
+		ei := client.EngineInfo{Plugin: p.Name(), State: string(p.State())}
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		st, err := engineCall(ctx, p, (*sdk.Conn).EngineStatus)
 		cancel()

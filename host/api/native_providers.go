@@ -24,9 +24,6 @@ type providerView struct {
 	Headers map[string]string `json:"headers,omitempty"`
 }
 
-// MaskSecret is sdk.MaskKey: enough of a secret to tell keys apart.
-func MaskSecret(s string) string { return sdk.MaskKey(s) }
-
 func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
 	out := struct {
 		Providers []providerView `json:"providers"`
@@ -50,7 +47,7 @@ func (s *Server) providerViews(r *http.Request, plugin string) []providerView {
 		if len(pc.Headers) > 0 {
 			m := map[string]string{}
 			for k, v := range pc.Headers {
-				m[k] = MaskSecret(v)
+				m[k] = sdk.MaskKey(v)
 			}
 			headers[pc.Name] = m
 		}
@@ -63,7 +60,7 @@ func (s *Server) providerViews(r *http.Request, plugin string) []providerView {
 					// Defence in depth: whatever the plugin sends, show at most
 					// the last four characters.
 					if len(ps.Keys[i].Masked) > 12 || !strings.Contains(ps.Keys[i].Masked, "…") {
-						ps.Keys[i].Masked = MaskSecret(ps.Keys[i].Masked)
+						ps.Keys[i].Masked = sdk.MaskKey(ps.Keys[i].Masked)
 					}
 				}
 				out = append(out, providerView{Plugin: plugin, ProviderStatus: ps, Headers: headers[ps.Name]})
@@ -74,7 +71,7 @@ func (s *Server) providerViews(r *http.Request, plugin string) []providerView {
 	for _, pc := range cfg {
 		st := sdk.ProviderStatus{Name: pc.Name, BaseURL: pc.BaseURL, Models: pc.Models, KeyStrategy: pc.KeyStrategy}
 		for _, k := range pc.APIKeys {
-			st.Keys = append(st.Keys, sdk.KeyStatus{Masked: MaskSecret(k.Value), Label: k.Label, State: "unknown"})
+			st.Keys = append(st.Keys, sdk.KeyStatus{Masked: sdk.MaskKey(k.Value), Label: k.Label, State: "unknown"})
 		}
 		out = append(out, providerView{Plugin: plugin, ProviderStatus: st, Headers: headers[pc.Name]})
 	}

@@ -16,7 +16,7 @@ import (
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	resp := client.HealthResponse{Status: "ok", Version: host.Version, Uptime: host.Uptime().Seconds(), Plugins: map[string]string{}}
 	for _, p := range s.h.Plugins() {
-		resp.Plugins[p.Name()] = string(p.Status().State)
+		resp.Plugins[p.Name()] = string(p.State())
 	}
 	httpx.WriteJSON(w, http.StatusOK, resp)
 }

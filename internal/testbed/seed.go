@@ -116,7 +116,7 @@ func Seed(ctx context.Context, opts SeedOptions) (_ *Bed, err error) {
 	}()
 	logf("testbed: registry on %s (upstream %s) in %v", reg.Addr(), reg.UpstreamURL(), time.Since(t0).Round(time.Millisecond))
 
-	var todo []string
+	var toSeed []string
 	for _, cfg := range opts.Models {
 		m := bed.Models[cfg.Name]
 		m.Ref = reg.Ref(cfg.Name)
@@ -126,10 +126,10 @@ func Seed(ctx context.Context, opts SeedOptions) (_ *Bed, err error) {
 			return nil, err
 		}
 		if !ok || !seedKeyMatches(opts.Dir, cfg) {
-			todo = append(todo, cfg.Name)
+			toSeed = append(toSeed, cfg.Name)
 		}
 	}
-	if len(todo) == 0 {
+	if len(toSeed) == 0 {
 		logf("testbed: registry already seeded with %d model(s)", len(opts.Models))
 		return bed, nil
 	}
@@ -148,7 +148,7 @@ func Seed(ctx context.Context, opts SeedOptions) (_ *Bed, err error) {
 	defer seeder.Close()
 	logf("testbed: seed ollama on %s in %v", seeder.Host(), time.Since(t0).Round(time.Millisecond))
 	client := seeder.Client()
-	for _, name := range todo {
+	for _, name := range toSeed {
 		m := bed.Models[name]
 		t0 := time.Now()
 		if err := seeder.Create(ctx, m.Ref, m.Dir); err != nil {

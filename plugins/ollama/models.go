@@ -66,6 +66,12 @@ func pullProgress(r api.ProgressResponse) *sdk.Progress {
 	return &sdk.Progress{Status: status, Digest: r.Digest, Total: r.Total, Completed: r.Completed}
 }
 
+// model maps the fields /api/tags and /api/ps share.
+func model(name string, size int64, digest string, d api.ModelDetails) sdk.Model {
+	return sdk.Model{Name: name, SizeBytes: size, Digest: digest, Family: d.Family,
+		ParameterSize: d.ParameterSize, Quantization: d.QuantizationLevel, Format: d.Format}
+}
+
 // ListModels lists the models the engine has (/api/tags).
 func (p *plugin) ListModels(ctx context.Context) ([]sdk.Model, error) {
 	client, err := p.engine(ctx)
@@ -78,16 +84,9 @@ func (p *plugin) ListModels(ctx context.Context) ([]sdk.Model, error) {
 	}
 	out := make([]sdk.Model, 0, len(resp.Models))
 	for _, m := range resp.Models {
-		out = append(out, sdk.Model{
-			Name:          m.Name,
-			SizeBytes:     m.Size,
-			Digest:        m.Digest,
-			ModifiedAt:    unix(m.ModifiedAt),
-			Family:        m.Details.Family,
-			ParameterSize: m.Details.ParameterSize,
-			Quantization:  m.Details.QuantizationLevel,
-			Format:        m.Details.Format,
-		})
+		sm := model(m.Name, m.Size, m.Digest, m.Details)
+		sm.ModifiedAt = unix(m.ModifiedAt)
+		out = append(out, sm)
 	}
 	return out, nil
 }
@@ -105,18 +104,9 @@ func (p *plugin) ListRunningModels(ctx context.Context) ([]sdk.Model, error) {
 	}
 	out := make([]sdk.Model, 0, len(resp.Models))
 	for _, m := range resp.Models {
-		out = append(out, sdk.Model{
-			Name:          m.Name,
-			SizeBytes:     m.Size,
-			Digest:        m.Digest,
-			Family:        m.Details.Family,
-			ParameterSize: m.Details.ParameterSize,
-			Quantization:  m.Details.QuantizationLevel,
-			Format:        m.Details.Format,
-			SizeVRAMBytes: m.SizeVRAM,
-			ExpiresAt:     unix(m.ExpiresAt),
-			ContextLength: m.ContextLength,
-		})
+		sm := model(m.Name, m.Size, m.Digest, m.Details)
+		sm.SizeVRAMBytes, sm.ExpiresAt, sm.ContextLength = m.SizeVRAM, unix(m.ExpiresAt), m.ContextLength
+		out = append(out, sm)
 	}
 	return out, nil
 }

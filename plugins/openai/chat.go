@@ -384,8 +384,7 @@ func (p *plugin) chatOn(ctx context.Context, pr *provider, req *sdk.ChatRequest)
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/chat/completions", body: body,
-		contentType: "application/json", accept: "application/json"})
+	u, err := p.postJSON(ctx, pr, "/chat/completions", body)
 	if err != nil {
 		return nil, err
 	}

@@ -92,6 +92,13 @@ func (u *upstream) Close() {
 // A unary answer is read whole, and the provider's timeout covers the
 // whole attempt; a stream's timeout covers only the wait for the answer's
 // headers, and its body is left open for the caller.
+// postJSON sends a JSON body and asks for a JSON answer: every unary
+// service but the multipart transcription.
+func (p *plugin) postJSON(ctx context.Context, pr *provider, path string, body []byte) (*upstream, error) {
+	return p.send(ctx, pr, &request{method: http.MethodPost, path: path, body: body,
+		contentType: "application/json", accept: "application/json"})
+}
+
 func (p *plugin) send(ctx context.Context, pr *provider, r *request) (*upstream, error) {
 	var (
 		skip      = map[*keyState]bool{}

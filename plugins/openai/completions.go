@@ -69,8 +69,7 @@ func (p *plugin) Generate(ctx context.Context, req *sdk.GenerateRequest) (*sdk.G
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/completions", body: body,
-		contentType: "application/json", accept: "application/json"})
+	u, err := p.postJSON(ctx, pr, "/completions", body)
 	if err != nil {
 		return nil, err
 	}

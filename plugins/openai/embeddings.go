@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
@@ -55,8 +54,7 @@ func (p *plugin) Embed(ctx context.Context, req *sdk.EmbedRequest) (*sdk.EmbedRe
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/embeddings", body: body,
-		contentType: "application/json", accept: "application/json"})
+	u, err := p.postJSON(ctx, pr, "/embeddings", body)
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ type keyState struct {
 }
 
 func newKeyState(k sdk.APIKey) *keyState {
-	return &keyState{value: k.Value, masked: maskKey(k.Value),
+	return &keyState{value: k.Value, masked: sdk.MaskKey(k.Value),
 		minute: newWindow(time.Minute, 0), day: newWindow(24*time.Hour, 0)}
 }
 

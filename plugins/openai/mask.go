@@ -11,9 +11,6 @@ import (
 // (as in sdk.MaskKey).
 const minKeyLenForTail = 16
 
-// maskKey is sdk.MaskKey: "sk-…abcd", or "****" for short keys.
-func maskKey(key string) string { return sdk.MaskKey(key) }
-
 var (
 	// keyLike matches things that look like API keys in upstream text
 	// (OpenAI echoes a partly starred key in its 401 message).
@@ -43,7 +40,7 @@ func (s *scrubber) scrub(text string) string {
 	if s != nil {
 		for _, v := range s.secrets {
 			if strings.Contains(text, v) {
-				text = strings.ReplaceAll(text, v, maskKey(v))
+				text = strings.ReplaceAll(text, v, sdk.MaskKey(v))
 			}
 		}
 	}

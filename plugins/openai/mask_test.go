@@ -20,13 +20,13 @@ func TestMaskKey(t *testing.T) {
 		"verylongprefixwithoutdash-1234":   "…1234",
 	}
 	for key, want := range cases {
-		got := maskKey(key)
+		got := sdk.MaskKey(key)
 		if got != want {
-			t.Errorf("maskKey(%q) = %q, want %q", key, got, want)
+			t.Errorf("sdk.MaskKey(%q) = %q, want %q", key, got, want)
 		}
 		// Never more than the last 4 characters of the secret.
 		if len(key) >= 8 && strings.Contains(got, key[len(key)-8:len(key)-4]) {
-			t.Errorf("maskKey(%q) = %q reveals more than 4 characters", key, got)
+			t.Errorf("sdk.MaskKey(%q) = %q reveals more than 4 characters", key, got)
 		}
 	}
 }

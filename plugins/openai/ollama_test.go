@@ -114,7 +114,7 @@ func TestOllama(t *testing.T) {
 	if len(used) != 2 || used[0] == used[1] {
 		t.Fatalf("keys used %v", used)
 	}
-	st := keyStatus(t, p, "ollama", maskKey(used[0]))
+	st := keyStatus(t, p, "ollama", sdk.MaskKey(used[0]))
 	if st.State != stateCooling {
 		t.Fatalf("key %+v", st)
 	}

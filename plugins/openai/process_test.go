@@ -147,7 +147,7 @@ func TestProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	js, _ := json.Marshal(list)
-	if strings.Contains(string(js), a) || strings.Contains(string(js), b) || !strings.Contains(string(js), maskKey(a)) {
+	if strings.Contains(string(js), a) || strings.Contains(string(js), b) || !strings.Contains(string(js), sdk.MaskKey(a)) {
 		t.Fatalf("providers %s", js)
 	}
 	if list[0].Keys[0].Label != "first" || list[0].Keys[0].State != stateCooling || list[0].KeyStrategy != "weighted_random" {

@@ -189,12 +189,12 @@ func buildProvider(f string, c sdk.ProviderConfig) (*provider, error) {
 		case v == "":
 			return nil, sdk.FieldError(kf+".value", "empty API key")
 		case strings.ContainsAny(v, " \t\r\n\x00"):
-			return nil, sdk.FieldError(kf+".value", "the key %s contains spaces or control characters", maskKey(v))
+			return nil, sdk.FieldError(kf+".value", "the key %s contains spaces or control characters", sdk.MaskKey(v))
 		case k.Weight < 0 || k.RPM < 0 || k.RPD < 0:
 			return nil, sdk.FieldError(kf, "weight, rpm and rpd must be >= 0")
 		}
 		if prevIdx, dup := seen[v]; dup {
-			return nil, sdk.FieldError(kf+".value", "the key %s is listed twice (also api_keys[%d])", maskKey(v), prevIdx)
+			return nil, sdk.FieldError(kf+".value", "the key %s is listed twice (also api_keys[%d])", sdk.MaskKey(v), prevIdx)
 		}
 		seen[v] = j
 		secrets = append(secrets, v)

@@ -45,7 +45,7 @@ func TestRateLimitRotatesAndHonoursRetryAfter(t *testing.T) {
 	if used := f.KeysUsed(); len(used) != 2 || used[0] != a || used[1] != b {
 		t.Fatalf("keys used %v, want A then B", used)
 	}
-	st := keyStatus(t, p, "main", maskKey(a))
+	st := keyStatus(t, p, "main", sdk.MaskKey(a))
 	if st.State != stateCooling || st.Failures != 1 || !strings.Contains(st.LastError, "429") {
 		t.Fatalf("key A %+v", st)
 	}
@@ -87,7 +87,7 @@ func TestRateLimitHTTPDateAndStream(t *testing.T) {
 	if err != nil || text.String() != "echo: streamed" {
 		t.Fatalf("err %v text %q", err, text.String())
 	}
-	st := keyStatus(t, p, "main", maskKey(ks[0]))
+	st := keyStatus(t, p, "main", sdk.MaskKey(ks[0]))
 	if d := time.Until(time.Unix(st.CooldownUntil, 0)); st.State != stateCooling || d < 85*time.Second || d > 92*time.Second {
 		t.Fatalf("key A %+v (rests %v)", st, d)
 	}
@@ -106,7 +106,7 @@ func TestUnauthorizedKeyIsDead(t *testing.T) {
 	if f.Count(a) != 1 || f.Count(b) != 3 {
 		t.Fatalf("used %v: A once (then dead), B every time", f.KeysUsed())
 	}
-	st := keyStatus(t, p, "main", maskKey(a))
+	st := keyStatus(t, p, "main", sdk.MaskKey(a))
 	if st.State != stateDead || !strings.Contains(st.Reason, "HTTP 401") || strings.Contains(st.Reason, a[:12]) {
 		t.Fatalf("key A %+v", st)
 	}
@@ -119,7 +119,7 @@ func TestUnauthorizedKeyIsDead(t *testing.T) {
 			t.Fatalf("error leaks a key: %q", e.Message)
 		}
 	}
-	if !strings.Contains(e.Message, maskKey(a)) || !strings.Contains(e.Message, "POST /v1/providers") {
+	if !strings.Contains(e.Message, sdk.MaskKey(a)) || !strings.Contains(e.Message, "POST /v1/providers") {
 		t.Fatalf("error %q", e.Message)
 	}
 	out := logs()
@@ -141,7 +141,7 @@ func TestQuotaExceeded(t *testing.T) {
 	if e.Retryable {
 		t.Fatal("quota is not retryable")
 	}
-	if st := keyStatus(t, p, "main", maskKey(ks[0])); st.State != stateCooling || st.Reason != "quota" {
+	if st := keyStatus(t, p, "main", sdk.MaskKey(ks[0])); st.State != stateCooling || st.Reason != "quota" {
 		t.Fatalf("key %+v", st)
 	}
 }
@@ -167,7 +167,7 @@ func TestServerErrorsAreRetriedBounded(t *testing.T) {
 		t.Fatalf("%d attempts, want %d", n, 1+defaultMaxRetries)
 	}
 	for _, k := range ks {
-		if st := keyStatus(t, p, "main", maskKey(k)); st.State != stateOK {
+		if st := keyStatus(t, p, "main", sdk.MaskKey(k)); st.State != stateOK {
 			t.Fatalf("a 500 must not rest or kill a key: %+v", st)
 		}
 	}
@@ -214,7 +214,7 @@ func TestTimeoutRetriedOnAnotherKey(t *testing.T) {
 	if used := f.KeysUsed(); len(used) != 2 || used[1] != ks[1] {
 		t.Fatalf("used %v", used)
 	}
-	st := keyStatus(t, p, "main", maskKey(ks[0]))
+	st := keyStatus(t, p, "main", sdk.MaskKey(ks[0]))
 	if st.Failures != 1 || !strings.Contains(st.LastError, "did not answer within 300ms") {
 		t.Fatalf("key A %+v", st)
 	}
@@ -417,7 +417,7 @@ func TestHotReconfigure(t *testing.T) {
 	if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "x")); err != nil {
 		t.Fatal(err)
 	}
-	before := keyStatus(t, p, "main", maskKey(ks[1]))
+	before := keyStatus(t, p, "main", sdk.MaskKey(ks[1]))
 
 	// Start a slow stream, reconfigure in its middle: it finishes on the
 	// old configuration.
@@ -444,20 +444,20 @@ func TestHotReconfigure(t *testing.T) {
 	if len(list) != 2 || list[0].KeyStrategy != strategyPriority || len(list[0].Keys) != 3 {
 		t.Fatalf("providers %+v", list)
 	}
-	after := keyStatus(t, p, "main", maskKey(ks[1]))
+	after := keyStatus(t, p, "main", sdk.MaskKey(ks[1]))
 	if after.Requests != before.Requests+1 { // +1: the stream that ran across the swap
 		t.Fatalf("B's stats did not survive: before %+v after %+v", before, after)
 	}
-	if a := keyStatus(t, p, "main", maskKey(ks[0])); a.State != stateDead {
+	if a := keyStatus(t, p, "main", sdk.MaskKey(ks[0])); a.State != stateDead {
 		t.Fatalf("A's health did not survive: %+v", a)
 	}
-	if c := keyStatus(t, p, "main", maskKey(ks[2])); c.Requests != 0 || c.State != stateOK {
+	if c := keyStatus(t, p, "main", sdk.MaskKey(ks[2])); c.Requests != 0 || c.State != stateOK {
 		t.Fatalf("C is new: %+v", c)
 	}
 	// Dropping a key drops it; changing base_url gives dead keys a new chance.
 	f.AllowKey(ks[0])
 	configure(t, p, prov("main", strings.Replace(f.URL, "127.0.0.1", "localhost", 1), ks[0]))
-	if a := keyStatus(t, p, "main", maskKey(ks[0])); a.State != stateOK {
+	if a := keyStatus(t, p, "main", sdk.MaskKey(ks[0])); a.State != stateOK {
 		t.Fatalf("A after a base_url change: %+v", a)
 	}
 	list, _ = p.ListProviders(context.Background())

@@ -218,7 +218,7 @@ func TestChatErrorsFromUpstream(t *testing.T) {
 	}
 	// Nothing reached the upstream for the bad requests: a client error
 	// is not counted against the key.
-	if st := keyStatus(t, p, "main", maskKey(fakeKey)); st.Failures != 0 || st.State != stateOK {
+	if st := keyStatus(t, p, "main", sdk.MaskKey(fakeKey)); st.Failures != 0 || st.State != stateOK {
 		t.Fatalf("key %+v", st)
 	}
 }
@@ -460,7 +460,7 @@ func TestSendFailsPromptlyWhenCallerStops(t *testing.T) {
 	if !errors.Is(err, stop) || n != 2 {
 		t.Fatalf("err %v after %d chunks", err, n)
 	}
-	if st := keyStatus(t, p, "main", maskKey(fakeKey)); st.Failures != 0 {
+	if st := keyStatus(t, p, "main", sdk.MaskKey(fakeKey)); st.Failures != 0 {
 		t.Fatalf("a caller going away is not the key's failure: %+v", st)
 	}
 }
