@@ -252,13 +252,23 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 			m.RSSPct, mib(m.RSSBytes), m.FDPct, m.FDs, m.GorPct, m.Goroutines, m.IdleFDs, m.IdleGoroutines)
 	}
 	if r.Passed() {
-		p("No stream lost a chunk silently; every error was an expected one inside a kill window; the host did not grow.\n")
+		p("No stream lost a chunk silently; every error was an expected one inside a kill window")
+		if !c.Margins.Skip {
+			p("; the host stayed within the resource margins")
+		}
+		p(".\n")
 	} else {
 		p("## Failures\n\n")
 		for _, f := range r.Failures {
 			p("- %s\n", f)
 		}
 		p("\n")
+	}
+	if len(r.GrownStacks) > 0 {
+		p("\n## Host goroutines more numerous idle after the load than before\n\n")
+		for _, g := range r.GrownStacks {
+			p("```\n%s\n```\n\n", g)
+		}
 	}
 	if len(r.Examples) > 0 {
 		p("\n## Examples\n\n")

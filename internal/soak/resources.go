@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -98,3 +99,73 @@ func killPID(pid int, exe string) error {
 }
 
 var errNotRunning = errors.New("plugin not running")
+
+// goroutineStacks reads the host's goroutine profile (debug=1: blocks of
+// "N @ addrs" then "#\taddr func+off file:line" lines) as counts per
+// stack, the stack keyed by its func and file:line lines without
+// addresses, so two profiles can be compared.
+func goroutineStacks(ctx context.Context, c *http.Client, base string) (map[string]int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/debug/pprof/goroutine?debug=1", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /debug/pprof/goroutine: HTTP %d", resp.StatusCode)
+	}
+	out := map[string]int{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	n := 0
+	var frames []string
+	flush := func() {
+		if n > 0 && len(frames) > 0 {
+			out[strings.Join(frames, "\n")] += n
+		}
+		n, frames = 0, nil
+	}
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "#\t"):
+			f := strings.Fields(line[2:])
+			if len(f) >= 3 { // addr func+off file:line
+				frames = append(frames, "\t"+f[1]+" "+f[2])
+			}
+		case strings.Contains(line, " @ "):
+			flush()
+			n, _ = strconv.Atoi(strings.Fields(line)[0])
+		case line == "":
+			flush()
+		}
+	}
+	flush()
+	return out, sc.Err()
+}
+
+// grownStacks lists the stacks with more goroutines in after than in
+// before, most grown first, at most limit of them.
+func grownStacks(before, after map[string]int, limit int) []string {
+	type g struct {
+		stack string
+		d, n  int
+	}
+	var gs []g
+	for s, n := range after {
+		if d := n - before[s]; d > 0 {
+			gs = append(gs, g{s, d, n})
+		}
+	}
+	slices.SortFunc(gs, func(a, b g) int { return b.d - a.d })
+	var out []string
+	for i, x := range gs {
+		if i == limit {
+			break
+		}
+		out = append(out, fmt.Sprintf("+%d (now %d):\n%s", x.d, x.n, x.stack))
+	}
+	return out
+}

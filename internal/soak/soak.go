@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -215,6 +216,9 @@ type Result struct {
 	Failures []string
 	Totals   Bucket
 	LogPath  string
+	// GrownStacks are the host's goroutine stacks more numerous when idle
+	// after the load than before it, most grown first.
+	GrownStacks []string
 }
 
 // recorder collects outcomes from the clients.
@@ -356,6 +360,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("sampling the host: %w", err)
 	}
 	logf("host pid %d idle: %s", h.Pid(), fmtRes(res.IdleBefore))
+	stacksBefore, err := goroutineStacks(ctx, admin, h.URL)
+	if err != nil {
+		return nil, fmt.Errorf("reading the host's goroutine profile: %w", err)
+	}
 
 	nb := int((cfg.Duration + cfg.Bucket - 1) / cfg.Bucket)
 	rec := &recorder{bucket: cfg.Bucket}
@@ -470,6 +478,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Failures = append(res.Failures, "sampling the idle host after the load: "+err.Error())
 	}
 	logf("host idle after: %s", fmtRes(res.IdleAfter))
+	if stacksAfter, err := goroutineStacks(ctx, admin, h.URL); err == nil {
+		res.GrownStacks = grownStacks(stacksBefore, stacksAfter, 8)
+	}
 	if h.Exited() {
 		res.Failures = append(res.Failures, "the host process exited during the soak:\n"+h.LogTail(2000))
 	}
@@ -505,7 +516,8 @@ func killOnce(ctx context.Context, h *harness.Host) Kill {
 		return ok && q.State == "running" && q.PID != 0 && q.PID != kl.OldPID
 	})
 	if err != nil {
-		kl.Err = "no restart within 30s: " + err.Error()
+		why, _, _ := strings.Cut(err.Error(), "\n") // not the log tail
+		kl.Err = "no restart within 30s: " + why
 		return kl
 	}
 	q, _ := harness.Find(ps, pluginName)
