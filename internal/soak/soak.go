@@ -377,7 +377,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	var wg sync.WaitGroup
 	// Clients.
-	reqTimeout := 30*time.Second + time.Duration(cfg.Chunks+1)*cfg.ChunkDelay*4
+	// A request arriving while the plugin restarts waits for it (host
+	// Plugin.Conn), up to the supervisor's 30 s maximum backoff: the
+	// timeout allows that plus a slow stream, so only a real stall trips it.
+	reqTimeout := 60*time.Second + time.Duration(cfg.Chunks+1)*cfg.ChunkDelay*4
 	apis, weights := mixTable(cfg.Mix)
 	for w := range cfg.Clients {
 		wg.Go(func() {

@@ -170,3 +170,10 @@ func TestGrownStacks(t *testing.T) {
 		t.Fatalf("grownStacks = %q", got)
 	}
 }
+
+func TestGrownStacksIgnoresTheProfileRequest(t *testing.T) {
+	after := map[string]int{"\tnet/http/pprof.Index+0x1 pprof.go:1": 1, "\tnet/http.(*connReader).backgroundRead+0x1 server.go:1": 1}
+	if got := grownStacks(nil, after, 8); len(got) != 0 {
+		t.Fatalf("grownStacks = %q", got)
+	}
+}
