@@ -512,7 +512,9 @@ func killOnce(ctx context.Context, h *harness.Host) Kill {
 		kl.Err = err.Error()
 		return kl
 	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// The supervisor's backoff doubles for a plugin that ran less than a
+	// minute, up to 30 s (host/supervisor.go): wait past that plus a start.
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	ps, at, err := h.WaitPlugins(wctx, 20*time.Millisecond, func(ps []client.PluginStatus) bool {
 		q, ok := harness.Find(ps, pluginName)
@@ -520,7 +522,7 @@ func killOnce(ctx context.Context, h *harness.Host) Kill {
 	})
 	if err != nil {
 		why, _, _ := strings.Cut(err.Error(), "\n") // not the log tail
-		kl.Err = "no restart within 30s: " + why
+		kl.Err = "no restart within 60s: " + why
 		return kl
 	}
 	q, _ := harness.Find(ps, pluginName)
