@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
@@ -105,6 +106,12 @@ func (p *plugin) send(ctx context.Context, pr *provider, r *request) (*upstream,
 		lastErr   *sdk.Error
 		transient int
 	)
+	// Every attempt sends the same bytes, marshalled once by the caller.
+	// Once send returns no attempt needs them: drop them, as a streamed
+	// answer keeps its request (and so its body) referenced while it is
+	// read, which may be minutes for a body of tens of MiB.
+	src := &bodySource{b: r.body}
+	defer src.release()
 	maxRetries := p.maxRetries()
 	for attempt := 1; attempt <= len(pr.keys.keys)+maxRetries+1; attempt++ {
 		l, err := pr.keys.acquire(skip)
@@ -121,7 +128,7 @@ func (p *plugin) send(ctx context.Context, pr *provider, r *request) (*upstream,
 			// No key is usable at all: say why (dead, resting, out of quota).
 			return nil, err
 		}
-		u, e := p.attempt(ctx, pr, r, l, attempt)
+		u, e := p.attempt(ctx, pr, r, src, l, attempt)
 		if e == nil {
 			return u, nil
 		}
@@ -171,7 +178,7 @@ func (p *plugin) send(ctx context.Context, pr *provider, r *request) (*upstream,
 
 // attempt sends r once with lease l. On success the lease stays held by
 // the returned upstream; on failure the caller releases it.
-func (p *plugin) attempt(ctx context.Context, pr *provider, r *request, l *lease, n int) (*upstream, *sdk.Error) {
+func (p *plugin) attempt(ctx context.Context, pr *provider, r *request, src *bodySource, l *lease, n int) (*upstream, *sdk.Error) {
 	var (
 		actx   context.Context
 		cancel context.CancelFunc
@@ -192,10 +199,17 @@ func (p *plugin) attempt(ctx context.Context, pr *provider, r *request, l *lease
 	} else {
 		actx, cancel = context.WithTimeout(ctx, timeout)
 	}
-	req, err := http.NewRequestWithContext(actx, r.method, pr.baseURL+r.path, bytes.NewReader(r.body))
+	req, err := http.NewRequestWithContext(actx, r.method, pr.baseURL+r.path, nil)
 	if err != nil {
 		cancel()
 		return nil, &sdk.Error{Code: sdk.CodeInternal, Message: pr.scrub.scrub(err.Error())}
+	}
+	if len(r.body) > 0 {
+		// No copy: a reader over the caller's bytes, which the transport
+		// closes once written; GetBody for the transport's own resends.
+		req.Body, _ = src.open()
+		req.GetBody = src.open
+		req.ContentLength = int64(len(r.body))
 	}
 	for k, vs := range pr.headers {
 		req.Header[k] = vs
@@ -256,6 +270,52 @@ func (p *plugin) attempt(ctx context.Context, pr *provider, r *request, l *lease
 	slog.Debug("upstream call", "provider", pr.name, "key", l.masked(), "method", r.method, "path", r.path,
 		"status", resp.StatusCode, "attempt", n, "elapsed", time.Since(start))
 	return u, nil
+}
+
+// bodySource hands out readers over one request body, until released.
+type bodySource struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+var errBodyReleased = errors.New("request body already released")
+
+func (s *bodySource) open() (io.ReadCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b == nil {
+		return nil, errBodyReleased
+	}
+	return &bodyReader{r: bytes.NewReader(s.b)}, nil
+}
+
+func (s *bodySource) release() {
+	s.mu.Lock()
+	s.b = nil
+	s.mu.Unlock()
+}
+
+// bodyReader reads a request body and forgets it when closed (the
+// transport closes it when written, or when the attempt ends).
+type bodyReader struct {
+	mu sync.Mutex
+	r  *bytes.Reader
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.r == nil {
+		return 0, io.EOF
+	}
+	return b.r.Read(p)
+}
+
+func (b *bodyReader) Close() error {
+	b.mu.Lock()
+	b.r = nil
+	b.mu.Unlock()
+	return nil
 }
 
 // classify turns a transport error into an *sdk.Error: the caller's own
