@@ -316,7 +316,6 @@ func TestStreamGarbageAndErrorEvents(t *testing.T) {
 		body := readBody(r)
 		w.Write([]byte(": keep-alive\r\n\r\n"))
 		w.Write([]byte("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\r\n\r\n"))
-		w.Write([]byte("data: this is not json\r\n\r\n"))
 		if strings.Contains(body, "fail") {
 			w.Write([]byte(`data: {"error":{"message":"overloaded","type":"server_error","code":null}}` + "\n\n"))
 			return
@@ -732,5 +731,79 @@ func TestStreamIgnoredByServer(t *testing.T) {
 	})
 	if err != nil || len(gen) != 2 || gen[0].Text != "plain" || !gen[1].Done {
 		t.Fatalf("err %v chunks %+v", err, gen)
+	}
+}
+
+// A stream event the plugin cannot read ends the stream with an error
+// naming the event; the content before it was relayed, no Done chunk
+// follows, and the event's payload (which may hold anything) is not
+// quoted.
+func TestStreamMalformedEventsEndWithError(t *testing.T) {
+	const secret = "sk-leaked-0123456789abcdefghij"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := readBody(r)
+		w.Header().Set("Content-Type", "text/event-stream")
+		fl := w.(http.Flusher)
+		write := func(s string) { w.Write([]byte(s)); fl.Flush() }
+		write(`data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"a"}}]}` + "\n\n")
+		switch {
+		case strings.Contains(body, "badjson"):
+			write(`data: {"choices":[{"index":0,"delta":{"content":"` + secret + `"}` + "\n\n")
+		case strings.Contains(body, "shape"):
+			write(`data: ["` + secret + `"]` + "\n\n")
+		case strings.Contains(body, "errevent"):
+			write("event: error\ndata: Internal error, try again\n\n")
+		case strings.Contains(body, "cutmid"):
+			// The connection dies in the middle of an event.
+			write(`data: {"choices":[{"index":0,"delta":{"content":"b"},"finish_reason":"stop"}]}`)
+			panic(http.ErrAbortHandler)
+		case strings.Contains(body, "cutafter"):
+			// A finish reason, then the connection dies before [DONE].
+			write(`data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\n")
+			panic(http.ErrAbortHandler)
+		}
+		write(`data: {"choices":[{"index":0,"delta":{"content":"b"},"finish_reason":"stop"}]}` + "\n\n")
+		write("data: [DONE]\n\n")
+	}))
+	t.Cleanup(srv.Close)
+	p := newTestPlugin(t)
+	configure(t, p, sdk.ProviderConfig{Name: "local", BaseURL: srv.URL, AuthType: "none"})
+	for _, c := range []struct{ prompt, want string }{
+		{"badjson", "event 2 of the stream"},
+		{"shape", "wrong shape"},
+		{"errevent", "Internal error, try again"},
+		{"cutmid", "the stream broke off"},
+		{"cutafter", "the stream broke off"},
+	} {
+		t.Run(c.prompt, func(t *testing.T) {
+			var chunks []*sdk.ChatChunk
+			err := p.ChatStream(context.Background(), userChat("m", c.prompt), func(ch *sdk.ChatChunk) error {
+				chunks = append(chunks, ch)
+				return nil
+			})
+			e := wantCode(t, err, sdk.CodeUpstreamError)
+			if e.Retryable || !strings.Contains(e.Message, c.want) || !strings.Contains(e.Message, `provider "local"`) {
+				t.Fatalf("error %+v, want it to say %q", e, c.want)
+			}
+			if strings.Contains(e.Error(), secret) {
+				t.Fatalf("error quotes the event: %s", e.Error())
+			}
+			if len(chunks) == 0 || chunks[0].Content != "a" {
+				t.Fatalf("chunks %+v: the content before the bad event must be relayed", chunks)
+			}
+			for _, ch := range chunks {
+				if ch.Done {
+					t.Fatalf("a Done chunk after a broken stream: %+v", ch)
+				}
+			}
+		})
+	}
+	// The well-formed stream passes.
+	var text strings.Builder
+	if err := p.ChatStream(context.Background(), userChat("m", "fine"), func(ch *sdk.ChatChunk) error {
+		text.WriteString(ch.Content)
+		return nil
+	}); err != nil || text.String() != "ab" {
+		t.Fatalf("err %v text %q", err, text.String())
 	}
 }
