@@ -465,30 +465,44 @@ func TestHotReconfigure(t *testing.T) {
 	}
 }
 
-func TestConfigureIsAtomicAndValidates(t *testing.T) {
-	p := newTestPlugin(t)
-	good := prov("main", "https://api.openai.com/v1", testKey(1))
-	configure(t, p, good)
-	k := testKey(2)
-	cases := []struct {
+// badConfigs are configurations Configure and ValidateConfig refuse, each
+// with the field the error must name; good is a valid provider.
+func badConfigs(good sdk.ProviderConfig, k string) []struct {
+	field string
+	cfg   sdk.Config
+} {
+	return []struct {
 		field string
 		cfg   sdk.Config
 	}{
 		{"providers[1].name", sdk.Config{Providers: []sdk.ProviderConfig{good, prov("main", "http://x/v1")}}},
 		{"providers[0].name", sdk.Config{Providers: []sdk.ProviderConfig{prov("Bad/Name", "http://x/v1")}}},
+		{"providers[0].name", sdk.Config{Providers: []sdk.ProviderConfig{prov(" ", "http://x/v1")}}},
 		{"providers[0].base_url", sdk.Config{Providers: []sdk.ProviderConfig{prov("a", "ftp://x")}}},
 		{"providers[0].base_url", sdk.Config{Providers: []sdk.ProviderConfig{prov("a", "")}}},
+		{"providers[2].base_url", sdk.Config{Providers: []sdk.ProviderConfig{good, prov("b", "http://x"), prov("c", "http://%zz")}}},
 		{"providers[0].key_strategy", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", KeyStrategy: "random"}}}},
 		{"providers[0].auth_type", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", AuthType: "signature"}}}},
+		{"providers[0].auth_type", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", AuthType: "none", APIKeys: []sdk.APIKey{{Value: k}}}}}},
 		{"providers[0].timeout", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", Timeout: -1}}}},
+		{"providers[0].models[1]", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", Models: []string{"m", " "}}}}},
 		{"providers[0].api_keys[1].value", sdk.Config{Providers: []sdk.ProviderConfig{prov("a", "http://x", k, " ")}}},
 		{"providers[0].api_keys[1].value", sdk.Config{Providers: []sdk.ProviderConfig{prov("a", "http://x", k, k)}}},
+		{"providers[0].api_keys[1].value", sdk.Config{Providers: []sdk.ProviderConfig{prov("a", "http://x", k, k[:5]+" "+k[5:])}}},
 		{"providers[0].api_keys[0]", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", APIKeys: []sdk.APIKey{{Value: k, RPM: -1}}}}}},
 		{"providers[0].headers", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", Headers: map[string]string{"Bad Header": "v"}}}}},
+		{"providers[0].headers.X-A", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", Headers: map[string]string{"X-A": "v\r\nX-B: w"}}}}},
 		{"settings.max_retries", sdk.Config{Settings: map[string]any{"max_retries": 1.5}}},
 		{"settings.max_tokens_field", sdk.Config{Settings: map[string]any{"max_tokens_field": "n"}}},
 	}
-	for _, c := range cases {
+}
+
+func TestConfigureIsAtomicAndValidates(t *testing.T) {
+	p := newTestPlugin(t)
+	good := prov("main", "https://api.openai.com/v1", testKey(1))
+	configure(t, p, good)
+	k := testKey(2)
+	for _, c := range badConfigs(good, k) {
 		err := p.Configure(context.Background(), &c.cfg)
 		e := wantCode(t, err, sdk.CodeInvalidArgument)
 		if e.Field != c.field {
@@ -506,6 +520,61 @@ func TestConfigureIsAtomicAndValidates(t *testing.T) {
 	configure(t, p)
 	if list, _ := p.ListProviders(context.Background()); len(list) != 0 {
 		t.Fatalf("%+v", list)
+	}
+}
+
+// ValidateConfig runs Configure's checks, names the same fields, and
+// changes nothing: not the providers, not the settings, not the limits
+// and labels of keys the refused configuration shares with the live one.
+func TestValidateConfig(t *testing.T) {
+	var _ interface {
+		ValidateConfig(context.Context, *sdk.Config) error
+	} = (*plugin)(nil) // the host's sdk.ConfigValidator
+	srv := startFake(t, fake.Options{})
+	p := newTestPlugin(t)
+	good := prov("main", srv.URL, fakeKey)
+	good.APIKeys[0].Label = "live"
+	configure(t, p, good)
+	k := testKey(2)
+	for _, c := range badConfigs(good, k) {
+		err := p.ValidateConfig(context.Background(), &c.cfg)
+		e := wantCode(t, err, sdk.CodeInvalidArgument)
+		if e.Field != c.field {
+			t.Errorf("field %q, want %q (%s)", e.Field, c.field, e.Message)
+		}
+		if strings.Contains(e.Error(), k) {
+			t.Errorf("error leaks a key: %s", e.Error())
+		}
+	}
+	// Valid configurations pass, and are not applied either.
+	for _, cfg := range []*sdk.Config{nil, {}, {Settings: map[string]any{"max_retries": 0}, Providers: []sdk.ProviderConfig{
+		prov("other", "http://localhost:1/v1", k), {Name: "azure", BaseURL: "https://x.openai.azure.com/openai", AuthType: "api-key",
+			APIKeys: []sdk.APIKey{{Value: testKey(3), RPM: 10}}, Headers: map[string]string{"X-Org": "o"}, KeyStrategy: strategyPriority}}}} {
+		if err := p.ValidateConfig(context.Background(), cfg); err != nil {
+			t.Fatalf("ValidateConfig(%+v): %v", cfg, err)
+		}
+	}
+	// A refused configuration that keeps the live key with other limits.
+	changed := prov("main", srv.URL, fakeKey)
+	changed.APIKeys[0].Label, changed.APIKeys[0].RPM = "changed", 1
+	bad := &sdk.Config{Providers: []sdk.ProviderConfig{changed, prov("b", "ftp://x")}}
+	if err := p.ValidateConfig(context.Background(), bad); err == nil {
+		t.Fatal("want an error for providers[1].base_url")
+	}
+	if err := p.Configure(context.Background(), bad); err == nil {
+		t.Fatal("want an error for providers[1].base_url")
+	}
+	list, _ := p.ListProviders(context.Background())
+	if len(list) != 1 || list[0].Name != "main" || list[0].Keys[0].Label != "live" {
+		t.Fatalf("validation changed the live configuration: %+v", list)
+	}
+	if p.maxRetries() != defaultMaxRetries {
+		t.Fatalf("validation changed the settings: max_retries %d", p.maxRetries())
+	}
+	for i := 0; i < 3; i++ { // more than the refused rpm of 1
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "still here")); err != nil {
+			t.Fatalf("chat %d on the live configuration: %v", i, err)
+		}
 	}
 }
 
