@@ -398,7 +398,7 @@ func (p *plugin) chatOn(ctx context.Context, pr *provider, req *sdk.ChatRequest)
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.postJSON(ctx, pr, "/chat/completions", body)
+	u, err := p.postJSON(ctx, pr, "/chat/completions", modelOr(req.Model, sdk.ServiceChat), body)
 	if err != nil {
 		return nil, err
 	}
@@ -514,7 +514,7 @@ func (p *plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 	if err != nil {
 		return err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/chat/completions", body: body,
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/chat/completions", model: modelOr(req.Model, sdk.ServiceChat), body: body,
 		contentType: "application/json", accept: "text/event-stream", stream: true})
 	if err != nil {
 		return err

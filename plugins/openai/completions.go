@@ -74,7 +74,7 @@ func (p *plugin) Generate(ctx context.Context, req *sdk.GenerateRequest) (*sdk.G
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.postJSON(ctx, pr, "/completions", body)
+	u, err := p.postJSON(ctx, pr, "/completions", modelOr(req.Model, sdk.ServiceGenerate), body)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (p *plugin) GenerateStream(ctx context.Context, req *sdk.GenerateRequest, s
 	if err != nil {
 		return err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/completions", body: body,
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/completions", model: modelOr(req.Model, sdk.ServiceGenerate), body: body,
 		contentType: "application/json", accept: "text/event-stream", stream: true})
 	if err != nil {
 		return err

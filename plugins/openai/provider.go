@@ -49,7 +49,7 @@ type provider struct {
 	// max_completion_tokens; compatible servers get max_tokens.
 	official bool
 	// fingerprint changes when what a key's health depends on changes
-	// (URL, auth, headers); dead and resting keys then get a new chance.
+	// (URL, auth, headers); refused and resting keys then get a new chance.
 	fingerprint string
 }
 

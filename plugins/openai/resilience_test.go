@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,9 +97,27 @@ func TestRateLimitHTTPDateAndStream(t *testing.T) {
 	}
 }
 
-func TestUnauthorizedKeyIsDead(t *testing.T) {
+// frontSetupClock is frontSetup with key states on a settable clock.
+func frontSetupClock(t *testing.T, opts fake.Options, nkeys int) (*plugin, *front.Front, []string, *clock) {
+	t.Helper()
+	srv := startFake(t, opts)
+	ks := make([]string, nkeys)
+	for i := range ks {
+		ks[i] = testKey(i + 1)
+	}
+	f := startFront(t, srv.URL, ks...)
+	c := newClock()
+	p := newPluginWith(&http.Client{Transport: newTransport()}, c.now)
+	t.Cleanup(p.client.CloseIdleConnections)
+	configure(t, p, prov("main", f.URL, ks...))
+	return p, f, ks, c
+}
+
+// A 401 rests the key instead of killing it: after the rest one request
+// tests it, and a key that works again serves again.
+func TestUnauthorizedKeyRestsThenRecovers(t *testing.T) {
 	logs := captureLogs(t)
-	p, f, ks := frontSetup(t, fake.Options{}, 2)
+	p, f, ks, c := frontSetupClock(t, fake.Options{}, 2)
 	a, b := ks[0], ks[1]
 	f.RevokeKey(a) // the front now answers 401 invalid_api_key for A, echoing it starred
 	for i := 0; i < 3; i++ {
@@ -104,13 +126,15 @@ func TestUnauthorizedKeyIsDead(t *testing.T) {
 		}
 	}
 	if f.Count(a) != 1 || f.Count(b) != 3 {
-		t.Fatalf("used %v: A once (then dead), B every time", f.KeysUsed())
+		t.Fatalf("used %v: A once (then resting), B every time", f.KeysUsed())
 	}
 	st := keyStatus(t, p, "main", sdk.MaskKey(a))
-	if st.State != stateDead || !strings.Contains(st.Reason, "HTTP 401") || strings.Contains(st.Reason, a[:12]) {
-		t.Fatalf("key A %+v", st)
+	rest := time.Unix(st.CooldownUntil, 0).Sub(c.now())
+	if st.State != stateUnauthorized || !strings.Contains(st.Reason, "HTTP 401") || strings.Contains(st.Reason, a[:12]) ||
+		rest < 24*time.Second || rest > 37*time.Second {
+		t.Fatalf("key A %+v (rests %v, want ~30s)", st, rest)
 	}
-	// B dies too: no usable key.
+	// B is refused too: no usable key; the error says why and when.
 	f.RevokeKey(b)
 	_, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "hi"))
 	e := wantCode(t, err, sdk.CodeNoUsableKey)
@@ -119,8 +143,31 @@ func TestUnauthorizedKeyIsDead(t *testing.T) {
 			t.Fatalf("error leaks a key: %q", e.Message)
 		}
 	}
-	if !strings.Contains(e.Message, sdk.MaskKey(a)) || !strings.Contains(e.Message, "POST /v1/providers") {
-		t.Fatalf("error %q", e.Message)
+	if !strings.Contains(e.Message, sdk.MaskKey(a)+" is unauthorized") || !strings.Contains(e.Message, "POST /v1/providers") ||
+		e.RetryAfter <= 0 || e.RetryAfter > 37*time.Second {
+		t.Fatalf("error %+v", e)
+	}
+	// The keys work again (a revocation undone); after the rest the next
+	// request tests a key, and from then on both serve.
+	f.AllowKey(a)
+	f.AllowKey(b)
+	f.Reset()
+	if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "hi")); sdk.ErrorCode(err) != sdk.CodeNoUsableKey || len(f.KeysUsed()) != 0 {
+		t.Fatalf("no request may reach the upstream while both keys rest: %v, %v", err, f.KeysUsed())
+	}
+	c.advance(40 * time.Second)
+	for i := 0; i < 4; i++ {
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "back")); err != nil {
+			t.Fatalf("chat %d after the rest: %v", i, err)
+		}
+	}
+	for _, k := range ks {
+		if st := keyStatus(t, p, "main", sdk.MaskKey(k)); st.State != stateOK || st.CooldownUntil != 0 {
+			t.Fatalf("key %s after recovery: %+v", sdk.MaskKey(k), st)
+		}
+	}
+	if f.Count(a) == 0 || f.Count(b) == 0 {
+		t.Fatalf("used %v: both keys serve again", f.KeysUsed())
 	}
 	out := logs()
 	for _, k := range ks {
@@ -128,8 +175,146 @@ func TestUnauthorizedKeyIsDead(t *testing.T) {
 			t.Fatalf("logs leak a key:\n%s", out)
 		}
 	}
-	if !strings.Contains(out, "marked dead") {
-		t.Fatalf("want a log line for the dead key:\n%s", out)
+	if !strings.Contains(out, "one request will test it") || !strings.Contains(out, "accepted again") {
+		t.Fatalf("want log lines for the refused and the recovered key:\n%s", out)
+	}
+}
+
+// fakeWithClock is a fake that takes any key, and a plugin on a settable
+// clock with provider "main" on it using keys.
+func fakeWithClock(t *testing.T, intercept func(r *http.Request, key string) *fake.APIError, keys ...string) (*plugin, *fake.Server, *clock) {
+	t.Helper()
+	srv := startFake(t, fake.Options{Keys: []string{}, Intercept: intercept})
+	c := newClock()
+	p := newPluginWith(&http.Client{Transport: newTransport()}, c.now)
+	t.Cleanup(p.client.CloseIdleConnections)
+	configure(t, p, prov("main", srv.URL, keys...))
+	return p, srv, c
+}
+
+// chatsByKey counts the chat requests the fake got, by key and model.
+func chatsByKey(srv *fake.Server) map[string]int {
+	n := map[string]int{}
+	for _, r := range srv.Requests() {
+		if r.Path == "/v1/chat/completions" {
+			n[r.Key+" "+fmt.Sprint(r.JSON()["model"])]++
+		}
+	}
+	return n
+}
+
+// OpenAI's 403 for a project without access to a model forbids the key
+// for that model only: the request moves to another key, and the key
+// keeps serving the other models.
+func TestForbiddenModelDoesNotBlockOtherModels(t *testing.T) {
+	var forbidden sync.Map // key → refused for gpt-4o
+	a, b := testKey(1), testKey(2)
+	p, srv, c := fakeWithClock(t, func(r *http.Request, key string) *fake.APIError {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if _, no := forbidden.Load(key); no && bytes.Contains(body, []byte(`"model":"gpt-4o"`)) {
+			return &fake.APIError{Status: http.StatusForbidden, Type: "invalid_request_error", Code: "model_not_found",
+				Message: "Project `proj_JMo3Q9spNIEWhSxusokLegJY` does not have access to model `gpt-4o`"}
+		}
+		return nil
+	}, a, b)
+	forbidden.Store(a, true)
+
+	for i := 0; i < 4; i++ {
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o", "hi")); err != nil {
+			t.Fatalf("gpt-4o must move on to key B: %v", err)
+		}
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "hi")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := chatsByKey(srv)
+	if n[a+" gpt-4o"] != 1 || n[b+" gpt-4o"] != 4 || n[a+" gpt-4o-mini"] == 0 {
+		t.Fatalf("requests %v: A refused once for gpt-4o then not used for it, B serves gpt-4o, A still serves gpt-4o-mini", n)
+	}
+	st := keyStatus(t, p, "main", sdk.MaskKey(a))
+	if st.State != stateOK || !strings.Contains(st.Reason, "forbidden for model gpt-4o") || !strings.Contains(st.Reason, "does not have access") {
+		t.Fatalf("key A %+v", st)
+	}
+	// Both keys forbidden for gpt-4o: that model has no key; the others do.
+	forbidden.Store(b, true)
+	c.advance(time.Hour) // A's rest is over too: its probe is refused again
+	_, err := p.Chat(context.Background(), userChat("gpt-4o", "hi"))
+	e := wantCode(t, err, sdk.CodeNoUsableKey)
+	if !strings.Contains(e.Message, `for model "gpt-4o"`) || e.RetryAfter <= 0 {
+		t.Fatalf("error %+v", e)
+	}
+	if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "hi")); err != nil {
+		t.Fatalf("gpt-4o-mini: %v", err)
+	}
+	// The access is granted: after the rest a probe finds it.
+	forbidden.Delete(a)
+	forbidden.Delete(b)
+	c.advance(time.Hour)
+	for i := 0; i < 3; i++ {
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o", "hi")); err != nil {
+			t.Fatalf("gpt-4o after access was granted: %v", err)
+		}
+	}
+}
+
+// While a refused key is being tested, other requests do not reach the
+// upstream with it: they get the no-usable-key error at once.
+func TestProbeIsOneRequestAtATime(t *testing.T) {
+	var (
+		refuse, holding atomic.Bool
+		hold            = make(chan struct{})
+		entered         = make(chan struct{}, 10)
+	)
+	p, srv, c := fakeWithClock(t, func(r *http.Request, key string) *fake.APIError {
+		if refuse.Load() {
+			return &fake.APIError{Status: http.StatusUnauthorized, Code: "invalid_api_key", Message: "Incorrect API key provided."}
+		}
+		if holding.Load() {
+			entered <- struct{}{}
+			<-hold
+		}
+		return nil
+	}, testKey(1))
+	refuse.Store(true)
+	_, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "hi"))
+	wantCode(t, err, sdk.CodeNoUsableKey)
+	refuse.Store(false)
+	holding.Store(true)
+	c.advance(time.Hour)
+
+	probe := make(chan error, 1)
+	go func() {
+		_, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "probe"))
+		probe <- err
+	}()
+	select {
+	case <-entered:
+	case err := <-probe:
+		t.Fatalf("the refused key was not tested after its rest: %v", err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 5; i++ {
+		wg.Go(func() {
+			_, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "meanwhile"))
+			if e := sdk.AsError(err); e == nil || e.Code != sdk.CodeNoUsableKey || !strings.Contains(e.Message, "testing it now") {
+				t.Errorf("a request during the probe: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := chatsByKey(srv)[testKey(1)+" gpt-4o-mini"]; n != 2 {
+		t.Fatalf("%d requests reached the upstream, want 2 (the refused one and the probe)", n)
+	}
+	holding.Store(false)
+	close(hold)
+	if err := <-probe; err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "after")); err != nil {
+			t.Fatalf("after the probe: %v", err)
+		}
 	}
 }
 
@@ -447,7 +632,7 @@ func TestHotReconfigure(t *testing.T) {
 	if after.Requests != before.Requests+1 { // +1: the stream that ran across the swap
 		t.Fatalf("B's stats did not survive: before %+v after %+v", before, after)
 	}
-	if a := keyStatus(t, p, "main", sdk.MaskKey(ks[0])); a.State != stateDead {
+	if a := keyStatus(t, p, "main", sdk.MaskKey(ks[0])); a.State != stateUnauthorized {
 		t.Fatalf("A's health did not survive: %+v", a)
 	}
 	if c := keyStatus(t, p, "main", sdk.MaskKey(ks[2])); c.Requests != 0 || c.State != stateOK {

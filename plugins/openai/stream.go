@@ -87,7 +87,7 @@ func streamError(p *plugin, pr *provider, event string, data []byte) *sdk.Error 
 	if !isErr {
 		return nil
 	}
-	e := mapUpstreamError(pr.name, 0, nil, data, pr.scrub, p.now())
+	e := mapUpstreamError(pr.name, 0, nil, data, pr.scrub, p.now(), "")
 	e.Retryable = false // the stream had started: the caller may have seen part of it
 	e.Message = "in the stream: " + e.Message
 	return e
