@@ -153,8 +153,12 @@ func (p *plugin) buildChat(pr *provider, req *sdk.ChatRequest, stream bool) ([]b
 	if stream {
 		w.StreamOptions = &streamOptions{IncludeUsage: true}
 	}
+	// Big contents are spliced into the body after marshalling (see
+	// spliceMin): the body is then built once, at its final size.
+	slots := &bodySlots{}
+	w.Messages = make([]chatMessage, 0, len(req.Messages))
 	for i, m := range req.Messages {
-		cm, err := wireMessage(i, m)
+		cm, err := wireMessage(i, m, slots)
 		if err != nil {
 			return nil, err
 		}
@@ -198,7 +202,11 @@ func (p *plugin) buildChat(pr *provider, req *sdk.ChatRequest, stream bool) ([]b
 			w.ReasoningEffort = strings.ToLower(o.Think)
 		}
 	}
-	return encodeBody(w, req.Extra, "stream")
+	skeleton, err := encodeBody(w, req.Extra, "stream")
+	if err != nil {
+		return nil, err
+	}
+	return slots.splice(skeleton), nil
 }
 
 // wireToolChoice is OpenAI's tool_choice: "auto", "none", "required", or
@@ -239,25 +247,26 @@ func hasAny(m map[string]any, keys ...string) bool {
 	return false
 }
 
-func wireMessage(i int, m sdk.Message) (chatMessage, error) {
+// wireMessage maps one message; big texts and images go to slots.
+func wireMessage(i int, m sdk.Message, slots *bodySlots) (chatMessage, error) {
 	f := "messages[" + itoa(i) + "]"
 	if m.Role == "" {
 		return chatMessage{}, sdk.FieldError(f+".role", "required (system, user, assistant or tool)")
 	}
-	cm := chatMessage{Role: m.Role, Name: m.Name, ToolCallID: m.ToolCallID, Content: m.Content}
+	cm := chatMessage{Role: m.Role, Name: m.Name, ToolCallID: m.ToolCallID, Content: slots.text(m.Content)}
 	if m.Role == "tool" && m.ToolCallID == "" {
 		return chatMessage{}, sdk.FieldError(f+".tool_call_id", "required on a tool message: the id of the call it answers")
 	}
 	if len(m.Images) > 0 {
 		parts := make([]contentPart, 0, len(m.Images)+1)
 		if m.Content != "" {
-			parts = append(parts, contentPart{Type: "text", Text: m.Content})
+			parts = append(parts, contentPart{Type: "text", Text: slots.text(m.Content)})
 		}
 		for _, img := range m.Images {
 			if len(img) == 0 {
 				return chatMessage{}, sdk.FieldError(f+".images", "empty image")
 			}
-			parts = append(parts, contentPart{Type: "image_url", ImageURL: &imageURL{URL: dataURL(img)}})
+			parts = append(parts, contentPart{Type: "image_url", ImageURL: &imageURL{URL: slots.image(img)}})
 		}
 		cm.Content = parts
 	}
@@ -270,7 +279,7 @@ func wireMessage(i int, m sdk.Message) (chatMessage, error) {
 			args = "{}"
 		}
 		cm.ToolCalls = append(cm.ToolCalls, wireToolCall{ID: tc.ID, Type: "function",
-			Function: wireFunction{Name: tc.Name, Arguments: args}})
+			Function: wireFunction{Name: tc.Name, Arguments: slots.text(args)}})
 	}
 	if len(cm.ToolCalls) > 0 && m.Content == "" && len(m.Images) == 0 {
 		cm.Content = nil // an assistant turn that only calls tools
@@ -280,11 +289,16 @@ func wireMessage(i int, m sdk.Message) (chatMessage, error) {
 
 // dataURL encodes image bytes as the data: URL the API takes for images.
 func dataURL(img []byte) string {
+	return "data:" + sniffImageMIME(img) + ";base64," + base64.StdEncoding.EncodeToString(img)
+}
+
+// sniffImageMIME sniffs an image's type; PNG when it is not recognised.
+func sniffImageMIME(img []byte) string {
 	mime := http.DetectContentType(img)
 	if !strings.HasPrefix(mime, "image/") {
 		mime = "image/png"
 	}
-	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(img)
+	return mime
 }
 
 var schemaNameBad = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
@@ -384,7 +398,7 @@ func (p *plugin) chatOn(ctx context.Context, pr *provider, req *sdk.ChatRequest)
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.postJSON(ctx, pr, "/chat/completions", body)
+	u, err := p.postJSON(ctx, pr, "/chat/completions", modelOr(req.Model, sdk.ServiceChat), body)
 	if err != nil {
 		return nil, err
 	}
@@ -500,7 +514,7 @@ func (p *plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 	if err != nil {
 		return err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/chat/completions", body: body,
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/chat/completions", model: modelOr(req.Model, sdk.ServiceChat), body: body,
 		contentType: "application/json", accept: "text/event-stream", stream: true})
 	if err != nil {
 		return err

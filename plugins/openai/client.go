@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
@@ -22,7 +23,7 @@ const (
 	maxErrorBody = 1 << 20
 	// defaultMaxRetries is how many times a transient failure (5xx,
 	// timeout, connection error) of a unary call is retried, preferably on
-	// another key. Rotations away from a 429 or dead key do not count: each
+	// another key. Rotations away from a 429 or refused key do not count: each
 	// key is tried at most once per call for those.
 	defaultMaxRetries = 2
 	retryBaseDelay    = 200 * time.Millisecond
@@ -47,8 +48,11 @@ func newTransport() *http.Transport {
 
 // request is one upstream call, independent of the key it goes out with.
 type request struct {
-	method      string
-	path        string // under the base URL: "/chat/completions"
+	method string
+	path   string // under the base URL: "/chat/completions"
+	// model is the model the body names ("" for calls without one): a key
+	// may be refused for one model only.
+	model       string
 	body        []byte
 	contentType string
 	accept      string
@@ -82,7 +86,9 @@ func (u *upstream) Close() {
 // failure that another key or another try may fix, tries again:
 //
 //   - 429 rests the key (Retry-After or exponential backoff) and moves on
-//     to another key; 401/403 marks the key dead and moves on;
+//     to another key; 401/403 rests the key (for the request's model
+//     only, when the 403 is about the model) with a growing backoff,
+//     then lets one request probe it, and moves on;
 //   - 5xx, timeouts and connection errors are retried up to maxRetries
 //     times, on another key when there is one, for unary calls and for
 //     streams that have not sent anything yet (send returns before the
@@ -94,8 +100,8 @@ func (u *upstream) Close() {
 // headers, and its body is left open for the caller.
 // postJSON sends a JSON body and asks for a JSON answer: every unary
 // service but the multipart transcription.
-func (p *plugin) postJSON(ctx context.Context, pr *provider, path string, body []byte) (*upstream, error) {
-	return p.send(ctx, pr, &request{method: http.MethodPost, path: path, body: body,
+func (p *plugin) postJSON(ctx context.Context, pr *provider, path, model string, body []byte) (*upstream, error) {
+	return p.send(ctx, pr, &request{method: http.MethodPost, path: path, model: model, body: body,
 		contentType: "application/json", accept: "application/json"})
 }
 
@@ -105,23 +111,29 @@ func (p *plugin) send(ctx context.Context, pr *provider, r *request) (*upstream,
 		lastErr   *sdk.Error
 		transient int
 	)
+	// Every attempt sends the same bytes, marshalled once by the caller.
+	// Once send returns no attempt needs them: drop them, as a streamed
+	// answer keeps its request (and so its body) referenced while it is
+	// read, which may be minutes for a body of tens of MiB.
+	src := &bodySource{b: r.body}
+	defer src.release()
 	maxRetries := p.maxRetries()
 	for attempt := 1; attempt <= len(pr.keys.keys)+maxRetries+1; attempt++ {
-		l, err := pr.keys.acquire(skip)
+		l, err := pr.keys.acquire(r.model, skip)
 		if errors.Is(err, errKeysTried) && lastErr != nil && lastErr.Retryable && transient <= maxRetries {
 			// Every usable key already failed transiently in this call:
 			// they may be tried again.
 			clear(skip)
-			l, err = pr.keys.acquire(skip)
+			l, err = pr.keys.acquire(r.model, skip)
 		}
 		if err != nil {
 			if errors.Is(err, errKeysTried) && lastErr != nil {
 				return nil, lastErr
 			}
-			// No key is usable at all: say why (dead, resting, out of quota).
+			// No key is usable at all: say why (refused, resting, out of quota).
 			return nil, err
 		}
-		u, e := p.attempt(ctx, pr, r, l, attempt)
+		u, e := p.attempt(ctx, pr, r, src, l, attempt)
 		if e == nil {
 			return u, nil
 		}
@@ -171,7 +183,7 @@ func (p *plugin) send(ctx context.Context, pr *provider, r *request) (*upstream,
 
 // attempt sends r once with lease l. On success the lease stays held by
 // the returned upstream; on failure the caller releases it.
-func (p *plugin) attempt(ctx context.Context, pr *provider, r *request, l *lease, n int) (*upstream, *sdk.Error) {
+func (p *plugin) attempt(ctx context.Context, pr *provider, r *request, src *bodySource, l *lease, n int) (*upstream, *sdk.Error) {
 	var (
 		actx   context.Context
 		cancel context.CancelFunc
@@ -192,10 +204,17 @@ func (p *plugin) attempt(ctx context.Context, pr *provider, r *request, l *lease
 	} else {
 		actx, cancel = context.WithTimeout(ctx, timeout)
 	}
-	req, err := http.NewRequestWithContext(actx, r.method, pr.baseURL+r.path, bytes.NewReader(r.body))
+	req, err := http.NewRequestWithContext(actx, r.method, pr.baseURL+r.path, nil)
 	if err != nil {
 		cancel()
 		return nil, &sdk.Error{Code: sdk.CodeInternal, Message: pr.scrub.scrub(err.Error())}
+	}
+	if len(r.body) > 0 {
+		// No copy: a reader over the caller's bytes, which the transport
+		// closes once written; GetBody for the transport's own resends.
+		req.Body, _ = src.open()
+		req.GetBody = src.open
+		req.ContentLength = int64(len(r.body))
 	}
 	for k, vs := range pr.headers {
 		req.Header[k] = vs
@@ -236,7 +255,7 @@ func (p *plugin) attempt(ctx context.Context, pr *provider, r *request, l *lease
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()
-		return fail(mapUpstreamError(pr.name, resp.StatusCode, resp.Header, body, pr.scrub, p.now()))
+		return fail(mapUpstreamError(pr.name, resp.StatusCode, resp.Header, body, pr.scrub, p.now(), r.model))
 	}
 	u := &upstream{status: resp.StatusCode, header: resp.Header, body: resp.Body, lease: l, ctx: actx, cancel: cancel}
 	if !r.stream {
@@ -256,6 +275,52 @@ func (p *plugin) attempt(ctx context.Context, pr *provider, r *request, l *lease
 	slog.Debug("upstream call", "provider", pr.name, "key", l.masked(), "method", r.method, "path", r.path,
 		"status", resp.StatusCode, "attempt", n, "elapsed", time.Since(start))
 	return u, nil
+}
+
+// bodySource hands out readers over one request body, until released.
+type bodySource struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+var errBodyReleased = errors.New("request body already released")
+
+func (s *bodySource) open() (io.ReadCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b == nil {
+		return nil, errBodyReleased
+	}
+	return &bodyReader{r: bytes.NewReader(s.b)}, nil
+}
+
+func (s *bodySource) release() {
+	s.mu.Lock()
+	s.b = nil
+	s.mu.Unlock()
+}
+
+// bodyReader reads a request body and forgets it when closed (the
+// transport closes it when written, or when the attempt ends).
+type bodyReader struct {
+	mu sync.Mutex
+	r  *bytes.Reader
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.r == nil {
+		return 0, io.EOF
+	}
+	return b.r.Read(p)
+}
+
+func (b *bodyReader) Close() error {
+	b.mu.Lock()
+	b.r = nil
+	b.mu.Unlock()
+	return nil
 }
 
 // classify turns a transport error into an *sdk.Error: the caller's own
@@ -280,7 +345,14 @@ func (p *plugin) logKey(pr *provider, l *lease, e *sdk.Error) {
 	}
 	switch e.Code {
 	case sdk.CodeUpstreamAuth:
-		slog.Warn("API key refused; marked dead", "provider", pr.name, "key", l.key.masked, "error", e.Message)
+		st := l.key.status(p.now())
+		if rf := refusalOf(e); rf != nil && rf.model != "" {
+			slog.Warn("API key refused for a model; not using it for that model for now", "provider", pr.name,
+				"key", l.key.masked, "model", rf.model, "error", e.Message)
+			return
+		}
+		slog.Warn("API key refused; resting it, then one request will test it", "provider", pr.name,
+			"key", l.key.masked, "state", st.State, "cooldown_until", st.CooldownUntil, "error", e.Message)
 	case sdk.CodeUpstreamRateLimited:
 		slog.Info("API key rate limited; resting it", "provider", pr.name, "key", l.key.masked, "retry_after", e.RetryAfter)
 	case sdk.CodeUpstreamQuota:

@@ -43,9 +43,10 @@ func buildCompletion(req *sdk.GenerateRequest, stream bool) ([]byte, error) {
 	if len(req.Images) > 0 {
 		return nil, sdk.FieldError("images", "the completions API takes no images; use the chat service")
 	}
-	w := completionRequest{Model: modelOr(req.Model, sdk.ServiceGenerate), Prompt: req.Prompt, Suffix: req.Suffix, Stream: stream}
+	slots := &bodySlots{} // see spliceMin
+	w := completionRequest{Model: modelOr(req.Model, sdk.ServiceGenerate), Prompt: slots.text(req.Prompt), Suffix: req.Suffix, Stream: stream}
 	if req.System != "" {
-		w.Prompt = req.System + "\n\n" + req.Prompt
+		w.Prompt = slots.text(req.System + "\n\n" + req.Prompt)
 	}
 	if stream {
 		w.StreamOptions = &streamOptions{IncludeUsage: true}
@@ -57,7 +58,11 @@ func buildCompletion(req *sdk.GenerateRequest, stream bool) ([]byte, error) {
 		w.MaxTokens, w.Temperature, w.TopP, w.Seed = o.MaxTokens, o.Temperature, o.TopP, o.Seed
 		w.PresencePenalty, w.FrequencyPenalty, w.Stop = o.PresencePenalty, o.FrequencyPenalty, o.Stop
 	}
-	return encodeBody(w, req.Extra, "stream")
+	skeleton, err := encodeBody(w, req.Extra, "stream")
+	if err != nil {
+		return nil, err
+	}
+	return slots.splice(skeleton), nil
 }
 
 func (p *plugin) Generate(ctx context.Context, req *sdk.GenerateRequest) (*sdk.GenerateResponse, error) {
@@ -69,7 +74,7 @@ func (p *plugin) Generate(ctx context.Context, req *sdk.GenerateRequest) (*sdk.G
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.postJSON(ctx, pr, "/completions", body)
+	u, err := p.postJSON(ctx, pr, "/completions", modelOr(req.Model, sdk.ServiceGenerate), body)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +109,7 @@ func (p *plugin) GenerateStream(ctx context.Context, req *sdk.GenerateRequest, s
 	if err != nil {
 		return err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/completions", body: body,
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/completions", model: modelOr(req.Model, sdk.ServiceGenerate), body: body,
 		contentType: "application/json", accept: "text/event-stream", stream: true})
 	if err != nil {
 		return err

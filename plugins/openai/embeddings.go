@@ -54,7 +54,7 @@ func (p *plugin) Embed(ctx context.Context, req *sdk.EmbedRequest) (*sdk.EmbedRe
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.postJSON(ctx, pr, "/embeddings", body)
+	u, err := p.postJSON(ctx, pr, "/embeddings", modelOr(req.Model, sdk.ServiceEmbed), body)
 	if err != nil {
 		return nil, err
 	}

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -94,10 +96,63 @@ func jsonScalar(raw json.RawMessage) string {
 	return ""
 }
 
+// keyRefused is the cause (sdk.Error.Err) of a 401/403: what the upstream
+// refused, for the key pool. model is set when the refusal is about the
+// request's model only; the key stays usable for other models.
+type keyRefused struct {
+	state string // stateUnauthorized (401) or stateForbidden (403)
+	model string
+}
+
+func (r *keyRefused) Error() string {
+	if r.model != "" {
+		return "key " + r.state + " for model " + r.model
+	}
+	return "key " + r.state
+}
+
+func refusalOf(e *sdk.Error) *keyRefused {
+	var r *keyRefused
+	if errors.As(e.Err, &r) {
+		return r
+	}
+	return nil
+}
+
+// modelCodes are the error codes by which an API says a model may not be
+// used (OpenAI answers a project without access to a model with 403 and
+// code model_not_found: "Project `proj_…` does not have access to model
+// `gpt-4o`"; some gateways say unsupported_model or model_not_allowed).
+var modelCodes = []string{"model_not_found", "unsupported_model", "model_not_supported", "model_not_allowed",
+	"model_access_denied", "model_not_available"}
+
+// aboutModel reports whether a 403 is about the request's model rather
+// than the key: a model error code, a message that names the model, or a
+// message about access to a model ("You are not allowed to sample from
+// this model", "does not have access to model …").
+func aboutModel(ae apiError, model string) bool {
+	if slices.Contains(modelCodes, strings.ToLower(ae.Code)) {
+		return true
+	}
+	msg := strings.ToLower(ae.Message)
+	if model != "" && strings.Contains(msg, strings.ToLower(model)) {
+		return true
+	}
+	for _, s := range []string{"access to model", "access to the model", "access to this model", "from this model",
+		"this model is not", "model is not available", "not allowed to use model"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // mapUpstreamError turns an upstream error answer into an *sdk.Error. The
 // message names the provider and the HTTP status and carries the
-// upstream's own message, scrubbed of secrets.
-func mapUpstreamError(provider string, status int, h http.Header, body []byte, sc *scrubber, now time.Time) *sdk.Error {
+// upstream's own message, scrubbed of secrets. model is the request's
+// model ("" for calls without one): it tells a 403 about the model from
+// a 403 about the key.
+func mapUpstreamError(provider string, status int, h http.Header, body []byte, sc *scrubber, now time.Time, model string) *sdk.Error {
 	ae, isJSON := parseAPIError(body)
 	msg := sc.scrub(ae.Message)
 	if msg == "" {
@@ -113,6 +168,11 @@ func mapUpstreamError(provider string, status int, h http.Header, body []byte, s
 	e := &sdk.Error{Message: where + ": " + msg}
 
 	switch {
+	case status == http.StatusForbidden && model != "" && aboutModel(ae, model):
+		// The key is fine, this model is not for it: another key (another
+		// project) may have access.
+		e.Code = sdk.CodeUpstreamAuth
+		e.Err = &keyRefused{state: stateForbidden, model: model}
 	case code == "context_length_exceeded" || strings.Contains(lmsg, "maximum context length") ||
 		strings.Contains(lmsg, "context length exceeded") || strings.Contains(lmsg, "context_length_exceeded"):
 		e.Code = sdk.CodeContextTooLong
@@ -125,8 +185,12 @@ func mapUpstreamError(provider string, status int, h http.Header, body []byte, s
 		// A 404 without an API error body is a wrong path, not a model.
 		e.Code = sdk.CodeUpstreamError
 		e.Message += " (the endpoint does not exist: check the provider's base_url, which usually ends in /v1)"
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+	case status == http.StatusUnauthorized:
 		e.Code = sdk.CodeUpstreamAuth
+		e.Err = &keyRefused{state: stateUnauthorized}
+	case status == http.StatusForbidden:
+		e.Code = sdk.CodeUpstreamAuth
+		e.Err = &keyRefused{state: stateForbidden}
 	case status == http.StatusTooManyRequests && (code == "insufficient_quota" || typ == "insufficient_quota"):
 		e.Code = sdk.CodeUpstreamQuota
 	case status == http.StatusTooManyRequests:

@@ -76,7 +76,7 @@ func TestMapUpstreamError(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := mapUpstreamError("main", c.status, c.header, []byte(c.body), newScrubber(nil), now)
+			e := mapUpstreamError("main", c.status, c.header, []byte(c.body), newScrubber(nil), now, "gpt-4o")
 			got := want{code: e.Code, retryable: e.Retryable, retryAfter: e.RetryAfter, field: e.Field}
 			if got != c.want {
 				t.Fatalf("got %+v, want %+v (message %q)", got, c.want, e.Message)
@@ -92,7 +92,7 @@ func TestMapUpstreamErrorScrubsKeys(t *testing.T) {
 	key := "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789wxyz"
 	body := `{"error":{"message":"Incorrect API key provided: sk-proj-ABCD****************************wxyz. Also ` + key +
 		` and Bearer ` + key + `","type":"invalid_request_error","code":"invalid_api_key"}}`
-	e := mapUpstreamError("main", 401, nil, []byte(body), newScrubber([]string{key}), time.Now())
+	e := mapUpstreamError("main", 401, nil, []byte(body), newScrubber([]string{key}), time.Now(), "")
 	if strings.Contains(e.Message, "ABCD") || strings.Contains(e.Message, key) {
 		t.Fatalf("secret leaked: %q", e.Message)
 	}
@@ -122,5 +122,45 @@ func TestRetryAfterEdgeCases(t *testing.T) {
 		if got := retryAfter(c.h, now); got != c.want {
 			t.Errorf("%d: retryAfter(%v) = %v, want %v", i, c.h, got, c.want)
 		}
+	}
+}
+
+// A 401 refuses the key; a 403 refuses it for every model, unless it is
+// about the request's model, as OpenAI's 403 for a project without access
+// to a model is.
+func TestRefusalScope(t *testing.T) {
+	cases := []struct {
+		name, body, model string
+		status            int
+		want              *keyRefused
+		code              sdk.Code
+	}{
+		{"401 invalid key", `{"error":{"message":"Incorrect API key provided: sk-abc***wxyz.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`,
+			"gpt-4o", 401, &keyRefused{state: stateUnauthorized}, sdk.CodeUpstreamAuth},
+		{"401 naming the model is still the key", `{"error":{"message":"Invalid key for gpt-4o","type":"invalid_request_error","code":"invalid_api_key"}}`,
+			"gpt-4o", 401, &keyRefused{state: stateUnauthorized}, sdk.CodeUpstreamAuth},
+		{"403 region", `{"error":{"message":"Country, region, or territory not supported","type":"request_forbidden","param":null,"code":"unsupported_country_region_territory"}}`,
+			"gpt-4o", 403, &keyRefused{state: stateForbidden}, sdk.CodeUpstreamAuth},
+		{"403 project without access to the model", "{\"error\":{\"message\":\"Project `proj_JMo3Q9spNIEWhSxusokLegJY` does not have access to model `gpt-4o`\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"model_not_found\"}}",
+			"gpt-4o", 403, &keyRefused{state: stateForbidden, model: "gpt-4o"}, sdk.CodeUpstreamAuth},
+		{"403 not allowed to sample", `{"error":{"message":"You are not allowed to sample from this model","type":"invalid_request_error","param":null,"code":null}}`,
+			"gpt-4o", 403, &keyRefused{state: stateForbidden, model: "gpt-4o"}, sdk.CodeUpstreamAuth},
+		{"403 gateway naming the model", `{"error":{"message":"User u-1 is not authorized to access GPT-4o","type":"AuthorizationError","code":"403"}}`,
+			"gpt-4o", 403, &keyRefused{state: stateForbidden, model: "gpt-4o"}, sdk.CodeUpstreamAuth},
+		{"403 unsupported_model code", `{"error":{"message":"not for you","type":"invalid_request_error","code":"unsupported_model"}}`,
+			"o3", 403, &keyRefused{state: stateForbidden, model: "o3"}, sdk.CodeUpstreamAuth},
+		{"403 without a model in the request", `{"error":{"message":"Your organization is not allowed here","type":"invalid_request_error","code":null}}`,
+			"", 403, &keyRefused{state: stateForbidden}, sdk.CodeUpstreamAuth},
+		{"404 model is no refusal", "{\"error\":{\"message\":\"The model `gpt-9` does not exist or you do not have access to it.\",\"type\":\"invalid_request_error\",\"code\":\"model_not_found\"}}",
+			"gpt-9", 404, nil, sdk.CodeModelNotFound},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := mapUpstreamError("main", c.status, nil, []byte(c.body), newScrubber(nil), time.Now(), c.model)
+			got := refusalOf(e)
+			if e.Code != c.code || (got == nil) != (c.want == nil) || (got != nil && *got != *c.want) {
+				t.Fatalf("code %s refusal %+v, want %s %+v (%s)", e.Code, got, c.code, c.want, e.Message)
+			}
+		})
 	}
 }

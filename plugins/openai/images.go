@@ -66,7 +66,7 @@ func (p *plugin) TextToImage(ctx context.Context, req *sdk.TextToImageRequest) (
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/images/generations", body: body, slow: 3 * time.Minute,
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/images/generations", model: model, body: body, slow: 3 * time.Minute,
 		contentType: "application/json", accept: "application/json"})
 	if err != nil {
 		return nil, err

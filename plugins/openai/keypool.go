@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
@@ -27,8 +30,14 @@ var strategies = []string{strategyRoundRobin, strategyWeightedRandom, strategyPr
 const (
 	stateOK          = "ok"
 	stateCooling     = "cooling_down" // the upstream said 429; resting until CooldownUntil
-	stateDead        = "dead"         // the upstream refused the key (401/403)
 	stateRateLimited = "rate_limited" // the key's own rpm/rpd budget is spent for now
+	// The upstream refused the key: 401 (unauthorized) or 403 for every
+	// model (forbidden: region, organization, project). The key rests
+	// until CooldownUntil, then one request at a time probes it. A 403
+	// about one model only forbids the key for that model: the key stays
+	// ok and its Reason lists the models.
+	stateUnauthorized = "unauthorized"
+	stateForbidden    = "forbidden"
 )
 
 const (
@@ -39,6 +48,73 @@ const (
 	// tried again afterwards, as quota may be topped up.
 	quotaCooldown = 10 * time.Minute
 )
+
+// refusalPolicy is the rest of a key the upstream refused (401/403): an
+// exponential backoff with jitter, so a key that was revoked by mistake,
+// or whose project was granted a model late, comes back by itself, and a
+// key that stays refused costs one request per rest, ever rarer. The
+// jitter keeps keys refused together (an organisation-wide problem) from
+// being probed in lockstep.
+type refusalPolicy struct {
+	initial, max time.Duration
+	jitter       float64 // +- this fraction of each rest
+}
+
+// defaultRefusal rests a refused key 30 s, then 1, 2, 4... up to 30 min.
+var defaultRefusal = refusalPolicy{initial: 30 * time.Second, max: 30 * time.Minute, jitter: 0.2}
+
+func (rp refusalPolicy) newBackOff() *backoff.ExponentialBackOff {
+	b := &backoff.ExponentialBackOff{InitialInterval: rp.initial, RandomizationFactor: rp.jitter,
+		Multiplier: 2, MaxInterval: rp.max}
+	b.Reset()
+	return b
+}
+
+// refusal is a key, or a key for one model, that the upstream refused.
+// While now < until the key is not used (for that model); after that it
+// is half-open: one request at a time may use it (probing), and the
+// answer decides: a success clears the refusal, another 401/403 rests it
+// longer, anything else (5xx, timeout, cancel) lets the next request probe.
+type refusal struct {
+	state   string // stateUnauthorized or stateForbidden
+	reason  string // the upstream's message (scrubbed)
+	until   time.Time
+	strikes int
+	bo      *backoff.ExponentialBackOff
+	probing bool
+}
+
+// strike rests the key again, longer each time.
+func (r *refusal) strike(now time.Time, state, reason string) {
+	r.state, r.reason = state, reason
+	r.strikes++
+	r.until = now.Add(r.bo.NextBackOff())
+	r.probing = false
+}
+
+// open says whether a request may use the key now, and whether it would
+// be the probe.
+func (r *refusal) open(now time.Time) (usable, probe bool) {
+	if r == nil {
+		return true, false
+	}
+	if now.Before(r.until) || r.probing {
+		return false, false
+	}
+	return true, true
+}
+
+// describe is the refusal as the no-usable-key message and the key
+// status put it: what happened and when the key is tried again.
+func (r *refusal) describe(now time.Time) string {
+	switch {
+	case now.Before(r.until):
+		return fmt.Sprintf("tried again in %s, after refusal %d (%s)", r.until.Sub(now).Round(time.Second), r.strikes, r.reason)
+	case r.probing:
+		return fmt.Sprintf("a request is testing it now, after refusal %d (%s)", r.strikes, r.reason)
+	}
+	return fmt.Sprintf("the next request tests it, after refusal %d (%s)", r.strikes, r.reason)
+}
 
 // keyState is one API key with its limits and statistics. Key states live
 // across Configure calls: a key that stays in a provider keeps its
@@ -63,8 +139,10 @@ type keyState struct {
 	cooldownUntil time.Time
 	coolReason    string // "rate_limited" or "quota"
 	strikes       int    // consecutive 429s, for the backoff
-	dead          bool
-	deadReason    string
+	// refused is set while the upstream refuses the key for every model,
+	// models while it refuses it for some (by model name).
+	refused *refusal
+	models  map[string]*refusal
 }
 
 func newKeyState(k sdk.APIKey) *keyState {
@@ -83,19 +161,29 @@ func (k *keyState) apply(c sdk.APIKey, index int, revive bool) {
 	k.minute.setLimit(c.RPM)
 	k.day.setLimit(c.RPD)
 	if revive {
-		k.dead, k.deadReason = false, ""
+		k.refused, k.models = nil, nil
 		k.cooldownUntil, k.coolReason, k.strikes = time.Time{}, "", 0
 	}
 }
 
-// tryReserve takes the key for one request if it is usable now, counting
-// the request against its limits. Check and count happen under one lock,
-// so concurrent callers never overrun a limit.
-func (k *keyState) tryReserve(now time.Time) bool {
+// tryReserve takes the key for one request for model if it is usable
+// now, counting the request against its limits. Check and count happen
+// under one lock, so concurrent callers never overrun a limit, and only
+// one of them becomes the probe of a refused key.
+func (k *keyState) tryReserve(now time.Time, model string, l *lease) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if st, _, _ := k.stateLocked(now); st != stateOK {
+	st, _, _, probeKey, probeModel := k.availLocked(now, model)
+	if st != stateOK {
 		return false
+	}
+	if probeKey {
+		k.refused.probing = true
+		l.probeKey = k.refused
+	}
+	if probeModel {
+		k.models[model].probing = true
+		l.probeModel = k.models[model]
 	}
 	k.minute.add(now)
 	k.day.add(now)
@@ -105,35 +193,62 @@ func (k *keyState) tryReserve(now time.Time) bool {
 	return true
 }
 
-// stateLocked says what the key is doing now, until when (for resting
-// keys) and why.
-func (k *keyState) stateLocked(now time.Time) (state string, until time.Time, reason string) {
-	if k.dead {
-		return stateDead, time.Time{}, k.deadReason
+// availLocked says whether the key may serve a request for model now
+// (stateOK) and whether that request would probe a refusal of the key or
+// of the key for model; otherwise what the key is doing, until when
+// (zero when unknown) and why.
+func (k *keyState) availLocked(now time.Time, model string) (state string, until time.Time, reason string, probeKey, probeModel bool) {
+	if r := k.refused; r != nil {
+		usable, probe := r.open(now)
+		if !usable {
+			return r.state, r.until, r.describe(now), false, false
+		}
+		probeKey = probe
 	}
 	if k.cooldownUntil.After(now) {
-		return stateCooling, k.cooldownUntil, k.coolReason
+		return stateCooling, k.cooldownUntil, k.coolReason, false, false
 	}
 	m, d := k.minute.blockedUntil(now), k.day.blockedUntil(now)
 	switch {
 	case !d.IsZero():
-		return stateRateLimited, d, fmt.Sprintf("rpd limit of %d reached", k.day.limit)
+		return stateRateLimited, d, fmt.Sprintf("rpd limit of %d reached", k.day.limit), false, false
 	case !m.IsZero():
-		return stateRateLimited, m, fmt.Sprintf("rpm limit of %d reached", k.minute.limit)
+		return stateRateLimited, m, fmt.Sprintf("rpm limit of %d reached", k.minute.limit), false, false
 	}
-	return stateOK, time.Time{}, ""
+	if r := k.models[model]; r != nil && model != "" {
+		usable, probe := r.open(now)
+		if !usable {
+			return stateForbidden, r.until, "for model " + model + ": " + r.describe(now), false, false
+		}
+		probeModel = probe
+	}
+	return stateOK, time.Time{}, "", probeKey, probeModel
 }
 
 func (k *keyState) status(now time.Time) sdk.KeyStatus {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	st, until, reason := k.stateLocked(now)
+	st, until, reason, _, _ := k.availLocked(now, "")
+	if st == stateOK && k.refused != nil {
+		// Half-open: usable by one probe, but still refused until it
+		// answers.
+		st, reason = k.refused.state, k.refused.describe(now)
+	}
+	if st == stateOK && len(k.models) > 0 {
+		// The key serves every other model: it stays ok, and the reason
+		// says which models it may not use for now.
+		var parts []string
+		for _, m := range slices.Sorted(maps.Keys(k.models)) {
+			parts = append(parts, fmt.Sprintf("forbidden for model %s: %s", m, k.models[m].describe(now)))
+		}
+		reason = strings.Join(parts, "; ")
+	}
 	ks := sdk.KeyStatus{
 		Masked: k.masked, Label: k.label, State: st, Reason: reason,
 		Requests: k.requests, Failures: k.failures, LastError: k.lastError,
 		CurrentRPM: k.recent.sum(now),
 	}
-	if st == stateCooling || st == stateRateLimited {
+	if until.After(now) {
 		ks.CooldownUntil = int64(math.Ceil(float64(until.UnixNano()) / 1e9))
 	}
 	return ks
@@ -147,13 +262,14 @@ type keyPool struct {
 	rr       atomic.Uint64
 	rnd      func() float64
 	now      func() time.Time
+	refusal  refusalPolicy
 }
 
 func newKeyPool(provider, strategy string, keys []*keyState, now func() time.Time) *keyPool {
 	if strategy == "" {
 		strategy = strategyRoundRobin
 	}
-	return &keyPool{provider: provider, strategy: strategy, keys: keys, rnd: rand.Float64, now: now}
+	return &keyPool{provider: provider, strategy: strategy, keys: keys, rnd: rand.Float64, now: now, refusal: defaultRefusal}
 }
 
 // lease is one request's hold on a key. key is nil for a provider without
@@ -161,7 +277,10 @@ func newKeyPool(provider, strategy string, keys []*keyState, now func() time.Tim
 type lease struct {
 	pool     *keyPool
 	key      *keyState
+	model    string
 	released atomic.Bool
+	// The refusals this request probes, if any: its answer decides them.
+	probeKey, probeModel *refusal
 }
 
 func (l *lease) masked() string {
@@ -171,31 +290,53 @@ func (l *lease) masked() string {
 	return l.key.masked
 }
 
-// release ends the request's hold on the key (its in-flight count).
+// release ends the request's hold on the key (its in-flight count). A
+// probe that ended without a verdict (5xx, timeout, cancellation) lets
+// the next request probe.
 func (l *lease) release() {
 	if l.key == nil || l.released.Swap(true) {
 		return
 	}
 	l.key.mu.Lock()
 	l.key.inFlight--
+	if l.probeKey != nil && l.key.refused == l.probeKey {
+		l.probeKey.probing = false
+	}
+	if l.probeModel != nil && l.key.models[l.model] == l.probeModel {
+		l.probeModel.probing = false
+	}
 	l.key.mu.Unlock()
 }
 
-// succeeded resets the key's 429 backoff.
+// succeeded resets the key's 429 backoff, and clears the refusals this
+// request probed: the upstream took the key (for the model) again. A
+// request that was not the probe clears nothing: it may have started
+// before the key was refused.
 func (l *lease) succeeded() {
 	if l.key == nil {
 		return
 	}
-	l.key.mu.Lock()
-	l.key.strikes = 0
-	l.key.mu.Unlock()
+	k := l.key
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.strikes = 0
+	if l.probeKey != nil && k.refused == l.probeKey {
+		k.refused = nil
+		slog.Info("API key accepted again", "provider", l.pool.provider, "key", k.masked)
+	}
+	if l.probeModel != nil && k.models[l.model] == l.probeModel {
+		delete(k.models, l.model)
+		slog.Info("API key accepted again for the model", "provider", l.pool.provider, "key", k.masked, "model", l.model)
+	}
 }
 
-// failed records an upstream failure on the key and rests or kills it
-// as the error says: 429 → cooling down (Retry-After or exponential
-// backoff), quota → a long rest, 401/403 → dead; 5xx and timeouts are
-// only counted. Other errors (bad request, unknown model, cancellation)
-// are not the key's fault and are not counted.
+// failed records an upstream failure on the key and rests it as the
+// error says: 429 → cooling down (Retry-After or exponential backoff),
+// quota → a long rest, 401/403 → refused (for every model, or for the
+// request's model when the 403 is about the model), with a rest that
+// grows with each refusal; 5xx and timeouts are only counted. Other
+// errors (bad request, unknown model, cancellation) are not the key's
+// fault and are not counted.
 func (l *lease) failed(e *sdk.Error) {
 	if l.key == nil || e == nil {
 		return
@@ -215,12 +356,28 @@ func (l *lease) failed(e *sdk.Error) {
 	k.lastError = e.Message
 	switch e.Code {
 	case sdk.CodeUpstreamAuth:
-		k.dead, k.deadReason = true, e.Message
+		state, model := stateUnauthorized, ""
+		if rf := refusalOf(e); rf != nil {
+			state, model = rf.state, rf.model
+		}
+		if model != "" && model == l.model {
+			// The key itself was accepted: a refusal of it that this
+			// request probed is over.
+			if l.probeKey != nil && k.refused == l.probeKey {
+				k.refused = nil
+			}
+			if k.models == nil {
+				k.models = map[string]*refusal{}
+			}
+			k.models[model] = l.strike(k.models[model], l.probeModel, now, state, e.Message)
+			return
+		}
+		k.refused = l.strike(k.refused, l.probeKey, now, state, e.Message)
 	case sdk.CodeUpstreamRateLimited:
 		k.strikes++
 		d := e.RetryAfter
 		if d <= 0 {
-			d = backoff(k.strikes)
+			d = rateLimitBackoff(k.strikes)
 		}
 		k.cooldownUntil, k.coolReason = now.Add(d), "rate_limited"
 	case sdk.CodeUpstreamQuota:
@@ -229,8 +386,22 @@ func (l *lease) failed(e *sdk.Error) {
 	}
 }
 
-// backoff is the rest after the n-th consecutive 429 without a hint.
-func backoff(n int) time.Duration {
+// strike records a refusal on cur (nil: none yet) and returns it. Only a
+// new refusal or the probe's own answer lengthens the rest: requests that
+// were already in flight when the key was refused answer 401 too, and
+// must not count as more refusals.
+func (l *lease) strike(cur, probed *refusal, now time.Time, state, reason string) *refusal {
+	if cur == nil {
+		cur = &refusal{bo: l.pool.refusal.newBackOff()}
+	} else if cur != probed {
+		return cur
+	}
+	cur.strike(now, state, reason)
+	return cur
+}
+
+// rateLimitBackoff is the rest after the n-th consecutive 429 without a hint.
+func rateLimitBackoff(n int) time.Duration {
 	if n < 1 {
 		n = 1
 	}
@@ -240,25 +411,27 @@ func backoff(n int) time.Duration {
 	return min(baseBackoff<<(n-1), maxBackoff)
 }
 
-// acquire picks a usable key that is not in skip, by the pool's strategy.
+// acquire picks a key usable for model ("" for calls without one) that
+// is not in skip, by the pool's strategy.
 // A pool without keys gives an anonymous lease. When no key can be had it
 // returns errKeysTried if some key is usable but was skipped (the caller
 // then reports its own last error), or the error that says why no key is
 // usable.
-func (p *keyPool) acquire(skip map[*keyState]bool) (*lease, error) {
+func (p *keyPool) acquire(model string, skip map[*keyState]bool) (*lease, error) {
 	if len(p.keys) == 0 {
-		return &lease{pool: p}, nil
+		return &lease{pool: p, model: model}, nil
 	}
 	now := p.now()
 	for _, k := range p.order(now) {
 		if skip[k] {
 			continue
 		}
-		if k.tryReserve(now) {
-			return &lease{pool: p, key: k}, nil
+		l := &lease{pool: p, key: k, model: model}
+		if k.tryReserve(now, model, l) {
+			return l, nil
 		}
 	}
-	if err := p.unusableError(now); err != nil {
+	if err := p.unusableError(now, model); err != nil {
 		return nil, err
 	}
 	return nil, errKeysTried
@@ -321,27 +494,37 @@ func (p *keyPool) order(now time.Time) []*keyState {
 	return keys
 }
 
-// unusableError explains why no key can be used now, or is nil when some
-// key can. All keys dead → CodeNoUsableKey; otherwise the keys are only
-// resting: CodeUpstreamQuota when every resting key ran out of quota, else
-// CodeUpstreamRateLimited, retryable after the shortest rest.
-func (p *keyPool) unusableError(now time.Time) *sdk.Error {
+// unusableError explains why no key can be used for model now, or is
+// nil when some key can. When every key is refused (401/403, for every
+// model or for this one) → CodeNoUsableKey, with RetryAfter until the
+// first key may be probed again; otherwise some keys only rest:
+// CodeUpstreamQuota when every resting key ran out of quota, else
+// CodeUpstreamRateLimited, retryable after the shortest rest. Either way
+// the message lists every key's state.
+func (p *keyPool) unusableError(now time.Time, model string) *sdk.Error {
 	var (
 		parts     []string
-		soonest   time.Time
+		soonest   time.Time // end of the shortest rest
+		nextProbe time.Time // when the first refused key may be probed
 		resting   int
 		quotaOnly = true
 	)
 	for _, k := range p.keys {
 		k.mu.Lock()
-		st, until, reason := k.stateLocked(now)
+		st, until, reason, _, _ := k.availLocked(now, model)
 		coolReason := k.coolReason
 		k.mu.Unlock()
 		switch st {
 		case stateOK:
 			return nil
-		case stateDead:
-			parts = append(parts, fmt.Sprintf("%s is dead (%s)", k.masked, reason))
+		case stateUnauthorized, stateForbidden:
+			if !until.After(now) {
+				until = now.Add(time.Second) // a probe is under way
+			}
+			if nextProbe.IsZero() || until.Before(nextProbe) {
+				nextProbe = until
+			}
+			parts = append(parts, fmt.Sprintf("%s is %s: %s", k.masked, st, reason))
 		default:
 			resting++
 			if soonest.IsZero() || until.Before(soonest) {
@@ -357,8 +540,16 @@ func (p *keyPool) unusableError(now time.Time) *sdk.Error {
 	detail := strings.Join(parts, "; ")
 	switch {
 	case resting == 0:
-		return &sdk.Error{Code: sdk.CodeNoUsableKey, Message: fmt.Sprintf(
-			"provider %q has no usable API key: %s. Replace the keys with POST /v1/providers", p.provider, detail)}
+		forModel := ""
+		if model != "" {
+			forModel = fmt.Sprintf(" for model %q", model)
+		}
+		wait := nextProbe.Sub(now)
+		return &sdk.Error{Code: sdk.CodeNoUsableKey, RetryAfter: wait, Message: fmt.Sprintf(
+			"provider %q has no usable API key%s: the upstream refused every key: %s. "+
+				"A refused key is tried again by one request after a rest that doubles each time (the next in %s). "+
+				"Check the keys' access (organization, project, region, model) or replace them with POST /v1/providers",
+			p.provider, forModel, detail, wait.Round(time.Second))}
 	case quotaOnly:
 		return &sdk.Error{Code: sdk.CodeUpstreamQuota, RetryAfter: soonest.Sub(now), Message: fmt.Sprintf(
 			"provider %q: every API key is out of quota: %s", p.provider, detail)}

@@ -56,7 +56,7 @@ func keys(n int) []sdk.APIKey {
 // take acquires and immediately releases, returning the key index.
 func take(t *testing.T, p *keyPool) int {
 	t.Helper()
-	l, err := p.acquire(nil)
+	l, err := p.acquire("", nil)
 	if err != nil {
 		t.Fatalf("acquire: %v", err)
 	}
@@ -86,7 +86,7 @@ func TestPriority(t *testing.T) {
 		}
 	}
 	// When the preferred key rests, the next one in priority order serves.
-	l, _ := p.acquire(nil)
+	l, _ := p.acquire("", nil)
 	l.failed(&sdk.Error{Code: sdk.CodeUpstreamRateLimited, RetryAfter: time.Minute})
 	l.release()
 	if k := take(t, p); k != 2 {
@@ -118,12 +118,12 @@ func TestWeightedRandom(t *testing.T) {
 func TestLeastUsed(t *testing.T) {
 	p := newTestPool(t, strategyLeastUsed, newClock(), keys(3)...)
 	// Hold two leases: the third key is least used.
-	l1, _ := p.acquire(nil)
-	l2, _ := p.acquire(nil)
+	l1, _ := p.acquire("", nil)
+	l2, _ := p.acquire("", nil)
 	if l1.key == l2.key {
 		t.Fatal("least_used picked a key with a request in flight over an idle one")
 	}
-	l3, _ := p.acquire(nil)
+	l3, _ := p.acquire("", nil)
 	if l3.key == l1.key || l3.key == l2.key {
 		t.Fatal("least_used did not pick the idle key")
 	}
@@ -148,7 +148,7 @@ func TestRPMLimitSlidingWindow(t *testing.T) {
 		c.advance(10 * time.Second)
 	}
 	// 3 requests at t=0,10,20 s; at t=30 s the fourth must wait until t=60 s.
-	_, err := p.acquire(nil)
+	_, err := p.acquire("", nil)
 	var e *sdk.Error
 	if !errors.As(err, &e) || e.Code != sdk.CodeUpstreamRateLimited || !e.Retryable {
 		t.Fatalf("err = %v, want retryable CodeUpstreamRateLimited", err)
@@ -162,7 +162,7 @@ func TestRPMLimitSlidingWindow(t *testing.T) {
 	}
 	c.advance(30 * time.Second) // t=60: the t=0 request left the window
 	take(t, p)
-	if _, err := p.acquire(nil); err == nil {
+	if _, err := p.acquire("", nil); err == nil {
 		t.Fatal("the window must be full again (requests at 10, 20, 60)")
 	}
 	c.advance(10 * time.Second)
@@ -189,13 +189,13 @@ func TestRateLimitCooldownAndBackoff(t *testing.T) {
 	p := newTestPool(t, strategyRoundRobin, c, keys(1)...)
 	// Without Retry-After: 1 s, 2 s, 4 s... after consecutive 429s.
 	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
-		l, err := p.acquire(nil)
+		l, err := p.acquire("", nil)
 		if err != nil {
 			t.Fatalf("round %d: %v", i, err)
 		}
 		l.failed(&sdk.Error{Code: sdk.CodeUpstreamRateLimited, Message: "429"})
 		l.release()
-		_, err = p.acquire(nil)
+		_, err = p.acquire("", nil)
 		var e *sdk.Error
 		if !errors.As(err, &e) || e.Code != sdk.CodeUpstreamRateLimited || e.RetryAfter != want {
 			t.Fatalf("round %d: err %v (retry after %v), want rate limited for %v", i, err, e.RetryAfter, want)
@@ -206,47 +206,281 @@ func TestRateLimitCooldownAndBackoff(t *testing.T) {
 		c.advance(want)
 	}
 	// A success resets the backoff.
-	l, _ := p.acquire(nil)
+	l, _ := p.acquire("", nil)
 	l.succeeded()
 	l.release()
-	l, _ = p.acquire(nil)
+	l, _ = p.acquire("", nil)
 	l.failed(&sdk.Error{Code: sdk.CodeUpstreamRateLimited})
 	l.release()
-	if _, err := p.acquire(nil); sdk.AsError(err).RetryAfter != time.Second {
+	if _, err := p.acquire("", nil); sdk.AsError(err).RetryAfter != time.Second {
 		t.Fatalf("backoff not reset: %v", err)
 	}
 }
 
-func TestDeadKeysAndNoUsableKey(t *testing.T) {
+// refuse fails one request on the pool's next key with a 401 (model "")
+// or a 403 for model.
+func refuse(t *testing.T, p *keyPool, model string) *lease {
+	t.Helper()
+	l, err := p.acquire(model, nil)
+	if err != nil {
+		t.Fatalf("acquire: %v", err)
+	}
+	refuseLease(l)
+	return l
+}
+
+func refuseLease(l *lease) {
+	e := &sdk.Error{Code: sdk.CodeUpstreamAuth, Message: "provider \"main\" (HTTP 401): Incorrect API key provided: sk-…0001",
+		Err: &keyRefused{state: stateUnauthorized}}
+	if l.model != "" {
+		e = &sdk.Error{Code: sdk.CodeUpstreamAuth, Err: &keyRefused{state: stateForbidden, model: l.model},
+			Message: "provider \"main\" (HTTP 403): Project `proj_x` does not have access to model `" + l.model + "`"}
+	}
+	l.failed(e)
+	l.release()
+}
+
+// A refused key rests 30 s, then one request probes it: a success brings
+// it back, another refusal rests it twice as long, up to 30 min.
+func TestRefusedKeyRestsThenRecovers(t *testing.T) {
 	c := newClock()
 	p := newTestPool(t, strategyRoundRobin, c, keys(2)...)
-	for i := 0; i < 2; i++ {
-		l, err := p.acquire(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.failed(&sdk.Error{Code: sdk.CodeUpstreamAuth, Message: "provider \"main\" (HTTP 401): Incorrect API key provided: sk-…0001"})
-		l.release()
-	}
-	_, err := p.acquire(nil)
+	p.refusal.jitter = 0 // exact rests; the jitter has its own test
+	refuse(t, p, "")
+	refuse(t, p, "")
+	_, err := p.acquire("", nil)
 	e := sdk.AsError(err)
-	if e.Code != sdk.CodeNoUsableKey || e.Retryable {
-		t.Fatalf("err %+v, want CodeNoUsableKey", e)
+	if e.Code != sdk.CodeNoUsableKey || e.RetryAfter != 30*time.Second {
+		t.Fatalf("err %+v, want CodeNoUsableKey retrying after 30s", e)
 	}
 	for _, k := range p.keys {
-		if st := k.status(c.now()); st.State != stateDead || st.Failures != 1 || st.Reason == "" {
-			t.Fatalf("status %+v", st)
-		}
 		if strings.Contains(e.Message, k.value) {
 			t.Fatalf("error leaks a key: %q", e.Message)
 		}
-		if !strings.Contains(e.Message, k.masked) {
-			t.Fatalf("error should name the masked keys: %q", e.Message)
+		if !strings.Contains(e.Message, k.masked+" is unauthorized: tried again in 30s") {
+			t.Fatalf("error should say each key's state and next try: %q", e.Message)
+		}
+		st := k.status(c.now())
+		if st.State != stateUnauthorized || st.Failures != 1 || !strings.Contains(st.Reason, "HTTP 401") ||
+			st.CooldownUntil != c.now().Add(30*time.Second).Unix() {
+			t.Fatalf("status %+v", st)
 		}
 	}
-	c.advance(24 * time.Hour)
-	if _, err := p.acquire(nil); sdk.ErrorCode(err) != sdk.CodeNoUsableKey {
-		t.Fatal("dead keys must stay dead")
+	if !strings.Contains(e.Message, "POST /v1/providers") || !strings.Contains(e.Message, "the next in 30s") {
+		t.Fatalf("error should say what to do and when: %q", e.Message)
+	}
+
+	// The rest is over: each key may serve one probe, no more.
+	c.advance(30 * time.Second)
+	if st := p.keys[0].status(c.now()); st.State != stateUnauthorized || st.CooldownUntil != 0 ||
+		!strings.Contains(st.Reason, "the next request tests it") {
+		t.Fatalf("half-open status %+v", st)
+	}
+	l0, err := p.acquire("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l1, err := p.acquire("", nil)
+	if err != nil || l1.key == l0.key {
+		t.Fatalf("second probe: %v", err)
+	}
+	_, err = p.acquire("", nil)
+	if e := sdk.AsError(err); e == nil || e.Code != sdk.CodeNoUsableKey || !strings.Contains(e.Message, "a request is testing it now") {
+		t.Fatalf("a third request while both keys are probed: %v", err)
+	}
+	// Key 0 is refused again: twice the rest. Key 1 is accepted: ok.
+	refuseLease(l0)
+	l1.succeeded()
+	l1.release()
+	if st := l1.key.status(c.now()); st.State != stateOK || st.Reason != "" || st.CooldownUntil != 0 {
+		t.Fatalf("accepted key %+v", st)
+	}
+	if st := l0.key.status(c.now()); st.State != stateUnauthorized || st.CooldownUntil != c.now().Add(time.Minute).Unix() {
+		t.Fatalf("refused twice: %+v", st)
+	}
+	for i := 0; i < 3; i++ {
+		if k := take(t, p); k != l1.key.index {
+			t.Fatalf("request %d went to the resting key", i)
+		}
+	}
+	// The rest doubles up to the cap: 2, 4, 8, 16, then 30 min.
+	for _, want := range []time.Duration{2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute, 30 * time.Minute, 30 * time.Minute} {
+		c.advance(time.Unix(l0.key.status(c.now()).CooldownUntil, 0).Sub(c.now()))
+		var l *lease
+		for l == nil || l.key != l0.key {
+			if l != nil {
+				l.release()
+			}
+			var err error
+			if l, err = p.acquire("", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		refuseLease(l)
+		if got := time.Unix(l0.key.status(c.now()).CooldownUntil, 0).Sub(c.now()); got != want {
+			t.Fatalf("rest %v, want %v", got, want)
+		}
+	}
+	// A reconfiguration that changes the key's endpoint revives it at once.
+	l0.key.apply(sdk.APIKey{Value: l0.key.value}, 0, true)
+	if st := l0.key.status(c.now()); st.State != stateOK {
+		t.Fatalf("revived key %+v", st)
+	}
+}
+
+// Once its rest is over, a refused key serves one request at a time:
+// concurrent callers do not all pile onto a key that is probably still
+// bad. A probe without a verdict (a 5xx) lets the next request probe.
+func TestProbeLetsOneRequestThrough(t *testing.T) {
+	c := newClock()
+	p := newTestPool(t, strategyRoundRobin, c, keys(1)...)
+	refuse(t, p, "")
+	c.advance(defaultRefusal.max)
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		leases []*lease
+	)
+	for i := 0; i < 20; i++ {
+		wg.Go(func() {
+			if l, err := p.acquire("", nil); err == nil {
+				mu.Lock()
+				leases = append(leases, l)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(leases) != 1 {
+		t.Fatalf("%d requests got the half-open key, want 1", len(leases))
+	}
+	leases[0].failed(&sdk.Error{Code: sdk.CodeUpstreamError, Message: "HTTP 500"})
+	leases[0].release()
+	l, err := p.acquire("", nil)
+	if err != nil {
+		t.Fatalf("a probe that ended in a 5xx must let the next request probe: %v", err)
+	}
+	if _, err := p.acquire("", nil); err == nil {
+		t.Fatal("two probes at once")
+	}
+	l.succeeded()
+	l.release()
+	for i := 0; i < 3; i++ {
+		take(t, p)
+	}
+}
+
+// Requests already in flight when a key is refused come back refused
+// too; they must not stack up strikes (the rest stays 30 s), and a
+// success among them (sent before the refusal) does not clear it.
+func TestInFlightAnswersDoNotDecideRefusal(t *testing.T) {
+	c := newClock()
+	p := newTestPool(t, strategyRoundRobin, c, keys(1)...)
+	p.refusal.jitter = 0
+	var ls []*lease
+	for i := 0; i < 4; i++ {
+		l, err := p.acquire("", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+	}
+	refuseLease(ls[0])
+	refuseLease(ls[1])
+	refuseLease(ls[2])
+	ls[3].succeeded()
+	ls[3].release()
+	st := p.keys[0].status(c.now())
+	if st.State != stateUnauthorized || st.CooldownUntil != c.now().Add(30*time.Second).Unix() {
+		t.Fatalf("status %+v, want unauthorized for 30s", st)
+	}
+}
+
+// The rests are jittered (+-20%), so keys refused together are not probed
+// together.
+func TestRefusalRestsAreJittered(t *testing.T) {
+	c := newClock()
+	p := newTestPool(t, strategyRoundRobin, c, keys(40)...)
+	seen := map[int64]bool{}
+	for range p.keys {
+		refuse(t, p, "")
+	}
+	for _, k := range p.keys {
+		d := time.Unix(k.status(c.now()).CooldownUntil, 0).Sub(c.now())
+		if d < 24*time.Second || d > 37*time.Second {
+			t.Fatalf("first rest %v, want 30s +- 20%%", d)
+		}
+		seen[int64(d/time.Second)] = true
+	}
+	if len(seen) < 3 {
+		t.Fatalf("40 rests took only %d distinct values: no jitter", len(seen))
+	}
+}
+
+// A 403 about one model rests the key for that model only.
+func TestForbiddenForOneModelOnly(t *testing.T) {
+	c := newClock()
+	p := newTestPool(t, strategyRoundRobin, c, keys(2)...)
+	p.refusal.jitter = 0
+	l := refuse(t, p, "model-a")
+	bad := l.key
+	for i := 0; i < 4; i++ {
+		l, err := p.acquire("model-a", nil)
+		if err != nil || l.key == bad {
+			t.Fatalf("model-a went to the key forbidden for it (err %v)", err)
+		}
+		l.release()
+	}
+	used := map[*keyState]bool{}
+	for i := 0; i < 4; i++ {
+		l, err := p.acquire("model-b", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		used[l.key] = true
+		l.release()
+	}
+	if !used[bad] {
+		t.Fatal("model-b must still use the key forbidden for model-a")
+	}
+	st := bad.status(c.now())
+	if st.State != stateOK || !strings.Contains(st.Reason, "forbidden for model model-a: tried again in 30s") || st.CooldownUntil != 0 {
+		t.Fatalf("status %+v", st)
+	}
+	// The other key is forbidden for model-a too: no key for model-a, and
+	// the error says so; model-b is unaffected.
+	var other *lease
+	for other == nil || other.key == bad {
+		var err error
+		if other, err = p.acquire("model-a", nil); err != nil {
+			t.Fatal(err)
+		}
+		if other.key == bad {
+			t.Fatal("forbidden key served model-a")
+		}
+	}
+	refuseLease(other)
+	_, err := p.acquire("model-a", nil)
+	e := sdk.AsError(err)
+	if e == nil || e.Code != sdk.CodeNoUsableKey || !strings.Contains(e.Message, `for model "model-a"`) ||
+		!strings.Contains(e.Message, "is forbidden: for model model-a") || e.RetryAfter != 30*time.Second {
+		t.Fatalf("err %+v", e)
+	}
+	take(t, p)
+	// After the rest one request probes the key for model-a; its success
+	// gives the model back.
+	c.advance(30 * time.Second)
+	l, err = p.acquire("model-a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.acquire("model-a", nil); err != nil {
+		t.Fatalf("the other key may probe model-a as well: %v", err)
+	}
+	l.succeeded()
+	l.release()
+	if st := l.key.status(c.now()); st.State != stateOK || st.Reason != "" {
+		t.Fatalf("status %+v", st)
 	}
 }
 
@@ -254,7 +488,7 @@ func TestQuotaAndMixedUnusable(t *testing.T) {
 	c := newClock()
 	p := newTestPool(t, strategyRoundRobin, c, keys(3)...)
 	fail := func(code sdk.Code, after time.Duration) {
-		l, err := p.acquire(nil)
+		l, err := p.acquire("", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,12 +498,12 @@ func TestQuotaAndMixedUnusable(t *testing.T) {
 	fail(sdk.CodeUpstreamQuota, 0)
 	fail(sdk.CodeUpstreamAuth, 0)
 	fail(sdk.CodeUpstreamQuota, 0)
-	e := sdk.AsError(func() error { _, err := p.acquire(nil); return err }())
+	e := sdk.AsError(func() error { _, err := p.acquire("", nil); return err }())
 	if e.Code != sdk.CodeUpstreamQuota || e.RetryAfter != quotaCooldown {
 		t.Fatalf("two out of quota, one dead: %+v", e)
 	}
 	c.advance(quotaCooldown)
-	if _, err := p.acquire(nil); err != nil {
+	if _, err := p.acquire("", nil); err != nil {
 		t.Fatalf("quota rest is over: %v", err)
 	}
 }
@@ -277,13 +511,13 @@ func TestQuotaAndMixedUnusable(t *testing.T) {
 func TestRateLimitedBeatsQuotaInError(t *testing.T) {
 	c := newClock()
 	p := newTestPool(t, strategyRoundRobin, c, keys(2)...)
-	l, _ := p.acquire(nil)
+	l, _ := p.acquire("", nil)
 	l.failed(&sdk.Error{Code: sdk.CodeUpstreamQuota})
 	l.release()
-	l, _ = p.acquire(nil)
+	l, _ = p.acquire("", nil)
 	l.failed(&sdk.Error{Code: sdk.CodeUpstreamRateLimited, RetryAfter: 3 * time.Second})
 	l.release()
-	e := sdk.AsError(func() error { _, err := p.acquire(nil); return err }())
+	e := sdk.AsError(func() error { _, err := p.acquire("", nil); return err }())
 	if e.Code != sdk.CodeUpstreamRateLimited || !e.Retryable || e.RetryAfter != 3*time.Second {
 		t.Fatalf("%+v", e)
 	}
@@ -293,7 +527,7 @@ func TestClientErrorsDoNotHurtKeys(t *testing.T) {
 	c := newClock()
 	p := newTestPool(t, strategyRoundRobin, c, keys(1)...)
 	for _, code := range []sdk.Code{sdk.CodeInvalidArgument, sdk.CodeModelNotFound, sdk.CodeContextTooLong, sdk.CodeCanceled} {
-		l, err := p.acquire(nil)
+		l, err := p.acquire("", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -309,7 +543,7 @@ func TestClientErrorsDoNotHurtKeys(t *testing.T) {
 func TestSkipAndErrKeysTried(t *testing.T) {
 	p := newTestPool(t, strategyRoundRobin, newClock(), keys(2)...)
 	skip := map[*keyState]bool{p.keys[0]: true, p.keys[1]: true}
-	if _, err := p.acquire(skip); !errors.Is(err, errKeysTried) {
+	if _, err := p.acquire("", skip); !errors.Is(err, errKeysTried) {
 		t.Fatalf("err = %v, want errKeysTried", err)
 	}
 }
@@ -322,7 +556,7 @@ func TestConcurrentReserveRespectsRPM(t *testing.T) {
 	ok := 0
 	for i := 0; i < 400; i++ {
 		wg.Go(func() {
-			if l, err := p.acquire(nil); err == nil {
+			if l, err := p.acquire("", nil); err == nil {
 				mu.Lock()
 				ok++
 				mu.Unlock()

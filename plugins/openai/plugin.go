@@ -90,22 +90,20 @@ func parseSettings(m map[string]any) (*settings, error) {
 func (p *plugin) maxRetries() int { return p.settings.Load().maxRetries }
 
 // Configure applies the whole provider list at once: it is validated
-// first, and on any error the previous configuration stays. Keys that stay
-// keep their statistics and health.
+// first (by checkConfig, as ValidateConfig does), and on any error the
+// previous configuration stays, untouched. Keys that stay keep their
+// statistics and health.
 func (p *plugin) Configure(_ context.Context, cfg *sdk.Config) error {
 	if cfg == nil {
 		cfg = &sdk.Config{}
 	}
+	st, provs, err := checkConfig(cfg)
+	if err != nil {
+		return err
+	}
 	p.cfgMu.Lock()
 	defer p.cfgMu.Unlock()
-	st, err := parseSettings(cfg.Settings)
-	if err != nil {
-		return err
-	}
-	set, err := buildProviders(cfg.Providers, p.set.Load(), p.now)
-	if err != nil {
-		return err
-	}
+	set := newProviderSet(provs, cfg.Providers, p.set.Load(), p.now)
 	p.settings.Store(st)
 	p.set.Store(set)
 	names := make([]string, 0, len(set.list))
@@ -114,6 +112,15 @@ func (p *plugin) Configure(_ context.Context, cfg *sdk.Config) error {
 	}
 	slog.Info("configured", "providers", strings.Join(names, ","))
 	return nil
+}
+
+// ValidateConfig checks cfg exactly as Configure would (the same
+// checkConfig) without applying anything: the host asks before it saves a
+// provider, and maps the error's Field ("providers[2].base_url") to the
+// request field at fault.
+func (p *plugin) ValidateConfig(_ context.Context, cfg *sdk.Config) error {
+	_, _, err := checkConfig(cfg)
+	return err
 }
 
 var serviceCaps = map[string]sdk.Capabilities{

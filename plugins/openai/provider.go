@@ -49,7 +49,7 @@ type provider struct {
 	// max_completion_tokens; compatible servers get max_tokens.
 	official bool
 	// fingerprint changes when what a key's health depends on changes
-	// (URL, auth, headers); dead and resting keys then get a new chance.
+	// (URL, auth, headers); refused and resting keys then get a new chance.
 	fingerprint string
 }
 
@@ -59,20 +59,45 @@ type providerSet struct {
 	byName map[string]*provider
 }
 
-// buildProviders validates cfgs and builds a new set, carrying over key
-// states and model caches from old for what stays. Any problem fails the
-// whole set, naming the field, so Configure is all or nothing.
-func buildProviders(cfgs []sdk.ProviderConfig, old *providerSet, now func() time.Time) (*providerSet, error) {
-	set := &providerSet{byName: map[string]*provider{}}
-	for i, c := range cfgs {
+// checkConfig validates a whole configuration and builds its providers
+// (without key states), touching nothing: Configure applies what it
+// returns, ValidateConfig only reports the error. Any problem fails the
+// whole configuration with an *sdk.Error whose Field names it
+// ("providers[2].base_url", "providers[0].api_keys[1].value",
+// "settings.max_retries"), so Configure is all or nothing.
+func checkConfig(cfg *sdk.Config) (*settings, []*provider, error) {
+	if cfg == nil {
+		cfg = &sdk.Config{}
+	}
+	st, err := parseSettings(cfg.Settings)
+	if err != nil {
+		return nil, nil, err
+	}
+	provs := make([]*provider, 0, len(cfg.Providers))
+	seen := make(map[string]bool, len(cfg.Providers))
+	for i, c := range cfg.Providers {
 		f := fmt.Sprintf("providers[%d]", i)
 		pr, err := buildProvider(f, c)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if set.byName[pr.name] != nil {
-			return nil, sdk.FieldError(f+".name", "duplicate provider name %q", pr.name)
+		if seen[pr.name] {
+			return nil, nil, sdk.FieldError(f+".name", "duplicate provider name %q", pr.name)
 		}
+		seen[pr.name] = true
+		provs = append(provs, pr)
+	}
+	return st, provs, nil
+}
+
+// newProviderSet gives the checked providers their key states, carrying
+// over key states and model caches from old for what stays. It cannot
+// fail: it runs only once checkConfig passed, as it updates key states
+// that requests on the old configuration still use.
+func newProviderSet(provs []*provider, cfgs []sdk.ProviderConfig, old *providerSet, now func() time.Time) *providerSet {
+	set := &providerSet{list: provs, byName: make(map[string]*provider, len(provs))}
+	for i, pr := range provs {
+		c := cfgs[i]
 		var prev *provider
 		if old != nil {
 			prev = old.byName[pr.name]
@@ -100,10 +125,9 @@ func buildProviders(cfgs []sdk.ProviderConfig, old *providerSet, now func() time
 		} else {
 			pr.discovered = &modelCache{}
 		}
-		set.list = append(set.list, pr)
 		set.byName[pr.name] = pr
 	}
-	return set, nil
+	return set
 }
 
 func buildProvider(f string, c sdk.ProviderConfig) (*provider, error) {

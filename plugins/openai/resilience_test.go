@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,9 +97,27 @@ func TestRateLimitHTTPDateAndStream(t *testing.T) {
 	}
 }
 
-func TestUnauthorizedKeyIsDead(t *testing.T) {
+// frontSetupClock is frontSetup with key states on a settable clock.
+func frontSetupClock(t *testing.T, opts fake.Options, nkeys int) (*plugin, *front.Front, []string, *clock) {
+	t.Helper()
+	srv := startFake(t, opts)
+	ks := make([]string, nkeys)
+	for i := range ks {
+		ks[i] = testKey(i + 1)
+	}
+	f := startFront(t, srv.URL, ks...)
+	c := newClock()
+	p := newPluginWith(&http.Client{Transport: newTransport()}, c.now)
+	t.Cleanup(p.client.CloseIdleConnections)
+	configure(t, p, prov("main", f.URL, ks...))
+	return p, f, ks, c
+}
+
+// A 401 rests the key instead of killing it: after the rest one request
+// tests it, and a key that works again serves again.
+func TestUnauthorizedKeyRestsThenRecovers(t *testing.T) {
 	logs := captureLogs(t)
-	p, f, ks := frontSetup(t, fake.Options{}, 2)
+	p, f, ks, c := frontSetupClock(t, fake.Options{}, 2)
 	a, b := ks[0], ks[1]
 	f.RevokeKey(a) // the front now answers 401 invalid_api_key for A, echoing it starred
 	for i := 0; i < 3; i++ {
@@ -104,13 +126,15 @@ func TestUnauthorizedKeyIsDead(t *testing.T) {
 		}
 	}
 	if f.Count(a) != 1 || f.Count(b) != 3 {
-		t.Fatalf("used %v: A once (then dead), B every time", f.KeysUsed())
+		t.Fatalf("used %v: A once (then resting), B every time", f.KeysUsed())
 	}
 	st := keyStatus(t, p, "main", sdk.MaskKey(a))
-	if st.State != stateDead || !strings.Contains(st.Reason, "HTTP 401") || strings.Contains(st.Reason, a[:12]) {
-		t.Fatalf("key A %+v", st)
+	rest := time.Unix(st.CooldownUntil, 0).Sub(c.now())
+	if st.State != stateUnauthorized || !strings.Contains(st.Reason, "HTTP 401") || strings.Contains(st.Reason, a[:12]) ||
+		rest < 24*time.Second || rest > 37*time.Second {
+		t.Fatalf("key A %+v (rests %v, want ~30s)", st, rest)
 	}
-	// B dies too: no usable key.
+	// B is refused too: no usable key; the error says why and when.
 	f.RevokeKey(b)
 	_, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "hi"))
 	e := wantCode(t, err, sdk.CodeNoUsableKey)
@@ -119,8 +143,31 @@ func TestUnauthorizedKeyIsDead(t *testing.T) {
 			t.Fatalf("error leaks a key: %q", e.Message)
 		}
 	}
-	if !strings.Contains(e.Message, sdk.MaskKey(a)) || !strings.Contains(e.Message, "POST /v1/providers") {
-		t.Fatalf("error %q", e.Message)
+	if !strings.Contains(e.Message, sdk.MaskKey(a)+" is unauthorized") || !strings.Contains(e.Message, "POST /v1/providers") ||
+		e.RetryAfter <= 0 || e.RetryAfter > 37*time.Second {
+		t.Fatalf("error %+v", e)
+	}
+	// The keys work again (a revocation undone); after the rest the next
+	// request tests a key, and from then on both serve.
+	f.AllowKey(a)
+	f.AllowKey(b)
+	f.Reset()
+	if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "hi")); sdk.ErrorCode(err) != sdk.CodeNoUsableKey || len(f.KeysUsed()) != 0 {
+		t.Fatalf("no request may reach the upstream while both keys rest: %v, %v", err, f.KeysUsed())
+	}
+	c.advance(40 * time.Second)
+	for i := 0; i < 4; i++ {
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "back")); err != nil {
+			t.Fatalf("chat %d after the rest: %v", i, err)
+		}
+	}
+	for _, k := range ks {
+		if st := keyStatus(t, p, "main", sdk.MaskKey(k)); st.State != stateOK || st.CooldownUntil != 0 {
+			t.Fatalf("key %s after recovery: %+v", sdk.MaskKey(k), st)
+		}
+	}
+	if f.Count(a) == 0 || f.Count(b) == 0 {
+		t.Fatalf("used %v: both keys serve again", f.KeysUsed())
 	}
 	out := logs()
 	for _, k := range ks {
@@ -128,8 +175,146 @@ func TestUnauthorizedKeyIsDead(t *testing.T) {
 			t.Fatalf("logs leak a key:\n%s", out)
 		}
 	}
-	if !strings.Contains(out, "marked dead") {
-		t.Fatalf("want a log line for the dead key:\n%s", out)
+	if !strings.Contains(out, "one request will test it") || !strings.Contains(out, "accepted again") {
+		t.Fatalf("want log lines for the refused and the recovered key:\n%s", out)
+	}
+}
+
+// fakeWithClock is a fake that takes any key, and a plugin on a settable
+// clock with provider "main" on it using keys.
+func fakeWithClock(t *testing.T, intercept func(r *http.Request, key string) *fake.APIError, keys ...string) (*plugin, *fake.Server, *clock) {
+	t.Helper()
+	srv := startFake(t, fake.Options{Keys: []string{}, Intercept: intercept})
+	c := newClock()
+	p := newPluginWith(&http.Client{Transport: newTransport()}, c.now)
+	t.Cleanup(p.client.CloseIdleConnections)
+	configure(t, p, prov("main", srv.URL, keys...))
+	return p, srv, c
+}
+
+// chatsByKey counts the chat requests the fake got, by key and model.
+func chatsByKey(srv *fake.Server) map[string]int {
+	n := map[string]int{}
+	for _, r := range srv.Requests() {
+		if r.Path == "/v1/chat/completions" {
+			n[r.Key+" "+fmt.Sprint(r.JSON()["model"])]++
+		}
+	}
+	return n
+}
+
+// OpenAI's 403 for a project without access to a model forbids the key
+// for that model only: the request moves to another key, and the key
+// keeps serving the other models.
+func TestForbiddenModelDoesNotBlockOtherModels(t *testing.T) {
+	var forbidden sync.Map // key → refused for gpt-4o
+	a, b := testKey(1), testKey(2)
+	p, srv, c := fakeWithClock(t, func(r *http.Request, key string) *fake.APIError {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if _, no := forbidden.Load(key); no && bytes.Contains(body, []byte(`"model":"gpt-4o"`)) {
+			return &fake.APIError{Status: http.StatusForbidden, Type: "invalid_request_error", Code: "model_not_found",
+				Message: "Project `proj_JMo3Q9spNIEWhSxusokLegJY` does not have access to model `gpt-4o`"}
+		}
+		return nil
+	}, a, b)
+	forbidden.Store(a, true)
+
+	for i := 0; i < 4; i++ {
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o", "hi")); err != nil {
+			t.Fatalf("gpt-4o must move on to key B: %v", err)
+		}
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "hi")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := chatsByKey(srv)
+	if n[a+" gpt-4o"] != 1 || n[b+" gpt-4o"] != 4 || n[a+" gpt-4o-mini"] == 0 {
+		t.Fatalf("requests %v: A refused once for gpt-4o then not used for it, B serves gpt-4o, A still serves gpt-4o-mini", n)
+	}
+	st := keyStatus(t, p, "main", sdk.MaskKey(a))
+	if st.State != stateOK || !strings.Contains(st.Reason, "forbidden for model gpt-4o") || !strings.Contains(st.Reason, "does not have access") {
+		t.Fatalf("key A %+v", st)
+	}
+	// Both keys forbidden for gpt-4o: that model has no key; the others do.
+	forbidden.Store(b, true)
+	c.advance(time.Hour) // A's rest is over too: its probe is refused again
+	_, err := p.Chat(context.Background(), userChat("gpt-4o", "hi"))
+	e := wantCode(t, err, sdk.CodeNoUsableKey)
+	if !strings.Contains(e.Message, `for model "gpt-4o"`) || e.RetryAfter <= 0 {
+		t.Fatalf("error %+v", e)
+	}
+	if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "hi")); err != nil {
+		t.Fatalf("gpt-4o-mini: %v", err)
+	}
+	// The access is granted: after the rest a probe finds it.
+	forbidden.Delete(a)
+	forbidden.Delete(b)
+	c.advance(time.Hour)
+	for i := 0; i < 3; i++ {
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o", "hi")); err != nil {
+			t.Fatalf("gpt-4o after access was granted: %v", err)
+		}
+	}
+}
+
+// While a refused key is being tested, other requests do not reach the
+// upstream with it: they get the no-usable-key error at once.
+func TestProbeIsOneRequestAtATime(t *testing.T) {
+	var (
+		refuse, holding atomic.Bool
+		hold            = make(chan struct{})
+		entered         = make(chan struct{}, 10)
+	)
+	p, srv, c := fakeWithClock(t, func(r *http.Request, key string) *fake.APIError {
+		if refuse.Load() {
+			return &fake.APIError{Status: http.StatusUnauthorized, Code: "invalid_api_key", Message: "Incorrect API key provided."}
+		}
+		if holding.Load() {
+			entered <- struct{}{}
+			<-hold
+		}
+		return nil
+	}, testKey(1))
+	refuse.Store(true)
+	_, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "hi"))
+	wantCode(t, err, sdk.CodeNoUsableKey)
+	refuse.Store(false)
+	holding.Store(true)
+	c.advance(time.Hour)
+
+	probe := make(chan error, 1)
+	go func() {
+		_, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "probe"))
+		probe <- err
+	}()
+	select {
+	case <-entered:
+	case err := <-probe:
+		t.Fatalf("the refused key was not tested after its rest: %v", err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 5; i++ {
+		wg.Go(func() {
+			_, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "meanwhile"))
+			if e := sdk.AsError(err); e == nil || e.Code != sdk.CodeNoUsableKey || !strings.Contains(e.Message, "testing it now") {
+				t.Errorf("a request during the probe: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := chatsByKey(srv)[testKey(1)+" gpt-4o-mini"]; n != 2 {
+		t.Fatalf("%d requests reached the upstream, want 2 (the refused one and the probe)", n)
+	}
+	holding.Store(false)
+	close(hold)
+	if err := <-probe; err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "after")); err != nil {
+			t.Fatalf("after the probe: %v", err)
+		}
 	}
 }
 
@@ -316,7 +501,6 @@ func TestStreamGarbageAndErrorEvents(t *testing.T) {
 		body := readBody(r)
 		w.Write([]byte(": keep-alive\r\n\r\n"))
 		w.Write([]byte("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\r\n\r\n"))
-		w.Write([]byte("data: this is not json\r\n\r\n"))
 		if strings.Contains(body, "fail") {
 			w.Write([]byte(`data: {"error":{"message":"overloaded","type":"server_error","code":null}}` + "\n\n"))
 			return
@@ -448,7 +632,7 @@ func TestHotReconfigure(t *testing.T) {
 	if after.Requests != before.Requests+1 { // +1: the stream that ran across the swap
 		t.Fatalf("B's stats did not survive: before %+v after %+v", before, after)
 	}
-	if a := keyStatus(t, p, "main", sdk.MaskKey(ks[0])); a.State != stateDead {
+	if a := keyStatus(t, p, "main", sdk.MaskKey(ks[0])); a.State != stateUnauthorized {
 		t.Fatalf("A's health did not survive: %+v", a)
 	}
 	if c := keyStatus(t, p, "main", sdk.MaskKey(ks[2])); c.Requests != 0 || c.State != stateOK {
@@ -466,30 +650,44 @@ func TestHotReconfigure(t *testing.T) {
 	}
 }
 
-func TestConfigureIsAtomicAndValidates(t *testing.T) {
-	p := newTestPlugin(t)
-	good := prov("main", "https://api.openai.com/v1", testKey(1))
-	configure(t, p, good)
-	k := testKey(2)
-	cases := []struct {
+// badConfigs are configurations Configure and ValidateConfig refuse, each
+// with the field the error must name; good is a valid provider.
+func badConfigs(good sdk.ProviderConfig, k string) []struct {
+	field string
+	cfg   sdk.Config
+} {
+	return []struct {
 		field string
 		cfg   sdk.Config
 	}{
 		{"providers[1].name", sdk.Config{Providers: []sdk.ProviderConfig{good, prov("main", "http://x/v1")}}},
 		{"providers[0].name", sdk.Config{Providers: []sdk.ProviderConfig{prov("Bad/Name", "http://x/v1")}}},
+		{"providers[0].name", sdk.Config{Providers: []sdk.ProviderConfig{prov(" ", "http://x/v1")}}},
 		{"providers[0].base_url", sdk.Config{Providers: []sdk.ProviderConfig{prov("a", "ftp://x")}}},
 		{"providers[0].base_url", sdk.Config{Providers: []sdk.ProviderConfig{prov("a", "")}}},
+		{"providers[2].base_url", sdk.Config{Providers: []sdk.ProviderConfig{good, prov("b", "http://x"), prov("c", "http://%zz")}}},
 		{"providers[0].key_strategy", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", KeyStrategy: "random"}}}},
 		{"providers[0].auth_type", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", AuthType: "signature"}}}},
+		{"providers[0].auth_type", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", AuthType: "none", APIKeys: []sdk.APIKey{{Value: k}}}}}},
 		{"providers[0].timeout", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", Timeout: -1}}}},
+		{"providers[0].models[1]", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", Models: []string{"m", " "}}}}},
 		{"providers[0].api_keys[1].value", sdk.Config{Providers: []sdk.ProviderConfig{prov("a", "http://x", k, " ")}}},
 		{"providers[0].api_keys[1].value", sdk.Config{Providers: []sdk.ProviderConfig{prov("a", "http://x", k, k)}}},
+		{"providers[0].api_keys[1].value", sdk.Config{Providers: []sdk.ProviderConfig{prov("a", "http://x", k, k[:5]+" "+k[5:])}}},
 		{"providers[0].api_keys[0]", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", APIKeys: []sdk.APIKey{{Value: k, RPM: -1}}}}}},
 		{"providers[0].headers", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", Headers: map[string]string{"Bad Header": "v"}}}}},
+		{"providers[0].headers.X-A", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", Headers: map[string]string{"X-A": "v\r\nX-B: w"}}}}},
 		{"settings.max_retries", sdk.Config{Settings: map[string]any{"max_retries": 1.5}}},
 		{"settings.max_tokens_field", sdk.Config{Settings: map[string]any{"max_tokens_field": "n"}}},
 	}
-	for _, c := range cases {
+}
+
+func TestConfigureIsAtomicAndValidates(t *testing.T) {
+	p := newTestPlugin(t)
+	good := prov("main", "https://api.openai.com/v1", testKey(1))
+	configure(t, p, good)
+	k := testKey(2)
+	for _, c := range badConfigs(good, k) {
 		err := p.Configure(context.Background(), &c.cfg)
 		e := wantCode(t, err, sdk.CodeInvalidArgument)
 		if e.Field != c.field {
@@ -507,6 +705,61 @@ func TestConfigureIsAtomicAndValidates(t *testing.T) {
 	configure(t, p)
 	if list, _ := p.ListProviders(context.Background()); len(list) != 0 {
 		t.Fatalf("%+v", list)
+	}
+}
+
+// ValidateConfig runs Configure's checks, names the same fields, and
+// changes nothing: not the providers, not the settings, not the limits
+// and labels of keys the refused configuration shares with the live one.
+func TestValidateConfig(t *testing.T) {
+	var _ interface {
+		ValidateConfig(context.Context, *sdk.Config) error
+	} = (*plugin)(nil) // the host's sdk.ConfigValidator
+	srv := startFake(t, fake.Options{})
+	p := newTestPlugin(t)
+	good := prov("main", srv.URL, fakeKey)
+	good.APIKeys[0].Label = "live"
+	configure(t, p, good)
+	k := testKey(2)
+	for _, c := range badConfigs(good, k) {
+		err := p.ValidateConfig(context.Background(), &c.cfg)
+		e := wantCode(t, err, sdk.CodeInvalidArgument)
+		if e.Field != c.field {
+			t.Errorf("field %q, want %q (%s)", e.Field, c.field, e.Message)
+		}
+		if strings.Contains(e.Error(), k) {
+			t.Errorf("error leaks a key: %s", e.Error())
+		}
+	}
+	// Valid configurations pass, and are not applied either.
+	for _, cfg := range []*sdk.Config{nil, {}, {Settings: map[string]any{"max_retries": 0}, Providers: []sdk.ProviderConfig{
+		prov("other", "http://localhost:1/v1", k), {Name: "azure", BaseURL: "https://x.openai.azure.com/openai", AuthType: "api-key",
+			APIKeys: []sdk.APIKey{{Value: testKey(3), RPM: 10}}, Headers: map[string]string{"X-Org": "o"}, KeyStrategy: strategyPriority}}}} {
+		if err := p.ValidateConfig(context.Background(), cfg); err != nil {
+			t.Fatalf("ValidateConfig(%+v): %v", cfg, err)
+		}
+	}
+	// A refused configuration that keeps the live key with other limits.
+	changed := prov("main", srv.URL, fakeKey)
+	changed.APIKeys[0].Label, changed.APIKeys[0].RPM = "changed", 1
+	bad := &sdk.Config{Providers: []sdk.ProviderConfig{changed, prov("b", "ftp://x")}}
+	if err := p.ValidateConfig(context.Background(), bad); err == nil {
+		t.Fatal("want an error for providers[1].base_url")
+	}
+	if err := p.Configure(context.Background(), bad); err == nil {
+		t.Fatal("want an error for providers[1].base_url")
+	}
+	list, _ := p.ListProviders(context.Background())
+	if len(list) != 1 || list[0].Name != "main" || list[0].Keys[0].Label != "live" {
+		t.Fatalf("validation changed the live configuration: %+v", list)
+	}
+	if p.maxRetries() != defaultMaxRetries {
+		t.Fatalf("validation changed the settings: max_retries %d", p.maxRetries())
+	}
+	for i := 0; i < 3; i++ { // more than the refused rpm of 1
+		if _, err := p.Chat(context.Background(), userChat("gpt-4o-mini", "still here")); err != nil {
+			t.Fatalf("chat %d on the live configuration: %v", i, err)
+		}
 	}
 }
 
@@ -732,5 +985,79 @@ func TestStreamIgnoredByServer(t *testing.T) {
 	})
 	if err != nil || len(gen) != 2 || gen[0].Text != "plain" || !gen[1].Done {
 		t.Fatalf("err %v chunks %+v", err, gen)
+	}
+}
+
+// A stream event the plugin cannot read ends the stream with an error
+// naming the event; the content before it was relayed, no Done chunk
+// follows, and the event's payload (which may hold anything) is not
+// quoted.
+func TestStreamMalformedEventsEndWithError(t *testing.T) {
+	const secret = "sk-leaked-0123456789abcdefghij"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := readBody(r)
+		w.Header().Set("Content-Type", "text/event-stream")
+		fl := w.(http.Flusher)
+		write := func(s string) { w.Write([]byte(s)); fl.Flush() }
+		write(`data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"a"}}]}` + "\n\n")
+		switch {
+		case strings.Contains(body, "badjson"):
+			write(`data: {"choices":[{"index":0,"delta":{"content":"` + secret + `"}` + "\n\n")
+		case strings.Contains(body, "shape"):
+			write(`data: ["` + secret + `"]` + "\n\n")
+		case strings.Contains(body, "errevent"):
+			write("event: error\ndata: Internal error, try again\n\n")
+		case strings.Contains(body, "cutmid"):
+			// The connection dies in the middle of an event.
+			write(`data: {"choices":[{"index":0,"delta":{"content":"b"},"finish_reason":"stop"}]}`)
+			panic(http.ErrAbortHandler)
+		case strings.Contains(body, "cutafter"):
+			// A finish reason, then the connection dies before [DONE].
+			write(`data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\n")
+			panic(http.ErrAbortHandler)
+		}
+		write(`data: {"choices":[{"index":0,"delta":{"content":"b"},"finish_reason":"stop"}]}` + "\n\n")
+		write("data: [DONE]\n\n")
+	}))
+	t.Cleanup(srv.Close)
+	p := newTestPlugin(t)
+	configure(t, p, sdk.ProviderConfig{Name: "local", BaseURL: srv.URL, AuthType: "none"})
+	for _, c := range []struct{ prompt, want string }{
+		{"badjson", "event 2 of the stream"},
+		{"shape", "wrong shape"},
+		{"errevent", "Internal error, try again"},
+		{"cutmid", "the stream broke off"},
+		{"cutafter", "the stream broke off"},
+	} {
+		t.Run(c.prompt, func(t *testing.T) {
+			var chunks []*sdk.ChatChunk
+			err := p.ChatStream(context.Background(), userChat("m", c.prompt), func(ch *sdk.ChatChunk) error {
+				chunks = append(chunks, ch)
+				return nil
+			})
+			e := wantCode(t, err, sdk.CodeUpstreamError)
+			if e.Retryable || !strings.Contains(e.Message, c.want) || !strings.Contains(e.Message, `provider "local"`) {
+				t.Fatalf("error %+v, want it to say %q", e, c.want)
+			}
+			if strings.Contains(e.Error(), secret) {
+				t.Fatalf("error quotes the event: %s", e.Error())
+			}
+			if len(chunks) == 0 || chunks[0].Content != "a" {
+				t.Fatalf("chunks %+v: the content before the bad event must be relayed", chunks)
+			}
+			for _, ch := range chunks {
+				if ch.Done {
+					t.Fatalf("a Done chunk after a broken stream: %+v", ch)
+				}
+			}
+		})
+	}
+	// The well-formed stream passes.
+	var text strings.Builder
+	if err := p.ChatStream(context.Background(), userChat("m", "fine"), func(ch *sdk.ChatChunk) error {
+		text.WriteString(ch.Content)
+		return nil
+	}); err != nil || text.String() != "ab" {
+		t.Fatalf("err %v text %q", err, text.String())
 	}
 }

@@ -77,7 +77,7 @@ func (p *plugin) TextToSpeech(ctx context.Context, req *sdk.TextToSpeechRequest)
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/audio/speech", body: body,
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/audio/speech", model: modelOr(req.Model, sdk.ServiceTextToSpeech), body: body,
 		contentType: "application/json", accept: "audio/*, application/octet-stream"})
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func (p *plugin) TextToSpeechStream(ctx context.Context, req *sdk.TextToSpeechRe
 	if err != nil {
 		return err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/audio/speech", body: body,
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/audio/speech", model: modelOr(req.Model, sdk.ServiceTextToSpeech), body: body,
 		contentType: "application/json", accept: "audio/*, application/octet-stream", stream: true})
 	if err != nil {
 		return err

@@ -26,9 +26,10 @@ type sseEvent struct {
 //   - a UTF-8 BOM at the start is dropped; comment lines (":...") ignored;
 //   - several data lines join with "\n"; one space after the colon is
 //     dropped; lines without a colon are a field with an empty value;
-//   - an event is dispatched at a blank line; one still pending at the end
-//     of the stream is dispatched too (the standard drops it, but servers
-//     that close without the final blank line are common);
+//   - an event is dispatched at a blank line; one still pending at a clean
+//     end of the stream is dispatched too (the standard drops it, but
+//     servers that close without the final blank line are common), one
+//     pending at a read error is not: the error is returned;
 //   - a line or event larger than max is an error, not a memory blow-up.
 type sseReader struct {
 	r       io.Reader
@@ -111,7 +112,10 @@ func (s *sseReader) next() (*sseEvent, error) {
 	for {
 		line, err := s.readLine()
 		if err != nil {
-			if hasData {
+			// At a clean end a pending event is dispatched (see above); a
+			// read error means the event was cut short, and half an event
+			// must not pass for a whole one.
+			if hasData && errors.Is(err, io.EOF) {
 				ev.data = data
 				return &ev, nil
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -16,18 +17,12 @@ import (
 // readEvents reads the SSE stream of u and hands each JSON payload,
 // decoded into a fresh T, to fn, until "data: [DONE]" (sawDone true) or
 // the end of the stream (sawDone false). An error object in the stream
-// ({"error": {...}} or an "error" event) ends it with that error. Payloads
-// that are not JSON are skipped and logged: one garbled line must not
-// kill an answer that is otherwise fine.
+// ({"error": {...}} or an "error" event) ends it with that error, and so
+// does a payload that is not valid JSON for T: skipping it would hand the
+// caller an answer with a hole in it that looks complete.
 func readEvents[T any](ctx context.Context, p *plugin, pr *provider, u *upstream, fn func(*T) error) (sawDone bool, err error) {
 	rd := newSSEReader(u.body, maxEventSize)
-	skipped := 0
-	defer func() {
-		if skipped > 0 {
-			slog.Warn("skipped undecodable stream events", "provider", pr.name, "count", skipped)
-		}
-	}()
-	for {
+	for n := 1; ; n++ {
 		ev, err := rd.next()
 		if errors.Is(err, io.EOF) {
 			return false, nil
@@ -52,13 +47,32 @@ func readEvents[T any](ctx context.Context, p *plugin, pr *provider, u *upstream
 		}
 		v := new(T)
 		if err := json.Unmarshal(data, v); err != nil {
-			skipped++
-			continue
+			return false, malformedEvent(pr, n, data, err)
 		}
 		if err := fn(v); err != nil {
 			return false, err
 		}
 	}
+}
+
+// malformedEvent reports a stream event that is not what the API sends.
+// The payload is not quoted (it may hold anything, a prompt's echo or a
+// credential); its size and the decoder's complaint say enough.
+func malformedEvent(pr *provider, n int, data []byte, err error) *sdk.Error {
+	what := "is not valid JSON"
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		what = fmt.Sprintf("is not valid JSON (syntax error at byte %d)", se.Offset)
+	case errors.As(err, &te):
+		what = fmt.Sprintf("has the wrong shape (%s where %s was expected)", te.Value, te.Type)
+	}
+	slog.Warn("malformed stream event", "provider", pr.name, "event", n, "bytes", len(data), "error", pr.scrub.scrub(err.Error()))
+	return &sdk.Error{Code: sdk.CodeUpstreamError, Err: err, Message: fmt.Sprintf(
+		"provider %q: event %d of the stream (%d bytes) %s; the answer is incomplete. "+
+			"If the provider is an OpenAI-compatible server, check that it streams chat completions in OpenAI's format",
+		pr.name, n, len(data), what)}
 }
 
 // streamError recognises an error sent inside a stream.
@@ -73,7 +87,7 @@ func streamError(p *plugin, pr *provider, event string, data []byte) *sdk.Error 
 	if !isErr {
 		return nil
 	}
-	e := mapUpstreamError(pr.name, 0, nil, data, pr.scrub, p.now())
+	e := mapUpstreamError(pr.name, 0, nil, data, pr.scrub, p.now(), "")
 	e.Retryable = false // the stream had started: the caller may have seen part of it
 	e.Message = "in the stream: " + e.Message
 	return e

@@ -146,7 +146,7 @@ func (p *plugin) SpeechToText(ctx context.Context, req *sdk.SpeechToTextRequest)
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/audio/transcriptions", body: body, slow: 2 * time.Minute,
+	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/audio/transcriptions", model: modelOr(req.Model, sdk.ServiceSpeechToText), body: body, slow: 2 * time.Minute,
 		contentType: ctype, accept: "application/json, text/plain"})
 	if err != nil {
 		return nil, err
