@@ -34,6 +34,11 @@ type Client struct {
 // the host requires on admin routes when it has an admin_token.
 func (c *Client) SetAdminToken(token string) { c.token = token }
 
+// SetAPIKey makes the client send Authorization: Bearer key: a host API
+// key (config api_keys), required on every route when the host has keys.
+// It is the same header as the admin token; set one or the other.
+func (c *Client) SetAPIKey(key string) { c.token = key }
+
 // New makes a client for the host at base ("http://127.0.0.1:7700" or
 // "127.0.0.1:7700"). hc may be nil.
 func New(base string, hc *http.Client) (*Client, error) {
@@ -51,7 +56,7 @@ func New(base string, hc *http.Client) (*Client, error) {
 }
 
 // FromEnvironment makes a client for $ROUNDHOUSE_HOST, or DefaultHost,
-// with the admin token from $ROUNDHOUSE_ADMIN_TOKEN.
+// authenticating with $ROUNDHOUSE_API_KEY, else $ROUNDHOUSE_ADMIN_TOKEN.
 func FromEnvironment() (*Client, error) {
 	h := os.Getenv("ROUNDHOUSE_HOST")
 	if h == "" {
@@ -60,6 +65,9 @@ func FromEnvironment() (*Client, error) {
 	c, err := New(h, nil)
 	if err == nil {
 		c.SetAdminToken(os.Getenv("ROUNDHOUSE_ADMIN_TOKEN"))
+		if k := os.Getenv("ROUNDHOUSE_API_KEY"); k != "" {
+			c.SetAPIKey(k)
+		}
 	}
 	return c, err
 }

@@ -28,6 +28,8 @@ type ErrorDetail struct {
 
 // HealthResponse is GET /health.
 type HealthResponse struct {
+	// Status is "ok", or "degraded" when a plugin is restarting, starting
+	// or failing its health checks (Plugins says which).
 	Status  string            `json:"status"`
 	Version string            `json:"version"`
 	Uptime  float64           `json:"uptime_seconds"`

@@ -29,6 +29,9 @@ type Host struct {
 
 	models *modelIndex
 	pulls  *PullTracker
+	provs  *providerStore
+	// provMu serialises provider changes (validate, save, apply).
+	provMu sync.Mutex
 }
 
 // Option tunes New.
@@ -87,8 +90,11 @@ func (h *Host) newPlugin(c Candidate) *Plugin {
 		stderr:   io.Discard,
 		health:   h.cfg.HealthInterval,
 		state:    StateStopped,
+
+		maxHealthFails: h.cfg.HealthFailures,
 	}
 	p.config = func() *sdk.Config { return h.pluginConfig(name) }
+	p.refused = func(sent *sdk.Config, err error) bool { return h.skipRefusedProvider(name, sent, err) }
 	switch {
 	case c.Err != nil:
 		p.state = StateInvalid
@@ -101,16 +107,37 @@ func (h *Host) newPlugin(c Candidate) *Plugin {
 
 // pluginConfig is what Configure sends to the named plugin now.
 func (h *Host) pluginConfig(name string) *sdk.Config {
-	h.mu.RLock()
-	pc := h.cfg.Plugins[name]
-	h.mu.RUnlock()
+	return h.pluginConfigWith(name, h.Providers(name))
+}
+
+func (h *Host) pluginConfigWith(name string, providers []sdk.ProviderConfig) *sdk.Config {
 	dataDir := h.cfg.PluginDataDir(name)
 	_ = os.MkdirAll(dataDir, 0o700)
-	return &sdk.Config{Settings: pc.Settings, Providers: pc.Providers, DataDir: dataDir}
+	return &sdk.Config{Settings: h.cfg.Plugins[name].Settings, Providers: providers, DataDir: dataDir}
 }
 
 // Config is the host's configuration.
 func (h *Host) Config() *config.Config { return h.cfg }
+
+// defaultCallTimeout bounds host→plugin calls that are not service calls
+// when the config sets none.
+const defaultCallTimeout = 10 * time.Second
+
+// CallTimeout is the deadline of host→plugin calls that are not service
+// calls (model and provider lists, show, delete, unload): a plugin that
+// stops answering must not hold a request, or the requests queued behind
+// a shared lookup, forever.
+func (h *Host) CallTimeout() time.Duration {
+	if h.cfg.CallTimeout > 0 {
+		return h.cfg.CallTimeout
+	}
+	return defaultCallTimeout
+}
+
+// WithCallTimeout bounds ctx by CallTimeout.
+func (h *Host) WithCallTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, h.CallTimeout())
+}
 
 // Start starts every enabled plugin when the config says eager, all at
 // once, without waiting for them: the API listens while they start.

@@ -2,9 +2,12 @@ package host
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
@@ -13,16 +16,27 @@ import (
 // may be; pulls and deletes through the host invalidate it at once.
 const modelIndexTTL = 5 * time.Second
 
+// modelIndexFailTTL is how long a failed lookup is remembered: a plugin
+// without a model list, or with its engine down, must not cost an extra
+// RPC on every request, but a recovering engine is seen again quickly.
+const modelIndexFailTTL = time.Second
+
 // modelIndex caches which models each plugin has, for routing by model.
 type modelIndex struct {
 	h  *Host
 	mu sync.Mutex
 	by map[string]modelSnapshot
+	// sf makes concurrent requests share one lookup per plugin.
+	sf singleflight.Group
 }
 
 type modelSnapshot struct {
-	at     time.Time
-	models []sdk.Model
+	expires time.Time
+	models  []sdk.Model
+	// failed says the plugin could not be asked: its list is unknown,
+	// not empty; err says why.
+	failed bool
+	err    error
 }
 
 func newModelIndex(h *Host) *modelIndex { return &modelIndex{h: h, by: map[string]modelSnapshot{}} }
@@ -33,20 +47,50 @@ func (mi *modelIndex) invalidate(plugin string) {
 	mi.mu.Unlock()
 }
 
-// models returns the plugin's models: a local plugin's engine list, a
-// remote plugin's provider models plus its manifest's supported models.
-func (mi *modelIndex) models(ctx context.Context, p *Plugin) []sdk.Model {
+// models returns the plugin's models (a local plugin's engine list, a
+// remote plugin's provider models plus its manifest's supported models)
+// and whether the plugin could be asked. The lookup runs detached from
+// the caller with its own deadline: one client hanging up must not be
+// cached as "this plugin has no models" for everyone else, and a hung
+// plugin must not hold every request that needs the index.
+func (mi *modelIndex) models(ctx context.Context, p *Plugin) ([]sdk.Model, bool) {
+	snap := mi.snapshot(ctx, p)
+	return snap.models, !snap.failed
+}
+
+func (mi *modelIndex) snapshot(ctx context.Context, p *Plugin) modelSnapshot {
 	mi.mu.Lock()
 	snap, ok := mi.by[p.name]
 	mi.mu.Unlock()
-	if ok && time.Since(snap.at) < modelIndexTTL {
-		return snap.models
+	if ok && time.Now().Before(snap.expires) {
+		return snap
 	}
+	ch := mi.sf.DoChan(p.name, func() (any, error) {
+		lctx, cancel := mi.h.WithCallTimeout(context.WithoutCancel(ctx))
+		defer cancel()
+		snap := mi.fetch(lctx, p)
+		mi.mu.Lock()
+		mi.by[p.name] = snap
+		mi.mu.Unlock()
+		return snap, nil
+	})
+	select {
+	case res := <-ch:
+		return res.Val.(modelSnapshot)
+	case <-ctx.Done():
+		return modelSnapshot{models: staticModels(p), failed: true, err: ctx.Err()}
+	}
+}
+
+func (mi *modelIndex) fetch(ctx context.Context, p *Plugin) modelSnapshot {
 	var out []sdk.Model
 	conn, err := p.Conn(ctx)
 	if err == nil {
 		if p.IsLocal() {
 			out, err = conn.ListModels(ctx)
+			if sdk.ErrorCode(err) == sdk.CodeUnimplemented {
+				err = nil // no list to consult: the plugin decides per call
+			}
 		} else {
 			var ps []sdk.ProviderStatus
 			ps, err = conn.ListProviders(ctx)
@@ -61,15 +105,7 @@ func (mi *modelIndex) models(ctx context.Context, p *Plugin) []sdk.Model {
 		}
 	}
 	if err != nil {
-		// Cache the failure too: a plugin without a model list, or with
-		// its engine down, must not cost an extra RPC on every request.
-		// Failures are kept for one second only, so a recovering engine is
-		// seen again quickly.
-		out = staticModels(p)
-		mi.mu.Lock()
-		mi.by[p.name] = modelSnapshot{at: time.Now().Add(time.Second - modelIndexTTL), models: out}
-		mi.mu.Unlock()
-		return out
+		return modelSnapshot{expires: time.Now().Add(modelIndexFailTTL), models: staticModels(p), failed: true, err: err}
 	}
 	seen := map[string]bool{}
 	for _, m := range out {
@@ -80,10 +116,7 @@ func (mi *modelIndex) models(ctx context.Context, p *Plugin) []sdk.Model {
 			out = append(out, m)
 		}
 	}
-	mi.mu.Lock()
-	mi.by[p.name] = modelSnapshot{at: time.Now(), models: out}
-	mi.mu.Unlock()
-	return out
+	return modelSnapshot{expires: time.Now().Add(modelIndexTTL), models: out}
 }
 
 // staticModels are the models a remote plugin's manifest declares.
@@ -105,15 +138,34 @@ func staticModels(p *Plugin) []sdk.Model {
 }
 
 // has reports whether the plugin has the model, treating "name" and
-// "name:latest" as the same model, as Ollama does.
-func (mi *modelIndex) has(ctx context.Context, p *Plugin, model string) bool {
+// "name:latest" as the same model, as Ollama does. When the plugin could
+// not be asked (down, restarting, not answering, its engine down) and the
+// model is not in its static list, unknown says why: the model may well
+// be there.
+func (mi *modelIndex) has(ctx context.Context, p *Plugin, model string) (found bool, unknown error) {
 	want := canonicalModel(model)
-	for _, m := range mi.models(ctx, p) {
+	snap := mi.snapshot(ctx, p)
+	for _, m := range snap.models {
 		if canonicalModel(m.Name) == want {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	if snap.failed {
+		return false, lookupError(p, snap.err)
+	}
+	return false, nil
+}
+
+// lookupError explains a failed model lookup: the plugin's own error
+// when it answered one (engine unavailable...), plugin_unavailable with
+// Retry-After when it did not answer or is not running.
+func lookupError(p *Plugin, err error) error {
+	switch sdk.ErrorCode(err) {
+	case sdk.CodeUnknown, sdk.CodeTimeout, sdk.CodeCanceled, sdk.CodeUnavailable:
+		return &sdk.Error{Code: sdk.CodePluginUnavailable, Retryable: true, RetryAfter: time.Second, Err: err,
+			Message: fmt.Sprintf("plugin %s is not answering right now (%s is %s); retry shortly", p.name, p.name, p.State())}
+	}
+	return err
 }
 
 func canonicalModel(name string) string {

@@ -91,10 +91,20 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 		}
 		return target{}, sdk.FieldError("model", "required: no plugin offering %s declares a default model", service)
 	}
+	var unknown error
 	for _, c := range cands {
-		if r.h.models.has(ctx, c.p, model) {
+		found, why := r.h.models.has(ctx, c.p, model)
+		if found {
 			return c, nil
 		}
+		if unknown == nil {
+			unknown = why
+		}
+	}
+	if unknown != nil {
+		// A plugin that could have the model is away: that is not "no
+		// such model" (404) but "try again shortly" (503).
+		return target{}, unknown
 	}
 	if len(cands) == 1 {
 		return cands[0], nil // let the plugin say what it knows of the model
@@ -213,6 +223,10 @@ func (r *Router) SpeechToTextLive(ctx context.Context, rt backend.Route, cfg *sd
 // Version is the host's version.
 func (r *Router) Version() string { return Version }
 
+// loadTimeout bounds loading a model into memory, which for a large model
+// on a slow disk takes minutes, not the seconds of other management calls.
+const loadTimeout = 10 * time.Minute
+
 // localPlugin picks the local plugin for a model-management call: the
 // pinned one (Route.Plugin or a "<plugin>/" prefix) or, with none named,
 // the one that has the model, else the first local plugin.
@@ -234,6 +248,7 @@ func (r *Router) localPlugin(ctx context.Context, pin, model string, mustHave bo
 		return p, model, nil
 	}
 	var first *Plugin
+	var unknown error
 	for _, p := range r.h.Plugins() {
 		if !p.IsLocal() {
 			continue
@@ -244,12 +259,19 @@ func (r *Router) localPlugin(ctx context.Context, pin, model string, mustHave bo
 		if first == nil {
 			first = p
 		}
-		if r.h.models.has(ctx, p, model) {
+		found, why := r.h.models.has(ctx, p, model)
+		if found {
 			return p, model, nil
+		}
+		if unknown == nil {
+			unknown = why
 		}
 	}
 	if first == nil {
 		return nil, "", sdk.Errorf(sdk.CodeServiceUnavailable, "no local plugin is available to manage models")
+	}
+	if mustHave && unknown != nil {
+		return nil, "", unknown
 	}
 	if mustHave {
 		return nil, "", &sdk.Error{Code: sdk.CodeModelNotFound, Field: "model", Message: fmt.Sprintf("model %q not found", model)}
@@ -300,17 +322,18 @@ func (r *Router) ListModels(ctx context.Context, running bool) ([]backend.ModelI
 			if !p.IsLocal() {
 				continue
 			}
-			conn, err := p.Conn(ctx)
-			if err != nil {
-				continue
+			lctx, cancel := r.h.WithCallTimeout(ctx)
+			conn, err := p.Conn(lctx)
+			if err == nil {
+				models, err = conn.ListRunningModels(lctx)
 			}
-			models, err = conn.ListRunningModels(ctx)
+			cancel()
 			if err != nil {
 				continue
 			}
 			state = "running"
 		} else {
-			models = r.h.models.models(ctx, p)
+			models, _ = r.h.models.models(ctx, p)
 		}
 		for _, m := range models {
 			out = append(out, backend.ModelInfo{Model: m, Plugin: p.name, Type: typ, State: state})
@@ -324,6 +347,8 @@ func (r *Router) ShowModel(ctx context.Context, rt backend.Route, model string) 
 	if err != nil {
 		return nil, "", err
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.h.CallTimeout())
+	defer cancel()
 	conn, err := p.Conn(ctx)
 	if err != nil {
 		return nil, "", err
@@ -350,6 +375,8 @@ func (r *Router) DeleteModel(ctx context.Context, rt backend.Route, model string
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.h.CallTimeout())
+	defer cancel()
 	conn, err := p.Conn(ctx)
 	if err != nil {
 		return err
@@ -363,6 +390,8 @@ func (r *Router) LoadModel(ctx context.Context, rt backend.Route, req *sdk.LoadR
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
 	conn, err := p.Conn(ctx)
 	if err != nil {
 		return err
@@ -377,6 +406,8 @@ func (r *Router) UnloadModel(ctx context.Context, rt backend.Route, model string
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.h.CallTimeout())
+	defer cancel()
 	conn, err := p.Conn(ctx)
 	if err != nil {
 		return err

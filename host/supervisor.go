@@ -35,7 +35,18 @@ const (
 	// crash restarts at the minimum backoff.
 	restartStableAfter = time.Minute
 	exitPollInterval   = 25 * time.Millisecond
+	// restartWaitMax is how long a call waits for a restarting plugin
+	// before it is answered plugin_unavailable.
+	restartWaitMax = time.Second
+	// healthTimeout bounds one health check.
+	healthTimeout = 5 * time.Second
 )
+
+// unavailable is the error for a call to a plugin that is down right now.
+func unavailable(name string, retryAfter time.Duration) error {
+	return &sdk.Error{Code: sdk.CodePluginUnavailable, Retryable: true, RetryAfter: retryAfter.Round(time.Second),
+		Message: fmt.Sprintf("plugin %s is restarting; retry in %s", name, retryAfter.Round(time.Second))}
+}
 
 // launchFunc starts a plugin process; tests swap it.
 type launchFunc func(ctx context.Context, cfg sdk.LaunchConfig) (*sdk.Process, error)
@@ -49,9 +60,15 @@ type Plugin struct {
 	log      *slog.Logger
 	launch   launchFunc
 	config   func() *sdk.Config
-	env      []string
-	stderr   io.Writer
-	health   time.Duration
+	// refused is told when the plugin refuses its configuration at start;
+	// it reports whether it set the offending part aside (try again).
+	refused func(sent *sdk.Config, err error) bool
+	env     []string
+	stderr  io.Writer
+	health  time.Duration
+	// maxHealthFails unanswered health checks in a row mean the plugin
+	// hangs: it is killed, and restarted like a crashed one.
+	maxHealthFails int
 
 	mu        sync.Mutex
 	state     State
@@ -61,6 +78,14 @@ type Plugin struct {
 	restarts  int
 	lastErr   string
 	startedAt time.Time
+	// restartAt is when a restarting plugin's backoff ends.
+	restartAt time.Time
+	// healthFails counts health checks in a row that got no answer;
+	// checking is set while one runs, so a hung plugin does not pile
+	// them up.
+	healthFails int
+	checking    bool
+	hung        *sdk.Process
 	// changed is closed and replaced at every state change, waking
 	// everyone waiting in Conn.
 	changed chan struct{}
@@ -176,6 +201,13 @@ func (p *Plugin) Conn(ctx context.Context) (*sdk.Conn, error) {
 				return nil, &sdk.Error{Code: sdk.CodePluginStartFailed, Retryable: true,
 					Message: fmt.Sprintf("plugin %s failed to start (%d attempts, retrying): %s", p.name, p.startFailures, lastErr)}
 			}
+			// A restart right after a crash is worth waiting for (the
+			// call then goes to the new process); a long backoff is not:
+			// say when to come back instead of holding the caller.
+			if wait := time.Until(p.restartAt); state == StateRestarting && wait > restartWaitMax {
+				p.mu.Unlock()
+				return nil, unavailable(p.name, wait+time.Second)
+			}
 		}
 		p.mu.Unlock()
 		wait := time.NewTimer(exitPollInterval)
@@ -213,6 +245,7 @@ func (p *Plugin) run(life context.Context) {
 			return
 		}
 		p.restarts++
+		p.restartAt = time.Now().Add(backoff)
 		p.setStateLocked(StateRestarting)
 		p.mu.Unlock()
 		p.log.Warn("plugin exited; restarting", "plugin", p.name, "backoff", backoff, "error", p.lastError())
@@ -278,8 +311,17 @@ func (p *Plugin) startOnce(life context.Context) error {
 
 func (p *Plugin) configure(ctx context.Context, proc *sdk.Process) error {
 	conn := proc.Conn()
-	if err := conn.Configure(ctx, p.config()); err != nil {
-		return fmt.Errorf("configure: %w", err)
+	for {
+		cfg := p.config()
+		err := conn.Configure(ctx, cfg)
+		if err == nil {
+			break
+		}
+		// A saved provider the plugin refuses is set aside rather than
+		// failing every start: each retry drops one, so this ends.
+		if p.refused == nil || !p.refused(cfg, err) {
+			return fmt.Errorf("configure: %w", err)
+		}
 	}
 	info, err := conn.Info(ctx)
 	if err != nil {
@@ -324,35 +366,83 @@ func (p *Plugin) waitExit(life context.Context) {
 		}
 		if proc.Exited() {
 			p.mu.Lock()
-			p.lastErr = "plugin process exited unexpectedly"
+			if p.lastErr == "" || !p.hungKilled(proc) {
+				p.lastErr = "plugin process exited unexpectedly"
+			}
 			p.proc = nil
+			p.healthFails = 0
 			p.mu.Unlock()
+			// The process is gone, but its client still holds a gRPC
+			// connection and goroutines; Kill releases them.
+			go proc.Kill()
 			return
 		}
 		if p.health > 0 && time.Now().After(nextHealth) {
 			nextHealth = time.Now().Add(p.health)
-			go p.checkHealth(life, proc.Conn())
+			go p.checkHealth(life, proc)
 		}
 	}
 }
 
-func (p *Plugin) checkHealth(life context.Context, conn *sdk.Conn) {
-	ctx, cancel := context.WithTimeout(life, 5*time.Second)
+// checkHealth asks the plugin how it is. A plugin that answers "not
+// serving" is degraded (its engine may be down) and stays; one that does
+// not answer maxHealthFails times in a row hangs (a deadlock, SIGSTOP, a
+// stuck call holding every worker) and is killed, so the supervisor
+// restarts it like a crashed one.
+func (p *Plugin) checkHealth(life context.Context, proc *sdk.Process) {
+	p.mu.Lock()
+	if p.checking {
+		p.mu.Unlock()
+		return
+	}
+	p.checking = true
+	p.mu.Unlock()
+	defer func() { p.mu.Lock(); p.checking = false; p.mu.Unlock() }()
+
+	conn := proc.Conn()
+	ctx, cancel := context.WithTimeout(life, healthTimeout)
 	defer cancel()
 	h, err := conn.Health(ctx)
 	if err != nil {
-		if life.Err() != nil {
+		if life.Err() != nil || proc.Exited() {
 			return
 		}
-		h = &sdk.Health{State: sdk.HealthNotServing, Message: err.Error()}
+		h = &sdk.Health{State: sdk.HealthNotServing, Message: "no answer to the health check: " + err.Error()}
+		p.mu.Lock()
+		p.lastHlth = h
+		p.healthFails++
+		fails := p.healthFails
+		p.mu.Unlock()
+		if p.maxHealthFails > 0 && fails >= p.maxHealthFails {
+			p.log.Error("plugin does not answer health checks; killing it to restart it", "plugin", p.name, "unanswered", fails, "error", err)
+			p.mu.Lock()
+			p.lastErr = fmt.Sprintf("killed after %d unanswered health checks (hung)", fails)
+			p.hung = proc
+			p.mu.Unlock()
+			proc.Abort()
+		}
+		return
 	}
 	info, ierr := conn.Info(ctx)
 	p.mu.Lock()
 	p.lastHlth = h
+	p.healthFails = 0
 	if ierr == nil {
 		p.info = info
 	}
 	p.mu.Unlock()
+}
+
+// hungKilled reports whether proc is the process the health check killed
+// for hanging (so its exit keeps that explanation).
+func (p *Plugin) hungKilled(proc *sdk.Process) bool { return p.hung == proc }
+
+// Degraded reports whether a running plugin's last health check found it
+// not serving (or not answering).
+func (p *Plugin) Degraded() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state == StateRunning && p.lastHlth != nil && p.lastHlth.State != sdk.HealthServing
 }
 
 // CheckHealth asks the plugin now and returns its answer.

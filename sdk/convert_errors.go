@@ -179,7 +179,7 @@ func grpcCodeOf(c Code) codes.Code {
 		CodeModelPullFailed, CodeModelLoadFailed, CodeModelDeleteFailed:
 		return codes.Internal
 	case CodeUnavailable, CodeServiceUnavailable, CodeEngineUnavailable, CodePluginCrashed,
-		CodePluginStartFailed, CodeEngineStartFailed, CodeUpstreamError, CodeNoUsableKey:
+		CodePluginStartFailed, CodeEngineStartFailed, CodeUpstreamError, CodeNoUsableKey, CodePluginUnavailable:
 		return codes.Unavailable
 	default:
 		return codes.Unknown

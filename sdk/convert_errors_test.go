@@ -48,6 +48,7 @@ var convertAllCodes = []struct {
 	{CodePluginCrashed, codes.Unavailable},
 	{CodePluginNotConfigured, codes.FailedPrecondition},
 	{CodeManifestInvalid, codes.FailedPrecondition},
+	{CodePluginUnavailable, codes.Unavailable},
 
 	{CodeEngineNotInstalled, codes.FailedPrecondition},
 	{CodeEngineInstallFailed, codes.Internal},

@@ -39,6 +39,10 @@ const (
 	CodePluginCrashed       Code = 1002
 	CodePluginNotConfigured Code = 1003
 	CodeManifestInvalid     Code = 1004
+	// CodePluginUnavailable: the plugin is down or restarting right now;
+	// retry after RetryAfter. (A model's plugin being away is not the
+	// model being unknown.)
+	CodePluginUnavailable Code = 1005
 )
 
 // Engine codes.
@@ -85,7 +89,7 @@ var codeNames = map[Code]string{
 	CodeInternal: "internal", CodeUnavailable: "unavailable", CodeQuotaExceeded: "quota_exceeded",
 	CodePluginNotFound: "plugin_not_found", CodePluginStartFailed: "plugin_start_failed",
 	CodePluginCrashed: "plugin_crashed", CodePluginNotConfigured: "plugin_not_configured",
-	CodeManifestInvalid:    "manifest_invalid",
+	CodeManifestInvalid: "manifest_invalid", CodePluginUnavailable: "plugin_unavailable",
 	CodeEngineNotInstalled: "engine_not_installed", CodeEngineInstallFailed: "engine_install_failed",
 	CodeEngineStartFailed: "engine_start_failed", CodeEngineUnavailable: "engine_unavailable",
 	CodeEngineChecksum: "engine_checksum_mismatch", CodeEngineNotManaged: "engine_not_managed",
@@ -137,7 +141,7 @@ func (c Code) HTTPStatus() int {
 	case CodeContentFiltered:
 		return http.StatusUnprocessableEntity
 	case CodeUnavailable, CodeServiceUnavailable, CodeEngineUnavailable, CodePluginCrashed,
-		CodePluginStartFailed, CodeEngineStartFailed:
+		CodePluginStartFailed, CodeEngineStartFailed, CodePluginUnavailable:
 		return http.StatusServiceUnavailable
 	case CodeUpstreamError, CodeUpstreamAuth, CodeNoUsableKey:
 		return http.StatusBadGateway

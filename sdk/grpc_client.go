@@ -81,6 +81,15 @@ func (c *Conn) Health(ctx context.Context) (*Health, error) {
 	return callUnary(ctx, &pb.HealthRequest{}, identity, c.plugin.Health, fromProtoHealth)
 }
 
+// ValidateConfig asks the plugin to check cfg without applying it. It
+// returns a CodeUnimplemented error for plugins that cannot.
+func (c *Conn) ValidateConfig(ctx context.Context, cfg *Config) error {
+	_, err := callUnary(ctx, cfg, func(cfg *Config) *pb.ValidateConfigRequest {
+		return &pb.ValidateConfigRequest{Config: toProtoConfig(cfg)}
+	}, c.plugin.ValidateConfig, identity)
+	return err
+}
+
 func (c *Conn) Configure(ctx context.Context, cfg *Config) error {
 	_, err := callUnary(ctx, cfg, toProtoConfig, c.plugin.Configure, identity)
 	return err

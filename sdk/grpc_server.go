@@ -92,6 +92,17 @@ func (s *grpcServer) Configure(ctx context.Context, in *pb.ConfigureRequest) (*p
 	return &pb.ConfigureResponse{}, nil
 }
 
+func (s *grpcServer) ValidateConfig(ctx context.Context, in *pb.ValidateConfigRequest) (*pb.ValidateConfigResponse, error) {
+	v, ok := s.impl.(ConfigValidator)
+	if !ok {
+		return nil, toStatusError(unimplemented("configuration validation"))
+	}
+	if err := v.ValidateConfig(ctx, fromProtoConfig(in.GetConfig())); err != nil {
+		return nil, toStatusError(err)
+	}
+	return &pb.ValidateConfigResponse{}, nil
+}
+
 func (s *grpcServer) ListProviders(ctx context.Context, _ *pb.ListProvidersRequest) (*pb.ListProvidersResponse, error) {
 	if s.providers == nil {
 		return nil, toStatusError(unimplemented("providers"))

@@ -63,6 +63,16 @@ func (p *Process) Exited() bool { return p.client.Exited() }
 // Shutdown runs), and kills it if it has not exited after 2 s.
 func (p *Process) Kill() { p.client.Kill() }
 
+// Abort kills a plugin that no longer answers (hung, stopped): SIGKILL at
+// once, without the graceful shutdown Kill tries first (which waits on an
+// RPC a hung plugin never answers), then releases the connection.
+func (p *Process) Abort() {
+	if proc, err := os.FindProcess(p.pid); err == nil {
+		_ = proc.Kill()
+	}
+	p.client.Kill()
+}
+
 // CleanupProcesses kills every plugin process this process launched. Hosts
 // defer it in main, so no plugin outlives a host that exits normally.
 func CleanupProcesses() { plugin.CleanupClients() }

@@ -79,6 +79,17 @@ type RemotePlugin interface {
 	Providers
 }
 
+// ConfigValidator is implemented by plugins that can check a configuration
+// without applying it. The host calls ValidateConfig before it saves a
+// runtime change (a provider added through its API), so a change the
+// plugin would refuse is never persisted. Return an *Error with
+// CodeInvalidArgument whose Field names the setting at fault
+// ("providers[2].base_url", "settings.engine_host"); apply nothing.
+// Plugins without it are validated by the host's own checks only.
+type ConfigValidator interface {
+	ValidateConfig(ctx context.Context, cfg *Config) error
+}
+
 // Shutdowner is implemented by plugins that must clean up before the
 // process exits, such as stopping an engine they started. Serve calls it
 // once, after in-flight calls were cancelled.

@@ -28,9 +28,11 @@ Usage:
   roundhouse models load|unload NAME                 load or free a model
   roundhouse engines ls                              local engines
   roundhouse run MODEL PROMPT...                     chat once, streaming the answer
+  roundhouse keys new NAME [--scope invoke,admin]    make a host API key and its config entry
 
-Verbs other than serve talk to the host at $ROUNDHOUSE_HOST (default 127.0.0.1:7700),
-or the address given with --host ADDR before the verb.
+Verbs other than serve and keys talk to the host at $ROUNDHOUSE_HOST (default 127.0.0.1:7700),
+or the address given with --host ADDR before the verb, with the key in $ROUNDHOUSE_API_KEY
+(or $ROUNDHOUSE_ADMIN_TOKEN) when the host requires one.
 `
 
 func main() {
@@ -48,6 +50,9 @@ func run(args []string) int {
 	}
 	if args[0] == "serve" {
 		return serve(args[1:])
+	}
+	if args[0] == "keys" {
+		return keys(os.Stdout, args[1:])
 	}
 	if host != "" {
 		os.Setenv("ROUNDHOUSE_HOST", host)

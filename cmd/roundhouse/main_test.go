@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -163,5 +165,22 @@ func TestCLIHostDown(t *testing.T) {
 	err := (&cli{c: c, out: &bytes.Buffer{}}).dispatch(context.Background(), []string{"status"})
 	if err == nil || !strings.Contains(err.Error(), "roundhouse serve") {
 		t.Fatalf("host-down error does not say what to do: %v", err)
+	}
+}
+
+func TestKeysNewPrintsKeyAndHash(t *testing.T) {
+	var out strings.Builder
+	if code := keys(&out, []string{"new", "my-app", "--scope", "invoke,admin"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(out.String(), "\n")
+	key := strings.TrimSpace(lines[1])
+	sum := sha256.Sum256([]byte(key))
+	if !strings.HasPrefix(key, "rh-") || !strings.Contains(out.String(), "sha256: "+hex.EncodeToString(sum[:])) ||
+		!strings.Contains(out.String(), "scopes: [invoke, admin]") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	if code := keys(&out, []string{"new", "x", "--scope", "root"}); code == 0 {
+		t.Fatal("unknown scope accepted")
 	}
 }

@@ -37,9 +37,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if status >= 500 {
 		log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", d.Message)
 	}
-	if d.RetryAfter > 0 {
-		w.Header().Set("Retry-After", itoa(int(d.RetryAfter+0.999)))
-	}
+	httpx.SetRetryAfter(w, err)
 	httpx.WriteJSON(w, status, ErrorBody{Error: d})
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/host"
@@ -25,13 +26,47 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 			return s.b.PullModel(ctx, backend.PullRequest(req), progress)
 		})
 	defer unsubscribe()
+	// Hold the answer until the pull shows it is under way (a first
+	// progress event) or fails: a name the plugin refuses, an unknown
+	// plugin, an engine that is down are then a plain 4xx/5xx, not a 200
+	// stream that starts and fails. A registry slower than this still
+	// gets its "started" event.
+	var first *sdk.Progress
+	wait := time.NewTimer(pullStartWait)
+	select {
+	case ev, ok := <-events:
+		if ok {
+			first = &ev
+		} else if <-pull.Done(); pull.Err() != nil {
+			wait.Stop()
+			writeError(w, r, s.log, pull.Err())
+			return
+		} else {
+			events = closedEvents
+		}
+	case <-wait.C:
+	case <-r.Context().Done():
+	}
+	wait.Stop()
 	st := httpx.NewStream(w, httpx.StreamFormat(r))
 	if err := st.Send(client.ProgressEvent{ID: pull.ID, Status: "started", Model: req.Model}); err != nil {
 		pull.Cancel()
 		return
 	}
+	if first != nil {
+		if err := st.Send(client.ProgressEvent{ID: pull.ID, Status: first.Status, Digest: first.Digest, Total: first.Total, Completed: first.Completed, Message: first.Message}); err != nil {
+			return
+		}
+	}
 	s.followPull(w, r, st, pull, events)
 }
+
+// pullStartWait is how long a new pull may take to show progress before
+// its stream starts anyway.
+const pullStartWait = 2 * time.Second
+
+// closedEvents is an event channel that is already closed.
+var closedEvents = func() <-chan sdk.Progress { c := make(chan sdk.Progress); close(c); return c }()
 
 // followPull relays a pull's events until it ends, then sends the final
 // event. It is used by the initiating client and by watchers.

@@ -22,6 +22,9 @@ type providerView struct {
 	Plugin string `json:"plugin"`
 	sdk.ProviderStatus
 	Headers map[string]string `json:"headers,omitempty"`
+	// Error says why a provider is left out of its plugin's
+	// configuration (the plugin refused it); fix it with POST or DELETE.
+	Error string `json:"error,omitempty"`
 }
 
 func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +44,7 @@ func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
 // providerViews asks the plugin for live key stats, falling back to the
 // configuration (masked here) when the plugin cannot answer.
 func (s *Server) providerViews(r *http.Request, plugin string) []providerView {
-	cfg := s.h.Config().Plugins[plugin].Providers
+	cfg := s.h.Providers(plugin)
 	headers := map[string]map[string]string{}
 	for _, pc := range cfg {
 		if len(pc.Headers) > 0 {
@@ -53,8 +56,13 @@ func (s *Server) providerViews(r *http.Request, plugin string) []providerView {
 		}
 	}
 	var out []providerView
-	if conn, err := s.h.Plugin(plugin).Conn(r.Context()); err == nil {
-		if live, err := conn.ListProviders(r.Context()); err == nil {
+	for name, why := range s.h.SkippedProviders(plugin) {
+		out = append(out, providerView{Plugin: plugin, ProviderStatus: sdk.ProviderStatus{Name: name}, Error: why})
+	}
+	ctx, cancel := s.h.WithCallTimeout(r.Context())
+	defer cancel()
+	if conn, err := s.h.Plugin(plugin).Conn(ctx); err == nil {
+		if live, err := conn.ListProviders(ctx); err == nil {
 			for _, ps := range live {
 				for i := range ps.Keys {
 					// Defence in depth: whatever the plugin sends, show at most
@@ -112,16 +120,8 @@ func (s *Server) putProvider(w http.ResponseWriter, r *http.Request) {
 
 // providerPlugin finds the remote plugin that has the named provider.
 func (s *Server) providerPlugin(w http.ResponseWriter, r *http.Request, name string) string {
-	want := r.URL.Query().Get("plugin")
-	for plugin, pc := range s.h.Config().Plugins {
-		if want != "" && plugin != want {
-			continue
-		}
-		for _, p := range pc.Providers {
-			if p.Name == name {
-				return plugin
-			}
-		}
+	if plugin := s.h.ProviderPlugin(name, r.URL.Query().Get("plugin")); plugin != "" {
+		return plugin
 	}
 	writeError(w, r, s.log, sdk.Errorf(sdk.CodeNotFound, "no provider named %q (GET /v1/providers lists them)", name))
 	return ""
@@ -143,7 +143,12 @@ func (s *Server) testProvider(w http.ResponseWriter, r *http.Request) {
 	if plugin == "" {
 		return
 	}
-	conn, err := s.h.Plugin(plugin).Conn(r.Context())
+	p := s.h.Plugin(plugin)
+	if p == nil {
+		writeError(w, r, s.log, sdk.Errorf(sdk.CodePluginNotFound, "plugin %s is configured but not installed", plugin))
+		return
+	}
+	conn, err := p.Conn(r.Context())
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

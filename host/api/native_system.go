@@ -14,9 +14,23 @@ import (
 )
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	// The host answers 200 while it runs (it is alive); status says
+	// whether every enabled plugin is serving: "degraded" names the ones
+	// that are restarting, failing to start or not passing health checks.
 	resp := client.HealthResponse{Status: "ok", Version: host.Version, Uptime: host.Uptime().Seconds(), Plugins: map[string]string{}}
 	for _, p := range s.h.Plugins() {
-		resp.Plugins[p.Name()] = string(p.State())
+		st := p.State()
+		state := string(st)
+		switch {
+		case st == host.StateRunning && p.Degraded():
+			state = "degraded"
+		case st == host.StateRestarting, st == host.StateStarting:
+		default:
+			resp.Plugins[p.Name()] = state
+			continue
+		}
+		resp.Plugins[p.Name()] = state
+		resp.Status = "degraded"
 	}
 	httpx.WriteJSON(w, http.StatusOK, resp)
 }

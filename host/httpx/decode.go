@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
@@ -141,4 +143,13 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// SetRetryAfter sets the Retry-After header (whole seconds, rounded up)
+// when err says when to retry, in every surface's error answers: clients
+// that back off honour it whatever their dialect.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	if d := sdk.AsError(err).RetryAfter; d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
+	}
 }

@@ -30,7 +30,11 @@ const EnvServe = "ROUNDHOUSE_TESTPLUGIN"
 // as a plugin. Call it first thing in TestMain.
 func MaybeServe() {
 	if name := os.Getenv(EnvServe); name != "" {
-		sdk.Serve(New(name))
+		if rest, ok := strings.CutPrefix(name, "remote:"); ok {
+			sdk.Serve(&Remote{Plugin: Plugin{name: rest}})
+		} else {
+			sdk.Serve(New(name))
+		}
 		os.Exit(0)
 	}
 }
@@ -68,6 +72,12 @@ func (p *Plugin) Configure(_ context.Context, cfg *sdk.Config) error {
 	defer p.mu.Unlock()
 	p.cfg = cfg
 	return nil
+}
+
+// ListModels lists the echo models, so routing by model finds this
+// plugin among several.
+func (p *Plugin) ListModels(context.Context) ([]sdk.Model, error) {
+	return []sdk.Model{{Name: "echo-1"}}, nil
 }
 
 // checkModel fails for the model named "missing", as an engine would.
@@ -226,6 +236,70 @@ func Manifest(root, name string) (string, error) {
 			{ServiceName: sdk.ServiceEmbed, DefaultModel: "echo-1"},
 			{ServiceName: sdk.ServiceSpeechToText, DefaultModel: "echo-1", Capabilities: sdk.Capabilities{SupportBidirectional: true}},
 		},
+		Platforms: map[string]sdk.PlatformConfig{sdk.PlatformKey(goos, goarch): {Executable: exe}},
+	}
+	return dir, sdk.SaveManifest(dir, m, "yaml")
+}
+
+// Remote is the test plugin as a remote plugin: it keeps provider
+// instances and refuses, in ValidateConfig and Configure alike, a
+// provider whose base_url is not http(s) — the shape of a real remote
+// plugin's checks, so the host's validate-before-save path is tested
+// against a real subprocess.
+type Remote struct {
+	Plugin
+}
+
+func checkProviders(cfg *sdk.Config) error {
+	for i, pr := range cfg.Providers {
+		if !strings.HasPrefix(pr.BaseURL, "http://") && !strings.HasPrefix(pr.BaseURL, "https://") {
+			return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: fmt.Sprintf("providers[%d].base_url", i),
+				Message: fmt.Sprintf("%q is not an http(s) URL", pr.BaseURL)}
+		}
+	}
+	return nil
+}
+
+func (p *Remote) ValidateConfig(_ context.Context, cfg *sdk.Config) error { return checkProviders(cfg) }
+
+func (p *Remote) Configure(ctx context.Context, cfg *sdk.Config) error {
+	if err := checkProviders(cfg); err != nil {
+		return err
+	}
+	return p.Plugin.Configure(ctx, cfg)
+}
+
+func (p *Remote) ListProviders(context.Context) ([]sdk.ProviderStatus, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []sdk.ProviderStatus
+	if p.cfg != nil {
+		for _, pr := range p.cfg.Providers {
+			out = append(out, sdk.ProviderStatus{Name: pr.Name, BaseURL: pr.BaseURL, Models: pr.Models})
+		}
+	}
+	return out, nil
+}
+
+func (p *Remote) TestProvider(_ context.Context, name string) (*sdk.ProviderTest, error) {
+	return &sdk.ProviderTest{OK: true}, nil
+}
+
+// RemoteManifest writes a remote test plugin's dir under root (serve it
+// with EnvServe set to "remote:<name>").
+func RemoteManifest(root, name string) (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(root, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	m := &sdk.Manifest{
+		Version:   "1",
+		Provider:  sdk.ProviderInfo{Name: name, Version: "1.0.0", Type: sdk.ProviderRemote, DisplayName: "Remote test plugin"},
+		Services:  []sdk.ServiceSpec{{ServiceName: sdk.ServiceChat, DefaultModel: "remote-1"}},
 		Platforms: map[string]sdk.PlatformConfig{sdk.PlatformKey(goos, goarch): {Executable: exe}},
 	}
 	return dir, sdk.SaveManifest(dir, m, "yaml")

@@ -61,5 +61,6 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if status >= 500 {
 		log.Warn("anthropic compat: request failed", "path", r.URL.Path, "status", status, "err", err)
 	}
+	httpx.SetRetryAfter(w, err)
 	httpx.WriteJSON(w, status, body)
 }

@@ -67,6 +67,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if status >= 500 {
 		log.Warn("openai compat: request failed", "path", r.URL.Path, "status", status, "err", err)
 	}
+	httpx.SetRetryAfter(w, err)
 	httpx.WriteJSON(w, status, body)
 }
 

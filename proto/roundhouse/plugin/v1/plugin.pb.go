@@ -485,6 +485,90 @@ func (*ConfigureResponse) Descriptor() ([]byte, []int) {
 	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{6}
 }
 
+type ValidateConfigRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The configuration to check, as Configure would receive it.
+	Config        *ConfigureRequest `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateConfigRequest) Reset() {
+	*x = ValidateConfigRequest{}
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateConfigRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateConfigRequest) ProtoMessage() {}
+
+func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateConfigRequest.ProtoReflect.Descriptor instead.
+func (*ValidateConfigRequest) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ValidateConfigRequest) GetConfig() *ConfigureRequest {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+// ValidateConfigResponse is empty: a configuration the plugin refuses
+// comes back as an error whose ErrorDetail.field names the setting
+// ("providers[2].base_url").
+type ValidateConfigResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateConfigResponse) Reset() {
+	*x = ValidateConfigResponse{}
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateConfigResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateConfigResponse) ProtoMessage() {}
+
+func (x *ValidateConfigResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateConfigResponse.ProtoReflect.Descriptor instead.
+func (*ValidateConfigResponse) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{8}
+}
+
 type ProviderConfig struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Name    string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -504,7 +588,7 @@ type ProviderConfig struct {
 
 func (x *ProviderConfig) Reset() {
 	*x = ProviderConfig{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -516,7 +600,7 @@ func (x *ProviderConfig) String() string {
 func (*ProviderConfig) ProtoMessage() {}
 
 func (x *ProviderConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -529,7 +613,7 @@ func (x *ProviderConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderConfig.ProtoReflect.Descriptor instead.
 func (*ProviderConfig) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{7}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ProviderConfig) GetName() string {
@@ -604,7 +688,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +700,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +713,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{8}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ApiKey) GetValue() string {
@@ -682,7 +766,7 @@ type ListProvidersRequest struct {
 
 func (x *ListProvidersRequest) Reset() {
 	*x = ListProvidersRequest{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[9]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -694,7 +778,7 @@ func (x *ListProvidersRequest) String() string {
 func (*ListProvidersRequest) ProtoMessage() {}
 
 func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[9]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -707,7 +791,7 @@ func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvidersRequest.ProtoReflect.Descriptor instead.
 func (*ListProvidersRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{9}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 type ListProvidersResponse struct {
@@ -719,7 +803,7 @@ type ListProvidersResponse struct {
 
 func (x *ListProvidersResponse) Reset() {
 	*x = ListProvidersResponse{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[10]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -731,7 +815,7 @@ func (x *ListProvidersResponse) String() string {
 func (*ListProvidersResponse) ProtoMessage() {}
 
 func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[10]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -744,7 +828,7 @@ func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvidersResponse.ProtoReflect.Descriptor instead.
 func (*ListProvidersResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{10}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListProvidersResponse) GetProviders() []*ProviderStatus {
@@ -767,7 +851,7 @@ type ProviderStatus struct {
 
 func (x *ProviderStatus) Reset() {
 	*x = ProviderStatus{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -779,7 +863,7 @@ func (x *ProviderStatus) String() string {
 func (*ProviderStatus) ProtoMessage() {}
 
 func (x *ProviderStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -792,7 +876,7 @@ func (x *ProviderStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderStatus.ProtoReflect.Descriptor instead.
 func (*ProviderStatus) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ProviderStatus) GetName() string {
@@ -850,7 +934,7 @@ type KeyStatus struct {
 
 func (x *KeyStatus) Reset() {
 	*x = KeyStatus{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -862,7 +946,7 @@ func (x *KeyStatus) String() string {
 func (*KeyStatus) ProtoMessage() {}
 
 func (x *KeyStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -875,7 +959,7 @@ func (x *KeyStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyStatus.ProtoReflect.Descriptor instead.
 func (*KeyStatus) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *KeyStatus) GetMasked() string {
@@ -950,7 +1034,7 @@ type TestProviderRequest struct {
 
 func (x *TestProviderRequest) Reset() {
 	*x = TestProviderRequest{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -962,7 +1046,7 @@ func (x *TestProviderRequest) String() string {
 func (*TestProviderRequest) ProtoMessage() {}
 
 func (x *TestProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -975,7 +1059,7 @@ func (x *TestProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TestProviderRequest.ProtoReflect.Descriptor instead.
 func (*TestProviderRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *TestProviderRequest) GetName() string {
@@ -997,7 +1081,7 @@ type TestProviderResponse struct {
 
 func (x *TestProviderResponse) Reset() {
 	*x = TestProviderResponse{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1009,7 +1093,7 @@ func (x *TestProviderResponse) String() string {
 func (*TestProviderResponse) ProtoMessage() {}
 
 func (x *TestProviderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1022,7 +1106,7 @@ func (x *TestProviderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TestProviderResponse.ProtoReflect.Descriptor instead.
 func (*TestProviderResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TestProviderResponse) GetOk() bool {
@@ -1096,7 +1180,10 @@ const file_roundhouse_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bsettings\x18\x01 \x01(\v2\x17.google.protobuf.StructR\bsettings\x12B\n" +
 	"\tproviders\x18\x02 \x03(\v2$.roundhouse.plugin.v1.ProviderConfigR\tproviders\x12\x19\n" +
 	"\bdata_dir\x18\x03 \x01(\tR\adataDir\"\x13\n" +
-	"\x11ConfigureResponse\"\x82\x03\n" +
+	"\x11ConfigureResponse\"W\n" +
+	"\x15ValidateConfigRequest\x12>\n" +
+	"\x06config\x18\x01 \x01(\v2&.roundhouse.plugin.v1.ConfigureRequestR\x06config\"\x18\n" +
+	"\x16ValidateConfigResponse\"\x82\x03\n" +
 	"\x0eProviderConfig\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
 	"\bbase_url\x18\x02 \x01(\tR\abaseUrl\x127\n" +
@@ -1143,11 +1230,12 @@ const file_roundhouse_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12'\n" +
 	"\x0flatency_seconds\x18\x03 \x01(\x01R\x0elatencySeconds\x12\x16\n" +
-	"\x06models\x18\x04 \x03(\tR\x06models2\xeb\x03\n" +
+	"\x06models\x18\x04 \x03(\tR\x06models2\xd8\x04\n" +
 	"\rPluginService\x12V\n" +
 	"\aGetInfo\x12$.roundhouse.plugin.v1.GetInfoRequest\x1a%.roundhouse.plugin.v1.GetInfoResponse\x12S\n" +
 	"\x06Health\x12#.roundhouse.plugin.v1.HealthRequest\x1a$.roundhouse.plugin.v1.HealthResponse\x12\\\n" +
-	"\tConfigure\x12&.roundhouse.plugin.v1.ConfigureRequest\x1a'.roundhouse.plugin.v1.ConfigureResponse\x12h\n" +
+	"\tConfigure\x12&.roundhouse.plugin.v1.ConfigureRequest\x1a'.roundhouse.plugin.v1.ConfigureResponse\x12k\n" +
+	"\x0eValidateConfig\x12+.roundhouse.plugin.v1.ValidateConfigRequest\x1a,.roundhouse.plugin.v1.ValidateConfigResponse\x12h\n" +
 	"\rListProviders\x12*.roundhouse.plugin.v1.ListProvidersRequest\x1a+.roundhouse.plugin.v1.ListProvidersResponse\x12e\n" +
 	"\fTestProvider\x12).roundhouse.plugin.v1.TestProviderRequest\x1a*.roundhouse.plugin.v1.TestProviderResponseBIZGgithub.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1;pluginv1b\x06proto3"
 
@@ -1164,57 +1252,62 @@ func file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_roundhouse_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_roundhouse_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_roundhouse_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_roundhouse_plugin_v1_plugin_proto_goTypes = []any{
-	(HealthResponse_Status)(0),    // 0: roundhouse.plugin.v1.HealthResponse.Status
-	(*GetInfoRequest)(nil),        // 1: roundhouse.plugin.v1.GetInfoRequest
-	(*GetInfoResponse)(nil),       // 2: roundhouse.plugin.v1.GetInfoResponse
-	(*Compute)(nil),               // 3: roundhouse.plugin.v1.Compute
-	(*HealthRequest)(nil),         // 4: roundhouse.plugin.v1.HealthRequest
-	(*HealthResponse)(nil),        // 5: roundhouse.plugin.v1.HealthResponse
-	(*ConfigureRequest)(nil),      // 6: roundhouse.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),     // 7: roundhouse.plugin.v1.ConfigureResponse
-	(*ProviderConfig)(nil),        // 8: roundhouse.plugin.v1.ProviderConfig
-	(*ApiKey)(nil),                // 9: roundhouse.plugin.v1.ApiKey
-	(*ListProvidersRequest)(nil),  // 10: roundhouse.plugin.v1.ListProvidersRequest
-	(*ListProvidersResponse)(nil), // 11: roundhouse.plugin.v1.ListProvidersResponse
-	(*ProviderStatus)(nil),        // 12: roundhouse.plugin.v1.ProviderStatus
-	(*KeyStatus)(nil),             // 13: roundhouse.plugin.v1.KeyStatus
-	(*TestProviderRequest)(nil),   // 14: roundhouse.plugin.v1.TestProviderRequest
-	(*TestProviderResponse)(nil),  // 15: roundhouse.plugin.v1.TestProviderResponse
-	nil,                           // 16: roundhouse.plugin.v1.GetInfoResponse.ServicesEntry
-	nil,                           // 17: roundhouse.plugin.v1.GetInfoResponse.DetailsEntry
-	nil,                           // 18: roundhouse.plugin.v1.ProviderConfig.HeadersEntry
-	(*structpb.Struct)(nil),       // 19: google.protobuf.Struct
-	(*ServiceCapabilities)(nil),   // 20: roundhouse.plugin.v1.ServiceCapabilities
+	(HealthResponse_Status)(0),     // 0: roundhouse.plugin.v1.HealthResponse.Status
+	(*GetInfoRequest)(nil),         // 1: roundhouse.plugin.v1.GetInfoRequest
+	(*GetInfoResponse)(nil),        // 2: roundhouse.plugin.v1.GetInfoResponse
+	(*Compute)(nil),                // 3: roundhouse.plugin.v1.Compute
+	(*HealthRequest)(nil),          // 4: roundhouse.plugin.v1.HealthRequest
+	(*HealthResponse)(nil),         // 5: roundhouse.plugin.v1.HealthResponse
+	(*ConfigureRequest)(nil),       // 6: roundhouse.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),      // 7: roundhouse.plugin.v1.ConfigureResponse
+	(*ValidateConfigRequest)(nil),  // 8: roundhouse.plugin.v1.ValidateConfigRequest
+	(*ValidateConfigResponse)(nil), // 9: roundhouse.plugin.v1.ValidateConfigResponse
+	(*ProviderConfig)(nil),         // 10: roundhouse.plugin.v1.ProviderConfig
+	(*ApiKey)(nil),                 // 11: roundhouse.plugin.v1.ApiKey
+	(*ListProvidersRequest)(nil),   // 12: roundhouse.plugin.v1.ListProvidersRequest
+	(*ListProvidersResponse)(nil),  // 13: roundhouse.plugin.v1.ListProvidersResponse
+	(*ProviderStatus)(nil),         // 14: roundhouse.plugin.v1.ProviderStatus
+	(*KeyStatus)(nil),              // 15: roundhouse.plugin.v1.KeyStatus
+	(*TestProviderRequest)(nil),    // 16: roundhouse.plugin.v1.TestProviderRequest
+	(*TestProviderResponse)(nil),   // 17: roundhouse.plugin.v1.TestProviderResponse
+	nil,                            // 18: roundhouse.plugin.v1.GetInfoResponse.ServicesEntry
+	nil,                            // 19: roundhouse.plugin.v1.GetInfoResponse.DetailsEntry
+	nil,                            // 20: roundhouse.plugin.v1.ProviderConfig.HeadersEntry
+	(*structpb.Struct)(nil),        // 21: google.protobuf.Struct
+	(*ServiceCapabilities)(nil),    // 22: roundhouse.plugin.v1.ServiceCapabilities
 }
 var file_roundhouse_plugin_v1_plugin_proto_depIdxs = []int32{
 	3,  // 0: roundhouse.plugin.v1.GetInfoResponse.compute:type_name -> roundhouse.plugin.v1.Compute
-	16, // 1: roundhouse.plugin.v1.GetInfoResponse.services:type_name -> roundhouse.plugin.v1.GetInfoResponse.ServicesEntry
-	17, // 2: roundhouse.plugin.v1.GetInfoResponse.details:type_name -> roundhouse.plugin.v1.GetInfoResponse.DetailsEntry
+	18, // 1: roundhouse.plugin.v1.GetInfoResponse.services:type_name -> roundhouse.plugin.v1.GetInfoResponse.ServicesEntry
+	19, // 2: roundhouse.plugin.v1.GetInfoResponse.details:type_name -> roundhouse.plugin.v1.GetInfoResponse.DetailsEntry
 	0,  // 3: roundhouse.plugin.v1.HealthResponse.status:type_name -> roundhouse.plugin.v1.HealthResponse.Status
-	19, // 4: roundhouse.plugin.v1.ConfigureRequest.settings:type_name -> google.protobuf.Struct
-	8,  // 5: roundhouse.plugin.v1.ConfigureRequest.providers:type_name -> roundhouse.plugin.v1.ProviderConfig
-	9,  // 6: roundhouse.plugin.v1.ProviderConfig.api_keys:type_name -> roundhouse.plugin.v1.ApiKey
-	18, // 7: roundhouse.plugin.v1.ProviderConfig.headers:type_name -> roundhouse.plugin.v1.ProviderConfig.HeadersEntry
-	12, // 8: roundhouse.plugin.v1.ListProvidersResponse.providers:type_name -> roundhouse.plugin.v1.ProviderStatus
-	13, // 9: roundhouse.plugin.v1.ProviderStatus.keys:type_name -> roundhouse.plugin.v1.KeyStatus
-	20, // 10: roundhouse.plugin.v1.GetInfoResponse.ServicesEntry.value:type_name -> roundhouse.plugin.v1.ServiceCapabilities
-	1,  // 11: roundhouse.plugin.v1.PluginService.GetInfo:input_type -> roundhouse.plugin.v1.GetInfoRequest
-	4,  // 12: roundhouse.plugin.v1.PluginService.Health:input_type -> roundhouse.plugin.v1.HealthRequest
-	6,  // 13: roundhouse.plugin.v1.PluginService.Configure:input_type -> roundhouse.plugin.v1.ConfigureRequest
-	10, // 14: roundhouse.plugin.v1.PluginService.ListProviders:input_type -> roundhouse.plugin.v1.ListProvidersRequest
-	14, // 15: roundhouse.plugin.v1.PluginService.TestProvider:input_type -> roundhouse.plugin.v1.TestProviderRequest
-	2,  // 16: roundhouse.plugin.v1.PluginService.GetInfo:output_type -> roundhouse.plugin.v1.GetInfoResponse
-	5,  // 17: roundhouse.plugin.v1.PluginService.Health:output_type -> roundhouse.plugin.v1.HealthResponse
-	7,  // 18: roundhouse.plugin.v1.PluginService.Configure:output_type -> roundhouse.plugin.v1.ConfigureResponse
-	11, // 19: roundhouse.plugin.v1.PluginService.ListProviders:output_type -> roundhouse.plugin.v1.ListProvidersResponse
-	15, // 20: roundhouse.plugin.v1.PluginService.TestProvider:output_type -> roundhouse.plugin.v1.TestProviderResponse
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	21, // 4: roundhouse.plugin.v1.ConfigureRequest.settings:type_name -> google.protobuf.Struct
+	10, // 5: roundhouse.plugin.v1.ConfigureRequest.providers:type_name -> roundhouse.plugin.v1.ProviderConfig
+	6,  // 6: roundhouse.plugin.v1.ValidateConfigRequest.config:type_name -> roundhouse.plugin.v1.ConfigureRequest
+	11, // 7: roundhouse.plugin.v1.ProviderConfig.api_keys:type_name -> roundhouse.plugin.v1.ApiKey
+	20, // 8: roundhouse.plugin.v1.ProviderConfig.headers:type_name -> roundhouse.plugin.v1.ProviderConfig.HeadersEntry
+	14, // 9: roundhouse.plugin.v1.ListProvidersResponse.providers:type_name -> roundhouse.plugin.v1.ProviderStatus
+	15, // 10: roundhouse.plugin.v1.ProviderStatus.keys:type_name -> roundhouse.plugin.v1.KeyStatus
+	22, // 11: roundhouse.plugin.v1.GetInfoResponse.ServicesEntry.value:type_name -> roundhouse.plugin.v1.ServiceCapabilities
+	1,  // 12: roundhouse.plugin.v1.PluginService.GetInfo:input_type -> roundhouse.plugin.v1.GetInfoRequest
+	4,  // 13: roundhouse.plugin.v1.PluginService.Health:input_type -> roundhouse.plugin.v1.HealthRequest
+	6,  // 14: roundhouse.plugin.v1.PluginService.Configure:input_type -> roundhouse.plugin.v1.ConfigureRequest
+	8,  // 15: roundhouse.plugin.v1.PluginService.ValidateConfig:input_type -> roundhouse.plugin.v1.ValidateConfigRequest
+	12, // 16: roundhouse.plugin.v1.PluginService.ListProviders:input_type -> roundhouse.plugin.v1.ListProvidersRequest
+	16, // 17: roundhouse.plugin.v1.PluginService.TestProvider:input_type -> roundhouse.plugin.v1.TestProviderRequest
+	2,  // 18: roundhouse.plugin.v1.PluginService.GetInfo:output_type -> roundhouse.plugin.v1.GetInfoResponse
+	5,  // 19: roundhouse.plugin.v1.PluginService.Health:output_type -> roundhouse.plugin.v1.HealthResponse
+	7,  // 20: roundhouse.plugin.v1.PluginService.Configure:output_type -> roundhouse.plugin.v1.ConfigureResponse
+	9,  // 21: roundhouse.plugin.v1.PluginService.ValidateConfig:output_type -> roundhouse.plugin.v1.ValidateConfigResponse
+	13, // 22: roundhouse.plugin.v1.PluginService.ListProviders:output_type -> roundhouse.plugin.v1.ListProvidersResponse
+	17, // 23: roundhouse.plugin.v1.PluginService.TestProvider:output_type -> roundhouse.plugin.v1.TestProviderResponse
+	18, // [18:24] is the sub-list for method output_type
+	12, // [12:18] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_roundhouse_plugin_v1_plugin_proto_init() }
@@ -1229,7 +1322,7 @@ func file_roundhouse_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_roundhouse_plugin_v1_plugin_proto_rawDesc), len(file_roundhouse_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PluginService_GetInfo_FullMethodName       = "/roundhouse.plugin.v1.PluginService/GetInfo"
-	PluginService_Health_FullMethodName        = "/roundhouse.plugin.v1.PluginService/Health"
-	PluginService_Configure_FullMethodName     = "/roundhouse.plugin.v1.PluginService/Configure"
-	PluginService_ListProviders_FullMethodName = "/roundhouse.plugin.v1.PluginService/ListProviders"
-	PluginService_TestProvider_FullMethodName  = "/roundhouse.plugin.v1.PluginService/TestProvider"
+	PluginService_GetInfo_FullMethodName        = "/roundhouse.plugin.v1.PluginService/GetInfo"
+	PluginService_Health_FullMethodName         = "/roundhouse.plugin.v1.PluginService/Health"
+	PluginService_Configure_FullMethodName      = "/roundhouse.plugin.v1.PluginService/Configure"
+	PluginService_ValidateConfig_FullMethodName = "/roundhouse.plugin.v1.PluginService/ValidateConfig"
+	PluginService_ListProviders_FullMethodName  = "/roundhouse.plugin.v1.PluginService/ListProviders"
+	PluginService_TestProvider_FullMethodName   = "/roundhouse.plugin.v1.PluginService/TestProvider"
 )
 
 // PluginServiceClient is the client API for PluginService service.
@@ -40,6 +41,12 @@ type PluginServiceClient interface {
 	// Configure hands the plugin its settings and credentials. Credentials
 	// only ever travel here, never through environment variables.
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
+	// ValidateConfig checks a configuration exactly as Configure would,
+	// without applying any of it. The host calls it before it saves a
+	// runtime change (a provider added through the API), so a change the
+	// plugin would refuse is never persisted. Plugins that do not implement
+	// it answer UNIMPLEMENTED; the host then relies on its own checks.
+	ValidateConfig(ctx context.Context, in *ValidateConfigRequest, opts ...grpc.CallOption) (*ValidateConfigResponse, error)
 	// ListProviders shows a remote plugin's provider instances with masked
 	// keys and per-key statistics.
 	ListProviders(ctx context.Context, in *ListProvidersRequest, opts ...grpc.CallOption) (*ListProvidersResponse, error)
@@ -85,6 +92,16 @@ func (c *pluginServiceClient) Configure(ctx context.Context, in *ConfigureReques
 	return out, nil
 }
 
+func (c *pluginServiceClient) ValidateConfig(ctx context.Context, in *ValidateConfigRequest, opts ...grpc.CallOption) (*ValidateConfigResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ValidateConfigResponse)
+	err := c.cc.Invoke(ctx, PluginService_ValidateConfig_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *pluginServiceClient) ListProviders(ctx context.Context, in *ListProvidersRequest, opts ...grpc.CallOption) (*ListProvidersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListProvidersResponse)
@@ -119,6 +136,12 @@ type PluginServiceServer interface {
 	// Configure hands the plugin its settings and credentials. Credentials
 	// only ever travel here, never through environment variables.
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
+	// ValidateConfig checks a configuration exactly as Configure would,
+	// without applying any of it. The host calls it before it saves a
+	// runtime change (a provider added through the API), so a change the
+	// plugin would refuse is never persisted. Plugins that do not implement
+	// it answer UNIMPLEMENTED; the host then relies on its own checks.
+	ValidateConfig(context.Context, *ValidateConfigRequest) (*ValidateConfigResponse, error)
 	// ListProviders shows a remote plugin's provider instances with masked
 	// keys and per-key statistics.
 	ListProviders(context.Context, *ListProvidersRequest) (*ListProvidersResponse, error)
@@ -142,6 +165,9 @@ func (UnimplementedPluginServiceServer) Health(context.Context, *HealthRequest) 
 }
 func (UnimplementedPluginServiceServer) Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Configure not implemented")
+}
+func (UnimplementedPluginServiceServer) ValidateConfig(context.Context, *ValidateConfigRequest) (*ValidateConfigResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ValidateConfig not implemented")
 }
 func (UnimplementedPluginServiceServer) ListProviders(context.Context, *ListProvidersRequest) (*ListProvidersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListProviders not implemented")
@@ -224,6 +250,24 @@ func _PluginService_Configure_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PluginService_ValidateConfig_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ValidateConfigRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServiceServer).ValidateConfig(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PluginService_ValidateConfig_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServiceServer).ValidateConfig(ctx, req.(*ValidateConfigRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PluginService_ListProviders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListProvidersRequest)
 	if err := dec(in); err != nil {
@@ -278,6 +322,10 @@ var PluginService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Configure",
 			Handler:    _PluginService_Configure_Handler,
+		},
+		{
+			MethodName: "ValidateConfig",
+			Handler:    _PluginService_ValidateConfig_Handler,
 		},
 		{
 			MethodName: "ListProviders",
