@@ -38,10 +38,11 @@ const (
 // the live speech-to-text WebSocket. The host is the attacked setup: real
 // plugin subprocesses, the ollama plugin managing an engine it has not
 // got (so an install would download and run whatever it is given), the
-// openai plugin with a provider on the in-project fake upstream, and an
-// admin token. Nothing may take effect; then the same requests from Go
-// with the admin token and application/json must work, which proves the
-// checks looked at live paths.
+// openai plugin with a provider on the in-project fake upstream. Nothing
+// may take effect, with an admin token configured and without one (the
+// default, where loopback callers are admins, and the browser is one).
+// With the token, the same requests from Go with it and application/json
+// must then work, which proves the checks looked at live paths.
 func TestBrowserCannotDriveHost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: skipped in -short mode")
@@ -50,9 +51,15 @@ func TestBrowserCannotDriveHost(t *testing.T) {
 		t.Skip("the browser test runs on Linux")
 	}
 	chromium := requireChromium(t)
-	ctx := ctxFor(t, 80*time.Second)
+	ctx := ctxFor(t, 85*time.Second)
 	_, plugins := binaries(t)
+	t.Run("admin_token set", func(t *testing.T) { browserAttack(ctx, t, chromium, plugins, browserAdminToken) })
+	t.Run("no admin_token", func(t *testing.T) { browserAttack(ctx, t, chromium, plugins, "") })
+}
 
+// browserAttack runs the attack against a fresh host with token as its
+// admin_token ("" for none), then, with a token, the admin requests.
+func browserAttack(ctx context.Context, t *testing.T, chromium, plugins, token string) {
 	// The upstream a provider points at: every request it gets is recorded.
 	upstream := fake.NewServer(fake.Options{Keys: []string{browserFakeKey}})
 	t.Cleanup(upstream.Close)
@@ -74,7 +81,7 @@ func TestBrowserCannotDriveHost(t *testing.T) {
 		NoEcho:     true,
 		ExtraRoots: []string{only(t, plugins, "ollama", "openai")},
 		Mutate: func(c *config.Config) {
-			c.AdminToken = browserAdminToken
+			c.AdminToken = token
 			c.Plugins["ollama"] = config.PluginConfig{Settings: map[string]any{
 				"engine_host": freeHost(t), "manage_engine": "auto", "ollama_path": engineBin,
 				"models_dir": t.TempDir(), "start_timeout": 5.0,
@@ -90,7 +97,7 @@ func TestBrowserCannotDriveHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin.SetAdminToken(browserAdminToken)
+	admin.SetAdminToken(token)
 
 	// What the page sends: every state-changing route, with bodies that
 	// would do harm if the host acted on them.
@@ -136,7 +143,7 @@ func TestBrowserCannotDriveHost(t *testing.T) {
 	_, sitePort, _ := net.SplitHostPort(strings.TrimPrefix(site.URL, "http://"))
 
 	// The state before the page runs.
-	providersBefore := providerSet(t, h.URL)
+	providersBefore := providerSet(t, h.URL, token)
 	pluginsBefore := pluginPIDs(t, ctx, admin)
 	upstreamBefore := len(upstream.Requests())
 	engineBefore := engineStarts(engineLog)
@@ -144,7 +151,7 @@ func TestBrowserCannotDriveHost(t *testing.T) {
 	origins := []string{"http://127.0.0.1:" + sitePort, "http://localhost:" + sitePort}
 	var reps []pageReport
 	for _, origin := range origins {
-		bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		bctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		runChromium(bctx, t, chromium, origin+"/attack.html", site.got, origin)
 		cancel()
 		rep, _ := site.report(origin)
@@ -160,18 +167,18 @@ func TestBrowserCannotDriveHost(t *testing.T) {
 
 	// Nothing the page sent may have taken effect. Each check names what
 	// did, so a failure lists the holes.
-	if got := providerSet(t, h.URL); !slices.Equal(got, providersBefore) {
+	if got := providerSet(t, h.URL, token); !slices.Equal(got, providersBefore) {
 		t.Errorf("the page changed the providers: before %v, after %v", providersBefore, got)
 	}
 	if hits := evil.Hits(); len(hits) > 0 {
 		t.Errorf("the page made the host fetch from the attacker's server: %v", hits)
 	}
 	if reqs := upstream.Requests(); len(reqs) > upstreamBefore {
-		var paths []string
+		paths := map[string]int{}
 		for _, r := range reqs[upstreamBefore:] {
-			paths = append(paths, r.Method+" "+r.Path)
+			paths[r.Method+" "+r.Path]++
 		}
-		t.Errorf("the page made the host call the provider's upstream (spending the user's key) %d times: %v", len(paths), paths)
+		t.Errorf("the page made the host call the provider's upstream (spending the user's key) %d times: %v", len(reqs)-upstreamBefore, paths)
 	}
 	if n := engineStarts(engineLog); n > engineBefore {
 		t.Errorf("the page made the ollama plugin start its engine %d times", n-engineBefore)
@@ -179,7 +186,11 @@ func TestBrowserCannotDriveHost(t *testing.T) {
 	if pulls, err := admin.Pulls(ctx); err != nil {
 		t.Errorf("GET /v1/pulls: %v", err)
 	} else if len(pulls) > 0 {
-		t.Errorf("the page started model pulls: %+v", pulls)
+		var ps []string
+		for _, p := range pulls {
+			ps = append(ps, p.Model+" ("+p.State+")")
+		}
+		t.Errorf("the page started %d model pulls: %v", len(pulls), ps)
 	}
 	if got := pluginPIDs(t, ctx, admin); !maps.Equal(got, pluginsBefore) {
 		t.Errorf("the page restarted plugins: before %v, after %v", pluginsBefore, got)
@@ -194,7 +205,7 @@ func TestBrowserCannotDriveHost(t *testing.T) {
 			}
 		}
 	}
-	if t.Failed() {
+	if t.Failed() || token == "" {
 		return // the admin half would only add noise to the list above
 	}
 
@@ -202,16 +213,16 @@ func TestBrowserCannotDriveHost(t *testing.T) {
 	// application/json, must work: the routes the page hit are live.
 	t.Run("admin from Go", func(t *testing.T) {
 		body := `{"plugin":"openai","name":"admin-added","base_url":"` + upstream.URL + `","api_key":"` + browserFakeKey + `"}`
-		if code, b := adminDo(t, h.URL, "POST", "/v1/providers", body); code != http.StatusOK {
+		if code, b := adminDo(t, h.URL, token, "POST", "/v1/providers", body); code != http.StatusOK {
 			t.Fatalf("POST /v1/providers as admin: %d %s", code, b)
 		}
-		if got := providerSet(t, h.URL); !slices.Contains(got, "openai/admin-added "+upstream.URL) {
+		if got := providerSet(t, h.URL, token); !slices.Contains(got, "openai/admin-added "+upstream.URL) {
 			t.Fatalf("provider not added: %v", got)
 		}
-		if code, b := adminDo(t, h.URL, "DELETE", "/v1/providers/admin-added", ""); code != http.StatusOK && code != http.StatusNoContent {
+		if code, b := adminDo(t, h.URL, token, "DELETE", "/v1/providers/admin-added", ""); code != http.StatusOK && code != http.StatusNoContent {
 			t.Fatalf("DELETE /v1/providers/admin-added as admin: %d %s", code, b)
 		}
-		if got := providerSet(t, h.URL); !slices.Equal(got, providersBefore) {
+		if got := providerSet(t, h.URL, token); !slices.Equal(got, providersBefore) {
 			t.Fatalf("provider not deleted: %v", got)
 		}
 
@@ -241,9 +252,9 @@ func TestBrowserCannotDriveHost(t *testing.T) {
 }
 
 // providerSet lists the providers as "plugin/name base_url", sorted.
-func providerSet(t *testing.T, base string) []string {
+func providerSet(t *testing.T, base, token string) []string {
 	t.Helper()
-	code, b := adminDo(t, base, "GET", "/v1/providers", "")
+	code, b := adminDo(t, base, token, "GET", "/v1/providers", "")
 	if code != http.StatusOK {
 		t.Fatalf("GET /v1/providers: %d %s", code, b)
 	}
@@ -279,8 +290,8 @@ func pluginPIDs(t *testing.T, ctx context.Context, c *client.Client) map[string]
 	return m
 }
 
-// adminDo sends an admin request with the token and a JSON body.
-func adminDo(t *testing.T, base, method, path, body string) (int, []byte) {
+// adminDo sends an admin request with the token (if any) and a JSON body.
+func adminDo(t *testing.T, base, token, method, path, body string) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -290,7 +301,9 @@ func adminDo(t *testing.T, base, method, path, body string) (int, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+browserAdminToken)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
