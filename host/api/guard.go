@@ -1,14 +1,11 @@
 package api
 
 import (
-	"crypto/subtle"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"slices"
 	"strings"
-
-	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
 // hostGuard rejects requests whose Host header is not a loopback name, the
@@ -33,37 +30,11 @@ func hostGuard(allowed []string, next http.Handler) http.Handler {
 	})
 }
 
-// admin guards a management route: with an admin token configured the
-// request must carry it; without one only loopback clients may call.
-func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if tok := s.h.Config().AdminToken; tok != "" {
-			got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
-				writeError(w, r, s.log, sdk.Errorf(sdk.CodeUnauthenticated, "admin route: send Authorization: Bearer <admin_token>"))
-				return
-			}
-		} else if !loopbackClient(r) {
-			writeError(w, r, s.log, sdk.Errorf(sdk.CodePermissionDenied, "admin route: only loopback clients may call it unless admin_token is set"))
-			return
-		}
-		h(w, r)
-	}
-}
-
-func loopbackClient(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
+// pprofRoutes mounts the profiler; routeScope makes it admin-only.
 func (s *Server) pprofRoutes() {
-	s.mux.HandleFunc("GET /debug/pprof/", s.admin(pprof.Index))
-	s.mux.HandleFunc("GET /debug/pprof/cmdline", s.admin(pprof.Cmdline))
-	s.mux.HandleFunc("GET /debug/pprof/profile", s.admin(pprof.Profile))
-	s.mux.HandleFunc("GET /debug/pprof/symbol", s.admin(pprof.Symbol))
-	s.mux.HandleFunc("GET /debug/pprof/trace", s.admin(pprof.Trace))
+	s.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	s.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	s.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	s.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	s.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }

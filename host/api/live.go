@@ -29,7 +29,7 @@ type liveControl struct {
 // frames {"text", "is_final", "start", "end"} from the plugin's
 // bidirectional stream, and {"error": {...}} before closing on failure.
 func (s *Server) speechToTextLive(w http.ResponseWriter, r *http.Request) {
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: originPatterns(s.h.Config().CORSOrigins)})
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: originPatterns(s.h.Config().AllowedOrigins)})
 	if err != nil {
 		return // Accept has answered the client
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/host"
+	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
@@ -82,13 +83,28 @@ func (s *Server) engineProgress(w http.ResponseWriter, r *http.Request,
 	if r.ContentLength != 0 && !s.decode(w, r, &req) {
 		return
 	}
+	// What to download and run comes from the plugin's manifest or the
+	// config; only an authenticated operator may name another archive. A
+	// loopback caller alone proves nothing: it may be any local process.
+	if (req.URL != "" || req.SHA256 != "") && !backend.CallerFrom(r.Context()).Admin {
+		field := "url"
+		if req.URL == "" {
+			field = "sha256"
+		}
+		writeError(w, r, s.log, &sdk.Error{Code: sdk.CodePermissionDenied, Field: field,
+			Message: "only an authenticated admin (admin_token or an admin API key) may choose the engine archive; " +
+				"leave url and sha256 out to install the version the plugin's manifest or the config pins"})
+		return
+	}
 	conn, err := p.Conn(r.Context())
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
 	st := httpx.NewStream(w, httpx.StreamFormat(r))
+	succeeded := false // a plugin may report success itself: say it once
 	err = fn(conn, r.Context(), &req, func(pr *sdk.Progress) error {
+		succeeded = pr.Status == "success"
 		return st.Send(client.ProgressEvent{Status: pr.Status, Digest: pr.Digest, Total: pr.Total, Completed: pr.Completed, Message: pr.Message})
 	})
 	if err != nil {
@@ -100,5 +116,7 @@ func (s *Server) engineProgress(w http.ResponseWriter, r *http.Request,
 		_ = st.Send(client.ProgressEvent{Status: "error", Error: &d})
 		return
 	}
-	_ = st.Send(client.ProgressEvent{Status: "success"})
+	if !succeeded {
+		_ = st.Send(client.ProgressEvent{Status: "success"})
+	}
 }

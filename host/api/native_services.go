@@ -167,12 +167,6 @@ func streamOrUnary[Req, Resp, Chunk any](s *Server, w http.ResponseWriter, r *ht
 		httpx.WriteJSON(w, http.StatusOK, resp)
 		return
 	}
-	release, err := s.streams.acquire(r)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	defer release()
 	st := httpx.NewStream(w, httpx.StreamFormat(r))
 	err = stream(r.Context(), rt, req, func(ch *Chunk) error { return st.Send(ch) })
 	s.endStream(w, r, st, err)

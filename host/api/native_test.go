@@ -307,7 +307,7 @@ func TestStreamLimitPerClient(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
-	h := hosttest.Start(t, hosttest.Options{Mutate: func(c *config.Config) { c.CORSOrigins = []string{"http://localhost:3000"} }})
+	h := hosttest.Start(t, hosttest.Options{Mutate: func(c *config.Config) { c.AllowedOrigins = []string{"http://localhost:3000"} }})
 	for origin, want := range map[string]string{"http://localhost:3000": "http://localhost:3000", "http://evil.example": ""} {
 		req, _ := http.NewRequest(http.MethodOptions, h.URL+"/v1/services/chat", nil)
 		req.Header.Set("Origin", origin)
@@ -319,6 +319,9 @@ func TestCORS(t *testing.T) {
 		resp.Body.Close()
 		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != want {
 			t.Errorf("origin %s: allow-origin %q, want %q", origin, got, want)
+		}
+		if want == "" && resp.StatusCode != http.StatusForbidden {
+			t.Errorf("preflight from %s: status %d, want 403", origin, resp.StatusCode)
 		}
 	}
 }

@@ -19,7 +19,9 @@ type Server struct {
 	b       backend.Backend
 	log     *slog.Logger
 	maxBody int64
-	streams *streamLimiter
+	keys    *keyring
+	origins originPolicy
+	admit   *admission
 	mux     *http.ServeMux
 	handler http.Handler
 }
@@ -29,17 +31,28 @@ func New(h *host.Host, log *slog.Logger) *Server {
 	cfg := h.Config()
 	s := &Server{
 		h:       h,
-		b:       h.Router(),
+		b:       limitStreams(h.Router(), cfg.Limits.MaxStreamsPerClient),
 		log:     log,
 		maxBody: cfg.Limits.MaxBodyBytes,
-		streams: newStreamLimiter(cfg.Limits.MaxStreamsPerClient),
+		keys:    newKeyring(cfg),
+		origins: newOriginPolicy(cfg.AllowedOrigins),
+		admit:   newAdmission(cfg.Limits),
 		mux:     http.NewServeMux(),
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = httpx.DefaultMaxBody
 	}
 	s.routes()
-	s.handler = hostGuard(cfg.AllowedHosts, cors(cfg.CORSOrigins, s.mux))
+	// Every request passes the same guards, outermost first, before any
+	// route sees it: the Host header (DNS rebinding), the web origin
+	// (cross-site requests), CORS preflights for allowed origins, the
+	// caller's key and scope, then admission (concurrency, body size,
+	// Content-Type, body deadline).
+	s.handler = hostGuard(cfg.AllowedHosts,
+		crossSiteGuard(s.origins,
+			cors(s.origins,
+				s.authenticate(
+					s.admit.wrap(jsonMux(s.mux))))))
 	return s
 }
 
@@ -72,7 +85,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/system", s.system)
 	m.HandleFunc("GET /v1/plugins", s.listPlugins)
 	m.HandleFunc("GET /v1/plugins/{name}", s.getPlugin)
-	m.HandleFunc("POST /v1/plugins/{name}/restart", s.admin(s.restartPlugin))
+	m.HandleFunc("POST /v1/plugins/{name}/restart", s.restartPlugin)
 
 	m.HandleFunc("GET /v1/services", s.listServices)
 	m.HandleFunc("POST /v1/services/{service}", s.invokeService)
@@ -87,15 +100,15 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /v1/pulls/{id}", s.cancelPull)
 
 	m.HandleFunc("GET /v1/engines", s.listEngines)
-	m.HandleFunc("POST /v1/engines/{plugin}/install", s.admin(s.installEngine))
-	m.HandleFunc("POST /v1/engines/{plugin}/upgrade", s.admin(s.upgradeEngine))
-	m.HandleFunc("POST /v1/engines/{plugin}/start", s.admin(s.startEngine))
-	m.HandleFunc("POST /v1/engines/{plugin}/stop", s.admin(s.stopEngine))
+	m.HandleFunc("POST /v1/engines/{plugin}/install", s.installEngine)
+	m.HandleFunc("POST /v1/engines/{plugin}/upgrade", s.upgradeEngine)
+	m.HandleFunc("POST /v1/engines/{plugin}/start", s.startEngine)
+	m.HandleFunc("POST /v1/engines/{plugin}/stop", s.stopEngine)
 
-	m.HandleFunc("GET /v1/providers", s.admin(s.listProviders))
-	m.HandleFunc("POST /v1/providers", s.admin(s.putProvider))
-	m.HandleFunc("DELETE /v1/providers/{name}", s.admin(s.deleteProvider))
-	m.HandleFunc("POST /v1/providers/{name}/test", s.admin(s.testProvider))
+	m.HandleFunc("GET /v1/providers", s.listProviders)
+	m.HandleFunc("POST /v1/providers", s.putProvider)
+	m.HandleFunc("DELETE /v1/providers/{name}", s.deleteProvider)
+	m.HandleFunc("POST /v1/providers/{name}/test", s.testProvider)
 
 	s.pprofRoutes()
 	s.compatRoutes()

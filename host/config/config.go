@@ -4,7 +4,9 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -40,13 +42,26 @@ type Config struct {
 	// Plugins holds per-plugin settings, by plugin name.
 	Plugins map[string]PluginConfig `yaml:"plugins"`
 	Limits  Limits                  `yaml:"limits"`
-	// CORSOrigins allowed to call the API from a browser ("*" allows all).
+	// AllowedOrigins are the web origins ("http://localhost:3000",
+	// "tauri://localhost", "https://*.example.com") whose pages may call
+	// the API from a browser. Every other page is refused with 403 before
+	// any handler runs: the host listens on loopback, and every web page
+	// the user opens can send requests to loopback. Default: none. Env
+	// ROUNDHOUSE_ORIGINS (comma-separated) adds to it, like OLLAMA_ORIGINS.
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	// CORSOrigins is the former name of AllowedOrigins; its entries are
+	// added to AllowedOrigins.
 	CORSOrigins []string `yaml:"cors_origins"`
 	// AdminToken, when set, is required (Authorization: Bearer) on the
 	// admin routes: provider and engine management, plugin restarts,
 	// pprof. Unset, those routes answer loopback clients only. Env
 	// ROUNDHOUSE_ADMIN_TOKEN overrides.
 	AdminToken string `yaml:"admin_token"`
+	// APIKeys, when any is set, are required on every route but /health
+	// and /version (Authorization: Bearer <key>). They are stored hashed:
+	// `roundhouse keys new NAME` prints a key and the entry to paste here.
+	// Required when Listen is not a loopback address.
+	APIKeys []APIKey `yaml:"api_keys"`
 	// AllowedHosts are extra Host header values accepted besides loopback
 	// names (DNS-rebinding protection for the loopback API).
 	AllowedHosts []string `yaml:"allowed_hosts"`
@@ -54,6 +69,14 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// HealthInterval between plugin health checks.
 	HealthInterval time.Duration `yaml:"health_interval"`
+	// HealthFailures is how many health checks in a row a plugin may
+	// leave unanswered before the supervisor kills and restarts it (a
+	// hung plugin). A plugin that answers "not serving" is degraded, not
+	// hung, and is not restarted.
+	HealthFailures int `yaml:"health_failures"`
+	// CallTimeout bounds host→plugin calls that are not service calls:
+	// model lists, provider lists, health, info, engine status.
+	CallTimeout time.Duration `yaml:"call_timeout"`
 
 	// Path is the file this config was loaded from ("" for the default).
 	Path string `yaml:"-"`
@@ -73,11 +96,40 @@ type PluginConfig struct {
 	Env map[string]string `yaml:"env"`
 }
 
+// APIKey is one host API key, stored as the SHA-256 of the key.
+type APIKey struct {
+	// Name identifies the caller (the "app" in usage records).
+	Name string `yaml:"name"`
+	// SHA256 is the hex SHA-256 of the key.
+	SHA256 string `yaml:"sha256"`
+	// Scopes: "invoke" (services and the compatible APIs, reading state)
+	// and "admin" (providers, engines, plugins, model pull/delete/load/
+	// unload). Empty means invoke.
+	Scopes []string `yaml:"scopes"`
+}
+
+// Key scopes.
+const (
+	ScopeInvoke = "invoke"
+	ScopeAdmin  = "admin"
+)
+
 // Limits protect the host from runaway clients.
 type Limits struct {
-	MaxBodyBytes        int64         `yaml:"max_body_bytes"`
+	// MaxBodyBytes caps bodies of media routes (audio, images).
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxJSONBodyBytes caps bodies of every other route (chat, embed,
+	// management).
+	MaxJSONBodyBytes    int64         `yaml:"max_json_body_bytes"`
 	MaxStreamsPerClient int           `yaml:"max_streams_per_client"`
 	ReadHeaderTimeout   time.Duration `yaml:"read_header_timeout"`
+	// BodyReadTimeout bounds reading one request body: a client that
+	// trickles its upload is cut off.
+	BodyReadTimeout time.Duration `yaml:"body_read_timeout"`
+	// MaxConcurrentRequests and MaxInflightBodyBytes bound what the host
+	// holds at once; past them requests get 429 with Retry-After.
+	MaxConcurrentRequests int   `yaml:"max_concurrent_requests"`
+	MaxInflightBodyBytes  int64 `yaml:"max_inflight_body_bytes"`
 }
 
 // Load reads the embedded default, then path (if not ""), then applies
@@ -129,10 +181,19 @@ func (c *Config) applyEnv() {
 	if v := os.Getenv("ROUNDHOUSE_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
 	}
+	if v := os.Getenv("ROUNDHOUSE_ORIGINS"); v != "" {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.AllowedOrigins = append(c.AllowedOrigins, o)
+			}
+		}
+	}
 }
 
 func (c *Config) resolve(base string) {
 	c.Listen = strings.TrimPrefix(strings.TrimPrefix(c.Listen, "http://"), "https://")
+	c.AllowedOrigins = append(c.AllowedOrigins, c.CORSOrigins...)
+	c.CORSOrigins = nil
 	for i, d := range c.PluginDirs {
 		d = expandHome(sdk.ExpandVars(d))
 		if !filepath.IsAbs(d) {
@@ -181,6 +242,57 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log_level: %q must be debug, info, warn or error", c.LogLevel)
+	}
+	for i, o := range c.AllowedOrigins {
+		if err := validOrigin(o); err != nil {
+			return fmt.Errorf("allowed_origins[%d]: %q %v", i, o, err)
+		}
+	}
+	names := map[string]bool{}
+	for i, k := range c.APIKeys {
+		if k.Name == "" || names[k.Name] {
+			return fmt.Errorf("api_keys[%d].name: required and unique", i)
+		}
+		names[k.Name] = true
+		if b, err := hex.DecodeString(k.SHA256); err != nil || len(b) != sha256.Size {
+			return fmt.Errorf("api_keys[%d].sha256: must be 64 hex digits (roundhouse keys new %s prints it)", i, k.Name)
+		}
+		for j, s := range k.Scopes {
+			if s != ScopeInvoke && s != ScopeAdmin {
+				return fmt.Errorf("api_keys[%d].scopes[%d]: %q must be invoke or admin", i, j, s)
+			}
+		}
+	}
+	if !IsLoopback(c.Listen) && len(c.APIKeys) == 0 {
+		return fmt.Errorf("listen: %s is reachable beyond this machine but no api_keys are set, so anyone on the network could use the host; "+
+			"create a key with `roundhouse keys new NAME --scope admin` and add it under api_keys, or listen on 127.0.0.1", c.Listen)
+	}
+	return nil
+}
+
+// IsLoopback reports whether the listen address only accepts connections
+// from this machine.
+func IsLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// validOrigin accepts "scheme://host[:port]" with an optional "*" glob,
+// "*" alone and "null".
+func validOrigin(o string) error {
+	if o == "*" || o == "null" {
+		return nil
+	}
+	scheme, rest, ok := strings.Cut(o, "://")
+	if !ok || scheme == "" || rest == "" || strings.ContainsAny(rest, "/?#") {
+		return fmt.Errorf("must be an origin like http://localhost:3000 (scheme://host[:port], no path)")
 	}
 	return nil
 }

@@ -38,7 +38,15 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 		}
 	}()
 	n, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		// The host's admission step caps each route's body below max.
+		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "body",
+			Message: fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit), Err: ErrTooLarge}
+	case isTimeout(err):
+		return sdk.FieldError("body", "the request body did not arrive in time (limits.body_read_timeout); send it at once")
+	case err != nil:
 		return sdk.FieldError("body", "reading the request body: %v", err)
 	}
 	if n > max {
@@ -53,6 +61,11 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 		return JSONError(err)
 	}
 	return nil
+}
+
+func isTimeout(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // ErrTooLarge marks a body over the size limit.

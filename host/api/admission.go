@@ -1,0 +1,187 @@
+package api
+
+import (
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+// Defaults for limits a config leaves at zero.
+const (
+	defaultMaxJSONBody       = 8 << 20
+	defaultBodyReadTimeout   = 60 * time.Second
+	defaultMaxConcurrent     = 256
+	defaultMaxInflightBodies = 256 << 20
+)
+
+// admission bounds what the host holds at once, so no client (or many)
+// can grow its memory without limit: a cap on concurrent requests, a cap
+// on request-body bytes in flight (reserved from Content-Length, or the
+// route's limit for a chunked body), a per-route body limit (small for
+// JSON, larger for audio and images), and a deadline for the body to
+// arrive. Past a cap the request is refused at once with 429 and
+// Retry-After, before its body is read.
+type admission struct {
+	slots       chan struct{}
+	bytes       *semaphore.Weighted
+	maxBytes    int64
+	maxJSON     int64
+	maxMedia    int64
+	readTimeout time.Duration
+}
+
+func newAdmission(l config.Limits) *admission {
+	a := &admission{maxJSON: l.MaxJSONBodyBytes, maxMedia: l.MaxBodyBytes, readTimeout: l.BodyReadTimeout, maxBytes: l.MaxInflightBodyBytes}
+	if a.maxMedia <= 0 {
+		a.maxMedia = 32 << 20
+	}
+	if a.maxJSON <= 0 {
+		a.maxJSON = min(defaultMaxJSONBody, a.maxMedia)
+	}
+	if a.readTimeout <= 0 {
+		a.readTimeout = defaultBodyReadTimeout
+	}
+	n := l.MaxConcurrentRequests
+	if n <= 0 {
+		n = defaultMaxConcurrent
+	}
+	a.slots = make(chan struct{}, n)
+	if a.maxBytes <= 0 {
+		a.maxBytes = defaultMaxInflightBodies
+	}
+	a.maxBytes = max(a.maxBytes, a.maxMedia) // one largest body always fits
+	a.bytes = semaphore.NewWeighted(a.maxBytes)
+	return a
+}
+
+// mediaRoute reports whether a route carries audio or images, which get
+// the larger body limit.
+func mediaRoute(p string) bool {
+	switch p {
+	case "/v1/services/text-to-image", "/v1/services/text-to-speech", "/v1/services/speech-to-text":
+		return true
+	}
+	return strings.HasPrefix(p, "/v1/audio/") || strings.HasPrefix(p, "/v1/images/")
+}
+
+// multipartRoute reports whether a route takes multipart/form-data (OpenAI's
+// audio uploads) instead of JSON.
+func multipartRoute(p string) bool {
+	return p == "/v1/audio/transcriptions" || p == "/v1/audio/translations"
+}
+
+// limit is the body limit of r's route.
+func (a *admission) limit(r *http.Request) int64 {
+	if mediaRoute(r.URL.Path) {
+		return a.maxMedia
+	}
+	return a.maxJSON
+}
+
+func (a *admission) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if routeScope(r) == scopeNone {
+			next.ServeHTTP(w, r) // health checks work even when the host is full
+			return
+		}
+		limit := a.limit(r)
+		hasBody := r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody
+		if hasBody {
+			if r.ContentLength > limit {
+				guardError(w, r, http.StatusRequestEntityTooLarge, sdk.CodeInvalidArgument, "body",
+					"request body is "+strconv.FormatInt(r.ContentLength, 10)+" bytes; this route takes at most "+strconv.FormatInt(limit, 10)+
+						" (limits.max_json_body_bytes, or limits.max_body_bytes for audio and images)")
+				return
+			}
+			if msg := contentTypeProblem(r); msg != "" {
+				guardError(w, r, http.StatusUnsupportedMediaType, sdk.CodeInvalidArgument, "Content-Type", msg)
+				return
+			}
+		}
+		select {
+		case a.slots <- struct{}{}:
+		default:
+			busy(w, r, "too many requests in flight (limits.max_concurrent_requests); retry shortly")
+			return
+		}
+		defer func() { <-a.slots }()
+		if hasBody {
+			reserve := r.ContentLength
+			if reserve < 0 {
+				reserve = limit // chunked: reserve what it may grow to
+			}
+			if !a.bytes.TryAcquire(reserve) {
+				busy(w, r, "too many request bytes in flight (limits.max_inflight_body_bytes); retry shortly")
+				return
+			}
+			defer a.bytes.Release(reserve)
+			rc := http.NewResponseController(w)
+			// A deadline on the connection bounds a client that trickles
+			// its body; it is lifted when the body ends, because a read
+			// deadline left on the connection would cancel a long stream.
+			_ = rc.SetReadDeadline(time.Now().Add(a.readTimeout))
+			r.Body = &deadlineBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), rc: rc}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func busy(w http.ResponseWriter, r *http.Request, msg string) {
+	w.Header().Set("Retry-After", "1")
+	guardError(w, r, http.StatusTooManyRequests, sdk.CodeRateLimited, "", msg)
+}
+
+// contentTypeProblem says what is wrong with a body's Content-Type, or "".
+// JSON routes require application/json: browsers may send text/plain,
+// form and multipart bodies cross-site without asking (a "simple"
+// request), but application/json forces a CORS preflight that a page from
+// an origin not allowed cannot pass.
+func contentTypeProblem(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if multipartRoute(r.URL.Path) {
+		if err == nil && mt == "multipart/form-data" {
+			return ""
+		}
+		return "this route takes multipart/form-data, not " + quoteType(ct)
+	}
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return ""
+	}
+	return "send the JSON body with Content-Type: application/json, not " + quoteType(ct) +
+		" (curl: -H 'Content-Type: application/json')"
+}
+
+func quoteType(ct string) string {
+	if ct == "" {
+		return "no Content-Type"
+	}
+	return strconv.Quote(ct)
+}
+
+// deadlineBody lifts the connection's read deadline once the body has
+// been read to its end. After a failed read the deadline stays: the
+// server then drains what is left of the body before answering, and
+// that drain must not wait on a client that stopped sending.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
