@@ -159,14 +159,14 @@ func TestOpenAIProviderEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("401 marks a key dead, shown in GET /v1/providers", func(t *testing.T) {
+	t.Run("401 rests a key as unauthorized, shown in GET /v1/providers", func(t *testing.T) {
 		fr.RevokeKey(testKeys[1])
 		fr.Reset()
 		if _, err := chat(); err != nil { // second key refused → third key answers
 			t.Fatalf("chat across a 401: %v", err)
 		}
 		st := keyStates(t, get("/v1/providers"))
-		if st[1] != "dead" || st[2] != "ok" {
+		if st[1] != "unauthorized" || st[2] != "ok" {
 			t.Fatalf("key states after 401: %v", st)
 		}
 	})
