@@ -27,6 +27,7 @@ export CACHE_DIR OLLAMA_VERSION
 all: build
 
 include mk/testbed.mk
+include mk/fuzz.mk
 
 build: plugins
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/roundhouse ./cmd/roundhouse
