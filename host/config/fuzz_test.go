@@ -11,7 +11,7 @@ import (
 // keyed matches an error that names what is wrong: a Validate error
 // ("plugins.x.providers[0].name: ...") or a YAML error with its line
 // ("line 3: field nope not found", "yaml: line 2: did not find ...").
-var keyed = regexp.MustCompile(`^([a-z_]+(\.[^ :]+|\[\d+\])*: |.*line \d+)`)
+var keyed = regexp.MustCompile(`^([a-z_]+(\."(\\.|[^"])*"|\.[^ :"]+|\[\d+\])*: |.*line \d+)`)
 
 // FuzzLoad feeds arbitrary YAML to Load: it never panics, and every error
 // names the key or the line at fault.
