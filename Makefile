@@ -28,6 +28,7 @@ all: build
 
 include mk/testbed.mk
 include mk/soak.mk
+include mk/fuzz.mk
 
 build: plugins
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/roundhouse ./cmd/roundhouse

@@ -283,27 +283,9 @@ func (r *Router) localPlugin(ctx context.Context, pin, model string, mustHave bo
 // confuse a registry: empty, too long, "..", backslashes, control
 // characters, leading "/".
 func ValidateModelName(model string) error {
-	bad := func(why string) error {
-		return &sdk.Error{Code: sdk.CodeModelInvalidName, Field: "model", Message: fmt.Sprintf("invalid model name %q: %s", model, why)}
-	}
-	switch {
-	case model == "":
-		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "model", Message: "required"}
-	case len(model) > 512:
-		return bad("longer than 512 characters")
-	case strings.HasPrefix(model, "/"):
-		return bad("must not start with '/'")
-	case strings.Contains(model, ".."):
-		return bad("must not contain '..'")
-	case strings.ContainsAny(model, "\\ \t"):
-		return bad("must not contain backslashes or spaces")
-	}
-	for _, c := range model {
-		if c < 0x20 || c == 0x7f {
-			return bad("must not contain control characters")
-		}
-	}
-	return nil
+	// One implementation for every surface: the compatible surfaces, which
+	// must not import host, check names with it before they answer.
+	return backend.ValidateModelName(model)
 }
 
 func (r *Router) ListModels(ctx context.Context, running bool) ([]backend.ModelInfo, error) {

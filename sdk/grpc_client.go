@@ -39,9 +39,10 @@ func newConn(cc grpc.ClientConnInterface) *Conn {
 // callUnary converts the request, calls, and converts the response back.
 func callUnary[In, PIn, POut, Out any](ctx context.Context, in *In, to func(*In) *PIn,
 	call func(context.Context, *PIn, ...grpc.CallOption) (*POut, error), from func(*POut) *Out) (*Out, error) {
-	out, err := call(ctx, to(in))
+	pin := to(in)
+	out, err := call(ctx, pin)
 	if err != nil {
-		return nil, fromStatusError(err)
+		return nil, requestError(err, pin)
 	}
 	return from(out), nil
 }
@@ -53,9 +54,10 @@ func callStream[In, PIn, PC, C any](ctx context.Context, in *In, to func(*In) *P
 	from func(*PC) *C, send func(*C) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	st, err := open(ctx, to(in))
+	pin := to(in)
+	st, err := open(ctx, pin) // sends the request: marshalling fails here
 	if err != nil {
-		return fromStatusError(err)
+		return requestError(err, pin)
 	}
 	for {
 		c, err := st.Recv()
@@ -98,7 +100,7 @@ func (c *Conn) Configure(ctx context.Context, cfg *Config) error {
 func (c *Conn) ListProviders(ctx context.Context) ([]ProviderStatus, error) {
 	out, err := c.plugin.ListProviders(ctx, &pb.ListProvidersRequest{})
 	if err != nil {
-		return nil, fromStatusError(err)
+		return nil, fromStatusError(err) // an empty request: nothing to blame
 	}
 	return fromProtoProviderStatuses(out.GetProviders()), nil
 }
@@ -169,7 +171,15 @@ func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInp
 				upErr <- err
 				return
 			}
-			if err := st.Send(toProtoLiveSpeechInput(in)); err != nil {
+			pin := toProtoLiveSpeechInput(in)
+			if err := st.Send(pin); err != nil {
+				// A frame that cannot be marshalled ends the stream with
+				// the same status on the receive side; name its field.
+				var e *Error
+				if errors.As(requestError(err, pin), &e) && e.Field != "" {
+					upErr <- e
+					return
+				}
 				upErr <- nil // the receive side reports the stream's error
 				return
 			}
@@ -259,13 +269,15 @@ func (c *Conn) LoadModel(ctx context.Context, req *LoadRequest) error {
 }
 
 func (c *Conn) UnloadModel(ctx context.Context, model string) error {
-	_, err := c.models.UnloadModel(ctx, &pb.UnloadModelRequest{Model: model})
-	return fromStatusError(err)
+	req := &pb.UnloadModelRequest{Model: model}
+	_, err := c.models.UnloadModel(ctx, req)
+	return requestError(err, req)
 }
 
 func (c *Conn) DeleteModel(ctx context.Context, model string) error {
-	_, err := c.models.DeleteModel(ctx, &pb.DeleteModelRequest{Model: model})
-	return fromStatusError(err)
+	req := &pb.DeleteModelRequest{Model: model}
+	_, err := c.models.DeleteModel(ctx, req)
+	return requestError(err, req)
 }
 
 func (c *Conn) ShowModel(ctx context.Context, model string) (*ModelDetails, error) {

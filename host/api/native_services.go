@@ -69,22 +69,17 @@ func (s *Server) invokeService(w http.ResponseWriter, r *http.Request) {
 	case sdk.ServiceChat:
 		var b chatBody
 		if s.decode(w, r, &b) {
-			streamOrUnary(s, w, r, b.common, &b.Provider, &b.ChatRequest, s.b.Chat, s.b.ChatStream, validateChat)
+			streamOrUnary(s, w, r, b.common, &b.Provider, &b.ChatRequest, s.b.Chat, s.b.ChatStream, backend.ValidateChat)
 		}
 	case sdk.ServiceGenerate:
 		var b generateBody
 		if s.decode(w, r, &b) {
-			streamOrUnary(s, w, r, b.common, &b.Provider, &b.GenerateRequest, s.b.Generate, s.b.GenerateStream, nil)
+			streamOrUnary(s, w, r, b.common, &b.Provider, &b.GenerateRequest, s.b.Generate, s.b.GenerateStream, backend.ValidateGenerate)
 		}
 	case sdk.ServiceEmbed:
 		var b embedBody
 		if s.decode(w, r, &b) {
-			unaryOnly(s, w, r, b.common, &b.Provider, &b.EmbedRequest, s.b.Embed, func(q *sdk.EmbedRequest) error {
-				if len(q.Input) == 0 {
-					return sdk.FieldError("input", "required: one or more texts to embed")
-				}
-				return nil
-			})
+			unaryOnly(s, w, r, b.common, &b.Provider, &b.EmbedRequest, s.b.Embed, backend.ValidateEmbed)
 		}
 	case sdk.ServiceRerank:
 		var b rerankBody
@@ -109,20 +104,6 @@ func (s *Server) invokeService(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, r, s.log, sdk.Errorf(sdk.CodeServiceNotFound, "unknown service %q (GET /v1/services lists them)", svc))
 	}
-}
-
-func validateChat(q *sdk.ChatRequest) error {
-	if len(q.Messages) == 0 {
-		return sdk.FieldError("messages", "required: at least one message")
-	}
-	for i, m := range q.Messages {
-		switch m.Role {
-		case "system", "user", "assistant", "tool":
-		default:
-			return sdk.FieldError("messages["+itoa(i)+"].role", "unknown role %q (want system, user, assistant or tool)", m.Role)
-		}
-	}
-	return nil
 }
 
 // decode reads the JSON body, answering 400/413 itself on failure.

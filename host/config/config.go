@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -147,7 +149,9 @@ func Load(path string) (*Config, error) {
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
-		if err := dec.Decode(&c); err != nil {
+		// An empty (or comments-only) file is an empty overlay, not the
+		// bare "EOF" the decoder reports for it (found by FuzzLoad).
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		abs, err := filepath.Abs(path)
@@ -222,7 +226,8 @@ func (c *Config) Validate() error {
 	}
 	for name, p := range c.Plugins {
 		if !sdk.ValidName(name) {
-			return fmt.Errorf("plugins.%s: not a valid plugin name", name)
+			// Quoted: the bad name may hold spaces, colons or nothing at all.
+			return fmt.Errorf("plugins.%q: not a valid plugin name; use lower case letters, digits, '-' or '_'", name)
 		}
 		seen := map[string]bool{}
 		for i, pr := range p.Providers {

@@ -55,7 +55,10 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "body",
 			Message: fmt.Sprintf("request body is larger than %d bytes", max), Err: ErrTooLarge}
 	}
-	data := bytes.TrimSpace(buf.Bytes())
+	// Only JSON's own whitespace (RFC 8259: space, tab, LF, CR) may pad a
+	// body. bytes.TrimSpace would also strip \f, \v, U+0085 and U+00A0,
+	// turning a body like "{}\f", which is not JSON, into one that is.
+	data := bytes.Trim(buf.Bytes(), jsonSpace)
 	if len(data) == 0 {
 		return sdk.FieldError("body", "request body is empty; send a JSON object")
 	}
@@ -69,6 +72,9 @@ func isTimeout(err error) bool {
 	var ne interface{ Timeout() bool }
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// jsonSpace is the whitespace JSON allows around a value.
+const jsonSpace = " \t\r\n"
 
 // ErrTooLarge marks a body over the size limit.
 var ErrTooLarge = errors.New("request body too large")

@@ -10,10 +10,13 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/compat/compattest"
 )
 
-// FuzzMessages feeds arbitrary bodies to POST /v1/messages: it must never
-// panic, never answer 5xx (the fake backend fails only with 404), answer
-// 4xx in Anthropic's error shape to anything that is not a JSON object,
-// and every streamed answer must be a well-formed event flow.
+// FuzzMessages feeds arbitrary bodies to POST /v1/messages, through a real
+// in-process gRPC plugin (compattest.Wire), so that every request the
+// surface accepts is converted to protobuf and marshalled as it would be
+// for a plugin subprocess. It must never panic, never answer 5xx (the fake
+// fails only with 4xx), answer 4xx in Anthropic's error shape to anything
+// that is not a JSON object, name the field of every 400 ("field:
+// message"), and every streamed answer must be a well-formed event flow.
 func FuzzMessages(f *testing.F) {
 	for _, s := range []string{
 		`{"model":"llama3.2","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`,
@@ -22,11 +25,14 @@ func FuzzMessages(f *testing.F) {
 			`"messages":[{"role":"user","content":"x"},{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"text","text":"r"}]}]}]}`,
 		`{"model":"ghost","max_tokens":1,"messages":[{"role":"user","content":"x"}],"stop_sequences":["a"],"temperature":0.5,"top_k":3}`,
 		``, `{`, `[]`, `null`, `{"max_tokens":"x"}`,
+		"{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"f\",\"input\":{\"a\":\"\xff\"}}]}]}",
 	} {
 		f.Add(s)
 	}
+	wired := compattest.Wire(compattest.New())
+	f.Cleanup(wired.Close)
 	mux := http.NewServeMux()
-	Register(mux, compattest.New(), Options{MaxBodyBytes: 1 << 16})
+	Register(mux, wired, Options{MaxBodyBytes: 1 << 16})
 	f.Fuzz(func(t *testing.T, body string) {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/messages", strings.NewReader(body)))
@@ -41,6 +47,10 @@ func FuzzMessages(f *testing.F) {
 			var e ErrorResponse
 			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Type != "error" || e.Error.Type == "" {
 				t.Fatalf("status %d without an Anthropic error body: %s", rec.Code, rec.Body.Bytes())
+			}
+			if field, _, ok := strings.Cut(e.Error.Message, ": "); rec.Code == http.StatusBadRequest &&
+				(!ok || field == "" || strings.ContainsAny(field, " \"")) {
+				t.Fatalf("400 without a field for %q: %s", body, e.Error.Message)
 			}
 			return
 		}

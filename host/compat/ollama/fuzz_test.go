@@ -10,9 +10,13 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/compat/compattest"
 )
 
-// fuzzRoute feeds arbitrary bodies to one route: it must never panic,
-// never answer 5xx (the fake backend fails only with 4xx), and answer 4xx
-// to anything that is not a JSON object.
+// fuzzRoute feeds arbitrary bodies to one route, through a real
+// in-process gRPC plugin (compattest.Wire), so that every request the
+// surface accepts is converted to protobuf and marshalled as it would be
+// for a plugin subprocess. It must never panic, never answer 5xx (the fake
+// fails only with 4xx; any 5xx is an input fault surfacing as a server
+// error), answer 4xx to anything that is not a JSON object, and every 400
+// must name the field at fault ("field: message").
 func fuzzRoute(f *testing.F, method, path string, seeds ...string) {
 	for _, s := range seeds {
 		f.Add(s)
@@ -22,8 +26,13 @@ func fuzzRoute(f *testing.F, method, path string, seeds ...string) {
 	f.Add(`[]`)
 	f.Add(`null`)
 	f.Add(`{"model":1}`)
+	// Invalid UTF-8 that JSON decoding lets through, and values out of range.
+	f.Add("{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":{\"a\":\"\xff\"}}}]}]}")
+	f.Add(`{"model":"llama3.2","prompt":"x","messages":[{"role":"user","content":"x"}],"options":{"temperature":1e308,"num_predict":-3}}`)
+	wired := compattest.Wire(compattest.New())
+	f.Cleanup(wired.Close)
 	mux := http.NewServeMux()
-	Register(mux, compattest.New(), Options{MaxBodyBytes: 1 << 16})
+	Register(mux, wired, Options{MaxBodyBytes: 1 << 16})
 	f.Fuzz(func(t *testing.T, body string) {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
@@ -39,8 +48,18 @@ func fuzzRoute(f *testing.F, method, path string, seeds ...string) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" {
 				t.Fatalf("status %d without an Ollama error body: %s", rec.Code, rec.Body.Bytes())
 			}
+			if rec.Code == http.StatusBadRequest && !namesField(e.Error) {
+				t.Fatalf("400 without a field for %q: %s", body, e.Error)
+			}
 		}
 	})
+}
+
+// namesField reports whether an error message starts with "field: ", as
+// sdk.Error renders one with a field.
+func namesField(msg string) bool {
+	field, _, ok := strings.Cut(msg, ": ")
+	return ok && field != "" && !strings.ContainsAny(field, " \"")
 }
 
 func FuzzChat(f *testing.F) {

@@ -103,7 +103,7 @@ func RootHandler() http.Handler {
 }
 
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	writeError(w, r, h.log, err)
+	writeError(w, r, h.log, backend.InDialect(err, ollamaNames))
 }
 
 func (h *handler) decode(w http.ResponseWriter, r *http.Request, v any) (backend.Route, bool) {
@@ -117,6 +117,21 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request, v any) (backend
 		return rt, false
 	}
 	return rt, true
+}
+
+// ollamaNames are the Ollama names of sdk fields that Ollama spells
+// differently, so that an error from the shared validators or from the
+// plugin boundary (invalid UTF-8) names the field the client sent.
+var ollamaNames = map[string]string{
+	"options.max_tokens":                  "options.num_predict",
+	"options.response_format.schema":      "format",
+	"messages[*].tool_calls[*].name":      "messages[*].tool_calls[*].function.name",
+	"messages[*].tool_calls[*].arguments": "messages[*].tool_calls[*].function.arguments",
+	"tools[*].name":                       "tools[*].function.name",
+	"tools[*].description":                "tools[*].function.description",
+	"tools[*].parameters":                 "tools[*].function.parameters",
+	"extra.options":                       "options",
+	"extra.template":                      "template",
 }
 
 // streaming is Ollama's default: stream unless "stream": false.
@@ -202,6 +217,11 @@ func (h *handler) pull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, err := req.modelName()
+	if err == nil {
+		// Before anything is answered: a hostile name must get its 400,
+		// not a 200 and a "pulling manifest" line followed by an error.
+		err = backend.ValidateModelName(name)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -330,6 +350,10 @@ func (h *handler) chat(w http.ResponseWriter, r *http.Request) {
 		h.loadOrUnload(w, r, rt, req.Model, sreq.KeepAlive, true)
 		return
 	}
+	if err := backend.ValidateChat(sreq); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if !streaming(req.Stream) {
 		t := &timing{start: now()}
 		resp, err := h.b.Chat(r.Context(), rt, sreq)
@@ -374,7 +398,11 @@ func (h *handler) generate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sreq.Prompt == "" && len(sreq.Images) == 0 {
-		h.loadOrUnload(w, r, rt, req.Model, sreq.KeepAlive, false)
+		h.loadOrUnload(w, r, rt, req.Model, sreq.KeepAlive, false) // Ollama's load request
+		return
+	}
+	if err := backend.ValidateGenerate(sreq); err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	if !streaming(req.Stream) {
@@ -420,8 +448,10 @@ func (h *handler) embed(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if len(sreq.Input) == 0 {
-		httpx.WriteJSON(w, http.StatusOK, EmbedResponse{Model: req.Model, Embeddings: [][]float32{}})
+	// Unlike chat and generate, an embed without input is no load request
+	// here: it is answered 400 naming input, as on the native route.
+	if err := backend.ValidateEmbed(sreq); err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	start := now()

@@ -311,8 +311,13 @@ func TestHandlerEmbed(t *testing.T) {
 	if err := json.Unmarshal(b, &e); err != nil || len(e.Embeddings) != 2 || e.Embeddings[0][0] != 2 || e.Model != "all-minilm:latest" || e.TotalDuration <= 0 {
 		t.Fatalf("embed %s", b)
 	}
-	if _, b = do(t, http.MethodPost, srv.URL+"/api/embed", `{"model":"all-minilm","input":[]}`); string(b) != `{"model":"all-minilm","embeddings":[]}`+"\n" {
-		t.Fatalf("empty %s", b)
+	// No input is a mistake, not a load request: 400 naming input.
+	for _, body := range []string{`{"model":"all-minilm","input":[]}`, `{"model":"all-minilm","input":""}`,
+		`{"model":"all-minilm","input":null}`, `{"model":"all-minilm"}`} {
+		resp, b := do(t, http.MethodPost, srv.URL+"/api/embed", body)
+		if resp.StatusCode != 400 || !strings.Contains(string(b), `{"error":"input: `) {
+			t.Fatalf("%s: %d %s, want 400 naming input", body, resp.StatusCode, b)
+		}
 	}
 	_, b = do(t, http.MethodPost, srv.URL+"/api/embeddings", `{"model":"all-minilm","prompt":"abc"}`)
 	if string(b) != `{"embedding":[3,0.5,-0.25]}`+"\n" {

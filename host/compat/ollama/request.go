@@ -142,6 +142,10 @@ func ParseOptions(raw json.RawMessage) (*sdk.Options, map[string]any, error) {
 			var n *int
 			if n, err = optInt(field, v); err == nil && *n > 0 {
 				o.MaxTokens = n // -1 (no limit) and -2 (fill context) stay nil
+			} else if err == nil && *n < -2 {
+				// Ollama's sentinels end at -2; anything lower is a mistake
+				// the engine would treat unpredictably.
+				err = sdk.FieldError(field, "must be -1 (no limit), -2 (fill the context) or a positive number of tokens, got %d", *n)
 			}
 		case "seed":
 			var n *int
@@ -356,7 +360,7 @@ func GenerateRequestToSDK(req *GenerateRequest) (*sdk.GenerateRequest, error) {
 }
 
 // EmbedRequestToSDK validates an /api/embed request. An empty input gives
-// a request with no Input (Ollama answers it with no embeddings).
+// a request with no Input, which backend.ValidateEmbed rejects.
 func EmbedRequestToSDK(req *EmbedRequest) (*sdk.EmbedRequest, error) {
 	opts, extra, err := ParseOptions(req.Options)
 	if err != nil {

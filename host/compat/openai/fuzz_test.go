@@ -10,9 +10,12 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/compat/compattest"
 )
 
-// fuzzRoute feeds arbitrary bodies to one route: it must never panic,
-// never answer 5xx (the fake backend only fails with 404), and answer
-// 4xx to anything that is not a JSON object.
+// fuzzRoute feeds arbitrary bodies to one route, through a real
+// in-process gRPC plugin (compattest.Wire), so that every request the
+// surface accepts is converted to protobuf and marshalled as it would be
+// for a plugin subprocess. It must never panic, never answer 5xx (the fake
+// fails only with 4xx), answer 4xx to anything that is not a JSON object,
+// and every 400 must name the field at fault in "param".
 func fuzzRoute(f *testing.F, path string, seeds ...string) {
 	for _, s := range seeds {
 		f.Add(s)
@@ -22,8 +25,11 @@ func fuzzRoute(f *testing.F, path string, seeds ...string) {
 	f.Add(`[]`)
 	f.Add(`null`)
 	f.Add(`{"model":1}`)
+	f.Add(`{"messages":[{"role":"user","content":"x"}],"temperature":1e308,"top_p":-1}`)
+	wired := compattest.Wire(compattest.New())
+	f.Cleanup(wired.Close)
 	mux := http.NewServeMux()
-	Register(mux, compattest.New(), Options{MaxBodyBytes: 1 << 16})
+	Register(mux, wired, Options{MaxBodyBytes: 1 << 16})
 	f.Fuzz(func(t *testing.T, body string) {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
@@ -40,6 +46,9 @@ func fuzzRoute(f *testing.F, path string, seeds ...string) {
 			var e ErrorResponse
 			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error.Message == "" || e.Error.Type == "" {
 				t.Fatalf("status %d without an OpenAI error body: %s", rec.Code, rec.Body.Bytes())
+			}
+			if rec.Code == http.StatusBadRequest && (e.Error.Param == nil || *e.Error.Param == "") {
+				t.Fatalf("400 without a param for %q: %s", body, rec.Body.Bytes())
 			}
 		}
 	})

@@ -73,7 +73,21 @@ func Register(mux *http.ServeMux, b backend.Backend, opts Options) {
 }
 
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	writeError(w, r, h.log, err)
+	writeError(w, r, h.log, backend.InDialect(err, openaiNames))
+}
+
+// openaiNames are the OpenAI names of sdk fields that OpenAI spells
+// differently, so that an error from the plugin boundary (invalid UTF-8)
+// names the field the client sent.
+var openaiNames = map[string]string{
+	"messages[*].tool_calls[*].name":      "messages[*].tool_calls[*].function.name",
+	"messages[*].tool_calls[*].arguments": "messages[*].tool_calls[*].function.arguments",
+	"tools[*].name":                       "tools[*].function.name",
+	"tools[*].description":                "tools[*].function.description",
+	"tools[*].parameters":                 "tools[*].function.parameters",
+	"options.response_format.schema":      "response_format.json_schema.schema",
+	"options.stop":                        "stop",
+	"extra.user":                          "user",
 }
 
 // decode reads the JSON body and the route headers.

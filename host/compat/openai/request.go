@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
@@ -324,20 +325,19 @@ func reasoningEffort(e string) (string, error) {
 	return "", sdk.FieldError("reasoning_effort", "must be none, minimal, low, medium or high; got %q", e)
 }
 
+// samplingNames are the OpenAI names of the sampling options, which sit at
+// the top level of the request rather than under "options".
+var samplingNames = map[string]string{
+	"options.temperature":       "temperature",
+	"options.top_p":             "top_p",
+	"options.presence_penalty":  "presence_penalty",
+	"options.frequency_penalty": "frequency_penalty",
+}
+
+// checkSampling applies the ranges every surface shares (OpenAI's own:
+// temperature [0, 2], top_p [0, 1], penalties [-2, 2]) under OpenAI's names.
 func checkSampling(o *sdk.Options) error {
-	if o.Temperature != nil && (*o.Temperature < 0 || *o.Temperature > 2) {
-		return sdk.FieldError("temperature", "must be between 0 and 2, got %g", *o.Temperature)
-	}
-	if o.TopP != nil && (*o.TopP < 0 || *o.TopP > 1) {
-		return sdk.FieldError("top_p", "must be between 0 and 1, got %g", *o.TopP)
-	}
-	if o.PresencePenalty != nil && (*o.PresencePenalty < -2 || *o.PresencePenalty > 2) {
-		return sdk.FieldError("presence_penalty", "must be between -2 and 2, got %g", *o.PresencePenalty)
-	}
-	if o.FrequencyPenalty != nil && (*o.FrequencyPenalty < -2 || *o.FrequencyPenalty > 2) {
-		return sdk.FieldError("frequency_penalty", "must be between -2 and 2, got %g", *o.FrequencyPenalty)
-	}
-	return nil
+	return backend.InDialect(backend.ValidateOptions(o), samplingNames)
 }
 
 // CompletionRequestToSDK validates a legacy completion request and

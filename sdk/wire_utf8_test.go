@@ -1,0 +1,146 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// utf8Plugin answers every call it receives, so a test can tell a request
+// that reached the plugin from one the host refused to send.
+type utf8Plugin struct {
+	UnimplementedPlugin
+	UnimplementedModels
+}
+
+func (utf8Plugin) Chat(context.Context, *ChatRequest) (*ChatResponse, error) {
+	return &ChatResponse{Message: Message{Role: "assistant", Content: "ok"}}, nil
+}
+
+func (utf8Plugin) ChatStream(_ context.Context, _ *ChatRequest, send func(*ChatChunk) error) error {
+	return send(&ChatChunk{Content: "ok", Done: true})
+}
+
+func (utf8Plugin) GenerateStream(_ context.Context, _ *GenerateRequest, send func(*GenerateChunk) error) error {
+	return send(&GenerateChunk{Text: "ok", Done: true})
+}
+
+func (utf8Plugin) Embed(context.Context, *EmbedRequest) (*EmbedResponse, error) {
+	return &EmbedResponse{Embeddings: [][]float32{{1}}}, nil
+}
+
+func (utf8Plugin) SpeechToTextLive(_ context.Context, recv func() (*LiveSpeechInput, error), send func(*LiveSpeechOutput) error) error {
+	for {
+		if _, err := recv(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return send(&LiveSpeechOutput{Text: "ok", IsFinal: true})
+			}
+			return err
+		}
+	}
+}
+
+func (utf8Plugin) PullModel(_ context.Context, _ *PullRequest, progress func(*Progress) error) error {
+	return progress(&Progress{Status: "success"})
+}
+
+func (utf8Plugin) DeleteModel(context.Context, string) error { return nil }
+func (utf8Plugin) UnloadModel(context.Context, string) error { return nil }
+
+const bad = "a\xff\xfeb"
+
+// TestInvalidUTF8OverGRPC sends requests with invalid UTF-8 through a real
+// gRPC connection: each fails as CodeInvalidArgument naming the field,
+// and the same request made valid goes through.
+func TestInvalidUTF8OverGRPC(t *testing.T) {
+	conn, stop := ServeInProcess(utf8Plugin{})
+	defer stop()
+	ctx := context.Background()
+	drop := func(*ChatChunk) error { return nil }
+
+	chat := func(m func(*ChatRequest)) *ChatRequest {
+		r := &ChatRequest{Model: "m", Messages: []Message{{Role: "user", Content: "hi"}, {Role: "assistant"}, {Role: "user", Content: "x"}}}
+		m(r)
+		return r
+	}
+	cases := []struct {
+		name  string
+		field string
+		call  func(s string) error
+	}{
+		{"chat content", "messages[0].content", func(s string) error {
+			_, err := conn.Chat(ctx, chat(func(r *ChatRequest) { r.Messages[0].Content = s }))
+			return err
+		}},
+		{"chat tool-call arguments", "messages[2].tool_calls[0].arguments", func(s string) error {
+			_, err := conn.Chat(ctx, chat(func(r *ChatRequest) {
+				r.Messages[2].ToolCalls = []ToolCall{{Name: "f", Arguments: `{"a":"` + s + `"}`}}
+			}))
+			return err
+		}},
+		{"chat extra (struct)", "extra.foo.bar[1]", func(s string) error {
+			_, err := conn.Chat(ctx, chat(func(r *ChatRequest) {
+				r.Extra = map[string]any{"ok": "fine", "foo": map[string]any{"bar": []any{"x", s}}}
+			}))
+			return err
+		}},
+		{"chat extra key", "extra", func(s string) error {
+			_, err := conn.Chat(ctx, chat(func(r *ChatRequest) { r.Extra = map[string]any{s: 1} }))
+			return err
+		}},
+		{"chat tool parameters", "tools[0].parameters.properties", func(s string) error {
+			_, err := conn.Chat(ctx, chat(func(r *ChatRequest) {
+				r.Tools = []Tool{{Name: "f", Parameters: map[string]any{"properties": s}}}
+			}))
+			return err
+		}},
+		{"chat stream stop", "options.stop[1]", func(s string) error {
+			return conn.ChatStream(ctx, chat(func(r *ChatRequest) { r.Options = &Options{Stop: []string{"x", s}} }), drop)
+		}},
+		{"generate stream prompt", "prompt", func(s string) error {
+			return conn.GenerateStream(ctx, &GenerateRequest{Prompt: s}, func(*GenerateChunk) error { return nil })
+		}},
+		{"embed input", "input[1]", func(s string) error {
+			_, err := conn.Embed(ctx, &EmbedRequest{Input: []string{"a", s}})
+			return err
+		}},
+		{"pull model", "model", func(s string) error {
+			return conn.PullModel(ctx, &PullRequest{Model: s}, func(*Progress) error { return nil })
+		}},
+		{"delete model", "model", func(s string) error { return conn.DeleteModel(ctx, s) }},
+		{"unload model", "model", func(s string) error { return conn.UnloadModel(ctx, s) }},
+		{"live speech config", "config.language", func(s string) error {
+			sent := false
+			return conn.SpeechToTextLive(ctx, func() (*LiveSpeechInput, error) {
+				if sent {
+					return nil, io.EOF
+				}
+				sent = true
+				return &LiveSpeechInput{Config: &SpeechToTextRequest{Language: s}}, nil
+			}, func(*LiveSpeechOutput) error { return nil })
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.call("fine"); err != nil {
+				t.Fatalf("valid request failed: %v", err)
+			}
+			err := tc.call(bad)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %T %v, want *sdk.Error", err, err)
+			}
+			if e.Code != CodeInvalidArgument || e.Code.HTTPStatus() != 400 {
+				t.Errorf("code %v (HTTP %d), want invalid_argument (400): %v", e.Code, e.Code.HTTPStatus(), e)
+			}
+			if e.Field != tc.field {
+				t.Errorf("field %q, want %q", e.Field, tc.field)
+			}
+			if e.Message != invalidUTF8Message || strings.Contains(e.Error(), "marshal") {
+				t.Errorf("message %q, want %q without gRPC internals", e.Error(), invalidUTF8Message)
+			}
+		})
+	}
+}
