@@ -300,6 +300,17 @@ func TestStreamLimitPerClient(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "max_streams_per_client") {
 		t.Fatalf("second stream: %d %s", resp.StatusCode, body)
 	}
+	// The limit is the client's, whatever surface it streams through.
+	for path, body := range map[string]string{
+		"/v1/chat/completions": `{"model":"echo-1","stream":true,"messages":[{"role":"user","content":"x"}]}`,
+		"/api/chat":            `{"model":"echo-1","messages":[{"role":"user","content":"x"}]}`,
+		"/api/generate":        `{"model":"echo-1","prompt":"x"}`,
+		"/v1/messages":         `{"model":"echo-1","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"x"}]}`,
+	} {
+		if resp, got := post(t, h.URL+path, body); resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(got, "max_streams_per_client") {
+			t.Errorf("second stream on %s: %d %s", path, resp.StatusCode, got)
+		}
+	}
 	// Unary calls are not streams: still served.
 	if resp, body := post(t, h.URL+"/v1/services/chat", `{"messages":[{"role":"user","content":"x"}]}`); resp.StatusCode != 200 {
 		t.Fatalf("unary beside a stream: %d %s", resp.StatusCode, body)

@@ -255,3 +255,34 @@ func TestAdmissionBoundsBodies(t *testing.T) {
 	}
 	t.Fatalf("requests still refused after the stalled uploads ended: %d", resp.StatusCode)
 }
+
+// An engine archive is chosen by the manifest or config; a request body may
+// name another only from an authenticated admin. The install stream says
+// success once, even when the plugin reports it itself.
+func TestEngineInstallArchiveNeedsAdmin(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{Mutate: func(c *config.Config) { c.AdminToken = "rh-admin-token" }})
+	install := func(body string, hdr ...string) (*http.Response, string) {
+		return send(t, "POST", h.URL+"/v1/engines/echo/install", body, append([]string{"Content-Type", "application/json"}, hdr...)...)
+	}
+	// Loopback alone is not enough once a token is set; with a token, the
+	// default archive installs.
+	if resp, body := install(""); resp.StatusCode != 401 {
+		t.Fatalf("install without token: %d %s", resp.StatusCode, body)
+	}
+	resp, body := install("", "Authorization", "Bearer rh-admin-token")
+	if resp.StatusCode != 200 || strings.Count(body, `"status":"success"`) != 1 {
+		t.Fatalf("install: %d, want exactly one success event:\n%s", resp.StatusCode, body)
+	}
+	resp, body = install(`{"url":"http://127.0.0.1:1/evil.tgz","sha256":"`+strings.Repeat("a", 64)+`"}`, "Authorization", "Bearer rh-admin-token")
+	if resp.StatusCode != 200 || !strings.Contains(body, "evil.tgz") {
+		t.Fatalf("admin-chosen archive: %d %s", resp.StatusCode, body)
+	}
+
+	// Without a token the route answers loopback clients, but a body
+	// naming an archive is refused: any local page or process could send it.
+	h2 := hosttest.Start(t, hosttest.Options{})
+	resp, body = send(t, "POST", h2.URL+"/v1/engines/echo/install", `{"url":"http://127.0.0.1:1/evil.tgz"}`, "Content-Type", "application/json")
+	if resp.StatusCode != 403 || !strings.Contains(body, `"field":"url"`) || strings.Contains(body, "evil.tgz\"") {
+		t.Fatalf("anonymous archive choice: %d %s", resp.StatusCode, body)
+	}
+}

@@ -42,6 +42,7 @@ func MaybeServe() {
 // Plugin is the test plugin.
 type Plugin struct {
 	sdk.UnimplementedPlugin
+	sdk.UnimplementedEngine
 	name string
 
 	mu  sync.Mutex
@@ -72,6 +73,15 @@ func (p *Plugin) Configure(_ context.Context, cfg *sdk.Config) error {
 	defer p.mu.Unlock()
 	p.cfg = cfg
 	return nil
+}
+
+// InstallEngine pretends to install: two progress events, the last of
+// them "success", as real plugins report it.
+func (p *Plugin) InstallEngine(_ context.Context, req *sdk.InstallEngineRequest, progress func(*sdk.Progress) error) error {
+	if err := progress(&sdk.Progress{Status: "downloading " + req.URL, Total: 2, Completed: 1}); err != nil {
+		return err
+	}
+	return progress(&sdk.Progress{Status: "success", Total: 2, Completed: 2})
 }
 
 // ListModels lists the echo models, so routing by model finds this
