@@ -39,6 +39,12 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 			bufPool.Put(buf)
 		}
 	}()
+	if r.ContentLength > 0 && r.ContentLength <= max {
+		// Size the buffer once from the declared length (the admission
+		// step already checked and reserved it): ReadFrom would otherwise
+		// grow it by doubling, copying a large body about twice over.
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
 	n, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
 	var tooLarge *http.MaxBytesError
 	switch {
