@@ -161,7 +161,7 @@ func (mi *modelIndex) has(ctx context.Context, p *Plugin, model string) (found b
 // Retry-After when it did not answer or is not running.
 func lookupError(p *Plugin, err error) error {
 	switch sdk.ErrorCode(err) {
-	case sdk.CodeUnknown, sdk.CodeTimeout, sdk.CodeCanceled, sdk.CodeUnavailable:
+	case sdk.CodeTimeout, sdk.CodeCanceled, sdk.CodeUnavailable:
 		return &sdk.Error{Code: sdk.CodePluginUnavailable, Retryable: true, RetryAfter: time.Second, Err: err,
 			Message: fmt.Sprintf("plugin %s is not answering right now (%s is %s); retry shortly", p.name, p.name, p.State())}
 	}

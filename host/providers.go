@@ -259,7 +259,18 @@ func (h *Host) PutProvider(ctx context.Context, plugin string, p sdk.ProviderCon
 		return &sdk.Error{Code: sdk.CodePluginUnavailable, Retryable: true, Err: err,
 			Message: fmt.Sprintf("plugin %s cannot check the provider now (%v); nothing was saved, retry shortly", plugin, err)}
 	}
-	if err := conn.ValidateConfig(vctx, cfg); err != nil && sdk.ErrorCode(err) != sdk.CodeUnimplemented {
+	applied := false
+	switch err := conn.ValidateConfig(vctx, cfg); {
+	case sdk.ErrorCode(err) == sdk.CodeUnimplemented:
+		// A plugin that cannot check without applying is checked by
+		// applying: only a configuration it accepts is saved, and a
+		// refused one is taken back.
+		if err := conn.Configure(vctx, cfg); err != nil {
+			_ = conn.Configure(vctx, h.pluginConfig(plugin))
+			return requestFieldError(err, idx, candidate)
+		}
+		applied = true
+	case err != nil:
 		return requestFieldError(err, idx, candidate)
 	}
 
@@ -279,6 +290,9 @@ func (h *Host) PutProvider(ctx context.Context, plugin string, p sdk.ProviderCon
 	}
 	h.provs.mu.Unlock()
 	if err != nil {
+		if applied {
+			_ = h.reconfigure(ctx, plugin)
+		}
 		return sdk.WrapError(sdk.CodeInternal, err, "save providers (nothing was changed)")
 	}
 	return h.reconfigure(ctx, plugin)

@@ -101,13 +101,13 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 			unknown = why
 		}
 	}
+	if len(cands) == 1 {
+		return cands[0], nil // let the plugin say what it knows of the model
+	}
 	if unknown != nil {
 		// A plugin that could have the model is away: that is not "no
 		// such model" (404) but "try again shortly" (503).
 		return target{}, unknown
-	}
-	if len(cands) == 1 {
-		return cands[0], nil // let the plugin say what it knows of the model
 	}
 	return target{}, &sdk.Error{Code: sdk.CodeModelNotFound, Field: "model",
 		Message: fmt.Sprintf("model %q is not available from any plugin offering %s; pull it first (POST /v1/models/pull) or name the plugin (\"<plugin>/%s\")", model, service, model)}

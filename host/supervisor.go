@@ -198,7 +198,7 @@ func (p *Plugin) Conn(ctx context.Context) (*sdk.Conn, error) {
 		case StateStarting, StateRestarting:
 			if p.startFailures > 0 {
 				p.mu.Unlock()
-				return nil, &sdk.Error{Code: sdk.CodePluginStartFailed, Retryable: true,
+				return nil, &sdk.Error{Code: sdk.CodePluginStartFailed, Retryable: true, RetryAfter: max(time.Until(p.restartAt), time.Second),
 					Message: fmt.Sprintf("plugin %s failed to start (%d attempts, retrying): %s", p.name, p.startFailures, lastErr)}
 			}
 			// A restart right after a crash is worth waiting for (the
