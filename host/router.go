@@ -231,7 +231,7 @@ const loadTimeout = 10 * time.Minute
 // pinned one (Route.Plugin or a "<plugin>/" prefix) or, with none named,
 // the one that has the model, else the first local plugin.
 func (r *Router) localPlugin(ctx context.Context, pin, model string, mustHave bool) (*Plugin, string, error) {
-	if i := strings.Index(model, "/"); i > 0 && r.h.Plugin(model[:i]) != nil && pin == "" {
+	if i := strings.Index(model, "/"); i > 0 && r.h.Plugin(model[:i]) != nil && (pin == "" || pin == model[:i]) {
 		pin, model = model[:i], model[i+1:]
 	}
 	if err := ValidateModelName(model); err != nil {

@@ -50,16 +50,23 @@ type (
 )
 
 // route turns the body's policy and provider into a backend.Route: a
-// provider that names a plugin pins that plugin; any other provider is
-// left for the remote plugin to pick its provider instance by.
+// provider that names a plugin pins that plugin; a provider instance pins
+// the remote plugin that has it and is left for that plugin to pick the
+// instance by.
 func (s *Server) route(c common, provider *string) (backend.Route, error) {
 	policy, err := backend.ParsePolicy(string(c.Policy), "policy")
 	if err != nil {
 		return backend.Route{}, err
 	}
 	rt := backend.Route{Policy: policy}
-	if *provider != "" && s.h.Plugin(*provider) != nil {
+	switch {
+	case *provider == "":
+	case s.h.Plugin(*provider) != nil:
 		rt.Plugin, *provider = *provider, ""
+	default:
+		// A provider instance: route to the remote plugin that has it,
+		// which then picks the instance by name.
+		rt.Plugin = s.h.ProviderPlugin(*provider, "")
 	}
 	return rt, nil
 }
