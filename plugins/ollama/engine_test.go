@@ -66,12 +66,13 @@ func TestManagedLazyStartAndProcessGroup(t *testing.T) {
 	p, models := managedFake(t, nil)
 	ctx := ctxT(t, 60*time.Second)
 
-	// Configure started nothing, and Health says so honestly.
+	// Configure started nothing, and Health says so: serving, as the
+	// engine starts on demand.
 	if p.snapshot().sup != nil {
 		t.Fatal("Configure started the engine")
 	}
 	h, _ := p.Health(ctx)
-	if h.State != sdk.HealthNotServing || !strings.Contains(h.Message, "first call") {
+	if h.State != sdk.HealthServing || !strings.Contains(h.Message, "first call") {
 		t.Errorf("health before start = %+v", h)
 	}
 	es, err := p.EngineStatus(ctx)

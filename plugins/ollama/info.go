@@ -86,9 +86,12 @@ func gpuVendor() sdk.GPUType {
 	return ""
 }
 
-// Health says whether the plugin can serve now: serving only when the
-// engine answers /api/version. A managed engine that has not been started
-// yet is not serving (it starts on the first call that needs it).
+// Health says whether the plugin can serve now: serving when the engine
+// answers /api/version, or when it is a managed engine that is idle and
+// starts on the first call that needs it (the host would otherwise report
+// an idle plugin as degraded). An attached engine that does not answer, a
+// port taken by someone else's Ollama, or an engine that failed is not
+// serving.
 func (p *plugin) Health(ctx context.Context) (*sdk.Health, error) {
 	st := p.snapshot()
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -107,7 +110,7 @@ func (p *plugin) Health(ctx context.Context) (*sdk.Health, error) {
 			return health(sdk.HealthNotServing, "Ollama at "+st.set.hostPort+" does not answer ("+err.Error()+
 				"); start it again, or call StartEngine to let Roundhouse run its own")
 		default:
-			return health(sdk.HealthNotServing, "ollama engine is not running; it starts on the first call that needs it (or call StartEngine)")
+			return health(sdk.HealthServing, "ollama engine is idle; it starts on the first call that needs it (or call StartEngine)")
 		}
 	}
 	ss := st.sup.status()
@@ -125,6 +128,6 @@ func (p *plugin) Health(ctx context.Context) (*sdk.Health, error) {
 	case stateFailed:
 		return health(sdk.HealthNotServing, ss.lastErr)
 	default:
-		return health(sdk.HealthNotServing, "ollama engine is stopped; it starts on the first call that needs it (or call StartEngine)")
+		return health(sdk.HealthServing, "ollama engine is stopped; it starts on the first call that needs it (or call StartEngine)")
 	}
 }
