@@ -115,6 +115,7 @@ func Serve(impl Plugin, opts ...ServeOption) {
 				grpc.ChainUnaryInterceptor(unaryGuard(base)),
 				grpc.ChainStreamInterceptor(streamGuard(base)),
 			)
+			o = append(o, inflightOptions()...) // sdktest's call accounting; nothing unless asked
 			return grpc.NewServer(o...)
 		},
 		Logger: hclog.New(&hclog.LoggerOptions{

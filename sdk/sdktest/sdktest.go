@@ -1,25 +1,16 @@
-// Package sdktest is the conformance suite for Roundhouse plugins. Call
-// Run from a test in your plugin's package:
-//
-//	func TestConformance(t *testing.T) {
-//		sdktest.Run(t, newPlugin(), sdktest.Options{ManifestDir: "."})
-//	}
-//
-// Run re-executes the test binary as your plugin (a real subprocess over
-// gRPC, exactly as the host runs it), then checks the contract: the
-// manifest is valid, Info and Health answer, every declared service answers
-// (and every undeclared one says Unimplemented), streams end with a done
-// chunk, and cancelling a stream reaches the plugin.
 package sdktest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,55 +18,212 @@ import (
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
-// envServe tells a re-executed test binary to serve the plugin.
-const envServe = "ROUNDHOUSE_SDKTEST_SERVE"
+const (
+	// envServe tells a re-executed test binary to serve the plugin.
+	envServe = "ROUNDHOUSE_SDKTEST_SERVE"
+	// envInflightFile is where the plugin's Serve keeps its call
+	// accounting (the same name as in sdk/inflight.go).
+	envInflightFile = "ROUNDHOUSE_SDK_INFLIGHT_FILE"
+	// EnvVerbose, set to 1, shows the plugin's and go-plugin's logs.
+	EnvVerbose = "SDKTEST_VERBOSE"
+)
 
-// Options tune Run.
+// Default bounds (see Options).
+const (
+	DefaultTimeout       = 5 * time.Second
+	DefaultStreamTimeout = 30 * time.Second
+	DefaultCancelTimeout = 2 * time.Second
+	DefaultStartTimeout  = 30 * time.Second
+)
+
+// TB is the part of testing.TB that Run uses. *testing.T satisfies it (and
+// then every check is a subtest); other implementations, such as a
+// recorder in a test of the suite itself, get the checks' failures
+// prefixed with the check's name.
+type TB interface {
+	Helper()
+	Name() string
+	Cleanup(func())
+	Logf(format string, args ...any)
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
+// Options tune Run. The zero value checks a plugin with the suite's
+// default sample requests and bounds.
 type Options struct {
 	// ManifestDir holds plugin.yaml; "" skips the manifest checks and takes
 	// the declared services from Info.
 	ManifestDir string
-	// Requests are sample requests per service name, for plugins that
-	// need a real model: with one, the call must succeed; without one, any
-	// answer but Unimplemented passes (a "model not found" is an answer).
-	Chat     *sdk.ChatRequest
-	Generate *sdk.GenerateRequest
-	Embed    *sdk.EmbedRequest
-	// Config, when set, is sent with Configure before the checks, as the
-	// host does after starting a plugin.
+
+	// Sample requests, one per service. A sample given here must succeed
+	// (and its response is checked). Without one the suite sends a default
+	// sample (the manifest's default_model, a short prompt that asks for
+	// several tokens): an error answer then passes (a "model not found" is
+	// an answer), except unimplemented, a timeout or a panic, and a
+	// successful answer is checked all the same.
+	Chat         *sdk.ChatRequest
+	Generate     *sdk.GenerateRequest
+	Embed        *sdk.EmbedRequest
+	Rerank       *sdk.RerankRequest
+	TextToImage  *sdk.TextToImageRequest
+	TextToSpeech *sdk.TextToSpeechRequest
+	SpeechToText *sdk.SpeechToTextRequest
+
+	// Config is sent with Configure before the checks, as the host does
+	// after starting a plugin (without it, an empty Config is sent). When
+	// set, Health must then say serving (after "starting" for at most
+	// StartTimeout).
 	Config *sdk.Config
 	// Env is added to the plugin's environment.
 	Env []string
-	// Timeout bounds each call (default 60 s).
+
+	// Timeout bounds each unary call: one that has not answered by then
+	// fails its check (default 5 s).
 	Timeout time.Duration
+	// StreamTimeout bounds each whole stream (default 30 s, or Timeout if
+	// that is longer).
+	StreamTimeout time.Duration
+	// CancelTimeout is how long the plugin's handler may run on after its
+	// caller cancelled or its deadline passed (default 2 s).
+	CancelTimeout time.Duration
+	// StartTimeout is how long Health may say "starting" after Configure
+	// (default 30 s).
+	StartTimeout time.Duration
+
+	// SingleChunk names the streaming services that may legitimately
+	// answer the sample in one chunk (sdk.ServiceChat, sdk.ServiceGenerate);
+	// others must stream the answer as it is produced.
+	SingleChunk []string
+
+	// Verbose shows the plugin's and go-plugin's debug logs on stderr (as
+	// does SDKTEST_VERBOSE=1); by default they are discarded.
+	Verbose bool
+}
+
+func (o *Options) defaults() {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.StreamTimeout <= 0 {
+		o.StreamTimeout = max(DefaultStreamTimeout, o.Timeout)
+	}
+	if o.CancelTimeout <= 0 {
+		o.CancelTimeout = DefaultCancelTimeout
+	}
+	if o.StartTimeout <= 0 {
+		o.StartTimeout = DefaultStartTimeout
+	}
 }
 
 // Run launches impl as a plugin subprocess and runs the conformance checks
-// as subtests of t.
-func Run(t *testing.T, impl sdk.Plugin, o Options) {
+// (as subtests when t is a *testing.T). A problem that leaves nothing to
+// check (the manifest, the launch, Configure) is one fatal failure.
+//
+// In the re-executed test binary, Run serves impl and exits: call it
+// before any setup only the parent needs, or guard that with IsChild.
+func Run(t TB, impl sdk.Plugin, o Options) {
 	serveIfChild(t, impl)
 	t.Helper()
-	if o.Timeout == 0 {
-		o.Timeout = 60 * time.Second
-	}
-	proc := launch(t, o)
-	if o.Config != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
-		err := proc.Conn().Configure(ctx, o.Config)
-		cancel()
+	o.defaults()
+	s := &suite{o: o, declared: map[string]sdk.ServiceSpec{}}
+	if o.ManifestDir != "" {
+		m, err := loadManifest(o.ManifestDir)
 		if err != nil {
-			t.Fatalf("Configure: %v", err)
+			t.Fatalf("sdktest: plugin.yaml in %s: %v", o.ManifestDir, err)
+			return
+		}
+		s.manifest = m
+		for _, spec := range m.Services {
+			s.declared[spec.ServiceName] = spec
 		}
 	}
-	for _, c := range checks(proc.Conn(), o) {
-		t.Run(c.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
-			defer cancel()
-			if err := c.run(ctx); err != nil {
-				t.Error(err)
-			}
-		})
+	proc, inflight, err := launch(t, o)
+	if err != nil {
+		t.Fatalf("sdktest: %v", err)
+		return
 	}
+	s.conn, s.inflightFile = proc.Conn(), inflight
+
+	cfg := o.Config
+	if cfg == nil {
+		cfg = &sdk.Config{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
+	err = s.conn.Configure(ctx, cfg)
+	cancel()
+	if err != nil {
+		t.Fatalf("sdktest: Configure: %v", err)
+		return
+	}
+
+	ctx, cancel = context.WithTimeout(context.Background(), o.Timeout)
+	s.info, s.infoErr = s.conn.Info(ctx)
+	cancel()
+	if s.manifest == nil {
+		if s.infoErr != nil {
+			t.Fatalf("sdktest: Info (without a manifest the services come from Info): %v", s.infoErr)
+			return
+		}
+		for name, c := range s.info.Services {
+			s.declared[name] = sdk.ServiceSpec{ServiceName: name, Capabilities: c}
+		}
+	}
+	for _, c := range s.checks() {
+		runCheck(t, c.name, c.run)
+	}
+}
+
+// runCheck runs one check as a subtest of t, or inline with its name
+// prefixed when t cannot run subtests.
+func runCheck(t TB, name string, run func(ctx context.Context, p *problems)) {
+	t.Helper()
+	f := func(t TB) {
+		t.Helper()
+		var p problems
+		run(context.Background(), &p)
+		for _, msg := range p.logs {
+			t.Logf("%s", msg)
+		}
+		for _, msg := range p.fails {
+			t.Errorf("%s", msg)
+		}
+	}
+	if rt, ok := t.(interface {
+		Run(string, func(*testing.T)) bool
+	}); ok {
+		rt.Run(name, func(st *testing.T) {
+			st.Helper()
+			f(st)
+		})
+		return
+	}
+	f(prefixed{t, name})
+}
+
+type prefixed struct {
+	TB
+	name string
+}
+
+func (p prefixed) Errorf(format string, args ...any) {
+	p.TB.Helper()
+	p.TB.Errorf("%s: %s", p.name, fmt.Sprintf(format, args...))
+}
+
+func (p prefixed) Logf(format string, args ...any) {
+	p.TB.Helper()
+	p.TB.Logf("%s: %s", p.name, fmt.Sprintf(format, args...))
+}
+
+// problems collects a check's failures, and notes for the log.
+type problems struct{ fails, logs []string }
+
+func (p *problems) add(format string, args ...any) {
+	p.fails = append(p.fails, fmt.Sprintf(format, args...))
+}
+func (p *problems) log(format string, args ...any) {
+	p.logs = append(p.logs, fmt.Sprintf(format, args...))
 }
 
 // IsChild reports whether this test binary runs as the plugin subprocess
@@ -83,20 +231,40 @@ func Run(t *testing.T, impl sdk.Plugin, o Options) {
 func IsChild() bool { return os.Getenv(envServe) != "" }
 
 // serveIfChild turns the re-executed test binary into the plugin.
-func serveIfChild(t *testing.T, impl sdk.Plugin) {
+func serveIfChild(t TB, impl sdk.Plugin) {
 	if os.Getenv(envServe) == t.Name() {
 		sdk.Serve(impl)
 		os.Exit(0)
 	}
 }
 
-func launch(t *testing.T, o Options) *sdk.Process {
+func loadManifest(dir string) (*sdk.Manifest, error) {
+	m, err := sdk.LoadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	m.Dir = "" // the executable need not be built for this test
+	if err := m.Validate(runtime.GOOS, runtime.GOARCH); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// launch starts the test binary as the plugin; it returns the process and
+// the path of its call accounting.
+func launch(t TB, o Options) (*sdk.Process, string, error) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", err
 	}
-	env := append(os.Environ(), envServe+"="+t.Name())
+	dir, err := os.MkdirTemp("", "sdktest")
+	if err != nil {
+		return nil, "", err
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	inflight := filepath.Join(dir, "inflight.json")
+	env := append(os.Environ(), envServe+"="+t.Name(), envInflightFile+"="+inflight)
 	env = append(env, o.Env...)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -105,18 +273,18 @@ func launch(t *testing.T, o Options) *sdk.Process {
 		Executable: exe,
 		Args:       []string{"-test.run=" + runPattern(t.Name())},
 		Env:        env,
-		Logger:     logger(),
+		Logger:     logger(o.Verbose),
 	})
 	if err != nil {
-		t.Fatalf("launch the plugin as a subprocess: %v", err)
+		return nil, "", fmt.Errorf("launch the plugin as a subprocess: %w", err)
 	}
 	t.Cleanup(proc.Kill)
-	return proc
+	return proc, inflight, nil
 }
 
-// logger shows the plugin's logs under go test -v only.
-func logger() *slog.Logger {
-	if testing.Verbose() {
+// logger shows the plugin's and go-plugin's logs only when asked.
+func logger(verbose bool) *slog.Logger {
+	if verbose || os.Getenv(EnvVerbose) == "1" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -131,204 +299,196 @@ func runPattern(name string) string {
 	return strings.Join(parts, "/")
 }
 
-type check struct {
-	name string
-	run  func(ctx context.Context) error
+// suite is one run against one plugin process.
+type suite struct {
+	o            Options
+	conn         *sdk.Conn
+	manifest     *sdk.Manifest // nil without ManifestDir
+	declared     map[string]sdk.ServiceSpec
+	info         *sdk.Info
+	infoErr      error
+	inflightFile string
 }
 
-// checks lists the conformance checks for a running plugin.
-func checks(conn *sdk.Conn, o Options) []check {
-	var declared map[string]sdk.ServiceSpec
-	cs := []check{
-		{"Manifest", func(ctx context.Context) error {
-			if o.ManifestDir == "" {
-				return nil
-			}
-			m, err := sdk.LoadManifest(o.ManifestDir)
-			if err != nil {
-				return err
-			}
-			m.Dir = "" // the executable need not be built for this test
-			if err := m.Validate(runtime.GOOS, runtime.GOARCH); err != nil {
-				return err
-			}
-			declared = map[string]sdk.ServiceSpec{}
-			for _, s := range m.Services {
-				declared[s.ServiceName] = s
-			}
-			return nil
-		}},
-		{"Info", func(ctx context.Context) error {
-			info, err := conn.Info(ctx)
-			if err != nil {
-				return fmt.Errorf("Info: %w", err)
-			}
-			if info.SDKVersion == "" {
-				return fmt.Errorf("Info: sdk_version is empty")
-			}
-			if declared == nil {
-				declared = map[string]sdk.ServiceSpec{}
-				for name, c := range info.Services {
-					declared[name] = sdk.ServiceSpec{ServiceName: name, Capabilities: c}
-				}
-			}
-			return nil
-		}},
-		{"Health", func(ctx context.Context) error {
-			h, err := conn.Health(ctx)
-			if err != nil {
-				return fmt.Errorf("Health: %w", err)
-			}
-			switch h.State {
-			case sdk.HealthServing, sdk.HealthStarting, sdk.HealthNotServing:
-				return nil
-			}
-			return fmt.Errorf("Health: unknown state %q", h.State)
-		}},
-	}
+type check struct {
+	name string
+	run  func(ctx context.Context, p *problems)
+}
+
+// checks lists the conformance checks, in order.
+func (s *suite) checks() []check {
+	cs := []check{{"Info", s.checkInfo}, {"Health", s.checkHealth}}
 	for _, name := range sdk.ServiceNames {
-		cs = append(cs, check{"Service/" + name, func(ctx context.Context) error {
-			_, isDeclared := declared[name]
-			sampled, err := callService(ctx, conn, name, o)
-			code := sdk.ErrorCode(err)
-			switch {
-			case !isDeclared && code != sdk.CodeUnimplemented:
-				return fmt.Errorf("%s is not declared, so it must return code unimplemented; got %v (%v)", name, code, err)
-			case isDeclared && code == sdk.CodeUnimplemented:
-				return fmt.Errorf("%s is declared in the manifest but returns unimplemented", name)
-			case isDeclared && sampled && err != nil:
-				return fmt.Errorf("%s with the sample request: %w", name, err)
-			}
-			return nil
-		}})
+		cs = append(cs, check{"Service/" + name, func(ctx context.Context, p *problems) { s.checkService(ctx, p, name) }})
 	}
-	cs = append(cs,
-		check{"Stream/chat", func(ctx context.Context) error {
-			if s, ok := declared[sdk.ServiceChat]; !ok || !s.Capabilities.SupportStreaming {
-				return nil
-			}
-			return checkStream(ctx, conn, chatRequest(o))
-		}},
-		check{"Cancel/chat", func(ctx context.Context) error {
-			if s, ok := declared[sdk.ServiceChat]; !ok || !s.Capabilities.SupportStreaming {
-				return nil
-			}
-			return checkCancel(ctx, conn, chatRequest(o))
-		}},
-	)
+	for _, name := range streamingServices {
+		if spec, ok := s.declared[name]; ok && spec.Capabilities.SupportStreaming {
+			cs = append(cs,
+				check{"Stream/" + name, func(ctx context.Context, p *problems) { s.checkStream(ctx, p, name) }},
+				check{"Cancel/" + name, func(ctx context.Context, p *problems) { s.checkCancel(ctx, p, name) }})
+		}
+	}
 	return cs
 }
 
-func chatRequest(o Options) *sdk.ChatRequest {
-	if o.Chat != nil {
-		c := *o.Chat
-		return &c
+// checkInfo: Info answers, names its SDK version, and agrees with the
+// manifest on name, type, version and services.
+func (s *suite) checkInfo(_ context.Context, p *problems) {
+	if s.infoErr != nil {
+		p.add("Info: %v", s.infoErr)
+		return
 	}
-	return &sdk.ChatRequest{Messages: []sdk.Message{{Role: "user", Content: "Say hello."}}}
-}
-
-// callService calls one service; sampled says whether a sample request was
-// given (then the call must succeed).
-func callService(ctx context.Context, conn *sdk.Conn, name string, o Options) (sampled bool, err error) {
-	switch name {
-	case sdk.ServiceChat:
-		_, err = conn.Chat(ctx, chatRequest(o))
-		return o.Chat != nil, err
-	case sdk.ServiceGenerate:
-		req := &sdk.GenerateRequest{Prompt: "Hello"}
-		if o.Generate != nil {
-			req = o.Generate
-		}
-		_, err = conn.Generate(ctx, req)
-		return o.Generate != nil, err
-	case sdk.ServiceEmbed:
-		req := &sdk.EmbedRequest{Input: []string{"hello"}}
-		if o.Embed != nil {
-			req = o.Embed
-		}
-		_, err = conn.Embed(ctx, req)
-		return o.Embed != nil, err
-	case sdk.ServiceRerank:
-		_, err = conn.Rerank(ctx, &sdk.RerankRequest{Query: "q", Documents: []string{"a", "b"}})
-	case sdk.ServiceTextToImage:
-		_, err = conn.TextToImage(ctx, &sdk.TextToImageRequest{Prompt: "a red square"})
-	case sdk.ServiceTextToSpeech:
-		_, err = conn.TextToSpeech(ctx, &sdk.TextToSpeechRequest{Input: "hello"})
-	case sdk.ServiceSpeechToText:
-		_, err = conn.SpeechToText(ctx, &sdk.SpeechToTextRequest{Audio: silentWAV(), Filename: "silence.wav", MIMEType: "audio/wav"})
+	info := s.info
+	if info.SDKVersion == "" {
+		p.add("Info: sdk_version is empty")
 	}
-	return false, err
-}
-
-func checkStream(ctx context.Context, conn *sdk.Conn, req *sdk.ChatRequest) error {
-	var chunks []*sdk.ChatChunk
-	err := conn.ChatStream(ctx, req, func(c *sdk.ChatChunk) error {
-		chunks = append(chunks, c)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("ChatStream: %w", err)
+	if s.manifest == nil {
+		return
 	}
-	if len(chunks) == 0 {
-		return fmt.Errorf("ChatStream sent no chunk")
-	}
-	for i, c := range chunks[:len(chunks)-1] {
-		if c.Done {
-			return fmt.Errorf("ChatStream chunk %d of %d has done set; only the last may", i, len(chunks))
+	m := s.manifest.Provider
+	for _, f := range []struct{ field, info, manifest string }{
+		{"name", info.Name, m.Name},
+		{"type", info.Type, string(m.Type)},
+		{"version", info.Version, m.Version},
+	} {
+		if f.info != "" && f.info != f.manifest {
+			p.add("Info says %s %q but the manifest says %q", f.field, f.info, f.manifest)
 		}
 	}
-	if !chunks[len(chunks)-1].Done {
-		return fmt.Errorf("the last ChatStream chunk must have done set")
+	for _, name := range slices.Sorted(mapKeys(info.Services)) {
+		if _, ok := s.declared[name]; !ok {
+			p.add("Info lists service %q, which the manifest does not declare", name)
+		}
 	}
-	return nil
 }
 
-// checkCancel cancels a stream after its first chunk: the call must end
-// promptly with a cancellation, not run on.
-func checkCancel(ctx context.Context, conn *sdk.Conn, req *sdk.ChatRequest) error {
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	n := 0
-	done := make(chan error, 1)
-	go func() {
-		done <- conn.ChatStream(cctx, req, func(c *sdk.ChatChunk) error {
-			n++
-			if n == 1 {
-				cancel()
+// checkHealth: Health answers a known state; after Options.Config it says
+// serving ("starting" for at most StartTimeout).
+func (s *suite) checkHealth(_ context.Context, p *problems) {
+	deadline := time.Now().Add(s.o.StartTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), s.o.Timeout)
+		h, err := s.conn.Health(ctx)
+		cancel()
+		if err != nil {
+			p.add("Health: %v", err)
+			return
+		}
+		switch h.State {
+		case sdk.HealthServing:
+			return
+		case sdk.HealthStarting, sdk.HealthNotServing:
+			if s.o.Config == nil {
+				return // without a configuration, not serving can be right
 			}
-			return nil
-		})
-	}()
-	select {
-	case err := <-done:
-		if n > 0 && err == nil && cctx.Err() != nil {
-			// The stream may have finished before the cancel landed.
-			return nil
+			if h.State == sdk.HealthNotServing {
+				p.add("Health is %s after a successful Configure (message %q); it must be serving", h.State, h.Message)
+				return
+			}
+			if time.Now().After(deadline) {
+				p.add("Health still says starting %v after Configure (message %q)", s.o.StartTimeout, h.Message)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		default:
+			p.add("Health: unknown state %q", h.State)
+			return
 		}
-		if err != nil && sdk.ErrorCode(err) != sdk.CodeCanceled {
-			return fmt.Errorf("cancelled ChatStream returned %v, want code canceled", err)
-		}
-		return nil
-	case <-time.After(10 * time.Second):
-		return fmt.Errorf("ChatStream did not return within 10 s of cancellation")
 	}
 }
 
-// silentWAV is 0.1 s of 16 kHz mono silence.
-func silentWAV() []byte {
-	const samples = 1600
-	data := make([]byte, 44+samples*2)
-	copy(data, "RIFF")
-	le32(data[4:], uint32(36+samples*2))
-	copy(data[8:], "WAVEfmt ")
-	le32(data[16:], 16)
-	data[20], data[22] = 1, 1 // PCM, mono
-	le32(data[24:], 16000)
-	le32(data[28:], 32000)
-	data[32], data[34] = 2, 16
-	copy(data[36:], "data")
-	le32(data[40:], samples*2)
-	return data
+// checkService: a declared service answers (a sample it was given, with
+// success), in time, with a well-formed response; an undeclared one says
+// unimplemented.
+func (s *suite) checkService(ctx context.Context, p *problems, name string) {
+	spec, declared := s.declared[name]
+	method := unaryMethods[name]
+	before := s.accounting()
+	ctx, cancel := context.WithTimeout(ctx, s.o.Timeout)
+	defer cancel()
+	req, resp, explicit, err := s.callUnary(ctx, name, spec)
+	code := sdk.ErrorCode(err)
+	switch {
+	case !declared:
+		if code != sdk.CodeUnimplemented {
+			p.add("%s is not declared, so it must return code unimplemented; got %v (%v)", name, code, err)
+		}
+		return
+	case code == sdk.CodeUnimplemented:
+		p.add("%s is declared but returns unimplemented: %v", name, err)
+		return
+	case ctx.Err() != nil:
+		p.add("%s did not answer within %v (Options.Timeout): %v", method, s.o.Timeout, err)
+		s.waitIdle(p, method, "its caller's deadline passed")
+		return
+	case err != nil && isPanic(err):
+		p.add("%s panicked: %v", method, err)
+		return
+	case err != nil && explicit:
+		p.add("%s with the sample request (Options.%s): %v", method, method, err)
+		return
+	case err != nil:
+		p.log("%s answered the default sample with an error, so its response was not checked (give Options.%s to require success): %v",
+			method, method, err)
+		return
+	}
+	if after := s.accounting(); after != nil && before != nil && after.NilResponses[method] > before.NilResponses[method] {
+		p.add("%s returned a nil response with a nil error; return a response or an error", method)
+		return
+	}
+	checkResponse(p, name, req, resp)
 }
 
-func le32(b []byte, v uint32) { b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24) }
+// isPanic reports whether err is the Internal error Serve makes of a panic.
+func isPanic(err error) bool {
+	return sdk.ErrorCode(err) == sdk.CodeInternal && strings.Contains(err.Error(), "plugin panic")
+}
+
+func mapKeys[M ~map[K]V, K comparable, V any](m M) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// accounting reads the plugin's call accounting; nil if it is unavailable.
+type accounting struct {
+	Running      map[string]int `json:"running"`
+	NilResponses map[string]int `json:"nil_responses"`
+}
+
+func (s *suite) accounting() *accounting {
+	b, err := os.ReadFile(s.inflightFile)
+	if err != nil {
+		return nil
+	}
+	var a accounting
+	if json.Unmarshal(b, &a) != nil {
+		return nil
+	}
+	return &a
+}
+
+// waitIdle fails unless the plugin's handlers of method end within
+// CancelTimeout.
+func (s *suite) waitIdle(p *problems, method, after string) {
+	deadline := time.Now().Add(s.o.CancelTimeout)
+	for {
+		a := s.accounting()
+		if a == nil {
+			return // no accounting (an SDK without it): nothing to see
+		}
+		if a.Running[method] == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.add("the plugin's %s handler was still running %v after %s: it must return when its ctx is done or send returns an error (Options.CancelTimeout)",
+				method, s.o.CancelTimeout, after)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
