@@ -22,7 +22,7 @@ BUF_VERSION := v1.75.0
 export ROUNDHOUSE_OLLAMA_BIN ?= $(CACHE_DIR)/ollama/$(OLLAMA_VERSION)/bin/ollama
 export CACHE_DIR OLLAMA_VERSION
 
-.PHONY: all build plugins run test unit e2e bench proto lint tools clean
+.PHONY: all build plugins run test unit e2e bench proto proto-release lint tools clean
 
 all: build
 
@@ -73,10 +73,20 @@ proto: tools
 	$(TOOLS)/buf lint
 	$(TOOLS)/buf generate
 
+# The wire contract as last released: `buf breaking` holds every change
+# to it (additive only). Refresh it when a version is released:
+# make proto-release RELEASE=v0.2.0
+PROTO_RELEASED := proto/released/v0.1.0.binpb
+
 lint: $(TOOLS)/buf
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 	$(TOOLS)/buf lint
+	$(TOOLS)/buf breaking --against $(PROTO_RELEASED)
+
+proto-release: $(TOOLS)/buf
+	@test -n "$(RELEASE)" || { echo "usage: make proto-release RELEASE=vX.Y.Z"; exit 1; }
+	$(TOOLS)/buf build -o proto/released/$(RELEASE).binpb
 
 clean:
 	rm -rf $(BIN)
