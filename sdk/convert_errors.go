@@ -5,7 +5,7 @@ import (
 	"math"
 	"time"
 
-	pb "github.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1"
+	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )

@@ -1,7 +1,7 @@
 package sdk
 
 import (
-	pb "github.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1"
+	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
 )
 
 // Conversions of the EngineService and ModelService messages, and of

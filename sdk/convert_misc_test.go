@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	pb "github.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1"
+	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
 )
 
 func TestConvertClampInt32(t *testing.T) {

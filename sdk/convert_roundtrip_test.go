@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	pb "github.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1"
+	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )

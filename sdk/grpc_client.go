@@ -7,7 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 
-	pb "github.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1"
+	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
 )
 
 // Conn is a typed connection to a running plugin process. It implements

@@ -22,16 +22,6 @@ type Manifest struct {
 	Dir string `yaml:"-" json:"-"`
 }
 
-// ProviderType says whether a plugin runs models on this machine or calls
-// a cloud.
-type ProviderType string
-
-// Provider types.
-const (
-	ProviderLocal  ProviderType = "local"
-	ProviderRemote ProviderType = "remote"
-)
-
 // ProviderInfo identifies the plugin.
 type ProviderInfo struct {
 	// Name is the plugin's identifier: lower case letters, digits, '-' and
@@ -70,34 +60,6 @@ type ServiceSpec struct {
 	Capabilities Capabilities `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
 }
 
-// Capabilities says how a service can be called.
-type Capabilities struct {
-	SupportStreaming     bool `yaml:"support_streaming,omitempty" json:"support_streaming,omitempty"`
-	SupportBidirectional bool `yaml:"support_bidirectional,omitempty" json:"support_bidirectional,omitempty"`
-}
-
-// AuthType is how a service authenticates to its upstream.
-type AuthType string
-
-// Auth types.
-const (
-	AuthNone      AuthType = "none"
-	AuthAPIKey    AuthType = "apikey"
-	AuthToken     AuthType = "token"
-	AuthSignature AuthType = "signature"
-)
-
-// GPUType is a family of accelerator.
-type GPUType string
-
-// GPU types.
-const (
-	GPUNone     GPUType = "none"
-	GPUNvidia   GPUType = "nvidia"
-	GPUAMD      GPUType = "amd"
-	GPUIntelArc GPUType = "intel_arc"
-)
-
 // PlatformConfig is what runs the plugin on one "<goos>_<goarch>".
 type PlatformConfig struct {
 	// Executable is the plugin binary, relative to the manifest's dir.
@@ -127,23 +89,6 @@ type EngineSpec struct {
 type EngineDownload struct {
 	URL    string `yaml:"url" json:"url"`
 	SHA256 string `yaml:"sha256" json:"sha256"`
-}
-
-// Service names the host routes by.
-const (
-	ServiceChat         = "chat"
-	ServiceGenerate     = "generate"
-	ServiceEmbed        = "embed"
-	ServiceRerank       = "rerank"
-	ServiceTextToImage  = "text-to-image"
-	ServiceTextToSpeech = "text-to-speech"
-	ServiceSpeechToText = "speech-to-text"
-)
-
-// ServiceNames lists every service name in a stable order.
-var ServiceNames = []string{
-	ServiceChat, ServiceGenerate, ServiceEmbed, ServiceRerank,
-	ServiceTextToImage, ServiceTextToSpeech, ServiceSpeechToText,
 }
 
 // Default timeouts when a service's Timeout is 0.

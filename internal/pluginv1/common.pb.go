@@ -316,7 +316,7 @@ const file_roundhouse_plugin_v1_common_proto_rawDesc = "" +
 	"\amessage\x18\x05 \x01(\tR\amessage\"w\n" +
 	"\x13ServiceCapabilities\x12+\n" +
 	"\x11support_streaming\x18\x01 \x01(\bR\x10supportStreaming\x123\n" +
-	"\x15support_bidirectional\x18\x02 \x01(\bR\x14supportBidirectionalBIZGgithub.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1;pluginv1b\x06proto3"
+	"\x15support_bidirectional\x18\x02 \x01(\bR\x14supportBidirectionalB@Z>github.com/roundhouse-ai/roundhouse/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_roundhouse_plugin_v1_common_proto_rawDescOnce sync.Once

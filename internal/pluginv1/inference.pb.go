@@ -2554,7 +2554,7 @@ const file_roundhouse_plugin_v1_inference_proto_rawDesc = "" +
 	"\fTextToSpeech\x12).roundhouse.plugin.v1.TextToSpeechRequest\x1a*.roundhouse.plugin.v1.TextToSpeechResponse\x12c\n" +
 	"\x12TextToSpeechStream\x12).roundhouse.plugin.v1.TextToSpeechRequest\x1a .roundhouse.plugin.v1.AudioChunk0\x01\x12e\n" +
 	"\fSpeechToText\x12).roundhouse.plugin.v1.SpeechToTextRequest\x1a*.roundhouse.plugin.v1.SpeechToTextResponse\x12e\n" +
-	"\x10SpeechToTextLive\x12%.roundhouse.plugin.v1.LiveSpeechInput\x1a&.roundhouse.plugin.v1.LiveSpeechOutput(\x010\x01BIZGgithub.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1;pluginv1b\x06proto3"
+	"\x10SpeechToTextLive\x12%.roundhouse.plugin.v1.LiveSpeechInput\x1a&.roundhouse.plugin.v1.LiveSpeechOutput(\x010\x01B@Z>github.com/roundhouse-ai/roundhouse/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_roundhouse_plugin_v1_inference_proto_rawDescOnce sync.Once

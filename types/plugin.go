@@ -1,4 +1,4 @@
-package sdk
+package types
 
 // Info describes a running plugin; the host merges it with the manifest.
 type Info struct {

@@ -433,7 +433,7 @@ const file_roundhouse_plugin_v1_engine_proto_rawDesc = "" +
 	"\n" +
 	"StopEngine\x12'.roundhouse.plugin.v1.StopEngineRequest\x1a*.roundhouse.plugin.v1.EngineStatusResponse\x12e\n" +
 	"\fEngineStatus\x12).roundhouse.plugin.v1.EngineStatusRequest\x1a*.roundhouse.plugin.v1.EngineStatusResponse\x12]\n" +
-	"\rUpgradeEngine\x12*.roundhouse.plugin.v1.UpgradeEngineRequest\x1a\x1e.roundhouse.plugin.v1.Progress0\x01BIZGgithub.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1;pluginv1b\x06proto3"
+	"\rUpgradeEngine\x12*.roundhouse.plugin.v1.UpgradeEngineRequest\x1a\x1e.roundhouse.plugin.v1.Progress0\x01B@Z>github.com/roundhouse-ai/roundhouse/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_roundhouse_plugin_v1_engine_proto_rawDescOnce sync.Once

@@ -1,4 +1,4 @@
-package sdk
+package types
 
 // GenerateRequest asks for a plain completion of Prompt.
 type GenerateRequest struct {

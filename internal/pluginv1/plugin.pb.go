@@ -1237,7 +1237,7 @@ const file_roundhouse_plugin_v1_plugin_proto_rawDesc = "" +
 	"\tConfigure\x12&.roundhouse.plugin.v1.ConfigureRequest\x1a'.roundhouse.plugin.v1.ConfigureResponse\x12k\n" +
 	"\x0eValidateConfig\x12+.roundhouse.plugin.v1.ValidateConfigRequest\x1a,.roundhouse.plugin.v1.ValidateConfigResponse\x12h\n" +
 	"\rListProviders\x12*.roundhouse.plugin.v1.ListProvidersRequest\x1a+.roundhouse.plugin.v1.ListProvidersResponse\x12e\n" +
-	"\fTestProvider\x12).roundhouse.plugin.v1.TestProviderRequest\x1a*.roundhouse.plugin.v1.TestProviderResponseBIZGgithub.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1;pluginv1b\x06proto3"
+	"\fTestProvider\x12).roundhouse.plugin.v1.TestProviderRequest\x1a*.roundhouse.plugin.v1.TestProviderResponseB@Z>github.com/roundhouse-ai/roundhouse/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_roundhouse_plugin_v1_plugin_proto_rawDescOnce sync.Once

@@ -1,4 +1,4 @@
-package sdk
+package types
 
 // TextToImageRequest asks for images from a prompt.
 type TextToImageRequest struct {

@@ -1,4 +1,4 @@
-package sdk
+package types
 
 // ChatRequest asks a model to continue a conversation. It is also the JSON
 // body of the host's native POST /v1/services/chat.

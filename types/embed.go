@@ -1,4 +1,4 @@
-package sdk
+package types
 
 // EmbedRequest turns texts into vectors.
 type EmbedRequest struct {

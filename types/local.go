@@ -1,4 +1,4 @@
-package sdk
+package types
 
 // Progress is one step of a model pull or engine install. It mirrors
 // Ollama's pull progress: Status names the phase ("pulling manifest",

@@ -753,7 +753,7 @@ const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"\tLoadModel\x12&.roundhouse.plugin.v1.LoadModelRequest\x1a'.roundhouse.plugin.v1.LoadModelResponse\x12b\n" +
 	"\vUnloadModel\x12(.roundhouse.plugin.v1.UnloadModelRequest\x1a).roundhouse.plugin.v1.UnloadModelResponse\x12b\n" +
 	"\vDeleteModel\x12(.roundhouse.plugin.v1.DeleteModelRequest\x1a).roundhouse.plugin.v1.DeleteModelResponse\x12\\\n" +
-	"\tShowModel\x12&.roundhouse.plugin.v1.ShowModelRequest\x1a'.roundhouse.plugin.v1.ShowModelResponseBIZGgithub.com/roundhouse-ai/roundhouse/proto/roundhouse/plugin/v1;pluginv1b\x06proto3"
+	"\tShowModel\x12&.roundhouse.plugin.v1.ShowModelRequest\x1a'.roundhouse.plugin.v1.ShowModelResponseB@Z>github.com/roundhouse-ai/roundhouse/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_roundhouse_plugin_v1_models_proto_rawDescOnce sync.Once
