@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/roundhouse-ai/roundhouse/internal/convert"
 	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
 )
 
@@ -42,7 +43,7 @@ func callUnary[In, PIn, POut, Out any](ctx context.Context, in *In, to func(*In)
 	pin := to(in)
 	out, err := call(ctx, pin)
 	if err != nil {
-		return nil, requestError(err, pin)
+		return nil, convert.RequestError(err, pin)
 	}
 	return from(out), nil
 }
@@ -57,7 +58,7 @@ func callStream[In, PIn, PC, C any](ctx context.Context, in *In, to func(*In) *P
 	pin := to(in)
 	st, err := open(ctx, pin) // sends the request: marshalling fails here
 	if err != nil {
-		return requestError(err, pin)
+		return convert.RequestError(err, pin)
 	}
 	for {
 		c, err := st.Recv()
@@ -65,7 +66,7 @@ func callStream[In, PIn, PC, C any](ctx context.Context, in *In, to func(*In) *P
 			return nil
 		}
 		if err != nil {
-			return fromStatusError(err)
+			return convert.FromStatusError(err)
 		}
 		if err := send(from(c)); err != nil {
 			return err
@@ -76,77 +77,77 @@ func callStream[In, PIn, PC, C any](ctx context.Context, in *In, to func(*In) *P
 func identity[T any](t *T) *T { return t }
 
 func (c *Conn) Info(ctx context.Context) (*Info, error) {
-	return callUnary(ctx, &pb.GetInfoRequest{}, identity, c.plugin.GetInfo, fromProtoInfo)
+	return callUnary(ctx, &pb.GetInfoRequest{}, identity, c.plugin.GetInfo, convert.FromProtoInfo)
 }
 
 func (c *Conn) Health(ctx context.Context) (*Health, error) {
-	return callUnary(ctx, &pb.HealthRequest{}, identity, c.plugin.Health, fromProtoHealth)
+	return callUnary(ctx, &pb.HealthRequest{}, identity, c.plugin.Health, convert.FromProtoHealth)
 }
 
 // ValidateConfig asks the plugin to check cfg without applying it. It
 // returns a CodeUnimplemented error for plugins that cannot.
 func (c *Conn) ValidateConfig(ctx context.Context, cfg *Config) error {
 	_, err := callUnary(ctx, cfg, func(cfg *Config) *pb.ValidateConfigRequest {
-		return &pb.ValidateConfigRequest{Config: toProtoConfig(cfg)}
+		return &pb.ValidateConfigRequest{Config: convert.ToProtoConfig(cfg)}
 	}, c.plugin.ValidateConfig, identity)
 	return err
 }
 
 func (c *Conn) Configure(ctx context.Context, cfg *Config) error {
-	_, err := callUnary(ctx, cfg, toProtoConfig, c.plugin.Configure, identity)
+	_, err := callUnary(ctx, cfg, convert.ToProtoConfig, c.plugin.Configure, identity)
 	return err
 }
 
 func (c *Conn) ListProviders(ctx context.Context) ([]ProviderStatus, error) {
 	out, err := c.plugin.ListProviders(ctx, &pb.ListProvidersRequest{})
 	if err != nil {
-		return nil, fromStatusError(err) // an empty request: nothing to blame
+		return nil, convert.FromStatusError(err) // an empty request: nothing to blame
 	}
-	return fromProtoProviderStatuses(out.GetProviders()), nil
+	return convert.FromProtoProviderStatuses(out.GetProviders()), nil
 }
 
 func (c *Conn) TestProvider(ctx context.Context, name string) (*ProviderTest, error) {
-	return callUnary(ctx, &pb.TestProviderRequest{Name: name}, identity, c.plugin.TestProvider, fromProtoProviderTest)
+	return callUnary(ctx, &pb.TestProviderRequest{Name: name}, identity, c.plugin.TestProvider, convert.FromProtoProviderTest)
 }
 
 func (c *Conn) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
-	return callUnary(ctx, req, toProtoChatRequest, c.inference.Chat, fromProtoChatResponse)
+	return callUnary(ctx, req, convert.ToProtoChatRequest, c.inference.Chat, convert.FromProtoChatResponse)
 }
 
 func (c *Conn) ChatStream(ctx context.Context, req *ChatRequest, send func(*ChatChunk) error) error {
-	return callStream(ctx, req, toProtoChatRequest, c.inference.ChatStream, fromProtoChatChunk, send)
+	return callStream(ctx, req, convert.ToProtoChatRequest, c.inference.ChatStream, convert.FromProtoChatChunk, send)
 }
 
 func (c *Conn) Generate(ctx context.Context, req *GenerateRequest) (*GenerateResponse, error) {
-	return callUnary(ctx, req, toProtoGenerateRequest, c.inference.Generate, fromProtoGenerateResponse)
+	return callUnary(ctx, req, convert.ToProtoGenerateRequest, c.inference.Generate, convert.FromProtoGenerateResponse)
 }
 
 func (c *Conn) GenerateStream(ctx context.Context, req *GenerateRequest, send func(*GenerateChunk) error) error {
-	return callStream(ctx, req, toProtoGenerateRequest, c.inference.GenerateStream, fromProtoGenerateChunk, send)
+	return callStream(ctx, req, convert.ToProtoGenerateRequest, c.inference.GenerateStream, convert.FromProtoGenerateChunk, send)
 }
 
 func (c *Conn) Embed(ctx context.Context, req *EmbedRequest) (*EmbedResponse, error) {
-	return callUnary(ctx, req, toProtoEmbedRequest, c.inference.Embed, fromProtoEmbedResponse)
+	return callUnary(ctx, req, convert.ToProtoEmbedRequest, c.inference.Embed, convert.FromProtoEmbedResponse)
 }
 
 func (c *Conn) Rerank(ctx context.Context, req *RerankRequest) (*RerankResponse, error) {
-	return callUnary(ctx, req, toProtoRerankRequest, c.inference.Rerank, fromProtoRerankResponse)
+	return callUnary(ctx, req, convert.ToProtoRerankRequest, c.inference.Rerank, convert.FromProtoRerankResponse)
 }
 
 func (c *Conn) TextToImage(ctx context.Context, req *TextToImageRequest) (*TextToImageResponse, error) {
-	return callUnary(ctx, req, toProtoTextToImageRequest, c.inference.TextToImage, fromProtoTextToImageResponse)
+	return callUnary(ctx, req, convert.ToProtoTextToImageRequest, c.inference.TextToImage, convert.FromProtoTextToImageResponse)
 }
 
 func (c *Conn) TextToSpeech(ctx context.Context, req *TextToSpeechRequest) (*TextToSpeechResponse, error) {
-	return callUnary(ctx, req, toProtoTextToSpeechRequest, c.inference.TextToSpeech, fromProtoTextToSpeechResponse)
+	return callUnary(ctx, req, convert.ToProtoTextToSpeechRequest, c.inference.TextToSpeech, convert.FromProtoTextToSpeechResponse)
 }
 
 func (c *Conn) TextToSpeechStream(ctx context.Context, req *TextToSpeechRequest, send func(*AudioChunk) error) error {
-	return callStream(ctx, req, toProtoTextToSpeechRequest, c.inference.TextToSpeechStream, fromProtoAudioChunk, send)
+	return callStream(ctx, req, convert.ToProtoTextToSpeechRequest, c.inference.TextToSpeechStream, convert.FromProtoAudioChunk, send)
 }
 
 func (c *Conn) SpeechToText(ctx context.Context, req *SpeechToTextRequest) (*SpeechToTextResponse, error) {
-	return callUnary(ctx, req, toProtoSpeechToTextRequest, c.inference.SpeechToText, fromProtoSpeechToTextResponse)
+	return callUnary(ctx, req, convert.ToProtoSpeechToTextRequest, c.inference.SpeechToText, convert.FromProtoSpeechToTextResponse)
 }
 
 // SpeechToTextLive pumps frames from recv to the plugin and transcripts
@@ -156,7 +157,7 @@ func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInp
 	defer cancel()
 	st, err := c.inference.SpeechToTextLive(ctx)
 	if err != nil {
-		return fromStatusError(err)
+		return convert.FromStatusError(err)
 	}
 	upErr := make(chan error, 1)
 	go func() {
@@ -171,12 +172,12 @@ func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInp
 				upErr <- err
 				return
 			}
-			pin := toProtoLiveSpeechInput(in)
+			pin := convert.ToProtoLiveSpeechInput(in)
 			if err := st.Send(pin); err != nil {
 				// A frame that cannot be marshalled ends the stream with
 				// the same status on the receive side; name its field.
 				var e *Error
-				if errors.As(requestError(err, pin), &e) && e.Field != "" {
+				if errors.As(convert.RequestError(err, pin), &e) && e.Field != "" {
 					upErr <- e
 					return
 				}
@@ -195,9 +196,9 @@ func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInp
 			if uerr := <-upErr; uerr != nil {
 				return uerr
 			}
-			return fromStatusError(err)
+			return convert.FromStatusError(err)
 		}
-		if err := send(fromProtoLiveSpeechOutput(out)); err != nil {
+		if err := send(convert.FromProtoLiveSpeechOutput(out)); err != nil {
 			return err
 		}
 	}
@@ -206,9 +207,9 @@ func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInp
 func (c *Conn) engineStatus(ctx context.Context, call func() (*pb.EngineStatusResponse, error)) (*EngineStatus, error) {
 	out, err := call()
 	if err != nil {
-		return nil, fromStatusError(err)
+		return nil, convert.FromStatusError(err)
 	}
-	return fromProtoEngineStatus(out), nil
+	return convert.FromProtoEngineStatus(out), nil
 }
 
 func (c *Conn) CheckEngine(ctx context.Context) (*EngineStatus, error) {
@@ -236,50 +237,50 @@ func (c *Conn) EngineStatus(ctx context.Context) (*EngineStatus, error) {
 }
 
 func (c *Conn) InstallEngine(ctx context.Context, req *InstallEngineRequest, progress func(*Progress) error) error {
-	return callStream(ctx, req, toProtoInstallEngineRequest, c.engine.InstallEngine, fromProtoProgress, progress)
+	return callStream(ctx, req, convert.ToProtoInstallEngineRequest, c.engine.InstallEngine, convert.FromProtoProgress, progress)
 }
 
 func (c *Conn) UpgradeEngine(ctx context.Context, req *InstallEngineRequest, progress func(*Progress) error) error {
-	return callStream(ctx, req, toProtoUpgradeEngineRequest, c.engine.UpgradeEngine, fromProtoProgress, progress)
+	return callStream(ctx, req, convert.ToProtoUpgradeEngineRequest, c.engine.UpgradeEngine, convert.FromProtoProgress, progress)
 }
 
 func (c *Conn) PullModel(ctx context.Context, req *PullRequest, progress func(*Progress) error) error {
-	return callStream(ctx, req, toProtoPullRequest, c.models.PullModel, fromProtoProgress, progress)
+	return callStream(ctx, req, convert.ToProtoPullRequest, c.models.PullModel, convert.FromProtoProgress, progress)
 }
 
 func (c *Conn) ListModels(ctx context.Context) ([]Model, error) {
 	out, err := c.models.ListModels(ctx, &pb.ListModelsRequest{})
 	if err != nil {
-		return nil, fromStatusError(err)
+		return nil, convert.FromStatusError(err)
 	}
-	return fromProtoModels(out.GetModels()), nil
+	return convert.FromProtoModels(out.GetModels()), nil
 }
 
 func (c *Conn) ListRunningModels(ctx context.Context) ([]Model, error) {
 	out, err := c.models.ListRunningModels(ctx, &pb.ListRunningModelsRequest{})
 	if err != nil {
-		return nil, fromStatusError(err)
+		return nil, convert.FromStatusError(err)
 	}
-	return fromProtoModels(out.GetModels()), nil
+	return convert.FromProtoModels(out.GetModels()), nil
 }
 
 func (c *Conn) LoadModel(ctx context.Context, req *LoadRequest) error {
-	_, err := callUnary(ctx, req, toProtoLoadRequest, c.models.LoadModel, identity)
+	_, err := callUnary(ctx, req, convert.ToProtoLoadRequest, c.models.LoadModel, identity)
 	return err
 }
 
 func (c *Conn) UnloadModel(ctx context.Context, model string) error {
 	req := &pb.UnloadModelRequest{Model: model}
 	_, err := c.models.UnloadModel(ctx, req)
-	return requestError(err, req)
+	return convert.RequestError(err, req)
 }
 
 func (c *Conn) DeleteModel(ctx context.Context, model string) error {
 	req := &pb.DeleteModelRequest{Model: model}
 	_, err := c.models.DeleteModel(ctx, req)
-	return requestError(err, req)
+	return convert.RequestError(err, req)
 }
 
 func (c *Conn) ShowModel(ctx context.Context, model string) (*ModelDetails, error) {
-	return callUnary(ctx, &pb.ShowModelRequest{Model: model}, identity, c.models.ShowModel, fromProtoModelDetails)
+	return callUnary(ctx, &pb.ShowModelRequest{Model: model}, identity, c.models.ShowModel, convert.FromProtoModelDetails)
 }

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/roundhouse-ai/roundhouse/internal/convert"
 	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
 )
 
@@ -45,7 +46,7 @@ func unary[PIn, In, Out, POut any](ctx context.Context, in *PIn, from func(*PIn)
 	call func(context.Context, *In) (*Out, error), to func(*Out) *POut) (*POut, error) {
 	out, err := call(ctx, from(in))
 	if err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
 	return to(out), nil
 }
@@ -60,13 +61,13 @@ func serverStream[PIn, In, C, PC any](in *PIn, stream grpc.ServerStreamingServer
 		}
 		return stream.Send(to(c))
 	})
-	return toStatusError(err)
+	return convert.ToStatusError(err)
 }
 
 func (s *grpcServer) GetInfo(ctx context.Context, _ *pb.GetInfoRequest) (*pb.GetInfoResponse, error) {
 	info, err := s.impl.Info(ctx)
 	if err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
 	if info == nil {
 		info = &Info{}
@@ -74,20 +75,20 @@ func (s *grpcServer) GetInfo(ctx context.Context, _ *pb.GetInfoRequest) (*pb.Get
 	if info.SDKVersion == "" {
 		info.SDKVersion = Version
 	}
-	return toProtoInfo(info), nil
+	return convert.ToProtoInfo(info), nil
 }
 
 func (s *grpcServer) Health(ctx context.Context, _ *pb.HealthRequest) (*pb.HealthResponse, error) {
 	h, err := s.impl.Health(ctx)
 	if err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
-	return toProtoHealth(h), nil
+	return convert.ToProtoHealth(h), nil
 }
 
 func (s *grpcServer) Configure(ctx context.Context, in *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
-	if err := s.impl.Configure(ctx, fromProtoConfig(in)); err != nil {
-		return nil, toStatusError(err)
+	if err := s.impl.Configure(ctx, convert.FromProtoConfig(in)); err != nil {
+		return nil, convert.ToStatusError(err)
 	}
 	return &pb.ConfigureResponse{}, nil
 }
@@ -95,76 +96,76 @@ func (s *grpcServer) Configure(ctx context.Context, in *pb.ConfigureRequest) (*p
 func (s *grpcServer) ValidateConfig(ctx context.Context, in *pb.ValidateConfigRequest) (*pb.ValidateConfigResponse, error) {
 	v, ok := s.impl.(ConfigValidator)
 	if !ok {
-		return nil, toStatusError(unimplemented("configuration validation"))
+		return nil, convert.ToStatusError(unimplemented("configuration validation"))
 	}
-	if err := v.ValidateConfig(ctx, fromProtoConfig(in.GetConfig())); err != nil {
-		return nil, toStatusError(err)
+	if err := v.ValidateConfig(ctx, convert.FromProtoConfig(in.GetConfig())); err != nil {
+		return nil, convert.ToStatusError(err)
 	}
 	return &pb.ValidateConfigResponse{}, nil
 }
 
 func (s *grpcServer) ListProviders(ctx context.Context, _ *pb.ListProvidersRequest) (*pb.ListProvidersResponse, error) {
 	if s.providers == nil {
-		return nil, toStatusError(unimplemented("providers"))
+		return nil, convert.ToStatusError(unimplemented("providers"))
 	}
 	ps, err := s.providers.ListProviders(ctx)
 	if err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
-	return &pb.ListProvidersResponse{Providers: toProtoProviderStatuses(ps)}, nil
+	return &pb.ListProvidersResponse{Providers: convert.ToProtoProviderStatuses(ps)}, nil
 }
 
 func (s *grpcServer) TestProvider(ctx context.Context, in *pb.TestProviderRequest) (*pb.TestProviderResponse, error) {
 	if s.providers == nil {
-		return nil, toStatusError(unimplemented("providers"))
+		return nil, convert.ToStatusError(unimplemented("providers"))
 	}
 	t, err := s.providers.TestProvider(ctx, in.GetName())
 	if err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
-	return toProtoProviderTest(t), nil
+	return convert.ToProtoProviderTest(t), nil
 }
 
 // ---- inference ----
 
 func (s *grpcServer) Chat(ctx context.Context, in *pb.ChatRequest) (*pb.ChatResponse, error) {
-	return unary(ctx, in, fromProtoChatRequest, s.impl.Chat, toProtoChatResponse)
+	return unary(ctx, in, convert.FromProtoChatRequest, s.impl.Chat, convert.ToProtoChatResponse)
 }
 
 func (s *grpcServer) ChatStream(in *pb.ChatRequest, st grpc.ServerStreamingServer[pb.ChatChunk]) error {
-	return serverStream(in, st, fromProtoChatRequest, s.impl.ChatStream, toProtoChatChunk)
+	return serverStream(in, st, convert.FromProtoChatRequest, s.impl.ChatStream, convert.ToProtoChatChunk)
 }
 
 func (s *grpcServer) Generate(ctx context.Context, in *pb.GenerateRequest) (*pb.GenerateResponse, error) {
-	return unary(ctx, in, fromProtoGenerateRequest, s.impl.Generate, toProtoGenerateResponse)
+	return unary(ctx, in, convert.FromProtoGenerateRequest, s.impl.Generate, convert.ToProtoGenerateResponse)
 }
 
 func (s *grpcServer) GenerateStream(in *pb.GenerateRequest, st grpc.ServerStreamingServer[pb.GenerateChunk]) error {
-	return serverStream(in, st, fromProtoGenerateRequest, s.impl.GenerateStream, toProtoGenerateChunk)
+	return serverStream(in, st, convert.FromProtoGenerateRequest, s.impl.GenerateStream, convert.ToProtoGenerateChunk)
 }
 
 func (s *grpcServer) Embed(ctx context.Context, in *pb.EmbedRequest) (*pb.EmbedResponse, error) {
-	return unary(ctx, in, fromProtoEmbedRequest, s.impl.Embed, toProtoEmbedResponse)
+	return unary(ctx, in, convert.FromProtoEmbedRequest, s.impl.Embed, convert.ToProtoEmbedResponse)
 }
 
 func (s *grpcServer) Rerank(ctx context.Context, in *pb.RerankRequest) (*pb.RerankResponse, error) {
-	return unary(ctx, in, fromProtoRerankRequest, s.impl.Rerank, toProtoRerankResponse)
+	return unary(ctx, in, convert.FromProtoRerankRequest, s.impl.Rerank, convert.ToProtoRerankResponse)
 }
 
 func (s *grpcServer) TextToImage(ctx context.Context, in *pb.TextToImageRequest) (*pb.TextToImageResponse, error) {
-	return unary(ctx, in, fromProtoTextToImageRequest, s.impl.TextToImage, toProtoTextToImageResponse)
+	return unary(ctx, in, convert.FromProtoTextToImageRequest, s.impl.TextToImage, convert.ToProtoTextToImageResponse)
 }
 
 func (s *grpcServer) TextToSpeech(ctx context.Context, in *pb.TextToSpeechRequest) (*pb.TextToSpeechResponse, error) {
-	return unary(ctx, in, fromProtoTextToSpeechRequest, s.impl.TextToSpeech, toProtoTextToSpeechResponse)
+	return unary(ctx, in, convert.FromProtoTextToSpeechRequest, s.impl.TextToSpeech, convert.ToProtoTextToSpeechResponse)
 }
 
 func (s *grpcServer) TextToSpeechStream(in *pb.TextToSpeechRequest, st grpc.ServerStreamingServer[pb.AudioChunk]) error {
-	return serverStream(in, st, fromProtoTextToSpeechRequest, s.impl.TextToSpeechStream, toProtoAudioChunk)
+	return serverStream(in, st, convert.FromProtoTextToSpeechRequest, s.impl.TextToSpeechStream, convert.ToProtoAudioChunk)
 }
 
 func (s *grpcServer) SpeechToText(ctx context.Context, in *pb.SpeechToTextRequest) (*pb.SpeechToTextResponse, error) {
-	return unary(ctx, in, fromProtoSpeechToTextRequest, s.impl.SpeechToText, toProtoSpeechToTextResponse)
+	return unary(ctx, in, convert.FromProtoSpeechToTextRequest, s.impl.SpeechToText, convert.ToProtoSpeechToTextResponse)
 }
 
 func (s *grpcServer) SpeechToTextLive(st grpc.BidiStreamingServer[pb.LiveSpeechInput, pb.LiveSpeechOutput]) error {
@@ -174,25 +175,25 @@ func (s *grpcServer) SpeechToTextLive(st grpc.BidiStreamingServer[pb.LiveSpeechI
 			if errors.Is(err, io.EOF) {
 				return nil, io.EOF
 			}
-			return nil, fromStatusError(err)
+			return nil, convert.FromStatusError(err)
 		}
-		return fromProtoLiveSpeechInput(in), nil
+		return convert.FromProtoLiveSpeechInput(in), nil
 	}
-	send := func(o *LiveSpeechOutput) error { return st.Send(toProtoLiveSpeechOutput(o)) }
-	return toStatusError(s.impl.SpeechToTextLive(st.Context(), recv, send))
+	send := func(o *LiveSpeechOutput) error { return st.Send(convert.ToProtoLiveSpeechOutput(o)) }
+	return convert.ToStatusError(s.impl.SpeechToTextLive(st.Context(), recv, send))
 }
 
 // ---- engine ----
 
 func (s *grpcServer) engineCall(ctx context.Context, call func(Engine, context.Context) (*EngineStatus, error)) (*pb.EngineStatusResponse, error) {
 	if s.engine == nil {
-		return nil, toStatusError(unimplemented("engine management"))
+		return nil, convert.ToStatusError(unimplemented("engine management"))
 	}
 	st, err := call(s.engine, ctx)
 	if err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
-	return toProtoEngineStatus(st), nil
+	return convert.ToProtoEngineStatus(st), nil
 }
 
 func (s *grpcServer) CheckEngine(ctx context.Context, _ *pb.CheckEngineRequest) (*pb.EngineStatusResponse, error) {
@@ -213,27 +214,27 @@ func (s *grpcServer) EngineStatus(ctx context.Context, _ *pb.EngineStatusRequest
 
 func (s *grpcServer) InstallEngine(in *pb.InstallEngineRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
 	if s.engine == nil {
-		return toStatusError(unimplemented("engine install"))
+		return convert.ToStatusError(unimplemented("engine install"))
 	}
-	return serverStream(in, st, fromProtoInstallEngineRequest, s.engine.InstallEngine, toProtoProgress)
+	return serverStream(in, st, convert.FromProtoInstallEngineRequest, s.engine.InstallEngine, convert.ToProtoProgress)
 }
 
 func (s *grpcServer) UpgradeEngine(in *pb.UpgradeEngineRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
 	if s.engine == nil {
-		return toStatusError(unimplemented("engine upgrade"))
+		return convert.ToStatusError(unimplemented("engine upgrade"))
 	}
-	return serverStream(in, st, fromProtoUpgradeEngineRequest, s.engine.UpgradeEngine, toProtoProgress)
+	return serverStream(in, st, convert.FromProtoUpgradeEngineRequest, s.engine.UpgradeEngine, convert.ToProtoProgress)
 }
 
 // ---- models ----
 
-func (s *grpcServer) noModels(what string) error { return toStatusError(unimplemented(what)) }
+func (s *grpcServer) noModels(what string) error { return convert.ToStatusError(unimplemented(what)) }
 
 func (s *grpcServer) PullModel(in *pb.PullModelRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
 	if s.models == nil {
 		return s.noModels("model pull")
 	}
-	return serverStream(in, st, fromProtoPullRequest, s.models.PullModel, toProtoProgress)
+	return serverStream(in, st, convert.FromProtoPullRequest, s.models.PullModel, convert.ToProtoProgress)
 }
 
 func (s *grpcServer) ListModels(ctx context.Context, _ *pb.ListModelsRequest) (*pb.ListModelsResponse, error) {
@@ -242,9 +243,9 @@ func (s *grpcServer) ListModels(ctx context.Context, _ *pb.ListModelsRequest) (*
 	}
 	ms, err := s.models.ListModels(ctx)
 	if err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
-	return &pb.ListModelsResponse{Models: toProtoModels(ms)}, nil
+	return &pb.ListModelsResponse{Models: convert.ToProtoModels(ms)}, nil
 }
 
 func (s *grpcServer) ListRunningModels(ctx context.Context, _ *pb.ListRunningModelsRequest) (*pb.ListModelsResponse, error) {
@@ -253,17 +254,17 @@ func (s *grpcServer) ListRunningModels(ctx context.Context, _ *pb.ListRunningMod
 	}
 	ms, err := s.models.ListRunningModels(ctx)
 	if err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
-	return &pb.ListModelsResponse{Models: toProtoModels(ms)}, nil
+	return &pb.ListModelsResponse{Models: convert.ToProtoModels(ms)}, nil
 }
 
 func (s *grpcServer) LoadModel(ctx context.Context, in *pb.LoadModelRequest) (*pb.LoadModelResponse, error) {
 	if s.models == nil {
 		return nil, s.noModels("model load")
 	}
-	if err := s.models.LoadModel(ctx, fromProtoLoadRequest(in)); err != nil {
-		return nil, toStatusError(err)
+	if err := s.models.LoadModel(ctx, convert.FromProtoLoadRequest(in)); err != nil {
+		return nil, convert.ToStatusError(err)
 	}
 	return &pb.LoadModelResponse{}, nil
 }
@@ -273,7 +274,7 @@ func (s *grpcServer) UnloadModel(ctx context.Context, in *pb.UnloadModelRequest)
 		return nil, s.noModels("model unload")
 	}
 	if err := s.models.UnloadModel(ctx, in.GetModel()); err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
 	return &pb.UnloadModelResponse{}, nil
 }
@@ -283,7 +284,7 @@ func (s *grpcServer) DeleteModel(ctx context.Context, in *pb.DeleteModelRequest)
 		return nil, s.noModels("model delete")
 	}
 	if err := s.models.DeleteModel(ctx, in.GetModel()); err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
 	return &pb.DeleteModelResponse{}, nil
 }
@@ -294,7 +295,7 @@ func (s *grpcServer) ShowModel(ctx context.Context, in *pb.ShowModelRequest) (*p
 	}
 	d, err := s.models.ShowModel(ctx, in.GetModel())
 	if err != nil {
-		return nil, toStatusError(err)
+		return nil, convert.ToStatusError(err)
 	}
-	return toProtoModelDetails(d), nil
+	return convert.ToProtoModelDetails(d), nil
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/roundhouse-ai/roundhouse/internal/convert"
 )
 
 // utf8Plugin answers every call it receives, so a test can tell a request
@@ -138,8 +140,8 @@ func TestInvalidUTF8OverGRPC(t *testing.T) {
 			if e.Field != tc.field {
 				t.Errorf("field %q, want %q", e.Field, tc.field)
 			}
-			if e.Message != invalidUTF8Message || strings.Contains(e.Error(), "marshal") {
-				t.Errorf("message %q, want %q without gRPC internals", e.Error(), invalidUTF8Message)
+			if e.Message != convert.InvalidUTF8Message || strings.Contains(e.Error(), "marshal") {
+				t.Errorf("message %q, want %q without gRPC internals", e.Error(), convert.InvalidUTF8Message)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package sdk
+package convert
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
+	"github.com/roundhouse-ai/roundhouse/types"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -22,7 +23,7 @@ import (
 // grpcStatuser is implemented by the errors of package status.
 type grpcStatuser interface{ GRPCStatus() *status.Status }
 
-// toStatusError converts an error returned by plugin code into the gRPC
+// ToStatusError converts an error returned by plugin code into the gRPC
 // status error the server answers with. nil gives nil.
 //
 //   - An *Error anywhere in the chain is sent with its code, message,
@@ -30,19 +31,19 @@ type grpcStatuser interface{ GRPCStatus() *status.Status }
 //     does).
 //   - An error that already carries a gRPC status (a plugin relaying
 //     another gRPC call) keeps its gRPC code and message; if it has no
-//     ErrorDetail, one is added with the code fromStatusError would derive.
+//     ErrorDetail, one is added with the code FromStatusError would derive.
 //   - context.Canceled gives codes.Canceled with CodeCanceled,
 //     context.DeadlineExceeded gives codes.DeadlineExceeded with CodeTimeout
 //     (also when wrapped; the message is the full err.Error()).
 //   - Any other error gives codes.Unknown with CodeUnknown and err.Error().
-func toStatusError(err error) error {
+func ToStatusError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var e *Error
+	var e *types.Error
 	if errors.As(err, &e) {
 		if e == nil { // a typed nil *Error
-			e = &Error{Code: CodeUnknown, Message: "unknown error"}
+			e = &types.Error{Code: types.CodeUnknown, Message: "unknown error"}
 		}
 		return newStatusError(grpcCodeOf(e.Code), e)
 	}
@@ -52,11 +53,11 @@ func toStatusError(err error) error {
 		}
 		return newStatusError(st.Code(), errorFromStatus(st, err))
 	}
-	e = AsError(err)
+	e = types.AsError(err)
 	return newStatusError(grpcCodeOf(e.Code), e)
 }
 
-// fromStatusError converts an error from a gRPC call back into an *Error on
+// FromStatusError converts an error from a gRPC call back into an *Error on
 // the host (client) side. nil gives nil; errors without a gRPC status
 // (io.EOF at the end of a stream, an *Error already converted) are returned
 // as they are.
@@ -70,11 +71,11 @@ func toStatusError(err error) error {
 // Message is the status message verbatim (no "rpc error: code = ..."
 // prefix). Err is set to err, so status.Code and status.FromError still see
 // the gRPC status through the *Error.
-func fromStatusError(err error) error {
+func FromStatusError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var e *Error
+	var e *types.Error
 	if errors.As(err, &e) {
 		return err
 	}
@@ -110,10 +111,10 @@ func errorDetailOf(st *status.Status) *pb.ErrorDetail {
 }
 
 // errorFromStatus builds the *Error for st; cause becomes Error.Err.
-func errorFromStatus(st *status.Status, cause error) *Error {
-	out := &Error{Message: st.Message(), Err: cause}
+func errorFromStatus(st *status.Status, cause error) *types.Error {
+	out := &types.Error{Message: st.Message(), Err: cause}
 	if d := errorDetailOf(st); d != nil {
-		out.Code = Code(d.GetCode())
+		out.Code = types.Code(d.GetCode())
 		out.Retryable = d.GetRetryable()
 		out.RetryAfter = durationFromSeconds(d.GetRetryAfterSeconds())
 		out.Field = d.GetField()
@@ -128,7 +129,7 @@ func errorFromStatus(st *status.Status, cause error) *Error {
 }
 
 // newStatusError makes the status error for e with gRPC code c.
-func newStatusError(c codes.Code, e *Error) error {
+func newStatusError(c codes.Code, e *types.Error) error {
 	if c == codes.OK { // an OK status is no error at all; never send one
 		c = codes.Unknown
 	}
@@ -150,36 +151,36 @@ func newStatusError(c codes.Code, e *Error) error {
 // gRPC's own HTTP mapping (502/503/504 -> Unavailable). CodeOK, which no
 // error should carry, and codes this SDK does not know travel as
 // codes.Unknown (the ErrorDetail still carries the exact number).
-func grpcCodeOf(c Code) codes.Code {
+func grpcCodeOf(c types.Code) codes.Code {
 	switch c {
-	case CodeUnknown:
+	case types.CodeUnknown:
 		return codes.Unknown
-	case CodeInvalidArgument, CodeModelInvalidName, CodeContextTooLong, CodeContentFiltered:
+	case types.CodeInvalidArgument, types.CodeModelInvalidName, types.CodeContextTooLong, types.CodeContentFiltered:
 		return codes.InvalidArgument
-	case CodeNotFound, CodePluginNotFound, CodeModelNotFound, CodeServiceNotFound:
+	case types.CodeNotFound, types.CodePluginNotFound, types.CodeModelNotFound, types.CodeServiceNotFound:
 		return codes.NotFound
-	case CodeAlreadyExists:
+	case types.CodeAlreadyExists:
 		return codes.AlreadyExists
-	case CodePermissionDenied, CodeEngineNotManaged:
+	case types.CodePermissionDenied, types.CodeEngineNotManaged:
 		return codes.PermissionDenied
-	case CodeUnauthenticated:
+	case types.CodeUnauthenticated:
 		return codes.Unauthenticated
-	case CodeRateLimited, CodeQuotaExceeded, CodeUpstreamRateLimited, CodeUpstreamQuota:
+	case types.CodeRateLimited, types.CodeQuotaExceeded, types.CodeUpstreamRateLimited, types.CodeUpstreamQuota:
 		return codes.ResourceExhausted
-	case CodeFailedPrecondition, CodeEngineNotInstalled, CodePluginNotConfigured,
-		CodeModelUnsupported, CodeManifestInvalid, CodeUpstreamAuth:
+	case types.CodeFailedPrecondition, types.CodeEngineNotInstalled, types.CodePluginNotConfigured,
+		types.CodeModelUnsupported, types.CodeManifestInvalid, types.CodeUpstreamAuth:
 		return codes.FailedPrecondition
-	case CodeCanceled:
+	case types.CodeCanceled:
 		return codes.Canceled
-	case CodeTimeout, CodeUpstreamTimeout:
+	case types.CodeTimeout, types.CodeUpstreamTimeout:
 		return codes.DeadlineExceeded
-	case CodeUnimplemented:
+	case types.CodeUnimplemented:
 		return codes.Unimplemented
-	case CodeInternal, CodeEngineInstallFailed, CodeEngineChecksum, CodeEngineVersionUnknown,
-		CodeModelPullFailed, CodeModelLoadFailed, CodeModelDeleteFailed:
+	case types.CodeInternal, types.CodeEngineInstallFailed, types.CodeEngineChecksum, types.CodeEngineVersionUnknown,
+		types.CodeModelPullFailed, types.CodeModelLoadFailed, types.CodeModelDeleteFailed:
 		return codes.Internal
-	case CodeUnavailable, CodeServiceUnavailable, CodeEngineUnavailable, CodePluginCrashed,
-		CodePluginStartFailed, CodeEngineStartFailed, CodeUpstreamError, CodeNoUsableKey, CodePluginUnavailable:
+	case types.CodeUnavailable, types.CodeServiceUnavailable, types.CodeEngineUnavailable, types.CodePluginCrashed,
+		types.CodePluginStartFailed, types.CodeEngineStartFailed, types.CodeUpstreamError, types.CodeNoUsableKey, types.CodePluginUnavailable:
 		return codes.Unavailable
 	default:
 		return codes.Unknown
@@ -188,36 +189,36 @@ func grpcCodeOf(c Code) codes.Code {
 
 // codeOfGRPC derives a Roundhouse code from a gRPC code, for statuses
 // without an ErrorDetail.
-func codeOfGRPC(c codes.Code) Code {
+func codeOfGRPC(c codes.Code) types.Code {
 	switch c {
 	case codes.OK:
-		return CodeOK
+		return types.CodeOK
 	case codes.Canceled:
-		return CodeCanceled
+		return types.CodeCanceled
 	case codes.InvalidArgument, codes.OutOfRange:
-		return CodeInvalidArgument
+		return types.CodeInvalidArgument
 	case codes.DeadlineExceeded:
-		return CodeTimeout
+		return types.CodeTimeout
 	case codes.NotFound:
-		return CodeNotFound
+		return types.CodeNotFound
 	case codes.AlreadyExists:
-		return CodeAlreadyExists
+		return types.CodeAlreadyExists
 	case codes.PermissionDenied:
-		return CodePermissionDenied
+		return types.CodePermissionDenied
 	case codes.Unauthenticated:
-		return CodeUnauthenticated
+		return types.CodeUnauthenticated
 	case codes.ResourceExhausted:
-		return CodeRateLimited
+		return types.CodeRateLimited
 	case codes.FailedPrecondition:
-		return CodeFailedPrecondition
+		return types.CodeFailedPrecondition
 	case codes.Aborted, codes.Unavailable:
-		return CodeUnavailable
+		return types.CodeUnavailable
 	case codes.Unimplemented:
-		return CodeUnimplemented
+		return types.CodeUnimplemented
 	case codes.Internal, codes.DataLoss:
-		return CodeInternal
+		return types.CodeInternal
 	default:
-		return CodeUnknown
+		return types.CodeUnknown
 	}
 }
 

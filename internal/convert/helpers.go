@@ -1,8 +1,8 @@
-package sdk
+package convert
 
 // Conversion layer between the public SDK types and the generated gRPC
 // messages (package pb), in the style of terraform-plugin-go's
-// fromproto/toproto packages. Every toProtoX/fromProtoX function is nil-safe:
+// fromproto/toproto packages. Every ToProtoX/FromProtoX function is nil-safe:
 // nil in gives nil out.
 //
 // General rules, documented once here:
@@ -16,7 +16,7 @@ package sdk
 //   - Go int fields travel as int32 where the proto says int32 and are
 //     clamped to [math.MinInt32, math.MaxInt32] instead of silently wrapping
 //     (token counts, top_k, pid...). int64 fields travel unchanged.
-//   - map[string]any travels as google.protobuf.Struct; see toProtoStruct
+//   - map[string]any travels as google.protobuf.Struct; see ToProtoStruct
 //     for what that loses.
 
 import (
@@ -104,13 +104,13 @@ func cloneMapOrNil[M ~map[K]V, K comparable, V any](m M) M {
 
 // ---- map[string]any <-> google.protobuf.Struct ----------------------------
 
-// maxStructDepth bounds the nesting toProtoStruct follows. It stops runaway
+// maxStructDepth bounds the nesting ToProtoStruct follows. It stops runaway
 // recursion on self-referencing maps and slices (m["self"] = m), which would
 // otherwise overflow the stack; values nested deeper are treated as
 // unrepresentable.
 const maxStructDepth = 100
 
-// toProtoStruct converts free-form values (Extra, Settings, tool
+// ToProtoStruct converts free-form values (Extra, Settings, tool
 // parameters, JSON schemas) to a google.protobuf.Struct. An empty or nil map
 // gives nil. It never panics and never fails; instead:
 //
@@ -118,7 +118,7 @@ const maxStructDepth = 100
 //     has): int64/uint64 beyond ±2^53 lose precision, float32 is widened
 //     (float32(0.1) arrives as 0.10000000149011612). json.Number is parsed
 //     as float64 (kept as a string if it does not parse). NaN and ±Inf
-//     travel as numbers but fromProtoStruct gives them back as the strings
+//     travel as numbers but FromProtoStruct gives them back as the strings
 //     "NaN", "Infinity" and "-Infinity" (structpb's AsMap does so, as JSON
 //     has no such numbers).
 //   - []byte becomes its standard base64 string, as encoding/json does.
@@ -134,10 +134,10 @@ const maxStructDepth = 100
 //   - *structpb.Struct, *structpb.Value and *structpb.ListValue values are
 //     accepted as they are (cloned).
 //
-// fromProtoStruct gives back map[string]any holding only nil, bool,
+// FromProtoStruct gives back map[string]any holding only nil, bool,
 // float64, string, []any and map[string]any, so a round trip is exact only
 // for values already of those types.
-func toProtoStruct(m map[string]any) *structpb.Struct {
+func ToProtoStruct(m map[string]any) *structpb.Struct {
 	if len(m) == 0 {
 		return nil
 	}
@@ -148,9 +148,9 @@ func toProtoStruct(m map[string]any) *structpb.Struct {
 	return s
 }
 
-// fromProtoStruct converts a Struct back to a plain map; nil or empty gives
+// FromProtoStruct converts a Struct back to a plain map; nil or empty gives
 // nil.
-func fromProtoStruct(s *structpb.Struct) map[string]any {
+func FromProtoStruct(s *structpb.Struct) map[string]any {
 	if s == nil || len(s.Fields) == 0 {
 		return nil
 	}
@@ -163,16 +163,16 @@ func structFromMap(m map[string]any, depth int) *structpb.Struct {
 	}
 	s := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(m))}
 	for k, v := range m {
-		if pv, ok := toProtoValue(v, depth+1); ok {
+		if pv, ok := ToProtoValue(v, depth+1); ok {
 			s.Fields[k] = pv
 		}
 	}
 	return s
 }
 
-// toProtoValue converts one value; ok is false when it cannot be
+// ToProtoValue converts one value; ok is false when it cannot be
 // represented at all.
-func toProtoValue(v any, depth int) (_ *structpb.Value, ok bool) {
+func ToProtoValue(v any, depth int) (_ *structpb.Value, ok bool) {
 	switch v := v.(type) {
 	case nil:
 		return structpb.NewNullValue(), true
@@ -229,7 +229,7 @@ func toProtoValue(v any, depth int) (_ *structpb.Value, ok bool) {
 		}
 		l := &structpb.ListValue{Values: make([]*structpb.Value, len(v))}
 		for i, e := range v {
-			pv, ok := toProtoValue(e, depth+1)
+			pv, ok := ToProtoValue(e, depth+1)
 			if !ok {
 				pv = structpb.NewNullValue()
 			}
@@ -258,7 +258,7 @@ func toProtoValue(v any, depth int) (_ *structpb.Value, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	return toProtoValue(plain, depth)
+	return ToProtoValue(plain, depth)
 }
 
 // jsonPlain turns v into nil/bool/float64/string/[]any/map[string]any via a

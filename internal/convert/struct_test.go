@@ -1,4 +1,4 @@
-package sdk
+package convert
 
 import (
 	"encoding/json"
@@ -37,7 +37,7 @@ func TestConvertStruct(t *testing.T) {
 	tests := []struct {
 		name string
 		in   map[string]any
-		want map[string]any // nil: toProtoStruct must give nil
+		want map[string]any // nil: ToProtoStruct must give nil
 	}{
 		{"nil map", nil, nil},
 		{"empty map", map[string]any{}, nil},
@@ -98,17 +98,17 @@ func TestConvertStruct(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := toProtoStruct(tt.in)
+			s := ToProtoStruct(tt.in)
 			if tt.want == nil {
 				if s != nil {
-					t.Fatalf("toProtoStruct = %v, want nil", s)
+					t.Fatalf("ToProtoStruct = %v, want nil", s)
 				}
-				if got := fromProtoStruct(s); got != nil {
-					t.Fatalf("fromProtoStruct(nil) = %v, want nil", got)
+				if got := FromProtoStruct(s); got != nil {
+					t.Fatalf("FromProtoStruct(nil) = %v, want nil", got)
 				}
 				return
 			}
-			if got := fromProtoStruct(s); !reflect.DeepEqual(got, tt.want) {
+			if got := FromProtoStruct(s); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %#v\nwant %#v\ndiff: %v", got, tt.want, convertDiff(got, tt.want))
 			}
 			// And over the wire.
@@ -120,7 +120,7 @@ func TestConvertStruct(t *testing.T) {
 			if err := proto.Unmarshal(b, &s2); err != nil {
 				t.Fatalf("proto.Unmarshal: %v", err)
 			}
-			if got := fromProtoStruct(&s2); !reflect.DeepEqual(got, tt.want) {
+			if got := FromProtoStruct(&s2); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("over the wire: got %#v\nwant %#v", got, tt.want)
 			}
 		})
@@ -131,12 +131,12 @@ func TestConvertStruct(t *testing.T) {
 // travel as numbers, and AsMap gives them back as strings (JSON has no such
 // numbers).
 func TestConvertStructSpecialNumbers(t *testing.T) {
-	s := toProtoStruct(map[string]any{"nan": math.NaN(), "inf": math.Inf(-1)})
+	s := ToProtoStruct(map[string]any{"nan": math.NaN(), "inf": math.Inf(-1)})
 	if f := s.Fields["nan"].GetNumberValue(); !math.IsNaN(f) {
 		t.Errorf("nan travels as %v", s.Fields["nan"])
 	}
 	want := map[string]any{"nan": "NaN", "inf": "-Infinity"}
-	if got := fromProtoStruct(s); !reflect.DeepEqual(got, want) {
+	if got := FromProtoStruct(s); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
@@ -150,7 +150,7 @@ func TestConvertStructCycles(t *testing.T) {
 	l[1] = l
 	in := map[string]any{"m": m, "l": l, "keep": "yes"}
 
-	got := fromProtoStruct(toProtoStruct(in))
+	got := FromProtoStruct(ToProtoStruct(in))
 	if got["keep"] != "yes" {
 		t.Errorf("keep = %v", got["keep"])
 	}
@@ -175,7 +175,7 @@ func TestConvertStructCycles(t *testing.T) {
 	type node struct{ Next *node }
 	n := &node{}
 	n.Next = n
-	if s := toProtoStruct(map[string]any{"n": n}); s != nil {
+	if s := ToProtoStruct(map[string]any{"n": n}); s != nil {
 		t.Errorf("pointer cycle: got %v, want nil", s)
 	}
 }
@@ -187,7 +187,7 @@ func TestConvertStructDeepButFinite(t *testing.T) {
 	for i := 0; i < maxStructDepth/2-1; i++ {
 		in = map[string]any{"n": in}
 	}
-	if got := fromProtoStruct(toProtoStruct(in)); !reflect.DeepEqual(got, in) {
+	if got := FromProtoStruct(ToProtoStruct(in)); !reflect.DeepEqual(got, in) {
 		t.Errorf("deep value changed: %s", strings.Join(convertDiff(got, in), "; "))
 	}
 }
@@ -196,11 +196,11 @@ func TestConvertStructDeepButFinite(t *testing.T) {
 // afterwards does not change it.
 func TestConvertStructDoesNotAlias(t *testing.T) {
 	in := map[string]any{"list": []any{1.0}, "m": map[string]any{"k": "v"}}
-	s := toProtoStruct(in)
+	s := ToProtoStruct(in)
 	in["list"].([]any)[0] = 2.0
 	in["m"].(map[string]any)["k"] = "changed"
 	want := map[string]any{"list": []any{1.0}, "m": map[string]any{"k": "v"}}
-	if got := fromProtoStruct(s); !reflect.DeepEqual(got, want) {
+	if got := FromProtoStruct(s); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }

@@ -1,4 +1,4 @@
-package sdk
+package convert
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
+	"github.com/roundhouse-ai/roundhouse/types"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -240,26 +241,26 @@ func convertSchema() map[string]any {
 	}
 }
 
-func convertUsage() *Usage {
-	return &Usage{PromptTokens: 11, CompletionTokens: 22, TotalTokens: 33}
+func convertUsage() *types.Usage {
+	return &types.Usage{PromptTokens: 11, CompletionTokens: 22, TotalTokens: 33}
 }
 
-func convertToolCalls() []ToolCall {
-	return []ToolCall{
+func convertToolCalls() []types.ToolCall {
+	return []types.ToolCall{
 		{ID: "call_1", Name: "weather", Arguments: `{"city":"Paris"}`, Index: 1},
 		{ID: "call_2", Name: "time", Arguments: `{"tz":`, Index: 2},
 	}
 }
 
-func convertOptions() *Options {
-	return &Options{
+func convertOptions() *types.Options {
+	return &types.Options{
 		Temperature: convPtr(0.7),
 		TopP:        convPtr(0.9),
 		TopK:        convPtr(40),
 		MaxTokens:   convPtr(1024),
 		Stop:        []string{"\n\n", "END"},
 		Seed:        convPtr(int64(-12345678901)),
-		ResponseFormat: &ResponseFormat{
+		ResponseFormat: &types.ResponseFormat{
 			Type: "json_schema", Schema: convertSchema(), Name: "weather", Strict: true,
 		},
 		Think:            "high",
@@ -269,32 +270,32 @@ func convertOptions() *Options {
 	}
 }
 
-func convFullChatRequest() *ChatRequest {
-	return &ChatRequest{
+func convFullChatRequest() *types.ChatRequest {
+	return &types.ChatRequest{
 		Model: "llama3.2",
-		Messages: []Message{
+		Messages: []types.Message{
 			{Role: "system", Content: "be brief", Images: [][]byte{{0x89, 'P', 'N', 'G'}, {0xff, 0xd8}},
 				ToolCalls: convertToolCalls(), ToolCallID: "call_0", Name: "sys", Thinking: "hmm"},
 			{Role: "tool", Content: `{"temp":21}`, ToolCallID: "call_1", Name: "weather"},
 		},
-		Tools: []Tool{
+		Tools: []types.Tool{
 			{Type: "function", Name: "weather", Description: "current weather", Parameters: convertSchema()},
 		},
 		Options:           convertOptions(),
 		Extra:             convertExtra(),
 		Provider:          "openai-eu",
 		KeepAlive:         convPtr(-1.0),
-		ToolChoice:        &ToolChoice{Mode: ToolChoiceFunction, Name: "get_weather"},
+		ToolChoice:        &types.ToolChoice{Mode: types.ToolChoiceFunction, Name: "get_weather"},
 		ParallelToolCalls: convPtr(false),
 	}
 }
 
-func convFullMessage() *Message {
+func convFullMessage() *types.Message {
 	return &convFullChatRequest().Messages[0]
 }
 
-func convFullChatResponse() *ChatResponse {
-	return &ChatResponse{
+func convFullChatResponse() *types.ChatResponse {
+	return &types.ChatResponse{
 		Model:           "llama3.2",
 		Message:         *convFullMessage(),
 		FinishReason:    "tool_calls",
@@ -303,57 +304,57 @@ func convFullChatResponse() *ChatResponse {
 	}
 }
 
-func convFullChatChunk() *ChatChunk {
-	return &ChatChunk{
+func convFullChatChunk() *types.ChatChunk {
+	return &types.ChatChunk{
 		Model: "m", Role: "assistant", Content: "Hel", Thinking: "t", ToolCalls: convertToolCalls(),
 		Done: true, FinishReason: "stop", Usage: convertUsage(),
 	}
 }
 
-func convFullGenerateRequest() *GenerateRequest {
-	return &GenerateRequest{
+func convFullGenerateRequest() *types.GenerateRequest {
+	return &types.GenerateRequest{
 		Model: "qwen", Prompt: "def fib(", System: "you code", Suffix: "return x",
 		Images: [][]byte{{1, 2, 3}}, Options: convertOptions(), Raw: true, Extra: convertExtra(),
 		Provider: "p", KeepAlive: convPtr(300.0),
 	}
 }
 
-func convFullGenerateResponse() *GenerateResponse {
-	return &GenerateResponse{
+func convFullGenerateResponse() *types.GenerateResponse {
+	return &types.GenerateResponse{
 		Model: "qwen", Text: "n):", Thinking: "t", FinishReason: "length", Usage: convertUsage(),
 		TotalDurationNS: 42,
 	}
 }
 
-func convFullGenerateChunk() *GenerateChunk {
-	return &GenerateChunk{Model: "qwen", Text: "n", Thinking: "t", Done: true, FinishReason: "stop", Usage: convertUsage()}
+func convFullGenerateChunk() *types.GenerateChunk {
+	return &types.GenerateChunk{Model: "qwen", Text: "n", Thinking: "t", Done: true, FinishReason: "stop", Usage: convertUsage()}
 }
 
-func convFullEmbedRequest() *EmbedRequest {
-	return &EmbedRequest{
+func convFullEmbedRequest() *types.EmbedRequest {
+	return &types.EmbedRequest{
 		Model: "nomic", Input: []string{"a", "b", ""}, Dimensions: 256, Truncate: true,
 		Extra: convertExtra(), Provider: "p",
 	}
 }
 
-func convFullEmbedResponse() *EmbedResponse {
-	return &EmbedResponse{
+func convFullEmbedResponse() *types.EmbedResponse {
+	return &types.EmbedResponse{
 		Model:      "nomic",
 		Embeddings: [][]float32{{0.1, -0.2, 3e-38}, {1, 2}, {float32(1) / 3}},
 		Usage:      convertUsage(),
 	}
 }
 
-func convFullRerankRequest() *RerankRequest {
-	return &RerankRequest{
+func convFullRerankRequest() *types.RerankRequest {
+	return &types.RerankRequest{
 		Model: "bge", Query: "q", Documents: []string{"d1", "d2"}, TopN: 1, Extra: convertExtra(), Provider: "p",
 	}
 }
 
-func convFullRerankResponse() *RerankResponse {
-	return &RerankResponse{
+func convFullRerankResponse() *types.RerankResponse {
+	return &types.RerankResponse{
 		Model: "bge",
-		Results: []RerankResult{
+		Results: []types.RerankResult{
 			{Index: 1, RelevanceScore: 0.93, Document: "d2"},
 			{Index: 2, RelevanceScore: 0.01, Document: "d1"},
 		},
@@ -361,83 +362,85 @@ func convFullRerankResponse() *RerankResponse {
 	}
 }
 
-func convFullTextToImageRequest() *TextToImageRequest {
-	return &TextToImageRequest{
+func convFullTextToImageRequest() *types.TextToImageRequest {
+	return &types.TextToImageRequest{
 		Model: "sdxl", Prompt: "a cat", NegativePrompt: "dog", N: 2, Size: "1024x1024",
 		Quality: "hd", Style: "vivid", Seed: convPtr(int64(7)), Extra: convertExtra(), Provider: "p",
 	}
 }
 
-func convFullTextToImageResponse() *TextToImageResponse {
-	return &TextToImageResponse{
+func convFullTextToImageResponse() *types.TextToImageResponse {
+	return &types.TextToImageResponse{
 		Model: "sdxl",
-		Images: []Image{
+		Images: []types.Image{
 			{Data: []byte{0x89, 'P'}, MIMEType: "image/png", URL: "https://x/y.png", RevisedPrompt: "a fluffy cat"},
 			{Data: []byte{0xff}, MIMEType: "image/jpeg", URL: "https://x/z.jpg", RevisedPrompt: "r"},
 		},
 	}
 }
 
-func convFullTextToSpeechRequest() *TextToSpeechRequest {
-	return &TextToSpeechRequest{
+func convFullTextToSpeechRequest() *types.TextToSpeechRequest {
+	return &types.TextToSpeechRequest{
 		Model: "tts-1", Input: "hello", Voice: "alloy", Format: "mp3", Speed: 1.25,
 		Instructions: "cheerful", Extra: convertExtra(), Provider: "p",
 	}
 }
 
-func convFullTextToSpeechResponse() *TextToSpeechResponse {
-	return &TextToSpeechResponse{Model: "tts-1", Audio: []byte("ID3..."), MIMEType: "audio/mpeg"}
+func convFullTextToSpeechResponse() *types.TextToSpeechResponse {
+	return &types.TextToSpeechResponse{Model: "tts-1", Audio: []byte("ID3..."), MIMEType: "audio/mpeg"}
 }
 
-func convFullAudioChunk() *AudioChunk {
-	return &AudioChunk{Data: []byte{1, 2}, MIMEType: "audio/wav", Done: true}
+func convFullAudioChunk() *types.AudioChunk {
+	return &types.AudioChunk{Data: []byte{1, 2}, MIMEType: "audio/wav", Done: true}
 }
 
-func convFullSpeechToTextRequest() *SpeechToTextRequest {
-	return &SpeechToTextRequest{
+func convFullSpeechToTextRequest() *types.SpeechToTextRequest {
+	return &types.SpeechToTextRequest{
 		Model: "whisper", Audio: []byte("RIFF"), Filename: "clip.wav", MIMEType: "audio/wav",
 		Language: "fr", Prompt: "names: Zoë", Temperature: convPtr(0.0), Extra: convertExtra(), Provider: "p",
 	}
 }
 
-func convFullSpeechToTextResponse() *SpeechToTextResponse {
-	return &SpeechToTextResponse{
+func convFullSpeechToTextResponse() *types.SpeechToTextResponse {
+	return &types.SpeechToTextResponse{
 		Model: "whisper", Text: "bonjour tout le monde", Language: "fr", Duration: 2.5,
-		Segments: []TranscriptSegment{{Start: 0.1, End: 1.2, Text: "bonjour"}, {Start: 1.2, End: 2.5, Text: "tout le monde"}},
+		Segments: []types.TranscriptSegment{{Start: 0.1, End: 1.2, Text: "bonjour"}, {Start: 1.2, End: 2.5, Text: "tout le monde"}},
 	}
 }
 
-func convFullLiveSpeechInput() *LiveSpeechInput {
-	return &LiveSpeechInput{Config: convFullSpeechToTextRequest(), Audio: []byte{9, 9}, End: true}
+func convFullLiveSpeechInput() *types.LiveSpeechInput {
+	return &types.LiveSpeechInput{Config: convFullSpeechToTextRequest(), Audio: []byte{9, 9}, End: true}
 }
 
-func convFullLiveSpeechOutput() *LiveSpeechOutput {
-	return &LiveSpeechOutput{Text: "bonjour", IsFinal: true, Start: 0.5, End: 1.5}
+func convFullLiveSpeechOutput() *types.LiveSpeechOutput {
+	return &types.LiveSpeechOutput{Text: "bonjour", IsFinal: true, Start: 0.5, End: 1.5}
 }
 
-func convFullProgress() *Progress {
-	return &Progress{Status: "downloading", Digest: "sha256:abc", Total: 4 << 30, Completed: 1 << 30, Message: "resuming"}
+func convFullProgress() *types.Progress {
+	return &types.Progress{Status: "downloading", Digest: "sha256:abc", Total: 4 << 30, Completed: 1 << 30, Message: "resuming"}
 }
 
-func convFullEngineStatus() *EngineStatus {
-	return &EngineStatus{
+func convFullEngineStatus() *types.EngineStatus {
+	return &types.EngineStatus{
 		Installed: true, Running: true, Version: "0.17.4", Mode: "managed", Host: "127.0.0.1:11434",
 		Executable: "/opt/ollama/bin/ollama", PID: 4242, Restarts: 3, LastError: "exit status 1",
 	}
 }
 
-func convFullInstallEngineRequest() *InstallEngineRequest {
-	return &InstallEngineRequest{Version: "0.17.4", URL: "https://mirror/ollama.tgz", SHA256: "deadbeef"}
+func convFullInstallEngineRequest() *types.InstallEngineRequest {
+	return &types.InstallEngineRequest{Version: "0.17.4", URL: "https://mirror/ollama.tgz", SHA256: "deadbeef"}
 }
 
-func convFullPullRequest() *PullRequest { return &PullRequest{Model: "llama3.2:1b", Insecure: true} }
-
-func convFullLoadRequest() *LoadRequest {
-	return &LoadRequest{Model: "llama3.2", KeepAlive: convPtr(0.0)}
+func convFullPullRequest() *types.PullRequest {
+	return &types.PullRequest{Model: "llama3.2:1b", Insecure: true}
 }
 
-func convFullModel() *Model {
-	return &Model{
+func convFullLoadRequest() *types.LoadRequest {
+	return &types.LoadRequest{Model: "llama3.2", KeepAlive: convPtr(0.0)}
+}
+
+func convFullModel() *types.Model {
+	return &types.Model{
 		Name: "llama3.2:latest", SizeBytes: 2 << 30, Digest: "sha256:a80c", ModifiedAt: 1767225600,
 		Family: "llama", ParameterSize: "3.2B", Quantization: "Q4_K_M", Format: "gguf",
 		SizeVRAMBytes: 3 << 30, ExpiresAt: 1767229200, ContextLength: 131072,
@@ -445,19 +448,19 @@ func convFullModel() *Model {
 	}
 }
 
-func convFullModelDetails() *ModelDetails {
-	return &ModelDetails{
+func convFullModelDetails() *types.ModelDetails {
+	return &types.ModelDetails{
 		Model: *convFullModel(), Template: "{{ .Prompt }}", Parameters: "stop <|eot|>", License: "LLAMA 3.2",
 		Details: map[string]string{"family": "llama", "format": "gguf"},
 	}
 }
 
-func convFullInfo() *Info {
-	return &Info{
+func convFullInfo() *types.Info {
+	return &types.Info{
 		Name: "ollama", Version: "1.2.3", Type: "local", SDKVersion: "0.1.0", EngineMode: "attached",
 		EngineHost: "http://127.0.0.1:11434",
-		Compute:    &Compute{Kind: "mixed", GPUType: GPUNvidia, VRAMUsedBytes: 1 << 30, VRAMTotalBytes: 8 << 30},
-		Services: map[string]Capabilities{
+		Compute:    &types.Compute{Kind: "mixed", GPUType: types.GPUNvidia, VRAMUsedBytes: 1 << 30, VRAMTotalBytes: 8 << 30},
+		Services: map[string]types.Capabilities{
 			"chat":  {SupportStreaming: true, SupportBidirectional: true},
 			"embed": {SupportStreaming: true, SupportBidirectional: true},
 		},
@@ -465,19 +468,21 @@ func convFullInfo() *Info {
 	}
 }
 
-func convFullHealth() *Health { return &Health{State: HealthStarting, Message: "engine starting"} }
+func convFullHealth() *types.Health {
+	return &types.Health{State: types.HealthStarting, Message: "engine starting"}
+}
 
-func convFullAPIKeys() []APIKey {
-	return []APIKey{
+func convFullAPIKeys() []types.APIKey {
+	return []types.APIKey{
 		{Value: "sk-secret-1", Weight: 3, Priority: 1, RPM: 60, RPD: 1000, Label: "main"},
 		{Value: "sk-secret-2", Weight: 1, Priority: 2, RPM: 10, RPD: 100, Label: "backup"},
 	}
 }
 
-func convFullConfig() *Config {
-	return &Config{
+func convFullConfig() *types.Config {
+	return &types.Config{
 		Settings: map[string]any{"engine_host": "http://localhost:11434", "manage_engine": true, "threads": 8.0},
-		Providers: []ProviderConfig{{
+		Providers: []types.ProviderConfig{{
 			Name: "openai-eu", BaseURL: "https://api.openai.com/v1", APIKeys: convFullAPIKeys(),
 			Models: []string{"gpt-4o"}, Headers: map[string]string{"OpenAI-Organization": "org-1"},
 			Timeout: 30.5, KeyStrategy: "weighted_random", AuthType: "apikey",
@@ -486,19 +491,19 @@ func convFullConfig() *Config {
 	}
 }
 
-func convFullProviderStatus() *ProviderStatus {
-	return &ProviderStatus{
+func convFullProviderStatus() *types.ProviderStatus {
+	return &types.ProviderStatus{
 		Name: "openai-eu", BaseURL: "https://api.openai.com/v1", Models: []string{"gpt-4o", "gpt-4o-mini"},
 		KeyStrategy: "round_robin",
-		Keys: []KeyStatus{{
+		Keys: []types.KeyStatus{{
 			Masked: "sk-…abcd", Label: "main", State: "cooling_down", Reason: "429", Requests: 1000,
 			Failures: 7, LastError: "rate limited", CurrentRPM: 59, CooldownUntil: 1767225660,
 		}},
 	}
 }
 
-func convFullProviderTest() *ProviderTest {
-	return &ProviderTest{OK: true, Message: "ok", Latency: 0.321, Models: []string{"gpt-4o"}}
+func convFullProviderTest() *types.ProviderTest {
+	return &types.ProviderTest{OK: true, Message: "ok", Latency: 0.321, Models: []string{"gpt-4o"}}
 }
 
 // ---- tests -------------------------------------------------------------------
@@ -509,121 +514,121 @@ func TestConvertRoundTrip(t *testing.T) {
 		run  func(t *testing.T)
 	}{
 		{"ChatRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullChatRequest(), toProtoChatRequest, fromProtoChatRequest)
+			convertCheckFull(t, convFullChatRequest(), ToProtoChatRequest, FromProtoChatRequest)
 		}},
 		{"ChatResponse", func(t *testing.T) {
-			convertCheckFull(t, convFullChatResponse(), toProtoChatResponse, fromProtoChatResponse)
+			convertCheckFull(t, convFullChatResponse(), ToProtoChatResponse, FromProtoChatResponse)
 		}},
-		{"ChatChunk", func(t *testing.T) { convertCheckFull(t, convFullChatChunk(), toProtoChatChunk, fromProtoChatChunk) }},
-		{"Message", func(t *testing.T) { convertCheckFull(t, convFullMessage(), toProtoMessage, fromProtoMessage) }},
+		{"ChatChunk", func(t *testing.T) { convertCheckFull(t, convFullChatChunk(), ToProtoChatChunk, FromProtoChatChunk) }},
+		{"Message", func(t *testing.T) { convertCheckFull(t, convFullMessage(), ToProtoMessage, FromProtoMessage) }},
 		{"Tool", func(t *testing.T) {
-			convertCheckFull(t, &convFullChatRequest().Tools[0], toProtoTool, fromProtoTool)
+			convertCheckFull(t, &convFullChatRequest().Tools[0], ToProtoTool, FromProtoTool)
 		}},
 		{"ToolCall", func(t *testing.T) {
-			convertCheckFull(t, &convertToolCalls()[0], toProtoToolCall, fromProtoToolCall)
+			convertCheckFull(t, &convertToolCalls()[0], ToProtoToolCall, FromProtoToolCall)
 		}},
-		{"Options", func(t *testing.T) { convertCheckFull(t, convertOptions(), toProtoOptions, fromProtoOptions) }},
+		{"Options", func(t *testing.T) { convertCheckFull(t, convertOptions(), ToProtoOptions, FromProtoOptions) }},
 		{"ResponseFormat", func(t *testing.T) {
-			convertCheckFull(t, convertOptions().ResponseFormat, toProtoResponseFormat, fromProtoResponseFormat)
+			convertCheckFull(t, convertOptions().ResponseFormat, ToProtoResponseFormat, FromProtoResponseFormat)
 		}},
-		{"Usage", func(t *testing.T) { convertCheckFull(t, convertUsage(), toProtoUsage, fromProtoUsage) }},
+		{"Usage", func(t *testing.T) { convertCheckFull(t, convertUsage(), ToProtoUsage, FromProtoUsage) }},
 		{"GenerateRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullGenerateRequest(), toProtoGenerateRequest, fromProtoGenerateRequest)
+			convertCheckFull(t, convFullGenerateRequest(), ToProtoGenerateRequest, FromProtoGenerateRequest)
 		}},
 		{"GenerateResponse", func(t *testing.T) {
-			convertCheckFull(t, convFullGenerateResponse(), toProtoGenerateResponse, fromProtoGenerateResponse)
+			convertCheckFull(t, convFullGenerateResponse(), ToProtoGenerateResponse, FromProtoGenerateResponse)
 		}},
 		{"GenerateChunk", func(t *testing.T) {
-			convertCheckFull(t, convFullGenerateChunk(), toProtoGenerateChunk, fromProtoGenerateChunk)
+			convertCheckFull(t, convFullGenerateChunk(), ToProtoGenerateChunk, FromProtoGenerateChunk)
 		}},
 		{"EmbedRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullEmbedRequest(), toProtoEmbedRequest, fromProtoEmbedRequest)
+			convertCheckFull(t, convFullEmbedRequest(), ToProtoEmbedRequest, FromProtoEmbedRequest)
 		}},
 		{"EmbedResponse", func(t *testing.T) {
-			convertCheckFull(t, convFullEmbedResponse(), toProtoEmbedResponse, fromProtoEmbedResponse)
+			convertCheckFull(t, convFullEmbedResponse(), ToProtoEmbedResponse, FromProtoEmbedResponse)
 		}},
 		{"RerankRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullRerankRequest(), toProtoRerankRequest, fromProtoRerankRequest)
+			convertCheckFull(t, convFullRerankRequest(), ToProtoRerankRequest, FromProtoRerankRequest)
 		}},
 		{"RerankResponse", func(t *testing.T) {
-			convertCheckFull(t, convFullRerankResponse(), toProtoRerankResponse, fromProtoRerankResponse)
+			convertCheckFull(t, convFullRerankResponse(), ToProtoRerankResponse, FromProtoRerankResponse)
 		}},
 		{"RerankResult", func(t *testing.T) {
-			convertCheckFull(t, &convFullRerankResponse().Results[0], toProtoRerankResult, fromProtoRerankResult)
+			convertCheckFull(t, &convFullRerankResponse().Results[0], ToProtoRerankResult, FromProtoRerankResult)
 		}},
 		{"TextToImageRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullTextToImageRequest(), toProtoTextToImageRequest, fromProtoTextToImageRequest)
+			convertCheckFull(t, convFullTextToImageRequest(), ToProtoTextToImageRequest, FromProtoTextToImageRequest)
 		}},
 		{"TextToImageResponse", func(t *testing.T) {
-			convertCheckFull(t, convFullTextToImageResponse(), toProtoTextToImageResponse, fromProtoTextToImageResponse)
+			convertCheckFull(t, convFullTextToImageResponse(), ToProtoTextToImageResponse, FromProtoTextToImageResponse)
 		}},
 		{"Image", func(t *testing.T) {
-			convertCheckFull(t, &convFullTextToImageResponse().Images[0], toProtoImage, fromProtoImage)
+			convertCheckFull(t, &convFullTextToImageResponse().Images[0], ToProtoImage, FromProtoImage)
 		}},
 		{"TextToSpeechRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullTextToSpeechRequest(), toProtoTextToSpeechRequest, fromProtoTextToSpeechRequest)
+			convertCheckFull(t, convFullTextToSpeechRequest(), ToProtoTextToSpeechRequest, FromProtoTextToSpeechRequest)
 		}},
 		{"TextToSpeechResponse", func(t *testing.T) {
-			convertCheckFull(t, convFullTextToSpeechResponse(), toProtoTextToSpeechResponse, fromProtoTextToSpeechResponse)
+			convertCheckFull(t, convFullTextToSpeechResponse(), ToProtoTextToSpeechResponse, FromProtoTextToSpeechResponse)
 		}},
 		{"AudioChunk", func(t *testing.T) {
-			convertCheckFull(t, convFullAudioChunk(), toProtoAudioChunk, fromProtoAudioChunk)
+			convertCheckFull(t, convFullAudioChunk(), ToProtoAudioChunk, FromProtoAudioChunk)
 		}},
 		{"SpeechToTextRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullSpeechToTextRequest(), toProtoSpeechToTextRequest, fromProtoSpeechToTextRequest)
+			convertCheckFull(t, convFullSpeechToTextRequest(), ToProtoSpeechToTextRequest, FromProtoSpeechToTextRequest)
 		}},
 		{"SpeechToTextResponse", func(t *testing.T) {
-			convertCheckFull(t, convFullSpeechToTextResponse(), toProtoSpeechToTextResponse, fromProtoSpeechToTextResponse)
+			convertCheckFull(t, convFullSpeechToTextResponse(), ToProtoSpeechToTextResponse, FromProtoSpeechToTextResponse)
 		}},
 		{"TranscriptSegment", func(t *testing.T) {
-			convertCheckFull(t, &convFullSpeechToTextResponse().Segments[0], toProtoTranscriptSegment, fromProtoTranscriptSegment)
+			convertCheckFull(t, &convFullSpeechToTextResponse().Segments[0], ToProtoTranscriptSegment, FromProtoTranscriptSegment)
 		}},
 		{"LiveSpeechInput", func(t *testing.T) {
-			convertCheckFull(t, convFullLiveSpeechInput(), toProtoLiveSpeechInput, fromProtoLiveSpeechInput)
+			convertCheckFull(t, convFullLiveSpeechInput(), ToProtoLiveSpeechInput, FromProtoLiveSpeechInput)
 		}},
 		{"LiveSpeechOutput", func(t *testing.T) {
-			convertCheckFull(t, convFullLiveSpeechOutput(), toProtoLiveSpeechOutput, fromProtoLiveSpeechOutput)
+			convertCheckFull(t, convFullLiveSpeechOutput(), ToProtoLiveSpeechOutput, FromProtoLiveSpeechOutput)
 		}},
-		{"Progress", func(t *testing.T) { convertCheckFull(t, convFullProgress(), toProtoProgress, fromProtoProgress) }},
+		{"Progress", func(t *testing.T) { convertCheckFull(t, convFullProgress(), ToProtoProgress, FromProtoProgress) }},
 		{"EngineStatus", func(t *testing.T) {
-			convertCheckFull(t, convFullEngineStatus(), toProtoEngineStatus, fromProtoEngineStatus)
+			convertCheckFull(t, convFullEngineStatus(), ToProtoEngineStatus, FromProtoEngineStatus)
 		}},
 		{"InstallEngineRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullInstallEngineRequest(), toProtoInstallEngineRequest, fromProtoInstallEngineRequest)
+			convertCheckFull(t, convFullInstallEngineRequest(), ToProtoInstallEngineRequest, FromProtoInstallEngineRequest)
 		}},
 		{"UpgradeEngineRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullInstallEngineRequest(), toProtoUpgradeEngineRequest, fromProtoUpgradeEngineRequest)
+			convertCheckFull(t, convFullInstallEngineRequest(), ToProtoUpgradeEngineRequest, FromProtoUpgradeEngineRequest)
 		}},
 		{"PullRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullPullRequest(), toProtoPullRequest, fromProtoPullRequest)
+			convertCheckFull(t, convFullPullRequest(), ToProtoPullRequest, FromProtoPullRequest)
 		}},
 		{"LoadRequest", func(t *testing.T) {
-			convertCheckFull(t, convFullLoadRequest(), toProtoLoadRequest, fromProtoLoadRequest)
+			convertCheckFull(t, convFullLoadRequest(), ToProtoLoadRequest, FromProtoLoadRequest)
 		}},
-		{"Model", func(t *testing.T) { convertCheckFull(t, convFullModel(), toProtoModel, fromProtoModel) }},
+		{"Model", func(t *testing.T) { convertCheckFull(t, convFullModel(), ToProtoModel, FromProtoModel) }},
 		{"ModelDetails", func(t *testing.T) {
-			convertCheckFull(t, convFullModelDetails(), toProtoModelDetails, fromProtoModelDetails)
+			convertCheckFull(t, convFullModelDetails(), ToProtoModelDetails, FromProtoModelDetails)
 		}},
-		{"Info", func(t *testing.T) { convertCheckFull(t, convFullInfo(), toProtoInfo, fromProtoInfo) }},
-		{"Compute", func(t *testing.T) { convertCheckFull(t, convFullInfo().Compute, toProtoCompute, fromProtoCompute) }},
+		{"Info", func(t *testing.T) { convertCheckFull(t, convFullInfo(), ToProtoInfo, FromProtoInfo) }},
+		{"Compute", func(t *testing.T) { convertCheckFull(t, convFullInfo().Compute, ToProtoCompute, FromProtoCompute) }},
 		{"Capabilities", func(t *testing.T) {
 			c := convFullInfo().Services["chat"]
-			convertCheckFull(t, &c, toProtoCapabilities, fromProtoCapabilities)
+			convertCheckFull(t, &c, ToProtoCapabilities, FromProtoCapabilities)
 		}},
-		{"Health", func(t *testing.T) { convertCheckFull(t, convFullHealth(), toProtoHealth, fromProtoHealth) }},
-		{"Config", func(t *testing.T) { convertCheckFull(t, convFullConfig(), toProtoConfig, fromProtoConfig) }},
+		{"Health", func(t *testing.T) { convertCheckFull(t, convFullHealth(), ToProtoHealth, FromProtoHealth) }},
+		{"Config", func(t *testing.T) { convertCheckFull(t, convFullConfig(), ToProtoConfig, FromProtoConfig) }},
 		{"ProviderConfig", func(t *testing.T) {
-			convertCheckFull(t, &convFullConfig().Providers[0], toProtoProviderConfig, fromProtoProviderConfig)
+			convertCheckFull(t, &convFullConfig().Providers[0], ToProtoProviderConfig, FromProtoProviderConfig)
 		}},
-		{"APIKey", func(t *testing.T) { convertCheckFull(t, &convFullAPIKeys()[0], toProtoAPIKey, fromProtoAPIKey) }},
+		{"APIKey", func(t *testing.T) { convertCheckFull(t, &convFullAPIKeys()[0], ToProtoAPIKey, FromProtoAPIKey) }},
 		{"ProviderStatus", func(t *testing.T) {
-			convertCheckFull(t, convFullProviderStatus(), toProtoProviderStatus, fromProtoProviderStatus)
+			convertCheckFull(t, convFullProviderStatus(), ToProtoProviderStatus, FromProtoProviderStatus)
 		}},
 		{"KeyStatus", func(t *testing.T) {
-			convertCheckFull(t, &convFullProviderStatus().Keys[0], toProtoKeyStatus, fromProtoKeyStatus)
+			convertCheckFull(t, &convFullProviderStatus().Keys[0], ToProtoKeyStatus, FromProtoKeyStatus)
 		}},
 		{"ProviderTest", func(t *testing.T) {
-			convertCheckFull(t, convFullProviderTest(), toProtoProviderTest, fromProtoProviderTest)
+			convertCheckFull(t, convFullProviderTest(), ToProtoProviderTest, FromProtoProviderTest)
 		}},
 	}
 	for _, tt := range tests {
@@ -639,87 +644,93 @@ func TestConvertZeroValues(t *testing.T) {
 		run  func(t *testing.T)
 	}{
 		{"ChatRequest", func(t *testing.T) {
-			convertCheckRoundTrip(t, &ChatRequest{}, toProtoChatRequest, fromProtoChatRequest)
+			convertCheckRoundTrip(t, &types.ChatRequest{}, ToProtoChatRequest, FromProtoChatRequest)
 		}},
 		{"ChatResponse", func(t *testing.T) {
-			convertCheckRoundTrip(t, &ChatResponse{}, toProtoChatResponse, fromProtoChatResponse)
+			convertCheckRoundTrip(t, &types.ChatResponse{}, ToProtoChatResponse, FromProtoChatResponse)
 		}},
-		{"ChatChunk", func(t *testing.T) { convertCheckRoundTrip(t, &ChatChunk{}, toProtoChatChunk, fromProtoChatChunk) }},
-		{"Options", func(t *testing.T) { convertCheckRoundTrip(t, &Options{}, toProtoOptions, fromProtoOptions) }},
+		{"ChatChunk", func(t *testing.T) { convertCheckRoundTrip(t, &types.ChatChunk{}, ToProtoChatChunk, FromProtoChatChunk) }},
+		{"Options", func(t *testing.T) { convertCheckRoundTrip(t, &types.Options{}, ToProtoOptions, FromProtoOptions) }},
 		{"GenerateRequest", func(t *testing.T) {
-			convertCheckRoundTrip(t, &GenerateRequest{}, toProtoGenerateRequest, fromProtoGenerateRequest)
+			convertCheckRoundTrip(t, &types.GenerateRequest{}, ToProtoGenerateRequest, FromProtoGenerateRequest)
 		}},
 		{"GenerateResponse", func(t *testing.T) {
-			convertCheckRoundTrip(t, &GenerateResponse{}, toProtoGenerateResponse, fromProtoGenerateResponse)
+			convertCheckRoundTrip(t, &types.GenerateResponse{}, ToProtoGenerateResponse, FromProtoGenerateResponse)
 		}},
 		{"GenerateChunk", func(t *testing.T) {
-			convertCheckRoundTrip(t, &GenerateChunk{}, toProtoGenerateChunk, fromProtoGenerateChunk)
+			convertCheckRoundTrip(t, &types.GenerateChunk{}, ToProtoGenerateChunk, FromProtoGenerateChunk)
 		}},
 		{"EmbedRequest", func(t *testing.T) {
-			convertCheckRoundTrip(t, &EmbedRequest{}, toProtoEmbedRequest, fromProtoEmbedRequest)
+			convertCheckRoundTrip(t, &types.EmbedRequest{}, ToProtoEmbedRequest, FromProtoEmbedRequest)
 		}},
 		{"EmbedResponse", func(t *testing.T) {
-			convertCheckRoundTrip(t, &EmbedResponse{}, toProtoEmbedResponse, fromProtoEmbedResponse)
+			convertCheckRoundTrip(t, &types.EmbedResponse{}, ToProtoEmbedResponse, FromProtoEmbedResponse)
 		}},
 		{"RerankRequest", func(t *testing.T) {
-			convertCheckRoundTrip(t, &RerankRequest{}, toProtoRerankRequest, fromProtoRerankRequest)
+			convertCheckRoundTrip(t, &types.RerankRequest{}, ToProtoRerankRequest, FromProtoRerankRequest)
 		}},
 		{"RerankResponse", func(t *testing.T) {
-			convertCheckRoundTrip(t, &RerankResponse{}, toProtoRerankResponse, fromProtoRerankResponse)
+			convertCheckRoundTrip(t, &types.RerankResponse{}, ToProtoRerankResponse, FromProtoRerankResponse)
 		}},
 		{"TextToImageRequest", func(t *testing.T) {
-			convertCheckRoundTrip(t, &TextToImageRequest{}, toProtoTextToImageRequest, fromProtoTextToImageRequest)
+			convertCheckRoundTrip(t, &types.TextToImageRequest{}, ToProtoTextToImageRequest, FromProtoTextToImageRequest)
 		}},
 		{"TextToImageResponse", func(t *testing.T) {
-			convertCheckRoundTrip(t, &TextToImageResponse{}, toProtoTextToImageResponse, fromProtoTextToImageResponse)
+			convertCheckRoundTrip(t, &types.TextToImageResponse{}, ToProtoTextToImageResponse, FromProtoTextToImageResponse)
 		}},
 		{"TextToSpeechRequest", func(t *testing.T) {
-			convertCheckRoundTrip(t, &TextToSpeechRequest{}, toProtoTextToSpeechRequest, fromProtoTextToSpeechRequest)
+			convertCheckRoundTrip(t, &types.TextToSpeechRequest{}, ToProtoTextToSpeechRequest, FromProtoTextToSpeechRequest)
 		}},
 		{"TextToSpeechResponse", func(t *testing.T) {
-			convertCheckRoundTrip(t, &TextToSpeechResponse{}, toProtoTextToSpeechResponse, fromProtoTextToSpeechResponse)
+			convertCheckRoundTrip(t, &types.TextToSpeechResponse{}, ToProtoTextToSpeechResponse, FromProtoTextToSpeechResponse)
 		}},
-		{"AudioChunk", func(t *testing.T) { convertCheckRoundTrip(t, &AudioChunk{}, toProtoAudioChunk, fromProtoAudioChunk) }},
+		{"AudioChunk", func(t *testing.T) {
+			convertCheckRoundTrip(t, &types.AudioChunk{}, ToProtoAudioChunk, FromProtoAudioChunk)
+		}},
 		{"SpeechToTextRequest", func(t *testing.T) {
-			convertCheckRoundTrip(t, &SpeechToTextRequest{}, toProtoSpeechToTextRequest, fromProtoSpeechToTextRequest)
+			convertCheckRoundTrip(t, &types.SpeechToTextRequest{}, ToProtoSpeechToTextRequest, FromProtoSpeechToTextRequest)
 		}},
 		{"SpeechToTextResponse", func(t *testing.T) {
-			convertCheckRoundTrip(t, &SpeechToTextResponse{}, toProtoSpeechToTextResponse, fromProtoSpeechToTextResponse)
+			convertCheckRoundTrip(t, &types.SpeechToTextResponse{}, ToProtoSpeechToTextResponse, FromProtoSpeechToTextResponse)
 		}},
 		{"LiveSpeechInput", func(t *testing.T) {
-			convertCheckRoundTrip(t, &LiveSpeechInput{}, toProtoLiveSpeechInput, fromProtoLiveSpeechInput)
+			convertCheckRoundTrip(t, &types.LiveSpeechInput{}, ToProtoLiveSpeechInput, FromProtoLiveSpeechInput)
 		}},
 		{"LiveSpeechOutput", func(t *testing.T) {
-			convertCheckRoundTrip(t, &LiveSpeechOutput{}, toProtoLiveSpeechOutput, fromProtoLiveSpeechOutput)
+			convertCheckRoundTrip(t, &types.LiveSpeechOutput{}, ToProtoLiveSpeechOutput, FromProtoLiveSpeechOutput)
 		}},
-		{"Progress", func(t *testing.T) { convertCheckRoundTrip(t, &Progress{}, toProtoProgress, fromProtoProgress) }},
+		{"Progress", func(t *testing.T) { convertCheckRoundTrip(t, &types.Progress{}, ToProtoProgress, FromProtoProgress) }},
 		{"EngineStatus", func(t *testing.T) {
-			convertCheckRoundTrip(t, &EngineStatus{}, toProtoEngineStatus, fromProtoEngineStatus)
+			convertCheckRoundTrip(t, &types.EngineStatus{}, ToProtoEngineStatus, FromProtoEngineStatus)
 		}},
 		{"InstallEngineRequest", func(t *testing.T) {
-			convertCheckRoundTrip(t, &InstallEngineRequest{}, toProtoInstallEngineRequest, fromProtoInstallEngineRequest)
+			convertCheckRoundTrip(t, &types.InstallEngineRequest{}, ToProtoInstallEngineRequest, FromProtoInstallEngineRequest)
 		}},
 		{"UpgradeEngineRequest", func(t *testing.T) {
-			convertCheckRoundTrip(t, &InstallEngineRequest{}, toProtoUpgradeEngineRequest, fromProtoUpgradeEngineRequest)
+			convertCheckRoundTrip(t, &types.InstallEngineRequest{}, ToProtoUpgradeEngineRequest, FromProtoUpgradeEngineRequest)
 		}},
-		{"PullRequest", func(t *testing.T) { convertCheckRoundTrip(t, &PullRequest{}, toProtoPullRequest, fromProtoPullRequest) }},
-		{"LoadRequest", func(t *testing.T) { convertCheckRoundTrip(t, &LoadRequest{}, toProtoLoadRequest, fromProtoLoadRequest) }},
-		{"Model", func(t *testing.T) { convertCheckRoundTrip(t, &Model{}, toProtoModel, fromProtoModel) }},
+		{"PullRequest", func(t *testing.T) {
+			convertCheckRoundTrip(t, &types.PullRequest{}, ToProtoPullRequest, FromProtoPullRequest)
+		}},
+		{"LoadRequest", func(t *testing.T) {
+			convertCheckRoundTrip(t, &types.LoadRequest{}, ToProtoLoadRequest, FromProtoLoadRequest)
+		}},
+		{"Model", func(t *testing.T) { convertCheckRoundTrip(t, &types.Model{}, ToProtoModel, FromProtoModel) }},
 		{"ModelDetails", func(t *testing.T) {
-			convertCheckRoundTrip(t, &ModelDetails{}, toProtoModelDetails, fromProtoModelDetails)
+			convertCheckRoundTrip(t, &types.ModelDetails{}, ToProtoModelDetails, FromProtoModelDetails)
 		}},
-		{"Info", func(t *testing.T) { convertCheckRoundTrip(t, &Info{}, toProtoInfo, fromProtoInfo) }},
-		{"Config", func(t *testing.T) { convertCheckRoundTrip(t, &Config{}, toProtoConfig, fromProtoConfig) }},
+		{"Info", func(t *testing.T) { convertCheckRoundTrip(t, &types.Info{}, ToProtoInfo, FromProtoInfo) }},
+		{"Config", func(t *testing.T) { convertCheckRoundTrip(t, &types.Config{}, ToProtoConfig, FromProtoConfig) }},
 		{"ProviderStatus", func(t *testing.T) {
-			convertCheckRoundTrip(t, &ProviderStatus{}, toProtoProviderStatus, fromProtoProviderStatus)
+			convertCheckRoundTrip(t, &types.ProviderStatus{}, ToProtoProviderStatus, FromProtoProviderStatus)
 		}},
 		{"ProviderTest", func(t *testing.T) {
-			convertCheckRoundTrip(t, &ProviderTest{}, toProtoProviderTest, fromProtoProviderTest)
+			convertCheckRoundTrip(t, &types.ProviderTest{}, ToProtoProviderTest, FromProtoProviderTest)
 		}},
 		// Health: the zero state "" is not a state; it fails closed.
 		{"Health", func(t *testing.T) {
-			got := fromProtoHealth(toProtoHealth(&Health{}))
-			if want := (&Health{State: HealthNotServing}); !reflect.DeepEqual(got, want) {
+			got := FromProtoHealth(ToProtoHealth(&types.Health{}))
+			if want := (&types.Health{State: types.HealthNotServing}); !reflect.DeepEqual(got, want) {
 				t.Errorf("got %+v, want %+v", got, want)
 			}
 		}},
@@ -732,32 +743,32 @@ func TestConvertZeroValues(t *testing.T) {
 // TestConvertEmptyBecomesNil: empty slices and maps are sent as absent and
 // come back nil.
 func TestConvertEmptyBecomesNil(t *testing.T) {
-	in := &ChatRequest{
-		Messages: []Message{{Images: [][]byte{}, ToolCalls: []ToolCall{}}},
-		Tools:    []Tool{{Parameters: map[string]any{}}},
-		Options:  &Options{Stop: []string{}, ResponseFormat: &ResponseFormat{Schema: map[string]any{}}},
+	in := &types.ChatRequest{
+		Messages: []types.Message{{Images: [][]byte{}, ToolCalls: []types.ToolCall{}}},
+		Tools:    []types.Tool{{Parameters: map[string]any{}}},
+		Options:  &types.Options{Stop: []string{}, ResponseFormat: &types.ResponseFormat{Schema: map[string]any{}}},
 		Extra:    map[string]any{},
 	}
-	want := &ChatRequest{
-		Messages: []Message{{}},
-		Tools:    []Tool{{}},
-		Options:  &Options{ResponseFormat: &ResponseFormat{}},
+	want := &types.ChatRequest{
+		Messages: []types.Message{{}},
+		Tools:    []types.Tool{{}},
+		Options:  &types.Options{ResponseFormat: &types.ResponseFormat{}},
 	}
-	p := toProtoChatRequest(in)
+	p := ToProtoChatRequest(in)
 	if p.Extra != nil || p.Tools[0].Parameters != nil || p.Options.Stop != nil || p.Options.ResponseFormat.Schema != nil {
 		t.Errorf("empty values were sent as non-nil: %v", p)
 	}
-	if got := fromProtoChatRequest(p); !reflect.DeepEqual(got, want) {
+	if got := FromProtoChatRequest(p); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v: %v", got, want, convertDiff(got, want))
 	}
-	info := fromProtoInfo(toProtoInfo(&Info{Services: map[string]Capabilities{}, Details: map[string]string{}}))
+	info := FromProtoInfo(ToProtoInfo(&types.Info{Services: map[string]types.Capabilities{}, Details: map[string]string{}}))
 	if info.Services != nil || info.Details != nil {
 		t.Errorf("empty maps came back non-nil: %+v", info)
 	}
-	if got := toProtoModels([]Model{}); got != nil {
-		t.Errorf("toProtoModels(empty) = %v, want nil", got)
+	if got := ToProtoModels([]types.Model{}); got != nil {
+		t.Errorf("ToProtoModels(empty) = %v, want nil", got)
 	}
-	if got := fromProtoModels([]*pb.Model{}); got != nil {
-		t.Errorf("fromProtoModels(empty) = %v, want nil", got)
+	if got := FromProtoModels([]*pb.Model{}); got != nil {
+		t.Errorf("FromProtoModels(empty) = %v, want nil", got)
 	}
 }

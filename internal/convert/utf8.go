@@ -1,4 +1,4 @@
-package sdk
+package convert
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/roundhouse-ai/roundhouse/types"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -25,13 +26,13 @@ import (
 // Only a failed call pays for this: the request is walked after gRPC
 // refused it, never on the happy path.
 
-// invalidUTF8Message is the text of the error for such a field.
-const invalidUTF8Message = "contains invalid UTF-8; send text as UTF-8"
+// InvalidUTF8Message is the text of the error for such a field.
+const InvalidUTF8Message = "contains invalid UTF-8; send text as UTF-8"
 
-// requestError converts the error of a call that sent req: a request that
+// RequestError converts the error of a call that sent req: a request that
 // could not be marshalled because of invalid UTF-8 gives a field error,
-// anything else goes through fromStatusError.
-func requestError(err error, req any) error {
+// anything else goes through FromStatusError.
+func RequestError(err error, req any) error {
 	if err == nil {
 		return nil
 	}
@@ -41,11 +42,11 @@ func requestError(err error, req any) error {
 	if st, ok := status.FromError(err); ok && st.Code() == codes.Internal {
 		if m, ok := req.(proto.Message); ok {
 			if field, found := invalidUTF8Field(m); found {
-				return &Error{Code: CodeInvalidArgument, Field: field, Message: invalidUTF8Message, Err: err}
+				return &types.Error{Code: types.CodeInvalidArgument, Field: field, Message: InvalidUTF8Message, Err: err}
 			}
 		}
 	}
-	return fromStatusError(err)
+	return FromStatusError(err)
 }
 
 // invalidUTF8Field finds the first string in m that is not valid UTF-8 and

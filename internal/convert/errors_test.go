@@ -1,4 +1,4 @@
-package sdk
+package convert
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
+	"github.com/roundhouse-ai/roundhouse/types"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -25,70 +26,70 @@ import (
 // it travels under. TestConvertErrorCodesComplete keeps it in step with
 // codeNames.
 var convertAllCodes = []struct {
-	code Code
+	code types.Code
 	grpc codes.Code
 }{
-	{CodeOK, codes.Unknown},
-	{CodeUnknown, codes.Unknown},
-	{CodeInvalidArgument, codes.InvalidArgument},
-	{CodeNotFound, codes.NotFound},
-	{CodeAlreadyExists, codes.AlreadyExists},
-	{CodePermissionDenied, codes.PermissionDenied},
-	{CodeUnauthenticated, codes.Unauthenticated},
-	{CodeRateLimited, codes.ResourceExhausted},
-	{CodeFailedPrecondition, codes.FailedPrecondition},
-	{CodeCanceled, codes.Canceled},
-	{CodeTimeout, codes.DeadlineExceeded},
-	{CodeUnimplemented, codes.Unimplemented},
-	{CodeInternal, codes.Internal},
-	{CodeUnavailable, codes.Unavailable},
-	{CodeQuotaExceeded, codes.ResourceExhausted},
+	{types.CodeOK, codes.Unknown},
+	{types.CodeUnknown, codes.Unknown},
+	{types.CodeInvalidArgument, codes.InvalidArgument},
+	{types.CodeNotFound, codes.NotFound},
+	{types.CodeAlreadyExists, codes.AlreadyExists},
+	{types.CodePermissionDenied, codes.PermissionDenied},
+	{types.CodeUnauthenticated, codes.Unauthenticated},
+	{types.CodeRateLimited, codes.ResourceExhausted},
+	{types.CodeFailedPrecondition, codes.FailedPrecondition},
+	{types.CodeCanceled, codes.Canceled},
+	{types.CodeTimeout, codes.DeadlineExceeded},
+	{types.CodeUnimplemented, codes.Unimplemented},
+	{types.CodeInternal, codes.Internal},
+	{types.CodeUnavailable, codes.Unavailable},
+	{types.CodeQuotaExceeded, codes.ResourceExhausted},
 
-	{CodePluginNotFound, codes.NotFound},
-	{CodePluginStartFailed, codes.Unavailable},
-	{CodePluginCrashed, codes.Unavailable},
-	{CodePluginNotConfigured, codes.FailedPrecondition},
-	{CodeManifestInvalid, codes.FailedPrecondition},
-	{CodePluginUnavailable, codes.Unavailable},
+	{types.CodePluginNotFound, codes.NotFound},
+	{types.CodePluginStartFailed, codes.Unavailable},
+	{types.CodePluginCrashed, codes.Unavailable},
+	{types.CodePluginNotConfigured, codes.FailedPrecondition},
+	{types.CodeManifestInvalid, codes.FailedPrecondition},
+	{types.CodePluginUnavailable, codes.Unavailable},
 
-	{CodeEngineNotInstalled, codes.FailedPrecondition},
-	{CodeEngineInstallFailed, codes.Internal},
-	{CodeEngineStartFailed, codes.Unavailable},
-	{CodeEngineUnavailable, codes.Unavailable},
-	{CodeEngineChecksum, codes.Internal},
-	{CodeEngineNotManaged, codes.PermissionDenied},
-	{CodeEngineVersionUnknown, codes.Internal},
+	{types.CodeEngineNotInstalled, codes.FailedPrecondition},
+	{types.CodeEngineInstallFailed, codes.Internal},
+	{types.CodeEngineStartFailed, codes.Unavailable},
+	{types.CodeEngineUnavailable, codes.Unavailable},
+	{types.CodeEngineChecksum, codes.Internal},
+	{types.CodeEngineNotManaged, codes.PermissionDenied},
+	{types.CodeEngineVersionUnknown, codes.Internal},
 
-	{CodeModelNotFound, codes.NotFound},
-	{CodeModelPullFailed, codes.Internal},
-	{CodeModelInvalidName, codes.InvalidArgument},
-	{CodeModelLoadFailed, codes.Internal},
-	{CodeContextTooLong, codes.InvalidArgument},
-	{CodeModelUnsupported, codes.FailedPrecondition},
-	{CodeModelDeleteFailed, codes.Internal},
+	{types.CodeModelNotFound, codes.NotFound},
+	{types.CodeModelPullFailed, codes.Internal},
+	{types.CodeModelInvalidName, codes.InvalidArgument},
+	{types.CodeModelLoadFailed, codes.Internal},
+	{types.CodeContextTooLong, codes.InvalidArgument},
+	{types.CodeModelUnsupported, codes.FailedPrecondition},
+	{types.CodeModelDeleteFailed, codes.Internal},
 
-	{CodeServiceNotFound, codes.NotFound},
-	{CodeServiceUnavailable, codes.Unavailable},
-	{CodeUpstreamError, codes.Unavailable},
-	{CodeContentFiltered, codes.InvalidArgument},
-	{CodeUpstreamAuth, codes.FailedPrecondition},
-	{CodeNoUsableKey, codes.Unavailable},
-	{CodeUpstreamRateLimited, codes.ResourceExhausted},
-	{CodeUpstreamQuota, codes.ResourceExhausted},
-	{CodeUpstreamTimeout, codes.DeadlineExceeded},
+	{types.CodeServiceNotFound, codes.NotFound},
+	{types.CodeServiceUnavailable, codes.Unavailable},
+	{types.CodeUpstreamError, codes.Unavailable},
+	{types.CodeContentFiltered, codes.InvalidArgument},
+	{types.CodeUpstreamAuth, codes.FailedPrecondition},
+	{types.CodeNoUsableKey, codes.Unavailable},
+	{types.CodeUpstreamRateLimited, codes.ResourceExhausted},
+	{types.CodeUpstreamQuota, codes.ResourceExhausted},
+	{types.CodeUpstreamTimeout, codes.DeadlineExceeded},
 }
 
 func TestConvertErrorCodesComplete(t *testing.T) {
 	// A code is known when it has a name; codes are below 5000.
-	known := func(c Code) bool { return !strings.HasPrefix(c.String(), "code_") }
-	seen := map[Code]bool{}
+	known := func(c types.Code) bool { return !strings.HasPrefix(c.String(), "code_") }
+	seen := map[types.Code]bool{}
 	for _, c := range convertAllCodes {
 		if !known(c.code) {
 			t.Errorf("code %d has no name", c.code)
 		}
 		seen[c.code] = true
 	}
-	for c := Code(0); c < 5000; c++ {
+	for c := types.Code(0); c < 5000; c++ {
 		if known(c) && !seen[c] {
 			t.Errorf("code %v (%d) is missing from convertAllCodes", c, int(c))
 		}
@@ -119,9 +120,9 @@ func convertOverWire(t *testing.T, err error) error {
 func convertSameType[M proto.Message](_ M, m proto.Message) M { return m.(M) }
 
 // convertCheckError compares the fields that cross the boundary.
-func convertCheckError(t *testing.T, got error, want *Error) {
+func convertCheckError(t *testing.T, got error, want *types.Error) {
 	t.Helper()
-	var e *Error
+	var e *types.Error
 	if !errors.As(got, &e) {
 		t.Fatalf("got %T %v, want *Error", got, got)
 	}
@@ -139,7 +140,7 @@ func convertCheckError(t *testing.T, got error, want *Error) {
 func TestConvertErrorEveryCode(t *testing.T) {
 	for i, c := range convertAllCodes {
 		t.Run(c.code.String(), func(t *testing.T) {
-			in := &Error{
+			in := &types.Error{
 				Code:       c.code,
 				Message:    fmt.Sprintf("boom %d: rpc error: code = Internal desc = not a prefix", i),
 				Retryable:  i%2 == 0,
@@ -147,10 +148,10 @@ func TestConvertErrorEveryCode(t *testing.T) {
 				Field:      fmt.Sprintf("messages[%d].role", i),
 				Err:        io.ErrUnexpectedEOF,
 			}
-			serr := toStatusError(in)
+			serr := ToStatusError(in)
 			st, ok := status.FromError(serr)
 			if !ok {
-				t.Fatalf("toStatusError gave %T, not a status error", serr)
+				t.Fatalf("ToStatusError gave %T, not a status error", serr)
 			}
 			if st.Code() != c.grpc {
 				t.Errorf("grpc code = %v, want %v", st.Code(), c.grpc)
@@ -162,18 +163,18 @@ func TestConvertErrorEveryCode(t *testing.T) {
 			if d == nil {
 				t.Fatalf("no ErrorDetail in %v", st.Details())
 			}
-			if Code(d.Code) != in.Code || d.Retryable != in.Retryable || d.Field != in.Field ||
+			if types.Code(d.Code) != in.Code || d.Retryable != in.Retryable || d.Field != in.Field ||
 				d.RetryAfterSeconds != in.RetryAfter.Seconds() {
 				t.Errorf("detail = %+v", d)
 			}
 
-			back := fromStatusError(convertOverWire(t, serr))
+			back := FromStatusError(convertOverWire(t, serr))
 			convertCheckError(t, back, in)
 			if got := status.Code(back); got != c.grpc {
 				t.Errorf("status.Code of the *Error = %v, want %v", got, c.grpc)
 			}
-			if ErrorCode(back) != in.Code {
-				t.Errorf("ErrorCode = %v, want %v", ErrorCode(back), in.Code)
+			if types.ErrorCode(back) != in.Code {
+				t.Errorf("ErrorCode = %v, want %v", types.ErrorCode(back), in.Code)
 			}
 		})
 	}
@@ -184,47 +185,47 @@ func TestConvertErrorToStatus(t *testing.T) {
 		name     string
 		in       error
 		wantGRPC codes.Code
-		want     *Error // what the host gets back
+		want     *types.Error // what the host gets back
 	}{
 		{"context.Canceled", context.Canceled, codes.Canceled,
-			&Error{Code: CodeCanceled, Message: "context canceled"}},
+			&types.Error{Code: types.CodeCanceled, Message: "context canceled"}},
 		{"context.DeadlineExceeded", context.DeadlineExceeded, codes.DeadlineExceeded,
-			&Error{Code: CodeTimeout, Message: "context deadline exceeded"}},
+			&types.Error{Code: types.CodeTimeout, Message: "context deadline exceeded"}},
 		{"wrapped deadline", fmt.Errorf("calling ollama: %w", context.DeadlineExceeded), codes.DeadlineExceeded,
-			&Error{Code: CodeTimeout, Message: "calling ollama: context deadline exceeded"}},
+			&types.Error{Code: types.CodeTimeout, Message: "calling ollama: context deadline exceeded"}},
 		{"cancel cause", convertCanceledCtxErr(), codes.Canceled,
-			&Error{Code: CodeCanceled, Message: "context canceled"}},
+			&types.Error{Code: types.CodeCanceled, Message: "context canceled"}},
 		{"plain error", errors.New("disk full"), codes.Unknown,
-			&Error{Code: CodeUnknown, Message: "disk full"}},
+			&types.Error{Code: types.CodeUnknown, Message: "disk full"}},
 		{"plain error with status-looking text", errors.New("rpc error: code = NotFound desc = x"), codes.Unknown,
-			&Error{Code: CodeUnknown, Message: "rpc error: code = NotFound desc = x"}},
-		{"wrapped *Error keeps its code and message", fmt.Errorf("outer: %w", Errorf(CodeModelNotFound, "no %s", "llama")),
-			codes.NotFound, &Error{Code: CodeModelNotFound, Message: "no llama"}},
-		{"FieldError", FieldError("messages[0].role", "bad role %q", "robot"), codes.InvalidArgument,
-			&Error{Code: CodeInvalidArgument, Field: "messages[0].role", Message: `bad role "robot"`}},
-		{"WrapError", WrapError(CodeEngineStartFailed, io.EOF, "starting"), codes.Unavailable,
-			&Error{Code: CodeEngineStartFailed, Message: "starting: EOF"}},
-		{"empty message", &Error{Code: CodeInternal}, codes.Internal, &Error{Code: CodeInternal}},
-		{"unknown code number", &Error{Code: Code(5555), Message: "m"}, codes.Unknown,
-			&Error{Code: Code(5555), Message: "m"}},
-		{"code beyond int32 is clamped", &Error{Code: Code(math.MaxInt64), Message: "m"}, codes.Unknown,
-			&Error{Code: Code(math.MaxInt32), Message: "m"}},
-		{"typed nil *Error", (*Error)(nil), codes.Unknown, &Error{Code: CodeUnknown, Message: "unknown error"}},
+			&types.Error{Code: types.CodeUnknown, Message: "rpc error: code = NotFound desc = x"}},
+		{"wrapped *Error keeps its code and message", fmt.Errorf("outer: %w", types.Errorf(types.CodeModelNotFound, "no %s", "llama")),
+			codes.NotFound, &types.Error{Code: types.CodeModelNotFound, Message: "no llama"}},
+		{"FieldError", types.FieldError("messages[0].role", "bad role %q", "robot"), codes.InvalidArgument,
+			&types.Error{Code: types.CodeInvalidArgument, Field: "messages[0].role", Message: `bad role "robot"`}},
+		{"WrapError", types.WrapError(types.CodeEngineStartFailed, io.EOF, "starting"), codes.Unavailable,
+			&types.Error{Code: types.CodeEngineStartFailed, Message: "starting: EOF"}},
+		{"empty message", &types.Error{Code: types.CodeInternal}, codes.Internal, &types.Error{Code: types.CodeInternal}},
+		{"unknown code number", &types.Error{Code: types.Code(5555), Message: "m"}, codes.Unknown,
+			&types.Error{Code: types.Code(5555), Message: "m"}},
+		{"code beyond int32 is clamped", &types.Error{Code: types.Code(math.MaxInt64), Message: "m"}, codes.Unknown,
+			&types.Error{Code: types.Code(math.MaxInt32), Message: "m"}},
+		{"typed nil *Error", (*types.Error)(nil), codes.Unknown, &types.Error{Code: types.CodeUnknown, Message: "unknown error"}},
 		{"relayed status without detail keeps its gRPC code", status.Error(codes.Aborted, "conflict"), codes.Aborted,
-			&Error{Code: CodeUnavailable, Message: "conflict", Retryable: true}},
+			&types.Error{Code: types.CodeUnavailable, Message: "conflict", Retryable: true}},
 		{"wrapped relayed status keeps its own message", fmt.Errorf("relay: %w", status.Error(codes.NotFound, "gone")),
-			codes.NotFound, &Error{Code: CodeNotFound, Message: "gone"}},
-		{"relayed status with detail is kept", toStatusError(&Error{Code: CodeUpstreamQuota, Message: "q", Retryable: true, RetryAfter: time.Minute, Field: "f"}),
-			codes.ResourceExhausted, &Error{Code: CodeUpstreamQuota, Message: "q", Retryable: true, RetryAfter: time.Minute, Field: "f"}},
-		{"converted *Error from a previous hop", fromStatusError(toStatusError(Errorf(CodeNoUsableKey, "all keys dead"))),
-			codes.Unavailable, &Error{Code: CodeNoUsableKey, Message: "all keys dead"}},
+			codes.NotFound, &types.Error{Code: types.CodeNotFound, Message: "gone"}},
+		{"relayed status with detail is kept", ToStatusError(&types.Error{Code: types.CodeUpstreamQuota, Message: "q", Retryable: true, RetryAfter: time.Minute, Field: "f"}),
+			codes.ResourceExhausted, &types.Error{Code: types.CodeUpstreamQuota, Message: "q", Retryable: true, RetryAfter: time.Minute, Field: "f"}},
+		{"converted *Error from a previous hop", FromStatusError(ToStatusError(types.Errorf(types.CodeNoUsableKey, "all keys dead"))),
+			codes.Unavailable, &types.Error{Code: types.CodeNoUsableKey, Message: "all keys dead"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			serr := toStatusError(tt.in)
+			serr := ToStatusError(tt.in)
 			st, ok := status.FromError(serr)
 			if !ok {
-				t.Fatalf("toStatusError gave %T %v, not a status error", serr, serr)
+				t.Fatalf("ToStatusError gave %T %v, not a status error", serr, serr)
 			}
 			if st.Code() != tt.wantGRPC {
 				t.Errorf("grpc code = %v, want %v", st.Code(), tt.wantGRPC)
@@ -232,11 +233,11 @@ func TestConvertErrorToStatus(t *testing.T) {
 			if errorDetailOf(st) == nil {
 				t.Errorf("no ErrorDetail")
 			}
-			convertCheckError(t, fromStatusError(convertOverWire(t, serr)), tt.want)
+			convertCheckError(t, FromStatusError(convertOverWire(t, serr)), tt.want)
 		})
 	}
-	if toStatusError(nil) != nil {
-		t.Errorf("toStatusError(nil) != nil")
+	if ToStatusError(nil) != nil {
+		t.Errorf("ToStatusError(nil) != nil")
 	}
 }
 
@@ -249,32 +250,32 @@ func convertCanceledCtxErr() error {
 func TestConvertErrorFromStatusWithoutDetail(t *testing.T) {
 	tests := []struct {
 		grpc      codes.Code
-		want      Code
+		want      types.Code
 		retryable bool
 	}{
-		{codes.Canceled, CodeCanceled, false},
-		{codes.Unknown, CodeUnknown, false},
-		{codes.InvalidArgument, CodeInvalidArgument, false},
-		{codes.DeadlineExceeded, CodeTimeout, false},
-		{codes.NotFound, CodeNotFound, false},
-		{codes.AlreadyExists, CodeAlreadyExists, false},
-		{codes.PermissionDenied, CodePermissionDenied, false},
-		{codes.ResourceExhausted, CodeRateLimited, true},
-		{codes.FailedPrecondition, CodeFailedPrecondition, false},
-		{codes.Aborted, CodeUnavailable, true},
-		{codes.OutOfRange, CodeInvalidArgument, false},
-		{codes.Unimplemented, CodeUnimplemented, false},
-		{codes.Internal, CodeInternal, false},
-		{codes.Unavailable, CodeUnavailable, true},
-		{codes.DataLoss, CodeInternal, false},
-		{codes.Unauthenticated, CodeUnauthenticated, false},
-		{codes.Code(99), CodeUnknown, false},
+		{codes.Canceled, types.CodeCanceled, false},
+		{codes.Unknown, types.CodeUnknown, false},
+		{codes.InvalidArgument, types.CodeInvalidArgument, false},
+		{codes.DeadlineExceeded, types.CodeTimeout, false},
+		{codes.NotFound, types.CodeNotFound, false},
+		{codes.AlreadyExists, types.CodeAlreadyExists, false},
+		{codes.PermissionDenied, types.CodePermissionDenied, false},
+		{codes.ResourceExhausted, types.CodeRateLimited, true},
+		{codes.FailedPrecondition, types.CodeFailedPrecondition, false},
+		{codes.Aborted, types.CodeUnavailable, true},
+		{codes.OutOfRange, types.CodeInvalidArgument, false},
+		{codes.Unimplemented, types.CodeUnimplemented, false},
+		{codes.Internal, types.CodeInternal, false},
+		{codes.Unavailable, types.CodeUnavailable, true},
+		{codes.DataLoss, types.CodeInternal, false},
+		{codes.Unauthenticated, types.CodeUnauthenticated, false},
+		{codes.Code(99), types.CodeUnknown, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.grpc.String(), func(t *testing.T) {
 			in := status.Error(tt.grpc, "msg for "+tt.grpc.String())
-			got := fromStatusError(in)
-			convertCheckError(t, got, &Error{Code: tt.want, Message: "msg for " + tt.grpc.String(), Retryable: tt.retryable})
+			got := FromStatusError(in)
+			convertCheckError(t, got, &types.Error{Code: tt.want, Message: "msg for " + tt.grpc.String(), Retryable: tt.retryable})
 			if !errors.Is(got, in) {
 				t.Errorf("the *Error does not wrap the status error")
 			}
@@ -283,7 +284,7 @@ func TestConvertErrorFromStatusWithoutDetail(t *testing.T) {
 }
 
 func TestConvertErrorFromNonStatus(t *testing.T) {
-	sdkErr := Errorf(CodeNotFound, "x")
+	sdkErr := types.Errorf(types.CodeNotFound, "x")
 	plain := errors.New("plain")
 	tests := []struct {
 		name string
@@ -297,13 +298,13 @@ func TestConvertErrorFromNonStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := fromStatusError(tt.in); got != tt.in {
-				t.Errorf("fromStatusError(%v) = %v (%T), want it unchanged", tt.in, got, got)
+			if got := FromStatusError(tt.in); got != tt.in {
+				t.Errorf("FromStatusError(%v) = %v (%T), want it unchanged", tt.in, got, got)
 			}
 		})
 	}
-	if fromStatusError(nil) != nil {
-		t.Errorf("fromStatusError(nil) != nil")
+	if FromStatusError(nil) != nil {
+		t.Errorf("FromStatusError(nil) != nil")
 	}
 }
 
@@ -348,7 +349,7 @@ type convertHealthServer struct {
 func (s *convertHealthServer) Health(context.Context, *pb.HealthRequest) (*pb.HealthResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return nil, toStatusError(s.err)
+	return nil, ToStatusError(s.err)
 }
 
 // TestConvertErrorOverGRPC sends every code through a real gRPC connection:
@@ -370,9 +371,9 @@ func TestConvertErrorOverGRPC(t *testing.T) {
 	defer conn.Close()
 	client := pb.NewPluginServiceClient(conn)
 
-	cases := []*Error{}
+	cases := []*types.Error{}
 	for i, c := range convertAllCodes {
-		cases = append(cases, &Error{Code: c.code, Message: "über " + c.code.String(), Retryable: i%3 == 0,
+		cases = append(cases, &types.Error{Code: c.code, Message: "über " + c.code.String(), Retryable: i%3 == 0,
 			RetryAfter: time.Duration(i) * time.Second, Field: "f" + c.code.String()})
 	}
 	for _, want := range cases {
@@ -380,7 +381,7 @@ func TestConvertErrorOverGRPC(t *testing.T) {
 		hs.err = want
 		hs.mu.Unlock()
 		_, err := client.Health(context.Background(), &pb.HealthRequest{})
-		convertCheckError(t, fromStatusError(err), want)
+		convertCheckError(t, FromStatusError(err), want)
 	}
 
 	// The caller's own deadline: gRPC makes a DeadlineExceeded status
@@ -389,7 +390,7 @@ func TestConvertErrorOverGRPC(t *testing.T) {
 	defer cancel()
 	<-ctx.Done()
 	_, err = client.Health(ctx, &pb.HealthRequest{})
-	if got := ErrorCode(fromStatusError(err)); got != CodeTimeout {
+	if got := types.ErrorCode(FromStatusError(err)); got != types.CodeTimeout {
 		t.Errorf("expired deadline: code %v (%v), want timeout", got, err)
 	}
 }
