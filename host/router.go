@@ -9,6 +9,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // Router implements backend.Backend over the host's plugins: it resolves
@@ -25,7 +26,7 @@ func (h *Host) Router() *Router { return &Router{h: h} }
 type target struct {
 	p     *Plugin
 	model string
-	spec  *sdk.ServiceSpec
+	spec  *manifest.ServiceSpec
 }
 
 // resolve picks the plugin for service and model. A model prefixed with a

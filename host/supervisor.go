@@ -12,6 +12,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // State is a plugin's lifecycle state.
@@ -55,7 +56,7 @@ type launchFunc func(ctx context.Context, cfg sdk.LaunchConfig) (*sdk.Process, e
 // state. It restarts the process with exponential backoff when it dies.
 type Plugin struct {
 	name     string
-	manifest *sdk.Manifest
+	manifest *manifest.Manifest
 	cand     Candidate
 	log      *slog.Logger
 	launch   launchFunc
@@ -104,7 +105,7 @@ type Plugin struct {
 func (p *Plugin) Name() string { return p.name }
 
 // Manifest is the plugin's manifest (nil for an unreadable one).
-func (p *Plugin) Manifest() *sdk.Manifest { return p.manifest }
+func (p *Plugin) Manifest() *manifest.Manifest { return p.manifest }
 
 // State is the plugin's lifecycle state (cheaper than Status).
 func (p *Plugin) State() State {

@@ -61,22 +61,3 @@ func ExampleUnimplementedPlugin() {
 	fmt.Println(sdk.ErrorCode(err))
 	// Output: unimplemented
 }
-
-// A manifest declares what the plugin offers and which binary runs it.
-func ExampleParseManifest() {
-	m, err := sdk.ParseManifest([]byte(`
-version: "1"
-provider: {name: shout, version: 1.0.0, type: local}
-services:
-  - service_name: chat
-    default_model: shout-1
-    capabilities: {support_streaming: true}
-platforms:
-  linux_amd64: {executable: roundhouse-plugin-shout}
-`), "yaml")
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(m.ListServiceNames(), m.Validate("linux", "amd64"))
-	// Output: [chat] <nil>
-}

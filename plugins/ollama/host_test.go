@@ -15,6 +15,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/internal/testbed"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // TestHostLaunch runs the built plugin binary the way the host does (its
@@ -108,7 +109,7 @@ func TestPluginCrashTakesEngineDown(t *testing.T) {
 
 // buildPlugin builds the plugin into a directory laid out as the host
 // expects (binary + plugin.yaml) and returns the executable and manifest.
-func buildPlugin(t *testing.T) (string, *sdk.Manifest) {
+func buildPlugin(t *testing.T) (string, *manifest.Manifest) {
 	t.Helper()
 	dir := t.TempDir()
 	exe := filepath.Join(dir, "roundhouse-plugin-ollama")
@@ -120,7 +121,7 @@ func buildPlugin(t *testing.T) (string, *sdk.Manifest) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "plugin.yaml"), yaml, 0o644)
-	m, err := sdk.LoadManifest(dir)
+	m, err := manifest.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/internal/openaitest/fake"
 	"github.com/roundhouse-ai/roundhouse/internal/openaitest/front"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 	"github.com/roundhouse-ai/roundhouse/sdk/sdktest"
 )
 
@@ -25,7 +26,7 @@ func TestManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := sdk.ParseManifest(data, "yaml")
+	m, err := manifest.Parse(data, "yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,9 +75,9 @@ func TestProcess(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	manifest, _ := os.ReadFile("plugin.yaml")
-	os.WriteFile(filepath.Join(dir, "plugin.yaml"), manifest, 0o644)
-	m, err := sdk.LoadManifest(dir)
+	yaml, _ := os.ReadFile("plugin.yaml")
+	os.WriteFile(filepath.Join(dir, "plugin.yaml"), yaml, 0o644)
+	m, err := manifest.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

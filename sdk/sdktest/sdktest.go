@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // envServe tells a re-executed test binary to serve the plugin.
@@ -138,13 +139,13 @@ type check struct {
 
 // checks lists the conformance checks for a running plugin.
 func checks(conn *sdk.Conn, o Options) []check {
-	var declared map[string]sdk.ServiceSpec
+	var declared map[string]manifest.ServiceSpec
 	cs := []check{
 		{"Manifest", func(ctx context.Context) error {
 			if o.ManifestDir == "" {
 				return nil
 			}
-			m, err := sdk.LoadManifest(o.ManifestDir)
+			m, err := manifest.Load(o.ManifestDir)
 			if err != nil {
 				return err
 			}
@@ -152,7 +153,7 @@ func checks(conn *sdk.Conn, o Options) []check {
 			if err := m.Validate(runtime.GOOS, runtime.GOARCH); err != nil {
 				return err
 			}
-			declared = map[string]sdk.ServiceSpec{}
+			declared = map[string]manifest.ServiceSpec{}
 			for _, s := range m.Services {
 				declared[s.ServiceName] = s
 			}
@@ -167,9 +168,9 @@ func checks(conn *sdk.Conn, o Options) []check {
 				return fmt.Errorf("Info: sdk_version is empty")
 			}
 			if declared == nil {
-				declared = map[string]sdk.ServiceSpec{}
+				declared = map[string]manifest.ServiceSpec{}
 				for name, c := range info.Services {
-					declared[name] = sdk.ServiceSpec{ServiceName: name, Capabilities: c}
+					declared[name] = manifest.ServiceSpec{ServiceName: name, Capabilities: c}
 				}
 			}
 			return nil

@@ -1,4 +1,4 @@
-package sdk
+package manifest
 
 import (
 	"reflect"
@@ -7,7 +7,7 @@ import (
 
 // FuzzManifest feeds arbitrary bytes to the manifest parser as YAML and as
 // JSON: parsing and validating never panic, and a manifest that validates
-// survives SaveManifest + LoadManifest unchanged (what the host reads is
+// survives Save + Load unchanged (what the host reads is
 // what a tool wrote).
 func FuzzManifest(f *testing.F) {
 	f.Add([]byte(goodYAML), false)
@@ -20,7 +20,7 @@ func FuzzManifest(f *testing.F) {
 		if asJSON {
 			format = "json"
 		}
-		m, err := ParseManifest(data, format)
+		m, err := Parse(data, format)
 		if err != nil {
 			return
 		}
@@ -28,10 +28,10 @@ func FuzzManifest(f *testing.F) {
 			return
 		}
 		dir := t.TempDir()
-		if err := SaveManifest(dir, m, format); err != nil {
+		if err := Save(dir, m, format); err != nil {
 			t.Fatalf("a valid manifest cannot be saved: %v", err)
 		}
-		back, err := LoadManifest(dir)
+		back, err := Load(dir)
 		if err != nil {
 			t.Fatalf("a saved manifest cannot be loaded: %v", err)
 		}

@@ -1,7 +1,9 @@
-package sdk
+package manifest
 
 import (
 	"time"
+
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // Manifest is a plugin's plugin.yaml: who it is, which services it offers,
@@ -12,8 +14,8 @@ type Manifest struct {
 	Services  []ServiceSpec             `yaml:"services" json:"services"`
 	Platforms map[string]PlatformConfig `yaml:"platforms" json:"platforms"`
 	// GPUTypes the plugin can use; empty means none (CPU only).
-	GPUTypes  []GPUType `yaml:"gpu_types,omitempty" json:"gpu_types,omitempty"`
-	Resources Resources `yaml:"resources,omitempty" json:"resources,omitempty"`
+	GPUTypes  []types.GPUType `yaml:"gpu_types,omitempty" json:"gpu_types,omitempty"`
+	Resources Resources       `yaml:"resources,omitempty" json:"resources,omitempty"`
 	// Engine describes the engine a local plugin can install.
 	Engine *EngineSpec `yaml:"engine,omitempty" json:"engine,omitempty"`
 
@@ -26,13 +28,13 @@ type Manifest struct {
 type ProviderInfo struct {
 	// Name is the plugin's identifier: lower case letters, digits, '-' and
 	// '_'; it names the plugin in API paths and model references.
-	Name        string       `yaml:"name" json:"name"`
-	DisplayName string       `yaml:"display_name,omitempty" json:"display_name,omitempty"`
-	Version     string       `yaml:"version" json:"version"`
-	Type        ProviderType `yaml:"type" json:"type"`
-	Author      string       `yaml:"author,omitempty" json:"author,omitempty"`
-	Description string       `yaml:"description,omitempty" json:"description,omitempty"`
-	Homepage    string       `yaml:"homepage,omitempty" json:"homepage,omitempty"`
+	Name        string             `yaml:"name" json:"name"`
+	DisplayName string             `yaml:"display_name,omitempty" json:"display_name,omitempty"`
+	Version     string             `yaml:"version" json:"version"`
+	Type        types.ProviderType `yaml:"type" json:"type"`
+	Author      string             `yaml:"author,omitempty" json:"author,omitempty"`
+	Description string             `yaml:"description,omitempty" json:"description,omitempty"`
+	Homepage    string             `yaml:"homepage,omitempty" json:"homepage,omitempty"`
 	// EngineHost is the default address of a local plugin's engine.
 	EngineHost string `yaml:"engine_host,omitempty" json:"engine_host,omitempty"`
 }
@@ -45,9 +47,9 @@ type ServiceSpec struct {
 	// Protocol the plugin speaks to its engine or cloud ("http", "grpc").
 	Protocol string `yaml:"protocol,omitempty" json:"protocol,omitempty"`
 	// ExposeProtocol is how the host exposes it ("http").
-	ExposeProtocol string   `yaml:"expose_protocol,omitempty" json:"expose_protocol,omitempty"`
-	Endpoint       string   `yaml:"endpoint,omitempty" json:"endpoint,omitempty"`
-	AuthType       AuthType `yaml:"auth_type,omitempty" json:"auth_type,omitempty"`
+	ExposeProtocol string         `yaml:"expose_protocol,omitempty" json:"expose_protocol,omitempty"`
+	Endpoint       string         `yaml:"endpoint,omitempty" json:"endpoint,omitempty"`
+	AuthType       types.AuthType `yaml:"auth_type,omitempty" json:"auth_type,omitempty"`
 	// AuthFields names the credential fields the service needs.
 	AuthFields    []string `yaml:"auth_fields,omitempty" json:"auth_fields,omitempty"`
 	DefaultModel  string   `yaml:"default_model,omitempty" json:"default_model,omitempty"`
@@ -55,9 +57,9 @@ type ServiceSpec struct {
 	ConfigRef     string   `yaml:"config_ref,omitempty" json:"config_ref,omitempty"`
 	// Timeout in seconds: 0 = default (60 s unary, 300 s stream), >0 that
 	// many seconds, <0 no limit. See UnaryTimeout and StreamTimeout.
-	Timeout      int          `yaml:"timeout,omitempty" json:"timeout,omitempty"`
-	Middlewares  []string     `yaml:"middlewares,omitempty" json:"middlewares,omitempty"`
-	Capabilities Capabilities `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
+	Timeout      int                `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	Middlewares  []string           `yaml:"middlewares,omitempty" json:"middlewares,omitempty"`
+	Capabilities types.Capabilities `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
 }
 
 // PlatformConfig is what runs the plugin on one "<goos>_<goarch>".

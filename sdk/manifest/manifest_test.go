@@ -1,4 +1,4 @@
-package sdk
+package manifest
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 const goodYAML = `
@@ -36,7 +38,7 @@ resources:
 
 func TestParseManifest(t *testing.T) {
 	t.Setenv("RH_TEST_HOME", "/home/x")
-	m, err := ParseManifest([]byte(goodYAML), "yaml")
+	m, err := Parse([]byte(goodYAML), "yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func TestValidateRejects(t *testing.T) {
 		{"duplicate service", func(m *Manifest) { m.Services = append(m.Services, m.Services[0]) }, "linux", `services[2].service_name: duplicate service "chat"`},
 		{"unknown service", func(m *Manifest) { m.Services[0].ServiceName = "summon" }, "linux", `unknown service "summon"`},
 		{"unknown auth", func(m *Manifest) { m.Services[0].AuthType = "magic" }, "linux", `services[0].auth_type: unknown value "magic"`},
-		{"unknown gpu", func(m *Manifest) { m.GPUTypes = []GPUType{"tpu"} }, "linux", `gpu_types[0]: unknown value "tpu"`},
+		{"unknown gpu", func(m *Manifest) { m.GPUTypes = []types.GPUType{"tpu"} }, "linux", `gpu_types[0]: unknown value "tpu"`},
 		{"no executable for platform", func(m *Manifest) {}, "windows", "platforms.windows_amd64: missing"},
 		{"escaping executable", func(m *Manifest) {
 			m.Platforms["linux_amd64"] = PlatformConfig{Executable: "../../bin/sh"}
@@ -100,7 +102,7 @@ func TestValidateRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := ParseManifest([]byte(goodYAML), "yaml")
+			m, err := Parse([]byte(goodYAML), "yaml")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,29 +111,29 @@ func TestValidateRejects(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want %q", err, tt.wantErr)
 			}
-			if !IsManifestError(err) {
-				t.Errorf("not a ManifestError: %T", err)
+			if !IsError(err) {
+				t.Errorf("not a Error: %T", err)
 			}
 		})
 	}
 }
 
 func TestParseManifestRejectsUnknownKeys(t *testing.T) {
-	_, err := ParseManifest([]byte(goodYAML+"servces: []\n"), "yaml")
+	_, err := Parse([]byte(goodYAML+"servces: []\n"), "yaml")
 	if err == nil || !strings.Contains(err.Error(), "servces") {
 		t.Fatalf("typo accepted: %v", err)
 	}
 }
 
 func TestLoadSaveManifestRoundTrip(t *testing.T) {
-	m, err := ParseManifest([]byte(goodYAML), "yaml")
+	m, err := Parse([]byte(goodYAML), "yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, format := range []string{"yaml", "json"} {
 		t.Run(format, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := SaveManifest(dir, m, format); err != nil {
+			if err := Save(dir, m, format); err != nil {
 				t.Fatal(err)
 			}
 			if format == "json" {
@@ -139,7 +141,7 @@ func TestLoadSaveManifestRoundTrip(t *testing.T) {
 					t.Fatal("json save wrote yaml")
 				}
 			}
-			got, err := LoadManifest(dir) // falls back to plugin.json
+			got, err := Load(dir) // falls back to plugin.json
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +164,7 @@ func TestLoadSaveManifestRoundTrip(t *testing.T) {
 			}
 		})
 	}
-	if _, err := LoadManifest(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no plugin.yaml or plugin.json") {
+	if _, err := Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no plugin.yaml or plugin.json") {
 		t.Fatalf("empty dir: %v", err)
 	}
 }

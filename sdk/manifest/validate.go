@@ -1,4 +1,4 @@
-package sdk
+package manifest
 
 import (
 	"errors"
@@ -8,14 +8,16 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
-// ManifestError lists every problem Validate found, each naming its field.
-type ManifestError struct {
+// Error lists every problem Validate found, each naming its field.
+type Error struct {
 	Problems []string
 }
 
-func (e *ManifestError) Error() string {
+func (e *Error) Error() string {
 	return "invalid plugin manifest: " + strings.Join(e.Problems, "; ")
 }
 
@@ -28,7 +30,7 @@ func ValidName(s string) bool { return namePattern.MatchString(s) }
 // Validate checks the manifest for the platform goos/goarch: required
 // fields, known enum values, unique services, safe names, and that the
 // platform's executable exists (when the manifest was loaded from a dir).
-// The error is a *ManifestError naming each field at fault.
+// The error is a *Error naming each field at fault.
 func (m *Manifest) Validate(goos, goarch string) error {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
@@ -45,7 +47,7 @@ func (m *Manifest) Validate(goos, goarch string) error {
 		add("provider.version: required")
 	}
 	switch m.Provider.Type {
-	case ProviderLocal, ProviderRemote:
+	case types.ProviderLocal, types.ProviderRemote:
 	case "":
 		add("provider.type: required (local or remote)")
 	default:
@@ -60,14 +62,14 @@ func (m *Manifest) Validate(goos, goarch string) error {
 		switch {
 		case s.ServiceName == "":
 			add("%s.service_name: required", f)
-		case !slices.Contains(ServiceNames, s.ServiceName):
-			add("%s.service_name: unknown service %q (want one of %s)", f, s.ServiceName, strings.Join(ServiceNames, ", "))
+		case !slices.Contains(types.ServiceNames, s.ServiceName):
+			add("%s.service_name: unknown service %q (want one of %s)", f, s.ServiceName, strings.Join(types.ServiceNames, ", "))
 		case seen[s.ServiceName]:
 			add("%s.service_name: duplicate service %q", f, s.ServiceName)
 		}
 		seen[s.ServiceName] = true
 		switch s.AuthType {
-		case "", AuthNone, AuthAPIKey, AuthToken, AuthSignature:
+		case "", types.AuthNone, types.AuthAPIKey, types.AuthToken, types.AuthSignature:
 		default:
 			add("%s.auth_type: unknown value %q (want none, apikey, token or signature)", f, s.AuthType)
 		}
@@ -77,7 +79,7 @@ func (m *Manifest) Validate(goos, goarch string) error {
 	}
 	for i, g := range m.GPUTypes {
 		switch g {
-		case GPUNone, GPUNvidia, GPUAMD, GPUIntelArc:
+		case types.GPUNone, types.GPUNvidia, types.GPUAMD, types.GPUIntelArc:
 		default:
 			add("gpu_types[%d]: unknown value %q (want none, nvidia, amd or intel_arc)", i, g)
 		}
@@ -118,7 +120,7 @@ func (m *Manifest) Validate(goos, goarch string) error {
 		return nil
 	}
 	sort.Strings(p)
-	return &ManifestError{Problems: p}
+	return &Error{Problems: p}
 }
 
 func isHexSHA256(s string) bool {
@@ -142,8 +144,8 @@ func (m *Manifest) platformKeys() []string {
 	return keys
 }
 
-// IsManifestError reports whether err came from Validate.
-func IsManifestError(err error) bool {
-	var me *ManifestError
+// IsError reports whether err came from Validate.
+func IsError(err error) bool {
+	var me *Error
 	return errors.As(err, &me)
 }

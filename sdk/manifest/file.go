@@ -1,4 +1,4 @@
-package sdk
+package manifest
 
 import (
 	"bytes"
@@ -14,18 +14,18 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Manifest file names, in the order LoadManifest tries them.
+// Manifest file names, in the order Load tries them.
 const (
-	ManifestYAML = "plugin.yaml"
-	ManifestJSON = "plugin.json"
+	FileYAML = "plugin.yaml"
+	FileJSON = "plugin.json"
 )
 
-// LoadManifest reads dir/plugin.yaml, falling back to dir/plugin.json. It
+// Load reads dir/plugin.yaml, falling back to dir/plugin.json. It
 // expands ${VAR} in paths and sets Dir, but does not validate: call
 // Validate for that.
-func LoadManifest(dir string) (*Manifest, error) {
+func Load(dir string) (*Manifest, error) {
 	var lastErr error
-	for _, name := range []string{ManifestYAML, ManifestJSON} {
+	for _, name := range []string{FileYAML, FileJSON} {
 		path := filepath.Join(dir, name)
 		data, err := os.ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -35,7 +35,7 @@ func LoadManifest(dir string) (*Manifest, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read manifest: %w", err)
 		}
-		m, err := ParseManifest(data, strings.TrimPrefix(filepath.Ext(name), "."))
+		m, err := Parse(data, strings.TrimPrefix(filepath.Ext(name), "."))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -46,12 +46,12 @@ func LoadManifest(dir string) (*Manifest, error) {
 		m.Dir = abs
 		return m, nil
 	}
-	return nil, fmt.Errorf("no %s or %s in %s: %w", ManifestYAML, ManifestJSON, dir, lastErr)
+	return nil, fmt.Errorf("no %s or %s in %s: %w", FileYAML, FileJSON, dir, lastErr)
 }
 
-// ParseManifest decodes a manifest in format "yaml" or "json". Unknown
+// Parse decodes a manifest in format "yaml" or "json". Unknown
 // fields are errors, so a typo in a key does not pass silently.
-func ParseManifest(data []byte, format string) (*Manifest, error) {
+func Parse(data []byte, format string) (*Manifest, error) {
 	var m Manifest
 	switch format {
 	case "yaml", "yml":
@@ -73,9 +73,9 @@ func ParseManifest(data []byte, format string) (*Manifest, error) {
 	return &m, nil
 }
 
-// SaveManifest writes m to dir as plugin.yaml (format "yaml") or
+// Save writes m to dir as plugin.yaml (format "yaml") or
 // plugin.json (format "json").
-func SaveManifest(dir string, m *Manifest, format string) error {
+func Save(dir string, m *Manifest, format string) error {
 	var (
 		data []byte
 		err  error
@@ -84,10 +84,10 @@ func SaveManifest(dir string, m *Manifest, format string) error {
 	switch format {
 	case "yaml", "yml":
 		data, err = yaml.Marshal(m)
-		name = ManifestYAML
+		name = FileYAML
 	case "json":
 		data, err = json.MarshalIndent(m, "", "  ")
-		name = ManifestJSON
+		name = FileJSON
 	default:
 		return fmt.Errorf("unknown manifest format %q (want yaml or json)", format)
 	}
