@@ -13,6 +13,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 // State is a plugin's lifecycle state.
@@ -50,7 +51,7 @@ func unavailable(name string, retryAfter time.Duration) error {
 }
 
 // launchFunc starts a plugin process; tests swap it.
-type launchFunc func(ctx context.Context, cfg sdk.LaunchConfig) (*sdk.Process, error)
+type launchFunc func(ctx context.Context, cfg pluginhost.LaunchConfig) (*pluginhost.Process, error)
 
 // Plugin is one supervised plugin: its manifest, its process and its
 // state. It restarts the process with exponential backoff when it dies.
@@ -73,7 +74,7 @@ type Plugin struct {
 
 	mu        sync.Mutex
 	state     State
-	proc      *sdk.Process
+	proc      *pluginhost.Process
 	info      *sdk.Info
 	lastHlth  *sdk.Health
 	restarts  int
@@ -86,7 +87,7 @@ type Plugin struct {
 	// them up.
 	healthFails int
 	checking    bool
-	hung        *sdk.Process
+	hung        *pluginhost.Process
 	// changed is closed and replaced at every state change, waking
 	// everyone waiting in Conn.
 	changed chan struct{}
@@ -167,7 +168,7 @@ func (p *Plugin) setStateLocked(s State) {
 // Conn returns a connection to the running plugin, starting it first when
 // it is stopped (lazy start) and waiting while it starts or restarts after
 // a crash. A plugin that fails to start yields its start error at once.
-func (p *Plugin) Conn(ctx context.Context) (*sdk.Conn, error) {
+func (p *Plugin) Conn(ctx context.Context) (*pluginhost.Conn, error) {
 	for {
 		p.mu.Lock()
 		if p.changed == nil {
@@ -275,7 +276,7 @@ func (p *Plugin) lastError() string {
 func (p *Plugin) startOnce(life context.Context) error {
 	ctx, cancel := context.WithTimeout(life, 30*time.Second)
 	defer cancel()
-	proc, err := p.launch(ctx, sdk.LaunchConfig{
+	proc, err := p.launch(ctx, pluginhost.LaunchConfig{
 		Name:       p.name,
 		Executable: p.cand.Executable,
 		SHA256:     p.cand.SHA256,
@@ -310,7 +311,7 @@ func (p *Plugin) startOnce(life context.Context) error {
 	return nil
 }
 
-func (p *Plugin) configure(ctx context.Context, proc *sdk.Process) error {
+func (p *Plugin) configure(ctx context.Context, proc *pluginhost.Process) error {
 	conn := proc.Conn()
 	for {
 		cfg := p.config()
@@ -339,7 +340,7 @@ func (p *Plugin) configure(ctx context.Context, proc *sdk.Process) error {
 func (p *Plugin) Reconfigure(ctx context.Context) error {
 	p.mu.Lock()
 	running := p.state == StateRunning
-	var conn *sdk.Conn
+	var conn *pluginhost.Conn
 	if running {
 		conn = p.proc.Conn()
 	}
@@ -390,7 +391,7 @@ func (p *Plugin) waitExit(life context.Context) {
 // not answer maxHealthFails times in a row hangs (a deadlock, SIGSTOP, a
 // stuck call holding every worker) and is killed, so the supervisor
 // restarts it like a crashed one.
-func (p *Plugin) checkHealth(life context.Context, proc *sdk.Process) {
+func (p *Plugin) checkHealth(life context.Context, proc *pluginhost.Process) {
 	p.mu.Lock()
 	if p.checking {
 		p.mu.Unlock()
@@ -436,7 +437,7 @@ func (p *Plugin) checkHealth(life context.Context, proc *sdk.Process) {
 
 // hungKilled reports whether proc is the process the health check killed
 // for hanging (so its exit keeps that explanation).
-func (p *Plugin) hungKilled(proc *sdk.Process) bool { return p.hung == proc }
+func (p *Plugin) hungKilled(proc *pluginhost.Process) bool { return p.hung == proc }
 
 // Degraded reports whether a running plugin's last health check found it
 // not serving (or not answering).

@@ -31,10 +31,13 @@ const EnvServe = "ROUNDHOUSE_TESTPLUGIN"
 // as a plugin. Call it first thing in TestMain.
 func MaybeServe() {
 	if name := os.Getenv(EnvServe); name != "" {
+		var impl sdk.Plugin = New(name)
 		if rest, ok := strings.CutPrefix(name, "remote:"); ok {
-			sdk.Serve(&Remote{Plugin: Plugin{name: rest}})
-		} else {
-			sdk.Serve(New(name))
+			impl = &Remote{Plugin: Plugin{name: rest}}
+		}
+		if err := sdk.Serve(impl); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
 		}
 		os.Exit(0)
 	}

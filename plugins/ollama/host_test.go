@@ -16,10 +16,11 @@ import (
 	"github.com/roundhouse-ai/roundhouse/internal/testbed"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 // TestHostLaunch runs the built plugin binary the way the host does (its
-// directory with plugin.yaml, sdk.Launch, Configure over gRPC), drives the
+// directory with plugin.yaml, pluginhost.Launch, Configure over gRPC), drives the
 // engine and model RPCs, and checks that killing the plugin takes its
 // managed engine down.
 func TestHostLaunch(t *testing.T) {
@@ -136,13 +137,13 @@ func buildPlugin(t *testing.T) (string, *manifest.Manifest) {
 	return path, m
 }
 
-func launchPlugin(t *testing.T, ctx context.Context, path string) *sdk.Process {
+func launchPlugin(t *testing.T, ctx context.Context, path string) *pluginhost.Process {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.Default()
 	}
-	proc, err := sdk.Launch(ctx, sdk.LaunchConfig{Name: "ollama", Executable: path, Dir: filepath.Dir(path), Logger: logger,
+	proc, err := pluginhost.Launch(ctx, pluginhost.LaunchConfig{Name: "ollama", Executable: path, Dir: filepath.Dir(path), Logger: logger,
 		Env: []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/internal/openaitest/front"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 	"github.com/roundhouse-ai/roundhouse/sdk/sdktest"
 )
 
@@ -89,7 +90,7 @@ func TestProcess(t *testing.T) {
 	var stderr lockedBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	proc, err := sdk.Launch(ctx, sdk.LaunchConfig{Name: "openai", Executable: exe, Stderr: &stderr})
+	proc, err := pluginhost.Launch(ctx, pluginhost.LaunchConfig{Name: "openai", Executable: exe, Stderr: &stderr})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 // envServe tells a re-executed test binary to serve the plugin.
@@ -86,12 +87,15 @@ func IsChild() bool { return os.Getenv(envServe) != "" }
 // serveIfChild turns the re-executed test binary into the plugin.
 func serveIfChild(t *testing.T, impl sdk.Plugin) {
 	if os.Getenv(envServe) == t.Name() {
-		sdk.Serve(impl)
+		if err := sdk.Serve(impl); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		os.Exit(0)
 	}
 }
 
-func launch(t *testing.T, o Options) *sdk.Process {
+func launch(t *testing.T, o Options) *pluginhost.Process {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -101,7 +105,7 @@ func launch(t *testing.T, o Options) *sdk.Process {
 	env = append(env, o.Env...)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	proc, err := sdk.Launch(ctx, sdk.LaunchConfig{
+	proc, err := pluginhost.Launch(ctx, pluginhost.LaunchConfig{
 		Name:       "sdktest",
 		Executable: exe,
 		Args:       []string{"-test.run=" + runPattern(t.Name())},
@@ -138,7 +142,7 @@ type check struct {
 }
 
 // checks lists the conformance checks for a running plugin.
-func checks(conn *sdk.Conn, o Options) []check {
+func checks(conn *pluginhost.Conn, o Options) []check {
 	var declared map[string]manifest.ServiceSpec
 	cs := []check{
 		{"Manifest", func(ctx context.Context) error {
@@ -230,7 +234,7 @@ func chatRequest(o Options) *sdk.ChatRequest {
 
 // callService calls one service; sampled says whether a sample request was
 // given (then the call must succeed).
-func callService(ctx context.Context, conn *sdk.Conn, name string, o Options) (sampled bool, err error) {
+func callService(ctx context.Context, conn *pluginhost.Conn, name string, o Options) (sampled bool, err error) {
 	switch name {
 	case sdk.ServiceChat:
 		_, err = conn.Chat(ctx, chatRequest(o))
@@ -261,7 +265,7 @@ func callService(ctx context.Context, conn *sdk.Conn, name string, o Options) (s
 	return false, err
 }
 
-func checkStream(ctx context.Context, conn *sdk.Conn, req *sdk.ChatRequest) error {
+func checkStream(ctx context.Context, conn *pluginhost.Conn, req *sdk.ChatRequest) error {
 	var chunks []*sdk.ChatChunk
 	err := conn.ChatStream(ctx, req, func(c *sdk.ChatChunk) error {
 		chunks = append(chunks, c)
@@ -286,7 +290,7 @@ func checkStream(ctx context.Context, conn *sdk.Conn, req *sdk.ChatRequest) erro
 
 // checkCancel cancels a stream after its first chunk: the call must end
 // promptly with a cancellation, not run on.
-func checkCancel(ctx context.Context, conn *sdk.Conn, req *sdk.ChatRequest) error {
+func checkCancel(ctx context.Context, conn *pluginhost.Conn, req *sdk.ChatRequest) error {
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n := 0

@@ -1,4 +1,4 @@
-package sdk
+package pluginhost
 
 import (
 	"context"
@@ -8,44 +8,46 @@ import (
 	"testing"
 
 	"github.com/roundhouse-ai/roundhouse/internal/convert"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // utf8Plugin answers every call it receives, so a test can tell a request
 // that reached the plugin from one the host refused to send.
 type utf8Plugin struct {
-	UnimplementedPlugin
-	UnimplementedModels
+	sdk.UnimplementedPlugin
+	sdk.UnimplementedModels
 }
 
-func (utf8Plugin) Chat(context.Context, *ChatRequest) (*ChatResponse, error) {
-	return &ChatResponse{Message: Message{Role: "assistant", Content: "ok"}}, nil
+func (utf8Plugin) Chat(context.Context, *types.ChatRequest) (*types.ChatResponse, error) {
+	return &types.ChatResponse{Message: types.Message{Role: "assistant", Content: "ok"}}, nil
 }
 
-func (utf8Plugin) ChatStream(_ context.Context, _ *ChatRequest, send func(*ChatChunk) error) error {
-	return send(&ChatChunk{Content: "ok", Done: true})
+func (utf8Plugin) ChatStream(_ context.Context, _ *types.ChatRequest, send func(*types.ChatChunk) error) error {
+	return send(&types.ChatChunk{Content: "ok", Done: true})
 }
 
-func (utf8Plugin) GenerateStream(_ context.Context, _ *GenerateRequest, send func(*GenerateChunk) error) error {
-	return send(&GenerateChunk{Text: "ok", Done: true})
+func (utf8Plugin) GenerateStream(_ context.Context, _ *types.GenerateRequest, send func(*types.GenerateChunk) error) error {
+	return send(&types.GenerateChunk{Text: "ok", Done: true})
 }
 
-func (utf8Plugin) Embed(context.Context, *EmbedRequest) (*EmbedResponse, error) {
-	return &EmbedResponse{Embeddings: [][]float32{{1}}}, nil
+func (utf8Plugin) Embed(context.Context, *types.EmbedRequest) (*types.EmbedResponse, error) {
+	return &types.EmbedResponse{Embeddings: [][]float32{{1}}}, nil
 }
 
-func (utf8Plugin) SpeechToTextLive(_ context.Context, recv func() (*LiveSpeechInput, error), send func(*LiveSpeechOutput) error) error {
+func (utf8Plugin) SpeechToTextLive(_ context.Context, recv func() (*types.LiveSpeechInput, error), send func(*types.LiveSpeechOutput) error) error {
 	for {
 		if _, err := recv(); err != nil {
 			if errors.Is(err, io.EOF) {
-				return send(&LiveSpeechOutput{Text: "ok", IsFinal: true})
+				return send(&types.LiveSpeechOutput{Text: "ok", IsFinal: true})
 			}
 			return err
 		}
 	}
 }
 
-func (utf8Plugin) PullModel(_ context.Context, _ *PullRequest, progress func(*Progress) error) error {
-	return progress(&Progress{Status: "success"})
+func (utf8Plugin) PullModel(_ context.Context, _ *types.PullRequest, progress func(*types.Progress) error) error {
+	return progress(&types.Progress{Status: "success"})
 }
 
 func (utf8Plugin) DeleteModel(context.Context, string) error { return nil }
@@ -60,10 +62,10 @@ func TestInvalidUTF8OverGRPC(t *testing.T) {
 	conn, stop := ServeInProcess(utf8Plugin{})
 	defer stop()
 	ctx := context.Background()
-	drop := func(*ChatChunk) error { return nil }
+	drop := func(*types.ChatChunk) error { return nil }
 
-	chat := func(m func(*ChatRequest)) *ChatRequest {
-		r := &ChatRequest{Model: "m", Messages: []Message{{Role: "user", Content: "hi"}, {Role: "assistant"}, {Role: "user", Content: "x"}}}
+	chat := func(m func(*types.ChatRequest)) *types.ChatRequest {
+		r := &types.ChatRequest{Model: "m", Messages: []types.Message{{Role: "user", Content: "hi"}, {Role: "assistant"}, {Role: "user", Content: "x"}}}
 		m(r)
 		return r
 	}
@@ -73,55 +75,55 @@ func TestInvalidUTF8OverGRPC(t *testing.T) {
 		call  func(s string) error
 	}{
 		{"chat content", "messages[0].content", func(s string) error {
-			_, err := conn.Chat(ctx, chat(func(r *ChatRequest) { r.Messages[0].Content = s }))
+			_, err := conn.Chat(ctx, chat(func(r *types.ChatRequest) { r.Messages[0].Content = s }))
 			return err
 		}},
 		{"chat tool-call arguments", "messages[2].tool_calls[0].arguments", func(s string) error {
-			_, err := conn.Chat(ctx, chat(func(r *ChatRequest) {
-				r.Messages[2].ToolCalls = []ToolCall{{Name: "f", Arguments: `{"a":"` + s + `"}`}}
+			_, err := conn.Chat(ctx, chat(func(r *types.ChatRequest) {
+				r.Messages[2].ToolCalls = []types.ToolCall{{Name: "f", Arguments: `{"a":"` + s + `"}`}}
 			}))
 			return err
 		}},
 		{"chat extra (struct)", "extra.foo.bar[1]", func(s string) error {
-			_, err := conn.Chat(ctx, chat(func(r *ChatRequest) {
+			_, err := conn.Chat(ctx, chat(func(r *types.ChatRequest) {
 				r.Extra = map[string]any{"ok": "fine", "foo": map[string]any{"bar": []any{"x", s}}}
 			}))
 			return err
 		}},
 		{"chat extra key", "extra", func(s string) error {
-			_, err := conn.Chat(ctx, chat(func(r *ChatRequest) { r.Extra = map[string]any{s: 1} }))
+			_, err := conn.Chat(ctx, chat(func(r *types.ChatRequest) { r.Extra = map[string]any{s: 1} }))
 			return err
 		}},
 		{"chat tool parameters", "tools[0].parameters.properties", func(s string) error {
-			_, err := conn.Chat(ctx, chat(func(r *ChatRequest) {
-				r.Tools = []Tool{{Name: "f", Parameters: map[string]any{"properties": s}}}
+			_, err := conn.Chat(ctx, chat(func(r *types.ChatRequest) {
+				r.Tools = []types.Tool{{Name: "f", Parameters: map[string]any{"properties": s}}}
 			}))
 			return err
 		}},
 		{"chat stream stop", "options.stop[1]", func(s string) error {
-			return conn.ChatStream(ctx, chat(func(r *ChatRequest) { r.Options = &Options{Stop: []string{"x", s}} }), drop)
+			return conn.ChatStream(ctx, chat(func(r *types.ChatRequest) { r.Options = &types.Options{Stop: []string{"x", s}} }), drop)
 		}},
 		{"generate stream prompt", "prompt", func(s string) error {
-			return conn.GenerateStream(ctx, &GenerateRequest{Prompt: s}, func(*GenerateChunk) error { return nil })
+			return conn.GenerateStream(ctx, &types.GenerateRequest{Prompt: s}, func(*types.GenerateChunk) error { return nil })
 		}},
 		{"embed input", "input[1]", func(s string) error {
-			_, err := conn.Embed(ctx, &EmbedRequest{Input: []string{"a", s}})
+			_, err := conn.Embed(ctx, &types.EmbedRequest{Input: []string{"a", s}})
 			return err
 		}},
 		{"pull model", "model", func(s string) error {
-			return conn.PullModel(ctx, &PullRequest{Model: s}, func(*Progress) error { return nil })
+			return conn.PullModel(ctx, &types.PullRequest{Model: s}, func(*types.Progress) error { return nil })
 		}},
 		{"delete model", "model", func(s string) error { return conn.DeleteModel(ctx, s) }},
 		{"unload model", "model", func(s string) error { return conn.UnloadModel(ctx, s) }},
 		{"live speech config", "config.language", func(s string) error {
 			sent := false
-			return conn.SpeechToTextLive(ctx, func() (*LiveSpeechInput, error) {
+			return conn.SpeechToTextLive(ctx, func() (*types.LiveSpeechInput, error) {
 				if sent {
 					return nil, io.EOF
 				}
 				sent = true
-				return &LiveSpeechInput{Config: &SpeechToTextRequest{Language: s}}, nil
-			}, func(*LiveSpeechOutput) error { return nil })
+				return &types.LiveSpeechInput{Config: &types.SpeechToTextRequest{Language: s}}, nil
+			}, func(*types.LiveSpeechOutput) error { return nil })
 		}},
 	}
 	for _, tc := range cases {
@@ -130,11 +132,11 @@ func TestInvalidUTF8OverGRPC(t *testing.T) {
 				t.Fatalf("valid request failed: %v", err)
 			}
 			err := tc.call(bad)
-			var e *Error
+			var e *types.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("error %T %v, want *sdk.Error", err, err)
 			}
-			if e.Code != CodeInvalidArgument || e.Code.HTTPStatus() != 400 {
+			if e.Code != types.CodeInvalidArgument || e.Code.HTTPStatus() != 400 {
 				t.Errorf("code %v (HTTP %d), want invalid_argument (400): %v", e.Code, e.Code.HTTPStatus(), e)
 			}
 			if e.Field != tc.field {

@@ -1,4 +1,4 @@
-package sdk
+package rpc
 
 import (
 	"context"
@@ -9,32 +9,34 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/internal/convert"
 	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
-// grpcServer adapts a Plugin to the generated gRPC server interfaces. It
+// Server adapts a Plugin to the generated gRPC server interfaces. It
 // converts messages, turns errors into gRPC statuses with an ErrorDetail,
 // and answers Unimplemented for interfaces the plugin does not implement.
-type grpcServer struct {
+type Server struct {
 	pb.UnimplementedPluginServiceServer
 	pb.UnimplementedInferenceServiceServer
 	pb.UnimplementedEngineServiceServer
 	pb.UnimplementedModelServiceServer
 
-	impl      Plugin
-	engine    Engine    // nil when impl is not an Engine
-	models    Models    // nil when impl is not a Models
-	providers Providers // nil when impl is not a Providers
+	impl       Plugin
+	sdkVersion string    // reported in Info when the plugin leaves it empty
+	engine     Engine    // nil when impl is not an Engine
+	models     Models    // nil when impl is not a Models
+	providers  Providers // nil when impl is not a Providers
 }
 
-func newGRPCServer(impl Plugin) *grpcServer {
-	s := &grpcServer{impl: impl}
+func NewServer(impl Plugin, sdkVersion string) *Server {
+	s := &Server{impl: impl, sdkVersion: sdkVersion}
 	s.engine, _ = impl.(Engine)
 	s.models, _ = impl.(Models)
 	s.providers, _ = impl.(Providers)
 	return s
 }
 
-func (s *grpcServer) register(g *grpc.Server) {
+func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterPluginServiceServer(g, s)
 	pb.RegisterInferenceServiceServer(g, s)
 	pb.RegisterEngineServiceServer(g, s)
@@ -64,21 +66,21 @@ func serverStream[PIn, In, C, PC any](in *PIn, stream grpc.ServerStreamingServer
 	return convert.ToStatusError(err)
 }
 
-func (s *grpcServer) GetInfo(ctx context.Context, _ *pb.GetInfoRequest) (*pb.GetInfoResponse, error) {
+func (s *Server) GetInfo(ctx context.Context, _ *pb.GetInfoRequest) (*pb.GetInfoResponse, error) {
 	info, err := s.impl.Info(ctx)
 	if err != nil {
 		return nil, convert.ToStatusError(err)
 	}
 	if info == nil {
-		info = &Info{}
+		info = &types.Info{}
 	}
 	if info.SDKVersion == "" {
-		info.SDKVersion = Version
+		info.SDKVersion = s.sdkVersion
 	}
 	return convert.ToProtoInfo(info), nil
 }
 
-func (s *grpcServer) Health(ctx context.Context, _ *pb.HealthRequest) (*pb.HealthResponse, error) {
+func (s *Server) Health(ctx context.Context, _ *pb.HealthRequest) (*pb.HealthResponse, error) {
 	h, err := s.impl.Health(ctx)
 	if err != nil {
 		return nil, convert.ToStatusError(err)
@@ -86,14 +88,14 @@ func (s *grpcServer) Health(ctx context.Context, _ *pb.HealthRequest) (*pb.Healt
 	return convert.ToProtoHealth(h), nil
 }
 
-func (s *grpcServer) Configure(ctx context.Context, in *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
+func (s *Server) Configure(ctx context.Context, in *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
 	if err := s.impl.Configure(ctx, convert.FromProtoConfig(in)); err != nil {
 		return nil, convert.ToStatusError(err)
 	}
 	return &pb.ConfigureResponse{}, nil
 }
 
-func (s *grpcServer) ValidateConfig(ctx context.Context, in *pb.ValidateConfigRequest) (*pb.ValidateConfigResponse, error) {
+func (s *Server) ValidateConfig(ctx context.Context, in *pb.ValidateConfigRequest) (*pb.ValidateConfigResponse, error) {
 	v, ok := s.impl.(ConfigValidator)
 	if !ok {
 		return nil, convert.ToStatusError(unimplemented("configuration validation"))
@@ -104,7 +106,7 @@ func (s *grpcServer) ValidateConfig(ctx context.Context, in *pb.ValidateConfigRe
 	return &pb.ValidateConfigResponse{}, nil
 }
 
-func (s *grpcServer) ListProviders(ctx context.Context, _ *pb.ListProvidersRequest) (*pb.ListProvidersResponse, error) {
+func (s *Server) ListProviders(ctx context.Context, _ *pb.ListProvidersRequest) (*pb.ListProvidersResponse, error) {
 	if s.providers == nil {
 		return nil, convert.ToStatusError(unimplemented("providers"))
 	}
@@ -115,7 +117,7 @@ func (s *grpcServer) ListProviders(ctx context.Context, _ *pb.ListProvidersReque
 	return &pb.ListProvidersResponse{Providers: convert.ToProtoProviderStatuses(ps)}, nil
 }
 
-func (s *grpcServer) TestProvider(ctx context.Context, in *pb.TestProviderRequest) (*pb.TestProviderResponse, error) {
+func (s *Server) TestProvider(ctx context.Context, in *pb.TestProviderRequest) (*pb.TestProviderResponse, error) {
 	if s.providers == nil {
 		return nil, convert.ToStatusError(unimplemented("providers"))
 	}
@@ -128,48 +130,48 @@ func (s *grpcServer) TestProvider(ctx context.Context, in *pb.TestProviderReques
 
 // ---- inference ----
 
-func (s *grpcServer) Chat(ctx context.Context, in *pb.ChatRequest) (*pb.ChatResponse, error) {
+func (s *Server) Chat(ctx context.Context, in *pb.ChatRequest) (*pb.ChatResponse, error) {
 	return unary(ctx, in, convert.FromProtoChatRequest, s.impl.Chat, convert.ToProtoChatResponse)
 }
 
-func (s *grpcServer) ChatStream(in *pb.ChatRequest, st grpc.ServerStreamingServer[pb.ChatChunk]) error {
+func (s *Server) ChatStream(in *pb.ChatRequest, st grpc.ServerStreamingServer[pb.ChatChunk]) error {
 	return serverStream(in, st, convert.FromProtoChatRequest, s.impl.ChatStream, convert.ToProtoChatChunk)
 }
 
-func (s *grpcServer) Generate(ctx context.Context, in *pb.GenerateRequest) (*pb.GenerateResponse, error) {
+func (s *Server) Generate(ctx context.Context, in *pb.GenerateRequest) (*pb.GenerateResponse, error) {
 	return unary(ctx, in, convert.FromProtoGenerateRequest, s.impl.Generate, convert.ToProtoGenerateResponse)
 }
 
-func (s *grpcServer) GenerateStream(in *pb.GenerateRequest, st grpc.ServerStreamingServer[pb.GenerateChunk]) error {
+func (s *Server) GenerateStream(in *pb.GenerateRequest, st grpc.ServerStreamingServer[pb.GenerateChunk]) error {
 	return serverStream(in, st, convert.FromProtoGenerateRequest, s.impl.GenerateStream, convert.ToProtoGenerateChunk)
 }
 
-func (s *grpcServer) Embed(ctx context.Context, in *pb.EmbedRequest) (*pb.EmbedResponse, error) {
+func (s *Server) Embed(ctx context.Context, in *pb.EmbedRequest) (*pb.EmbedResponse, error) {
 	return unary(ctx, in, convert.FromProtoEmbedRequest, s.impl.Embed, convert.ToProtoEmbedResponse)
 }
 
-func (s *grpcServer) Rerank(ctx context.Context, in *pb.RerankRequest) (*pb.RerankResponse, error) {
+func (s *Server) Rerank(ctx context.Context, in *pb.RerankRequest) (*pb.RerankResponse, error) {
 	return unary(ctx, in, convert.FromProtoRerankRequest, s.impl.Rerank, convert.ToProtoRerankResponse)
 }
 
-func (s *grpcServer) TextToImage(ctx context.Context, in *pb.TextToImageRequest) (*pb.TextToImageResponse, error) {
+func (s *Server) TextToImage(ctx context.Context, in *pb.TextToImageRequest) (*pb.TextToImageResponse, error) {
 	return unary(ctx, in, convert.FromProtoTextToImageRequest, s.impl.TextToImage, convert.ToProtoTextToImageResponse)
 }
 
-func (s *grpcServer) TextToSpeech(ctx context.Context, in *pb.TextToSpeechRequest) (*pb.TextToSpeechResponse, error) {
+func (s *Server) TextToSpeech(ctx context.Context, in *pb.TextToSpeechRequest) (*pb.TextToSpeechResponse, error) {
 	return unary(ctx, in, convert.FromProtoTextToSpeechRequest, s.impl.TextToSpeech, convert.ToProtoTextToSpeechResponse)
 }
 
-func (s *grpcServer) TextToSpeechStream(in *pb.TextToSpeechRequest, st grpc.ServerStreamingServer[pb.AudioChunk]) error {
+func (s *Server) TextToSpeechStream(in *pb.TextToSpeechRequest, st grpc.ServerStreamingServer[pb.AudioChunk]) error {
 	return serverStream(in, st, convert.FromProtoTextToSpeechRequest, s.impl.TextToSpeechStream, convert.ToProtoAudioChunk)
 }
 
-func (s *grpcServer) SpeechToText(ctx context.Context, in *pb.SpeechToTextRequest) (*pb.SpeechToTextResponse, error) {
+func (s *Server) SpeechToText(ctx context.Context, in *pb.SpeechToTextRequest) (*pb.SpeechToTextResponse, error) {
 	return unary(ctx, in, convert.FromProtoSpeechToTextRequest, s.impl.SpeechToText, convert.ToProtoSpeechToTextResponse)
 }
 
-func (s *grpcServer) SpeechToTextLive(st grpc.BidiStreamingServer[pb.LiveSpeechInput, pb.LiveSpeechOutput]) error {
-	recv := func() (*LiveSpeechInput, error) {
+func (s *Server) SpeechToTextLive(st grpc.BidiStreamingServer[pb.LiveSpeechInput, pb.LiveSpeechOutput]) error {
+	recv := func() (*types.LiveSpeechInput, error) {
 		in, err := st.Recv()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
@@ -179,13 +181,13 @@ func (s *grpcServer) SpeechToTextLive(st grpc.BidiStreamingServer[pb.LiveSpeechI
 		}
 		return convert.FromProtoLiveSpeechInput(in), nil
 	}
-	send := func(o *LiveSpeechOutput) error { return st.Send(convert.ToProtoLiveSpeechOutput(o)) }
+	send := func(o *types.LiveSpeechOutput) error { return st.Send(convert.ToProtoLiveSpeechOutput(o)) }
 	return convert.ToStatusError(s.impl.SpeechToTextLive(st.Context(), recv, send))
 }
 
 // ---- engine ----
 
-func (s *grpcServer) engineCall(ctx context.Context, call func(Engine, context.Context) (*EngineStatus, error)) (*pb.EngineStatusResponse, error) {
+func (s *Server) engineCall(ctx context.Context, call func(Engine, context.Context) (*types.EngineStatus, error)) (*pb.EngineStatusResponse, error) {
 	if s.engine == nil {
 		return nil, convert.ToStatusError(unimplemented("engine management"))
 	}
@@ -196,30 +198,30 @@ func (s *grpcServer) engineCall(ctx context.Context, call func(Engine, context.C
 	return convert.ToProtoEngineStatus(st), nil
 }
 
-func (s *grpcServer) CheckEngine(ctx context.Context, _ *pb.CheckEngineRequest) (*pb.EngineStatusResponse, error) {
+func (s *Server) CheckEngine(ctx context.Context, _ *pb.CheckEngineRequest) (*pb.EngineStatusResponse, error) {
 	return s.engineCall(ctx, Engine.CheckEngine)
 }
 
-func (s *grpcServer) StartEngine(ctx context.Context, _ *pb.StartEngineRequest) (*pb.EngineStatusResponse, error) {
+func (s *Server) StartEngine(ctx context.Context, _ *pb.StartEngineRequest) (*pb.EngineStatusResponse, error) {
 	return s.engineCall(ctx, Engine.StartEngine)
 }
 
-func (s *grpcServer) StopEngine(ctx context.Context, _ *pb.StopEngineRequest) (*pb.EngineStatusResponse, error) {
+func (s *Server) StopEngine(ctx context.Context, _ *pb.StopEngineRequest) (*pb.EngineStatusResponse, error) {
 	return s.engineCall(ctx, Engine.StopEngine)
 }
 
-func (s *grpcServer) EngineStatus(ctx context.Context, _ *pb.EngineStatusRequest) (*pb.EngineStatusResponse, error) {
+func (s *Server) EngineStatus(ctx context.Context, _ *pb.EngineStatusRequest) (*pb.EngineStatusResponse, error) {
 	return s.engineCall(ctx, Engine.EngineStatus)
 }
 
-func (s *grpcServer) InstallEngine(in *pb.InstallEngineRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+func (s *Server) InstallEngine(in *pb.InstallEngineRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
 	if s.engine == nil {
 		return convert.ToStatusError(unimplemented("engine install"))
 	}
 	return serverStream(in, st, convert.FromProtoInstallEngineRequest, s.engine.InstallEngine, convert.ToProtoProgress)
 }
 
-func (s *grpcServer) UpgradeEngine(in *pb.UpgradeEngineRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+func (s *Server) UpgradeEngine(in *pb.UpgradeEngineRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
 	if s.engine == nil {
 		return convert.ToStatusError(unimplemented("engine upgrade"))
 	}
@@ -228,16 +230,22 @@ func (s *grpcServer) UpgradeEngine(in *pb.UpgradeEngineRequest, st grpc.ServerSt
 
 // ---- models ----
 
-func (s *grpcServer) noModels(what string) error { return convert.ToStatusError(unimplemented(what)) }
+// unimplemented is the error for a service or interface the plugin lacks,
+// the same as sdk.UnimplementedPlugin's.
+func unimplemented(method string) error {
+	return types.Errorf(types.CodeUnimplemented, "this plugin does not implement %s", method)
+}
 
-func (s *grpcServer) PullModel(in *pb.PullModelRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+func (s *Server) noModels(what string) error { return convert.ToStatusError(unimplemented(what)) }
+
+func (s *Server) PullModel(in *pb.PullModelRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
 	if s.models == nil {
 		return s.noModels("model pull")
 	}
 	return serverStream(in, st, convert.FromProtoPullRequest, s.models.PullModel, convert.ToProtoProgress)
 }
 
-func (s *grpcServer) ListModels(ctx context.Context, _ *pb.ListModelsRequest) (*pb.ListModelsResponse, error) {
+func (s *Server) ListModels(ctx context.Context, _ *pb.ListModelsRequest) (*pb.ListModelsResponse, error) {
 	if s.models == nil {
 		return nil, s.noModels("model list")
 	}
@@ -248,7 +256,7 @@ func (s *grpcServer) ListModels(ctx context.Context, _ *pb.ListModelsRequest) (*
 	return &pb.ListModelsResponse{Models: convert.ToProtoModels(ms)}, nil
 }
 
-func (s *grpcServer) ListRunningModels(ctx context.Context, _ *pb.ListRunningModelsRequest) (*pb.ListModelsResponse, error) {
+func (s *Server) ListRunningModels(ctx context.Context, _ *pb.ListRunningModelsRequest) (*pb.ListModelsResponse, error) {
 	if s.models == nil {
 		return nil, s.noModels("running model list")
 	}
@@ -259,7 +267,7 @@ func (s *grpcServer) ListRunningModels(ctx context.Context, _ *pb.ListRunningMod
 	return &pb.ListModelsResponse{Models: convert.ToProtoModels(ms)}, nil
 }
 
-func (s *grpcServer) LoadModel(ctx context.Context, in *pb.LoadModelRequest) (*pb.LoadModelResponse, error) {
+func (s *Server) LoadModel(ctx context.Context, in *pb.LoadModelRequest) (*pb.LoadModelResponse, error) {
 	if s.models == nil {
 		return nil, s.noModels("model load")
 	}
@@ -269,7 +277,7 @@ func (s *grpcServer) LoadModel(ctx context.Context, in *pb.LoadModelRequest) (*p
 	return &pb.LoadModelResponse{}, nil
 }
 
-func (s *grpcServer) UnloadModel(ctx context.Context, in *pb.UnloadModelRequest) (*pb.UnloadModelResponse, error) {
+func (s *Server) UnloadModel(ctx context.Context, in *pb.UnloadModelRequest) (*pb.UnloadModelResponse, error) {
 	if s.models == nil {
 		return nil, s.noModels("model unload")
 	}
@@ -279,7 +287,7 @@ func (s *grpcServer) UnloadModel(ctx context.Context, in *pb.UnloadModelRequest)
 	return &pb.UnloadModelResponse{}, nil
 }
 
-func (s *grpcServer) DeleteModel(ctx context.Context, in *pb.DeleteModelRequest) (*pb.DeleteModelResponse, error) {
+func (s *Server) DeleteModel(ctx context.Context, in *pb.DeleteModelRequest) (*pb.DeleteModelResponse, error) {
 	if s.models == nil {
 		return nil, s.noModels("model delete")
 	}
@@ -289,7 +297,7 @@ func (s *grpcServer) DeleteModel(ctx context.Context, in *pb.DeleteModelRequest)
 	return &pb.DeleteModelResponse{}, nil
 }
 
-func (s *grpcServer) ShowModel(ctx context.Context, in *pb.ShowModelRequest) (*pb.ShowModelResponse, error) {
+func (s *Server) ShowModel(ctx context.Context, in *pb.ShowModelRequest) (*pb.ShowModelResponse, error) {
 	if s.models == nil {
 		return nil, s.noModels("model show")
 	}

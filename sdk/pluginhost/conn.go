@@ -1,4 +1,4 @@
-package sdk
+package pluginhost
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/internal/convert"
 	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
+	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // Conn is a typed connection to a running plugin process. It implements
@@ -24,8 +26,8 @@ type Conn struct {
 }
 
 var (
-	_ LocalPlugin  = (*Conn)(nil)
-	_ RemotePlugin = (*Conn)(nil)
+	_ sdk.LocalPlugin  = (*Conn)(nil)
+	_ sdk.RemotePlugin = (*Conn)(nil)
 )
 
 func newConn(cc grpc.ClientConnInterface) *Conn {
@@ -76,29 +78,29 @@ func callStream[In, PIn, PC, C any](ctx context.Context, in *In, to func(*In) *P
 
 func identity[T any](t *T) *T { return t }
 
-func (c *Conn) Info(ctx context.Context) (*Info, error) {
+func (c *Conn) Info(ctx context.Context) (*types.Info, error) {
 	return callUnary(ctx, &pb.GetInfoRequest{}, identity, c.plugin.GetInfo, convert.FromProtoInfo)
 }
 
-func (c *Conn) Health(ctx context.Context) (*Health, error) {
+func (c *Conn) Health(ctx context.Context) (*types.Health, error) {
 	return callUnary(ctx, &pb.HealthRequest{}, identity, c.plugin.Health, convert.FromProtoHealth)
 }
 
 // ValidateConfig asks the plugin to check cfg without applying it. It
 // returns a CodeUnimplemented error for plugins that cannot.
-func (c *Conn) ValidateConfig(ctx context.Context, cfg *Config) error {
-	_, err := callUnary(ctx, cfg, func(cfg *Config) *pb.ValidateConfigRequest {
+func (c *Conn) ValidateConfig(ctx context.Context, cfg *types.Config) error {
+	_, err := callUnary(ctx, cfg, func(cfg *types.Config) *pb.ValidateConfigRequest {
 		return &pb.ValidateConfigRequest{Config: convert.ToProtoConfig(cfg)}
 	}, c.plugin.ValidateConfig, identity)
 	return err
 }
 
-func (c *Conn) Configure(ctx context.Context, cfg *Config) error {
+func (c *Conn) Configure(ctx context.Context, cfg *types.Config) error {
 	_, err := callUnary(ctx, cfg, convert.ToProtoConfig, c.plugin.Configure, identity)
 	return err
 }
 
-func (c *Conn) ListProviders(ctx context.Context) ([]ProviderStatus, error) {
+func (c *Conn) ListProviders(ctx context.Context) ([]types.ProviderStatus, error) {
 	out, err := c.plugin.ListProviders(ctx, &pb.ListProvidersRequest{})
 	if err != nil {
 		return nil, convert.FromStatusError(err) // an empty request: nothing to blame
@@ -106,53 +108,53 @@ func (c *Conn) ListProviders(ctx context.Context) ([]ProviderStatus, error) {
 	return convert.FromProtoProviderStatuses(out.GetProviders()), nil
 }
 
-func (c *Conn) TestProvider(ctx context.Context, name string) (*ProviderTest, error) {
+func (c *Conn) TestProvider(ctx context.Context, name string) (*types.ProviderTest, error) {
 	return callUnary(ctx, &pb.TestProviderRequest{Name: name}, identity, c.plugin.TestProvider, convert.FromProtoProviderTest)
 }
 
-func (c *Conn) Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error) {
+func (c *Conn) Chat(ctx context.Context, req *types.ChatRequest) (*types.ChatResponse, error) {
 	return callUnary(ctx, req, convert.ToProtoChatRequest, c.inference.Chat, convert.FromProtoChatResponse)
 }
 
-func (c *Conn) ChatStream(ctx context.Context, req *ChatRequest, send func(*ChatChunk) error) error {
+func (c *Conn) ChatStream(ctx context.Context, req *types.ChatRequest, send func(*types.ChatChunk) error) error {
 	return callStream(ctx, req, convert.ToProtoChatRequest, c.inference.ChatStream, convert.FromProtoChatChunk, send)
 }
 
-func (c *Conn) Generate(ctx context.Context, req *GenerateRequest) (*GenerateResponse, error) {
+func (c *Conn) Generate(ctx context.Context, req *types.GenerateRequest) (*types.GenerateResponse, error) {
 	return callUnary(ctx, req, convert.ToProtoGenerateRequest, c.inference.Generate, convert.FromProtoGenerateResponse)
 }
 
-func (c *Conn) GenerateStream(ctx context.Context, req *GenerateRequest, send func(*GenerateChunk) error) error {
+func (c *Conn) GenerateStream(ctx context.Context, req *types.GenerateRequest, send func(*types.GenerateChunk) error) error {
 	return callStream(ctx, req, convert.ToProtoGenerateRequest, c.inference.GenerateStream, convert.FromProtoGenerateChunk, send)
 }
 
-func (c *Conn) Embed(ctx context.Context, req *EmbedRequest) (*EmbedResponse, error) {
+func (c *Conn) Embed(ctx context.Context, req *types.EmbedRequest) (*types.EmbedResponse, error) {
 	return callUnary(ctx, req, convert.ToProtoEmbedRequest, c.inference.Embed, convert.FromProtoEmbedResponse)
 }
 
-func (c *Conn) Rerank(ctx context.Context, req *RerankRequest) (*RerankResponse, error) {
+func (c *Conn) Rerank(ctx context.Context, req *types.RerankRequest) (*types.RerankResponse, error) {
 	return callUnary(ctx, req, convert.ToProtoRerankRequest, c.inference.Rerank, convert.FromProtoRerankResponse)
 }
 
-func (c *Conn) TextToImage(ctx context.Context, req *TextToImageRequest) (*TextToImageResponse, error) {
+func (c *Conn) TextToImage(ctx context.Context, req *types.TextToImageRequest) (*types.TextToImageResponse, error) {
 	return callUnary(ctx, req, convert.ToProtoTextToImageRequest, c.inference.TextToImage, convert.FromProtoTextToImageResponse)
 }
 
-func (c *Conn) TextToSpeech(ctx context.Context, req *TextToSpeechRequest) (*TextToSpeechResponse, error) {
+func (c *Conn) TextToSpeech(ctx context.Context, req *types.TextToSpeechRequest) (*types.TextToSpeechResponse, error) {
 	return callUnary(ctx, req, convert.ToProtoTextToSpeechRequest, c.inference.TextToSpeech, convert.FromProtoTextToSpeechResponse)
 }
 
-func (c *Conn) TextToSpeechStream(ctx context.Context, req *TextToSpeechRequest, send func(*AudioChunk) error) error {
+func (c *Conn) TextToSpeechStream(ctx context.Context, req *types.TextToSpeechRequest, send func(*types.AudioChunk) error) error {
 	return callStream(ctx, req, convert.ToProtoTextToSpeechRequest, c.inference.TextToSpeechStream, convert.FromProtoAudioChunk, send)
 }
 
-func (c *Conn) SpeechToText(ctx context.Context, req *SpeechToTextRequest) (*SpeechToTextResponse, error) {
+func (c *Conn) SpeechToText(ctx context.Context, req *types.SpeechToTextRequest) (*types.SpeechToTextResponse, error) {
 	return callUnary(ctx, req, convert.ToProtoSpeechToTextRequest, c.inference.SpeechToText, convert.FromProtoSpeechToTextResponse)
 }
 
 // SpeechToTextLive pumps frames from recv to the plugin and transcripts
 // back to send until recv returns io.EOF and the plugin finishes.
-func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInput, error), send func(*LiveSpeechOutput) error) error {
+func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*types.LiveSpeechInput, error), send func(*types.LiveSpeechOutput) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	st, err := c.inference.SpeechToTextLive(ctx)
@@ -176,7 +178,7 @@ func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInp
 			if err := st.Send(pin); err != nil {
 				// A frame that cannot be marshalled ends the stream with
 				// the same status on the receive side; name its field.
-				var e *Error
+				var e *types.Error
 				if errors.As(convert.RequestError(err, pin), &e) && e.Field != "" {
 					upErr <- e
 					return
@@ -204,7 +206,7 @@ func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInp
 	}
 }
 
-func (c *Conn) engineStatus(ctx context.Context, call func() (*pb.EngineStatusResponse, error)) (*EngineStatus, error) {
+func (c *Conn) engineStatus(ctx context.Context, call func() (*pb.EngineStatusResponse, error)) (*types.EngineStatus, error) {
 	out, err := call()
 	if err != nil {
 		return nil, convert.FromStatusError(err)
@@ -212,43 +214,43 @@ func (c *Conn) engineStatus(ctx context.Context, call func() (*pb.EngineStatusRe
 	return convert.FromProtoEngineStatus(out), nil
 }
 
-func (c *Conn) CheckEngine(ctx context.Context) (*EngineStatus, error) {
+func (c *Conn) CheckEngine(ctx context.Context) (*types.EngineStatus, error) {
 	return c.engineStatus(ctx, func() (*pb.EngineStatusResponse, error) {
 		return c.engine.CheckEngine(ctx, &pb.CheckEngineRequest{})
 	})
 }
 
-func (c *Conn) StartEngine(ctx context.Context) (*EngineStatus, error) {
+func (c *Conn) StartEngine(ctx context.Context) (*types.EngineStatus, error) {
 	return c.engineStatus(ctx, func() (*pb.EngineStatusResponse, error) {
 		return c.engine.StartEngine(ctx, &pb.StartEngineRequest{})
 	})
 }
 
-func (c *Conn) StopEngine(ctx context.Context) (*EngineStatus, error) {
+func (c *Conn) StopEngine(ctx context.Context) (*types.EngineStatus, error) {
 	return c.engineStatus(ctx, func() (*pb.EngineStatusResponse, error) {
 		return c.engine.StopEngine(ctx, &pb.StopEngineRequest{})
 	})
 }
 
-func (c *Conn) EngineStatus(ctx context.Context) (*EngineStatus, error) {
+func (c *Conn) EngineStatus(ctx context.Context) (*types.EngineStatus, error) {
 	return c.engineStatus(ctx, func() (*pb.EngineStatusResponse, error) {
 		return c.engine.EngineStatus(ctx, &pb.EngineStatusRequest{})
 	})
 }
 
-func (c *Conn) InstallEngine(ctx context.Context, req *InstallEngineRequest, progress func(*Progress) error) error {
+func (c *Conn) InstallEngine(ctx context.Context, req *types.InstallEngineRequest, progress func(*types.Progress) error) error {
 	return callStream(ctx, req, convert.ToProtoInstallEngineRequest, c.engine.InstallEngine, convert.FromProtoProgress, progress)
 }
 
-func (c *Conn) UpgradeEngine(ctx context.Context, req *InstallEngineRequest, progress func(*Progress) error) error {
+func (c *Conn) UpgradeEngine(ctx context.Context, req *types.InstallEngineRequest, progress func(*types.Progress) error) error {
 	return callStream(ctx, req, convert.ToProtoUpgradeEngineRequest, c.engine.UpgradeEngine, convert.FromProtoProgress, progress)
 }
 
-func (c *Conn) PullModel(ctx context.Context, req *PullRequest, progress func(*Progress) error) error {
+func (c *Conn) PullModel(ctx context.Context, req *types.PullRequest, progress func(*types.Progress) error) error {
 	return callStream(ctx, req, convert.ToProtoPullRequest, c.models.PullModel, convert.FromProtoProgress, progress)
 }
 
-func (c *Conn) ListModels(ctx context.Context) ([]Model, error) {
+func (c *Conn) ListModels(ctx context.Context) ([]types.Model, error) {
 	out, err := c.models.ListModels(ctx, &pb.ListModelsRequest{})
 	if err != nil {
 		return nil, convert.FromStatusError(err)
@@ -256,7 +258,7 @@ func (c *Conn) ListModels(ctx context.Context) ([]Model, error) {
 	return convert.FromProtoModels(out.GetModels()), nil
 }
 
-func (c *Conn) ListRunningModels(ctx context.Context) ([]Model, error) {
+func (c *Conn) ListRunningModels(ctx context.Context) ([]types.Model, error) {
 	out, err := c.models.ListRunningModels(ctx, &pb.ListRunningModelsRequest{})
 	if err != nil {
 		return nil, convert.FromStatusError(err)
@@ -264,7 +266,7 @@ func (c *Conn) ListRunningModels(ctx context.Context) ([]Model, error) {
 	return convert.FromProtoModels(out.GetModels()), nil
 }
 
-func (c *Conn) LoadModel(ctx context.Context, req *LoadRequest) error {
+func (c *Conn) LoadModel(ctx context.Context, req *types.LoadRequest) error {
 	_, err := callUnary(ctx, req, convert.ToProtoLoadRequest, c.models.LoadModel, identity)
 	return err
 }
@@ -281,6 +283,6 @@ func (c *Conn) DeleteModel(ctx context.Context, model string) error {
 	return convert.RequestError(err, req)
 }
 
-func (c *Conn) ShowModel(ctx context.Context, model string) (*ModelDetails, error) {
+func (c *Conn) ShowModel(ctx context.Context, model string) (*types.ModelDetails, error) {
 	return callUnary(ctx, &pb.ShowModelRequest{Model: model}, identity, c.models.ShowModel, convert.FromProtoModelDetails)
 }

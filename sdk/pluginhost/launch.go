@@ -1,4 +1,4 @@
-package sdk
+package pluginhost
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"github.com/roundhouse-ai/roundhouse/internal/rpc"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // maxSocketPath is the shortest unix socket path limit among supported
@@ -107,12 +109,12 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 	if cfg.SocketDir == "" {
 		d, err := DefaultSocketDir()
 		if err != nil {
-			return nil, WrapError(CodePluginStartFailed, err, "plugin %s: socket dir", cfg.Name)
+			return nil, types.WrapError(types.CodePluginStartFailed, err, "plugin %s: socket dir", cfg.Name)
 		}
 		cfg.SocketDir = d
 	}
 	if len(cfg.SocketDir) > maxSocketPath {
-		return nil, Errorf(CodePluginStartFailed,
+		return nil, types.Errorf(types.CodePluginStartFailed,
 			"plugin %s: socket dir %q is too long for unix sockets (%d > %d bytes); set a shorter one",
 			cfg.Name, cfg.SocketDir, len(cfg.SocketDir), maxSocketPath)
 	}
@@ -126,8 +128,8 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 		stderr = io.Discard
 	}
 	pc := &plugin.ClientConfig{
-		HandshakeConfig:  handshake,
-		Plugins:          pluginSet(nil),
+		HandshakeConfig:  rpc.Handshake,
+		Plugins:          plugin.PluginSet{rpc.PluginName: &hostPlugin{}},
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Managed:          true,
@@ -143,7 +145,7 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 	if cfg.SHA256 != "" {
 		sum, err := hex.DecodeString(cfg.SHA256)
 		if err != nil || len(sum) != sha256.Size {
-			return nil, Errorf(CodePluginStartFailed, "plugin %s: sha256 %q is not 64 hex digits", cfg.Name, cfg.SHA256)
+			return nil, types.Errorf(types.CodePluginStartFailed, "plugin %s: sha256 %q is not 64 hex digits", cfg.Name, cfg.SHA256)
 		}
 		pc.SecureConfig = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
@@ -155,12 +157,12 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		rpc, err := client.Client()
+		rpcClient, err := client.Client()
 		if err != nil {
 			done <- result{err: err}
 			return
 		}
-		raw, err := rpc.Dispense(pluginName)
+		raw, err := rpcClient.Dispense(rpc.PluginName)
 		if err != nil {
 			done <- result{err: err}
 			return
@@ -175,11 +177,11 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 	case r := <-done:
 		if r.err != nil {
 			client.Kill()
-			return nil, WrapError(CodePluginStartFailed, r.err, "plugin %s: start %s", cfg.Name, cfg.Executable)
+			return nil, types.WrapError(types.CodePluginStartFailed, r.err, "plugin %s: start %s", cfg.Name, cfg.Executable)
 		}
 		return r.proc, nil
 	case <-ctx.Done():
 		client.Kill()
-		return nil, WrapError(CodePluginStartFailed, ctx.Err(), "plugin %s: start cancelled", cfg.Name)
+		return nil, types.WrapError(types.CodePluginStartFailed, ctx.Err(), "plugin %s: start cancelled", cfg.Name)
 	}
 }
