@@ -276,7 +276,16 @@ func (p *Plugin) lastError() string {
 func (p *Plugin) startOnce(life context.Context) error {
 	ctx, cancel := context.WithTimeout(life, 30*time.Second)
 	defer cancel()
+	// A plugin started by hand in debug mode (sdk.WithDebug) is attached
+	// to instead of launched when ROUNDHOUSE_PLUGIN_REATTACH names it.
+	reattach, rerr := pluginhost.ReattachFromEnv(p.name)
+	if rerr != nil {
+		p.log.Warn("ignoring "+pluginhost.ReattachEnv, "error", rerr)
+	} else if reattach != nil {
+		p.log.Info("attaching to a plugin in debug mode", "pid", reattach.Pid)
+	}
 	proc, err := p.launch(ctx, pluginhost.LaunchConfig{
+		Reattach:   reattach,
 		Name:       p.name,
 		Executable: p.cand.Executable,
 		SHA256:     p.cand.SHA256,

@@ -33,11 +33,16 @@ func (s shout) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func(*
 	return send(&sdk.ChatChunk{Done: true, FinishReason: "stop"})
 }
 
-// A plugin's main is one line; the rest of the program is its methods.
+// A plugin's main only calls Serve; the rest of the program is its methods.
 func Example() {
 	// In the plugin's main package:
 	//
-	//	func main() { sdk.Serve(shout{}) }
+	//	func main() {
+	//		if err := sdk.Serve(shout{}); err != nil {
+	//			fmt.Fprintln(os.Stderr, err)
+	//			os.Exit(1)
+	//		}
+	//	}
 	//
 	// Here the plugin is called directly to show what it answers.
 	resp, _ := shout{}.Chat(context.Background(), &sdk.ChatRequest{

@@ -43,13 +43,18 @@ type LaunchConfig struct {
 	StartTimeout time.Duration
 	// Stderr receives a raw copy of the plugin's stderr, if set.
 	Stderr io.Writer
+	// Reattach, when set, attaches to a plugin already running in debug
+	// mode (sdk.WithDebug) instead of starting Executable; Executable,
+	// Args, Env, Dir, SHA256 and Stderr are then unused.
+	Reattach *Reattach
 }
 
 // Process is a running plugin.
 type Process struct {
-	client *plugin.Client
-	conn   *Conn
-	pid    int
+	client   *plugin.Client
+	conn     *Conn
+	pid      int
+	attached bool // reattached to a debug-mode plugin the host did not start
 }
 
 // Conn is the typed connection to the plugin.
@@ -69,6 +74,10 @@ func (p *Process) Kill() { p.client.Kill() }
 // once, without the graceful shutdown Kill tries first (which waits on an
 // RPC a hung plugin never answers), then releases the connection.
 func (p *Process) Abort() {
+	if p.attached { // not ours to kill: release the connection only
+		p.client.Kill()
+		return
+	}
 	if proc, err := os.FindProcess(p.pid); err == nil {
 		_ = proc.Kill()
 	}
@@ -150,6 +159,14 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 		pc.SecureConfig = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
 
+	if cfg.Reattach != nil {
+		rc, err := cfg.Reattach.config()
+		if err != nil {
+			return nil, types.WrapError(types.CodePluginStartFailed, err, "plugin %s: reattach", cfg.Name)
+		}
+		pc.Cmd, pc.SecureConfig, pc.Reattach = nil, nil, rc
+	}
+
 	client := plugin.NewClient(pc)
 	type result struct {
 		proc *Process
@@ -171,7 +188,7 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 		if rc := client.ReattachConfig(); rc != nil {
 			pid = rc.Pid
 		}
-		done <- result{proc: &Process{client: client, conn: raw.(*Conn), pid: pid}}
+		done <- result{proc: &Process{client: client, conn: raw.(*Conn), pid: pid, attached: cfg.Reattach != nil}}
 	}()
 	select {
 	case r := <-done:
