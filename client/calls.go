@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // Health is GET /health.
@@ -46,50 +46,50 @@ type Options struct {
 }
 
 type chatBody struct {
-	*sdk.ChatRequest
+	*types.ChatRequest
 	Options
 }
 
 // Chat asks for a whole answer.
-func (c *Client) Chat(ctx context.Context, req *sdk.ChatRequest, o Options) (*sdk.ChatResponse, error) {
+func (c *Client) Chat(ctx context.Context, req *types.ChatRequest, o Options) (*types.ChatResponse, error) {
 	o.Stream = false
-	var out sdk.ChatResponse
+	var out types.ChatResponse
 	return &out, c.call(ctx, http.MethodPost, "/v1/services/chat", chatBody{req, o}, &out)
 }
 
 // ChatStream streams the answer, calling fn per chunk.
-func (c *Client) ChatStream(ctx context.Context, req *sdk.ChatRequest, o Options, fn func(*sdk.ChatChunk) error) error {
+func (c *Client) ChatStream(ctx context.Context, req *types.ChatRequest, o Options, fn func(*types.ChatChunk) error) error {
 	o.Stream = true
-	return stream(ctx, c, http.MethodPost, "/v1/services/chat", chatBody{req, o}, func(ch sdk.ChatChunk) error { return fn(&ch) })
+	return stream(ctx, c, http.MethodPost, "/v1/services/chat", chatBody{req, o}, func(ch types.ChatChunk) error { return fn(&ch) })
 }
 
 type generateBody struct {
-	*sdk.GenerateRequest
+	*types.GenerateRequest
 	Options
 }
 
 // Generate asks for a whole completion.
-func (c *Client) Generate(ctx context.Context, req *sdk.GenerateRequest, o Options) (*sdk.GenerateResponse, error) {
+func (c *Client) Generate(ctx context.Context, req *types.GenerateRequest, o Options) (*types.GenerateResponse, error) {
 	o.Stream = false
-	var out sdk.GenerateResponse
+	var out types.GenerateResponse
 	return &out, c.call(ctx, http.MethodPost, "/v1/services/generate", generateBody{req, o}, &out)
 }
 
 // GenerateStream streams a completion, calling fn per chunk.
-func (c *Client) GenerateStream(ctx context.Context, req *sdk.GenerateRequest, o Options, fn func(*sdk.GenerateChunk) error) error {
+func (c *Client) GenerateStream(ctx context.Context, req *types.GenerateRequest, o Options, fn func(*types.GenerateChunk) error) error {
 	o.Stream = true
-	return stream(ctx, c, http.MethodPost, "/v1/services/generate", generateBody{req, o}, func(ch sdk.GenerateChunk) error { return fn(&ch) })
+	return stream(ctx, c, http.MethodPost, "/v1/services/generate", generateBody{req, o}, func(ch types.GenerateChunk) error { return fn(&ch) })
 }
 
 type embedBody struct {
-	*sdk.EmbedRequest
+	*types.EmbedRequest
 	Options
 }
 
 // Embed turns texts into vectors.
-func (c *Client) Embed(ctx context.Context, req *sdk.EmbedRequest, o Options) (*sdk.EmbedResponse, error) {
+func (c *Client) Embed(ctx context.Context, req *types.EmbedRequest, o Options) (*types.EmbedResponse, error) {
 	o.Stream = false
-	var out sdk.EmbedResponse
+	var out types.EmbedResponse
 	return &out, c.call(ctx, http.MethodPost, "/v1/services/embed", embedBody{req, o}, &out)
 }
 
@@ -171,6 +171,6 @@ func (c *Client) Engines(ctx context.Context) ([]EngineInfo, error) {
 
 // InstallEngine installs a local plugin's engine, calling fn per progress
 // event.
-func (c *Client) InstallEngine(ctx context.Context, plugin string, req *sdk.InstallEngineRequest, fn func(ProgressEvent) error) error {
+func (c *Client) InstallEngine(ctx context.Context, plugin string, req *types.InstallEngineRequest, fn func(ProgressEvent) error) error {
 	return progressStream(ctx, c, http.MethodPost, "/v1/engines/"+url.PathEscape(plugin)+"/install", req, fn)
 }

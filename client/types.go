@@ -3,7 +3,7 @@ package client
 import (
 	"time"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // These are the wire types of the host's native API. The host serves them
@@ -53,7 +53,7 @@ type PluginStatus struct {
 	Version     string            `json:"version"`
 	Services    []string          `json:"services"`
 	State       string            `json:"state"`
-	Health      *sdk.Health       `json:"health,omitempty"`
+	Health      *types.Health     `json:"health,omitempty"`
 	PID         int               `json:"pid,omitempty"`
 	Restarts    int               `json:"restarts"`
 	LastError   string            `json:"last_error,omitempty"`
@@ -61,7 +61,7 @@ type PluginStatus struct {
 	StartedAt   *time.Time        `json:"started_at,omitempty"`
 	EngineMode  string            `json:"engine_mode,omitempty"`
 	EngineHost  string            `json:"engine_host,omitempty"`
-	Compute     *sdk.Compute      `json:"compute,omitempty"`
+	Compute     *types.Compute    `json:"compute,omitempty"`
 	Details     map[string]string `json:"details,omitempty"`
 }
 
@@ -78,12 +78,12 @@ type ServiceInfo struct {
 
 // ServicePluginInfo is a plugin behind a service.
 type ServicePluginInfo struct {
-	Plugin       string           `json:"plugin"`
-	Type         string           `json:"type"`
-	State        string           `json:"state"`
-	DefaultModel string           `json:"default_model,omitempty"`
-	Models       []string         `json:"models,omitempty"`
-	Capabilities sdk.Capabilities `json:"capabilities"`
+	Plugin       string             `json:"plugin"`
+	Type         string             `json:"type"`
+	State        string             `json:"state"`
+	DefaultModel string             `json:"default_model,omitempty"`
+	Models       []string           `json:"models,omitempty"`
+	Capabilities types.Capabilities `json:"capabilities"`
 }
 
 // ServiceList is GET /v1/services.
@@ -143,10 +143,10 @@ type ModelRequest struct {
 
 // EngineInfo is one local plugin's engine in GET /v1/engines.
 type EngineInfo struct {
-	Plugin string            `json:"plugin"`
-	State  string            `json:"plugin_state"`
-	Engine *sdk.EngineStatus `json:"engine,omitempty"`
-	Error  *ErrorDetail      `json:"error,omitempty"`
+	Plugin string              `json:"plugin"`
+	State  string              `json:"plugin_state"`
+	Engine *types.EngineStatus `json:"engine,omitempty"`
+	Error  *ErrorDetail        `json:"error,omitempty"`
 }
 
 // EngineList is GET /v1/engines.

@@ -12,13 +12,13 @@ import (
 	"runtime"
 	"sort"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // Candidate is a plugin directory found under a plugin root.
 type Candidate struct {
 	Dir      string
-	Manifest *sdk.Manifest // nil when Err is set and the manifest did not load
+	Manifest *manifest.Manifest // nil when Err is set and the manifest did not load
 	// Executable is the platform's binary (absolute), when valid.
 	Executable string
 	SHA256     string
@@ -75,7 +75,7 @@ func Discover(roots []string) []Candidate {
 }
 
 func hasManifest(dir string) bool {
-	for _, n := range []string{sdk.ManifestYAML, sdk.ManifestJSON} {
+	for _, n := range []string{manifest.FileYAML, manifest.FileJSON} {
 		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
 			return true
 		}
@@ -85,7 +85,7 @@ func hasManifest(dir string) bool {
 
 func inspect(dir string) Candidate {
 	c := Candidate{Dir: dir}
-	m, err := sdk.LoadManifest(dir)
+	m, err := manifest.Load(dir)
 	if err != nil {
 		c.Err = err
 		return c

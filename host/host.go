@@ -11,6 +11,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 // Version is the host's version, set at build time with
@@ -85,7 +86,7 @@ func (h *Host) newPlugin(c Candidate) *Plugin {
 		manifest: c.Manifest,
 		cand:     c,
 		log:      h.log,
-		launch:   sdk.Launch,
+		launch:   pluginhost.Launch,
 		env:      pluginEnv(name, dataDir, pc.Env),
 		stderr:   io.Discard,
 		health:   h.cfg.HealthInterval,
@@ -209,7 +210,7 @@ func (h *Host) Close(ctx context.Context) {
 	case <-done:
 	case <-ctx.Done():
 	}
-	sdk.CleanupProcesses()
+	pluginhost.CleanupProcesses()
 }
 
 // uptime helper for /health.

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // providersFile holds providers added at runtime (POST /v1/providers). It
@@ -76,7 +77,7 @@ func (h *Host) loadProviders() error {
 // checkProvider is the host's own check of a provider entry; the plugin
 // checks the rest (ValidateConfig).
 func checkProvider(p sdk.ProviderConfig) error {
-	if !sdk.ValidName(p.Name) {
+	if !manifest.ValidName(p.Name) {
 		return sdk.FieldError("name", "%q must be lower case letters, digits, '-' or '_'", p.Name)
 	}
 	if p.BaseURL == "" {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 // Router implements backend.Backend over the host's plugins: it resolves
@@ -25,7 +27,7 @@ func (h *Host) Router() *Router { return &Router{h: h} }
 type target struct {
 	p     *Plugin
 	model string
-	spec  *sdk.ServiceSpec
+	spec  *manifest.ServiceSpec
 }
 
 // resolve picks the plugin for service and model. A model prefixed with a
@@ -115,7 +117,7 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 
 // call runs fn on the resolved plugin with the service's timeout.
 func call[T any](ctx context.Context, r *Router, service string, rt backend.Route, model *string, stream bool,
-	fn func(context.Context, *sdk.Conn) (T, error)) (T, error) {
+	fn func(context.Context, *pluginhost.Conn) (T, error)) (T, error) {
 	var zero T
 	t, err := r.resolve(ctx, service, rt, *model)
 	if err != nil {
@@ -148,57 +150,57 @@ func call[T any](ctx context.Context, r *Router, service string, rt backend.Rout
 }
 
 func (r *Router) Chat(ctx context.Context, rt backend.Route, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
-	return call(ctx, r, sdk.ServiceChat, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.ChatResponse, error) {
+	return call(ctx, r, sdk.ServiceChat, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.ChatResponse, error) {
 		return c.Chat(ctx, req)
 	})
 }
 
 func (r *Router) ChatStream(ctx context.Context, rt backend.Route, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
-	_, err := call(ctx, r, sdk.ServiceChat, rt, &req.Model, true, func(ctx context.Context, c *sdk.Conn) (struct{}, error) {
+	_, err := call(ctx, r, sdk.ServiceChat, rt, &req.Model, true, func(ctx context.Context, c *pluginhost.Conn) (struct{}, error) {
 		return struct{}{}, c.ChatStream(ctx, req, send)
 	})
 	return err
 }
 
 func (r *Router) Generate(ctx context.Context, rt backend.Route, req *sdk.GenerateRequest) (*sdk.GenerateResponse, error) {
-	return call(ctx, r, sdk.ServiceGenerate, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.GenerateResponse, error) {
+	return call(ctx, r, sdk.ServiceGenerate, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.GenerateResponse, error) {
 		return c.Generate(ctx, req)
 	})
 }
 
 func (r *Router) GenerateStream(ctx context.Context, rt backend.Route, req *sdk.GenerateRequest, send func(*sdk.GenerateChunk) error) error {
-	_, err := call(ctx, r, sdk.ServiceGenerate, rt, &req.Model, true, func(ctx context.Context, c *sdk.Conn) (struct{}, error) {
+	_, err := call(ctx, r, sdk.ServiceGenerate, rt, &req.Model, true, func(ctx context.Context, c *pluginhost.Conn) (struct{}, error) {
 		return struct{}{}, c.GenerateStream(ctx, req, send)
 	})
 	return err
 }
 
 func (r *Router) Embed(ctx context.Context, rt backend.Route, req *sdk.EmbedRequest) (*sdk.EmbedResponse, error) {
-	return call(ctx, r, sdk.ServiceEmbed, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.EmbedResponse, error) {
+	return call(ctx, r, sdk.ServiceEmbed, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.EmbedResponse, error) {
 		return c.Embed(ctx, req)
 	})
 }
 
 func (r *Router) Rerank(ctx context.Context, rt backend.Route, req *sdk.RerankRequest) (*sdk.RerankResponse, error) {
-	return call(ctx, r, sdk.ServiceRerank, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.RerankResponse, error) {
+	return call(ctx, r, sdk.ServiceRerank, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.RerankResponse, error) {
 		return c.Rerank(ctx, req)
 	})
 }
 
 func (r *Router) TextToImage(ctx context.Context, rt backend.Route, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error) {
-	return call(ctx, r, sdk.ServiceTextToImage, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.TextToImageResponse, error) {
+	return call(ctx, r, sdk.ServiceTextToImage, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.TextToImageResponse, error) {
 		return c.TextToImage(ctx, req)
 	})
 }
 
 func (r *Router) TextToSpeech(ctx context.Context, rt backend.Route, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error) {
-	return call(ctx, r, sdk.ServiceTextToSpeech, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.TextToSpeechResponse, error) {
+	return call(ctx, r, sdk.ServiceTextToSpeech, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.TextToSpeechResponse, error) {
 		return c.TextToSpeech(ctx, req)
 	})
 }
 
 func (r *Router) SpeechToText(ctx context.Context, rt backend.Route, req *sdk.SpeechToTextRequest) (*sdk.SpeechToTextResponse, error) {
-	return call(ctx, r, sdk.ServiceSpeechToText, rt, &req.Model, false, func(ctx context.Context, c *sdk.Conn) (*sdk.SpeechToTextResponse, error) {
+	return call(ctx, r, sdk.ServiceSpeechToText, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.SpeechToTextResponse, error) {
 		return c.SpeechToText(ctx, req)
 	})
 }
@@ -207,7 +209,7 @@ func (r *Router) SpeechToText(ctx context.Context, rt backend.Route, req *sdk.Sp
 // chosen for cfg's model; the plugin first receives cfg, then the audio.
 func (r *Router) SpeechToTextLive(ctx context.Context, rt backend.Route, cfg *sdk.SpeechToTextRequest,
 	recv func() (*sdk.LiveSpeechInput, error), send func(*sdk.LiveSpeechOutput) error) error {
-	_, err := call(ctx, r, sdk.ServiceSpeechToText, rt, &cfg.Model, true, func(ctx context.Context, c *sdk.Conn) (struct{}, error) {
+	_, err := call(ctx, r, sdk.ServiceSpeechToText, rt, &cfg.Model, true, func(ctx context.Context, c *pluginhost.Conn) (struct{}, error) {
 		first := true
 		return struct{}{}, c.SpeechToTextLive(ctx, func() (*sdk.LiveSpeechInput, error) {
 			if first {

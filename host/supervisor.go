@@ -12,6 +12,8 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 // State is a plugin's lifecycle state.
@@ -49,13 +51,13 @@ func unavailable(name string, retryAfter time.Duration) error {
 }
 
 // launchFunc starts a plugin process; tests swap it.
-type launchFunc func(ctx context.Context, cfg sdk.LaunchConfig) (*sdk.Process, error)
+type launchFunc func(ctx context.Context, cfg pluginhost.LaunchConfig) (*pluginhost.Process, error)
 
 // Plugin is one supervised plugin: its manifest, its process and its
 // state. It restarts the process with exponential backoff when it dies.
 type Plugin struct {
 	name     string
-	manifest *sdk.Manifest
+	manifest *manifest.Manifest
 	cand     Candidate
 	log      *slog.Logger
 	launch   launchFunc
@@ -72,7 +74,7 @@ type Plugin struct {
 
 	mu        sync.Mutex
 	state     State
-	proc      *sdk.Process
+	proc      *pluginhost.Process
 	info      *sdk.Info
 	lastHlth  *sdk.Health
 	restarts  int
@@ -85,7 +87,7 @@ type Plugin struct {
 	// them up.
 	healthFails int
 	checking    bool
-	hung        *sdk.Process
+	hung        *pluginhost.Process
 	// changed is closed and replaced at every state change, waking
 	// everyone waiting in Conn.
 	changed chan struct{}
@@ -104,7 +106,7 @@ type Plugin struct {
 func (p *Plugin) Name() string { return p.name }
 
 // Manifest is the plugin's manifest (nil for an unreadable one).
-func (p *Plugin) Manifest() *sdk.Manifest { return p.manifest }
+func (p *Plugin) Manifest() *manifest.Manifest { return p.manifest }
 
 // State is the plugin's lifecycle state (cheaper than Status).
 func (p *Plugin) State() State {
@@ -166,7 +168,7 @@ func (p *Plugin) setStateLocked(s State) {
 // Conn returns a connection to the running plugin, starting it first when
 // it is stopped (lazy start) and waiting while it starts or restarts after
 // a crash. A plugin that fails to start yields its start error at once.
-func (p *Plugin) Conn(ctx context.Context) (*sdk.Conn, error) {
+func (p *Plugin) Conn(ctx context.Context) (*pluginhost.Conn, error) {
 	for {
 		p.mu.Lock()
 		if p.changed == nil {
@@ -274,7 +276,16 @@ func (p *Plugin) lastError() string {
 func (p *Plugin) startOnce(life context.Context) error {
 	ctx, cancel := context.WithTimeout(life, 30*time.Second)
 	defer cancel()
-	proc, err := p.launch(ctx, sdk.LaunchConfig{
+	// A plugin started by hand in debug mode (sdk.WithDebug) is attached
+	// to instead of launched when ROUNDHOUSE_PLUGIN_REATTACH names it.
+	reattach, rerr := pluginhost.ReattachFromEnv(p.name)
+	if rerr != nil {
+		p.log.Warn("ignoring "+pluginhost.ReattachEnv, "error", rerr)
+	} else if reattach != nil {
+		p.log.Info("attaching to a plugin in debug mode", "pid", reattach.Pid)
+	}
+	proc, err := p.launch(ctx, pluginhost.LaunchConfig{
+		Reattach:   reattach,
 		Name:       p.name,
 		Executable: p.cand.Executable,
 		SHA256:     p.cand.SHA256,
@@ -309,7 +320,7 @@ func (p *Plugin) startOnce(life context.Context) error {
 	return nil
 }
 
-func (p *Plugin) configure(ctx context.Context, proc *sdk.Process) error {
+func (p *Plugin) configure(ctx context.Context, proc *pluginhost.Process) error {
 	conn := proc.Conn()
 	for {
 		cfg := p.config()
@@ -338,7 +349,7 @@ func (p *Plugin) configure(ctx context.Context, proc *sdk.Process) error {
 func (p *Plugin) Reconfigure(ctx context.Context) error {
 	p.mu.Lock()
 	running := p.state == StateRunning
-	var conn *sdk.Conn
+	var conn *pluginhost.Conn
 	if running {
 		conn = p.proc.Conn()
 	}
@@ -389,7 +400,7 @@ func (p *Plugin) waitExit(life context.Context) {
 // not answer maxHealthFails times in a row hangs (a deadlock, SIGSTOP, a
 // stuck call holding every worker) and is killed, so the supervisor
 // restarts it like a crashed one.
-func (p *Plugin) checkHealth(life context.Context, proc *sdk.Process) {
+func (p *Plugin) checkHealth(life context.Context, proc *pluginhost.Process) {
 	p.mu.Lock()
 	if p.checking {
 		p.mu.Unlock()
@@ -435,7 +446,7 @@ func (p *Plugin) checkHealth(life context.Context, proc *sdk.Process) {
 
 // hungKilled reports whether proc is the process the health check killed
 // for hanging (so its exit keeps that explanation).
-func (p *Plugin) hungKilled(proc *sdk.Process) bool { return p.hung == proc }
+func (p *Plugin) hungKilled(proc *pluginhost.Process) bool { return p.hung == proc }
 
 // Degraded reports whether a running plugin's last health check found it
 // not serving (or not answering).

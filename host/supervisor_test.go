@@ -18,6 +18,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/internal/proctest"
 	"github.com/roundhouse-ai/roundhouse/internal/testplugin"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // newTestHost starts a host whose plugin root holds the test plugin
@@ -202,15 +203,15 @@ func TestChecksumMismatchRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := sdk.LoadManifest(dir)
+	m, err := manifest.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := sdk.PlatformKey(runtime.GOOS, runtime.GOARCH)
+	key := manifest.PlatformKey(runtime.GOOS, runtime.GOARCH)
 	pc := m.Platforms[key]
 	pc.SHA256 = strings.Repeat("ab", 32)
 	m.Platforms[key] = pc
-	if err := sdk.SaveManifest(dir, m, "yaml"); err != nil {
+	if err := manifest.Save(dir, m, "yaml"); err != nil {
 		t.Fatal(err)
 	}
 	cfg, _ := config.Load("")

@@ -11,6 +11,8 @@
 //
 //	import (
 //		"context"
+//		"fmt"
+//		"os"
 //
 //		"github.com/roundhouse-ai/roundhouse/sdk"
 //	)
@@ -22,7 +24,12 @@
 //		return &sdk.ChatResponse{Model: req.Model, Message: sdk.Message{Role: "assistant", Content: last}}, nil
 //	}
 //
-//	func main() { sdk.Serve(echo{}) }
+//	func main() {
+//		if err := sdk.Serve(echo{}); err != nil {
+//			fmt.Fprintln(os.Stderr, err) // run by hand, not by the host
+//			os.Exit(1)
+//		}
+//	}
 //
 // Embedding UnimplementedPlugin answers every method the plugin does not
 // offer with CodeUnimplemented, and keeps the plugin compiling when later
@@ -44,7 +51,15 @@
 // the host re-logs each line under the plugin's name. Never write to
 // stdout: it carries the handshake with the host.
 //
-// The manifest (plugin.yaml) is described by Manifest; sdktest checks a
-// plugin against the contract; docs/writing-a-plugin.md walks from an empty
-// directory to a plugin the host loads.
+// Debugging: run the plugin with WithDebug (or ROUNDHOUSE_PLUGIN_DEBUG=1)
+// under a debugger; it prints a ROUNDHOUSE_PLUGIN_REATTACH value, and a
+// host started with it attaches to that process instead of starting one.
+//
+// The data types (ChatRequest, Error, ...) are defined in package types and
+// forwarded here under the same names, so a plugin needs this one import;
+// the host and HTTP clients share package types without gRPC. The manifest
+// (plugin.yaml) is package sdk/manifest; the host side of the protocol is
+// package sdk/pluginhost; sdktest checks a plugin against the contract;
+// docs/writing-a-plugin.md walks from an empty directory to a plugin the
+// host loads.
 package sdk

@@ -33,11 +33,16 @@ func (s shout) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func(*
 	return send(&sdk.ChatChunk{Done: true, FinishReason: "stop"})
 }
 
-// A plugin's main is one line; the rest of the program is its methods.
+// A plugin's main only calls Serve; the rest of the program is its methods.
 func Example() {
 	// In the plugin's main package:
 	//
-	//	func main() { sdk.Serve(shout{}) }
+	//	func main() {
+	//		if err := sdk.Serve(shout{}); err != nil {
+	//			fmt.Fprintln(os.Stderr, err)
+	//			os.Exit(1)
+	//		}
+	//	}
 	//
 	// Here the plugin is called directly to show what it answers.
 	resp, _ := shout{}.Chat(context.Background(), &sdk.ChatRequest{
@@ -60,23 +65,4 @@ func ExampleUnimplementedPlugin() {
 	_, err := shout{}.Embed(context.Background(), &sdk.EmbedRequest{Input: []string{"x"}})
 	fmt.Println(sdk.ErrorCode(err))
 	// Output: unimplemented
-}
-
-// A manifest declares what the plugin offers and which binary runs it.
-func ExampleParseManifest() {
-	m, err := sdk.ParseManifest([]byte(`
-version: "1"
-provider: {name: shout, version: 1.0.0, type: local}
-services:
-  - service_name: chat
-    default_model: shout-1
-    capabilities: {support_streaming: true}
-platforms:
-  linux_amd64: {executable: roundhouse-plugin-shout}
-`), "yaml")
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(m.ListServiceNames(), m.Validate("linux", "amd64"))
-	// Output: [chat] <nil>
 }

@@ -2,25 +2,32 @@ package sdk
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"github.com/roundhouse-ai/roundhouse/internal/rpc"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // DefaultMaxMessageSize caps one gRPC message between host and plugin.
 // gRPC's own default (4 MB) is too small for images and audio.
-const DefaultMaxMessageSize = 256 << 20
+const DefaultMaxMessageSize = rpc.DefaultMaxMessageSize
+
+// DebugEnv set to "1" runs Serve in debug mode, as WithDebug does.
+const DebugEnv = "ROUNDHOUSE_PLUGIN_DEBUG"
+
+// ReattachEnv is the host's environment variable naming plugins to attach
+// to instead of launching: a JSON object from plugin name to the reattach
+// config a plugin in debug mode prints.
+const ReattachEnv = "ROUNDHOUSE_PLUGIN_REATTACH"
 
 // ServeOption tunes Serve.
 type ServeOption func(*serveConfig)
@@ -30,6 +37,9 @@ type serveConfig struct {
 	logLevel        slog.Level
 	shutdownTimeout time.Duration
 	parentPoll      time.Duration
+	debug           bool
+	debugOut        io.Writer
+	debugCtx        context.Context
 }
 
 // WithMaxMessageSize sets the largest gRPC message the plugin accepts and
@@ -45,6 +55,15 @@ func WithShutdownTimeout(d time.Duration) ServeOption {
 	return func(c *serveConfig) { c.shutdownTimeout = d }
 }
 
+// WithDebug runs the plugin standalone, for a debugger: Serve listens
+// without a host, prints to stdout the reattach config the host needs
+// (ROUNDHOUSE_PLUGIN_REATTACH='{"<name>":{...}}'), serves until
+// interrupted (Ctrl-C or SIGTERM), then returns. Start the host with that
+// variable set and it attaches to this process instead of launching the
+// plugin. Setting ROUNDHOUSE_PLUGIN_DEBUG=1 has the same effect, so a
+// debugger's launch configuration needs no code change.
+func WithDebug() ServeOption { return func(c *serveConfig) { c.debug = true } }
+
 // Serve runs impl as a plugin process and returns when the host asks it to
 // stop. It must be called from main, before anything writes to stdout:
 // stdout carries the handshake with the host. Serve
@@ -54,27 +73,41 @@ func WithShutdownTimeout(d time.Duration) ServeOption {
 //   - cancels the context of every in-flight call when the host stops the
 //     plugin, when it receives SIGTERM, or when its parent process dies
 //     (it polls its parent pid; the host also sets a parent-death signal on
-//     Linux), then calls impl's Shutdown method if it has one.
+//     Linux), then calls impl's Shutdown method if it has one. On SIGTERM
+//     or the parent's death the process exits with status 0 after that.
 //
-// Run by hand (not by a host), Serve prints a hint and exits with status 1.
-func Serve(impl Plugin, opts ...ServeOption) {
+// Run by hand (not by a host and not in debug mode), Serve returns an
+// error explaining so; main should print it and exit with status 1:
+//
+//	func main() {
+//		if err := sdk.Serve(myPlugin{}); err != nil {
+//			fmt.Fprintln(os.Stderr, err)
+//			os.Exit(1)
+//		}
+//	}
+//
+// See WithDebug for running a plugin under a debugger.
+func Serve(impl Plugin, opts ...ServeOption) error {
 	cfg := serveConfig{
 		maxMessageSize:  DefaultMaxMessageSize,
 		logLevel:        slog.LevelInfo,
 		shutdownTimeout: 1500 * time.Millisecond,
 		parentPoll:      500 * time.Millisecond,
+		debug:           os.Getenv(DebugEnv) == "1",
+		debugOut:        os.Stdout,
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if os.Getenv(handshake.MagicCookieKey) != handshake.MagicCookieValue {
-		fmt.Fprintln(os.Stderr, "This is a Roundhouse plugin: the Roundhouse host starts it. "+
-			"Put its directory (with plugin.yaml) under a plugin root and run `roundhouse serve`.")
-		os.Exit(1)
+	if !cfg.debug && os.Getenv(rpc.Handshake.MagicCookieKey) != rpc.Handshake.MagicCookieValue {
+		return errors.New("This is a Roundhouse plugin: the Roundhouse host starts it. " +
+			"Put its directory (with plugin.yaml) under a plugin root and run `roundhouse serve` " +
+			"(or set " + DebugEnv + "=1 to run it under a debugger).")
 	}
 	slog.SetDefault(NewPluginLogger(os.Stderr, cfg.logLevel))
 
 	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var once sync.Once
 	shutdown := func(reason string) {
 		once.Do(func() {
@@ -88,6 +121,26 @@ func Serve(impl Plugin, opts ...ServeOption) {
 				done()
 			}
 		})
+	}
+	sc := &plugin.ServeConfig{
+		HandshakeConfig: rpc.Handshake,
+		Plugins:         plugin.PluginSet{rpc.PluginName: &servePlugin{impl: impl}},
+		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
+			o = append(o,
+				grpc.MaxRecvMsgSize(cfg.maxMessageSize),
+				grpc.MaxSendMsgSize(cfg.maxMessageSize),
+				grpc.ChainUnaryInterceptor(rpc.UnaryGuard(base)),
+				grpc.ChainStreamInterceptor(rpc.StreamGuard(base)),
+			)
+			o = append(o, inflightOptions()...) // sdktest's call accounting; nothing unless asked
+			return grpc.NewServer(o...)
+		},
+		Logger: hclog.New(&hclog.LoggerOptions{
+			Output: os.Stderr, JSONFormat: true, Level: hclog.Info, Name: "go-plugin",
+		}),
+	}
+	if cfg.debug {
+		return serveDebug(impl, sc, &cfg, shutdown)
 	}
 
 	// SIGTERM (also the parent-death signal) and SIGHUP end the plugin;
@@ -105,24 +158,25 @@ func Serve(impl Plugin, opts ...ServeOption) {
 		os.Exit(0)
 	})
 
-	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig: handshake,
-		Plugins:         pluginSet(impl),
-		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
-			o = append(o,
-				grpc.MaxRecvMsgSize(cfg.maxMessageSize),
-				grpc.MaxSendMsgSize(cfg.maxMessageSize),
-				grpc.ChainUnaryInterceptor(unaryGuard(base)),
-				grpc.ChainStreamInterceptor(streamGuard(base)),
-			)
-			o = append(o, inflightOptions()...) // sdktest's call accounting; nothing unless asked
-			return grpc.NewServer(o...)
-		},
-		Logger: hclog.New(&hclog.LoggerOptions{
-			Output: os.Stderr, JSONFormat: true, Level: hclog.Info, Name: "go-plugin",
-		}),
-	})
+	plugin.Serve(sc)
 	shutdown("host stopped the plugin")
+	return nil
+}
+
+// servePlugin is go-plugin's view of the plugin side: it registers the
+// adapter on the gRPC server. The host side is in sdk/pluginhost.
+type servePlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+	impl Plugin
+}
+
+func (p *servePlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+	rpc.NewServer(p.impl, Version).Register(s)
+	return nil
+}
+
+func (p *servePlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
+	return nil, errors.New("sdk: the plugin side has no client; hosts use sdk/pluginhost")
 }
 
 // watchParent calls gone when the parent process changes (it died and the
@@ -143,43 +197,3 @@ func watchParent(ctx context.Context, every time.Duration, gone func()) {
 		}
 	}
 }
-
-// unaryGuard ties each call's context to the plugin's lifetime and turns a
-// panic in plugin code into an Internal error instead of a crash.
-func unaryGuard(base context.Context) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
-		ctx, stop := linkContext(ctx, base)
-		defer stop()
-		defer recoverPanic(&err)
-		return h(ctx, req)
-	}
-}
-
-func streamGuard(base context.Context) grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {
-		ctx, stop := linkContext(ss.Context(), base)
-		defer stop()
-		defer recoverPanic(&err)
-		return h(srv, &ctxStream{ServerStream: ss, ctx: ctx})
-	}
-}
-
-func linkContext(ctx, base context.Context) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(base, cancel)
-	return ctx, func() { stop(); cancel() }
-}
-
-func recoverPanic(err *error) {
-	if r := recover(); r != nil {
-		slog.Error("plugin panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-		*err = status.Errorf(codes.Internal, "plugin panic: %v", r)
-	}
-}
-
-type ctxStream struct {
-	grpc.ServerStream
-	ctx context.Context
-}
-
-func (s *ctxStream) Context() context.Context { return s.ctx }

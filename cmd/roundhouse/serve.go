@@ -18,7 +18,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host"
 	"github.com/roundhouse-ai/roundhouse/host/api"
 	"github.com/roundhouse-ai/roundhouse/host/config"
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 func serve(args []string) int {
@@ -44,7 +44,7 @@ func serve(args []string) int {
 	log := newLogger(cfg.LogLevel)
 	slog.SetDefault(log)
 	// Plugins die with the host even if something below panics.
-	defer sdk.CleanupProcesses()
+	defer pluginhost.CleanupProcesses()
 
 	h := host.New(cfg, log)
 	srv := api.New(h, log).HTTPServer(cfg.Listen)

@@ -10,6 +10,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 func (s *Server) listEngines(w http.ResponseWriter, r *http.Request) {
@@ -20,7 +21,7 @@ func (s *Server) listEngines(w http.ResponseWriter, r *http.Request) {
 		}
 		ei := client.EngineInfo{Plugin: p.Name(), State: string(p.State())}
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		st, err := engineCall(ctx, p, (*sdk.Conn).EngineStatus)
+		st, err := engineCall(ctx, p, (*pluginhost.Conn).EngineStatus)
 		cancel()
 		if err != nil {
 			_, d := errorDetail(err)
@@ -32,7 +33,7 @@ func (s *Server) listEngines(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-func engineCall(ctx context.Context, p *host.Plugin, fn func(*sdk.Conn, context.Context) (*sdk.EngineStatus, error)) (*sdk.EngineStatus, error) {
+func engineCall(ctx context.Context, p *host.Plugin, fn func(*pluginhost.Conn, context.Context) (*sdk.EngineStatus, error)) (*sdk.EngineStatus, error) {
 	conn, err := p.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -51,30 +52,30 @@ func (s *Server) localPlugin(w http.ResponseWriter, r *http.Request) *host.Plugi
 
 func (s *Server) startEngine(w http.ResponseWriter, r *http.Request) {
 	if p := s.localPlugin(w, r); p != nil {
-		st, err := engineCall(r.Context(), p, (*sdk.Conn).StartEngine)
+		st, err := engineCall(r.Context(), p, (*pluginhost.Conn).StartEngine)
 		s.done(w, r, err, st)
 	}
 }
 
 func (s *Server) stopEngine(w http.ResponseWriter, r *http.Request) {
 	if p := s.localPlugin(w, r); p != nil {
-		st, err := engineCall(r.Context(), p, (*sdk.Conn).StopEngine)
+		st, err := engineCall(r.Context(), p, (*pluginhost.Conn).StopEngine)
 		s.done(w, r, err, st)
 	}
 }
 
 func (s *Server) installEngine(w http.ResponseWriter, r *http.Request) {
-	s.engineProgress(w, r, (*sdk.Conn).InstallEngine)
+	s.engineProgress(w, r, (*pluginhost.Conn).InstallEngine)
 }
 
 func (s *Server) upgradeEngine(w http.ResponseWriter, r *http.Request) {
-	s.engineProgress(w, r, (*sdk.Conn).UpgradeEngine)
+	s.engineProgress(w, r, (*pluginhost.Conn).UpgradeEngine)
 }
 
 // engineProgress streams an install or upgrade like a pull: progress
 // events, then a final success or error event.
 func (s *Server) engineProgress(w http.ResponseWriter, r *http.Request,
-	fn func(*sdk.Conn, context.Context, *sdk.InstallEngineRequest, func(*sdk.Progress) error) error) {
+	fn func(*pluginhost.Conn, context.Context, *sdk.InstallEngineRequest, func(*sdk.Progress) error) error) {
 	p := s.localPlugin(w, r)
 	if p == nil {
 		return

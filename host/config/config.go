@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 //go:embed default.yaml
@@ -199,7 +200,7 @@ func (c *Config) resolve(base string) {
 	c.AllowedOrigins = append(c.AllowedOrigins, c.CORSOrigins...)
 	c.CORSOrigins = nil
 	for i, d := range c.PluginDirs {
-		d = expandHome(sdk.ExpandVars(d))
+		d = expandHome(manifest.ExpandVars(d))
 		if !filepath.IsAbs(d) {
 			d = filepath.Join(base, d)
 		}
@@ -208,7 +209,7 @@ func (c *Config) resolve(base string) {
 	if c.DataDir == "" {
 		c.DataDir = defaultDataDir()
 	}
-	c.DataDir = expandHome(sdk.ExpandVars(c.DataDir))
+	c.DataDir = expandHome(manifest.ExpandVars(c.DataDir))
 	if !filepath.IsAbs(c.DataDir) {
 		c.DataDir = filepath.Join(base, c.DataDir)
 	}
@@ -225,13 +226,13 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("start: %q must be eager or lazy", c.Start)
 	}
 	for name, p := range c.Plugins {
-		if !sdk.ValidName(name) {
+		if !manifest.ValidName(name) {
 			// Quoted: the bad name may hold spaces, colons or nothing at all.
 			return fmt.Errorf("plugins.%q: not a valid plugin name; use lower case letters, digits, '-' or '_'", name)
 		}
 		seen := map[string]bool{}
 		for i, pr := range p.Providers {
-			if !sdk.ValidName(pr.Name) {
+			if !manifest.ValidName(pr.Name) {
 				return fmt.Errorf("plugins.%s.providers[%d].name: %q must be lower case letters, digits, '-' or '_'", name, i, pr.Name)
 			}
 			if seen[pr.Name] {

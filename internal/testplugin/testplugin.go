@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // EnvServe names the environment variable that turns a test binary into
@@ -30,10 +31,13 @@ const EnvServe = "ROUNDHOUSE_TESTPLUGIN"
 // as a plugin. Call it first thing in TestMain.
 func MaybeServe() {
 	if name := os.Getenv(EnvServe); name != "" {
+		var impl sdk.Plugin = New(name)
 		if rest, ok := strings.CutPrefix(name, "remote:"); ok {
-			sdk.Serve(&Remote{Plugin: Plugin{name: rest}})
-		} else {
-			sdk.Serve(New(name))
+			impl = &Remote{Plugin: Plugin{name: rest}}
+		}
+		if err := sdk.Serve(impl); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
 		}
 		os.Exit(0)
 	}
@@ -237,18 +241,18 @@ func Manifest(root, name string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	m := &sdk.Manifest{
+	m := &manifest.Manifest{
 		Version:  "1",
-		Provider: sdk.ProviderInfo{Name: name, Version: "1.0.0", Type: sdk.ProviderLocal, DisplayName: "Test plugin"},
-		Services: []sdk.ServiceSpec{
+		Provider: manifest.ProviderInfo{Name: name, Version: "1.0.0", Type: sdk.ProviderLocal, DisplayName: "Test plugin"},
+		Services: []manifest.ServiceSpec{
 			{ServiceName: sdk.ServiceChat, DefaultModel: "echo-1", Capabilities: sdk.Capabilities{SupportStreaming: true}},
 			{ServiceName: sdk.ServiceGenerate, DefaultModel: "echo-1"},
 			{ServiceName: sdk.ServiceEmbed, DefaultModel: "echo-1"},
 			{ServiceName: sdk.ServiceSpeechToText, DefaultModel: "echo-1", Capabilities: sdk.Capabilities{SupportBidirectional: true}},
 		},
-		Platforms: map[string]sdk.PlatformConfig{sdk.PlatformKey(goos, goarch): {Executable: exe}},
+		Platforms: map[string]manifest.PlatformConfig{manifest.PlatformKey(goos, goarch): {Executable: exe}},
 	}
-	return dir, sdk.SaveManifest(dir, m, "yaml")
+	return dir, manifest.Save(dir, m, "yaml")
 }
 
 // Remote is the test plugin as a remote plugin: it keeps provider
@@ -306,11 +310,11 @@ func RemoteManifest(root, name string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	m := &sdk.Manifest{
+	m := &manifest.Manifest{
 		Version:   "1",
-		Provider:  sdk.ProviderInfo{Name: name, Version: "1.0.0", Type: sdk.ProviderRemote, DisplayName: "Remote test plugin"},
-		Services:  []sdk.ServiceSpec{{ServiceName: sdk.ServiceChat, DefaultModel: "remote-1"}},
-		Platforms: map[string]sdk.PlatformConfig{sdk.PlatformKey(goos, goarch): {Executable: exe}},
+		Provider:  manifest.ProviderInfo{Name: name, Version: "1.0.0", Type: sdk.ProviderRemote, DisplayName: "Remote test plugin"},
+		Services:  []manifest.ServiceSpec{{ServiceName: sdk.ServiceChat, DefaultModel: "remote-1"}},
+		Platforms: map[string]manifest.PlatformConfig{manifest.PlatformKey(goos, goarch): {Executable: exe}},
 	}
-	return dir, sdk.SaveManifest(dir, m, "yaml")
+	return dir, manifest.Save(dir, m, "yaml")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ollama/ollama/api"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // fakeOllama is an httptest server speaking enough of Ollama's API to test
@@ -611,7 +612,7 @@ func TestSettings(t *testing.T) {
 }
 
 func TestManifestValid(t *testing.T) {
-	m, err := sdk.ParseManifest(embeddedManifest, "yaml")
+	m, err := manifest.Parse(embeddedManifest, "yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,7 +634,7 @@ func TestManifestValid(t *testing.T) {
 		}
 	}
 	// The on-disk file is what the host reads; it must be the embedded one.
-	loaded, err := sdk.LoadManifest(".")
+	loaded, err := manifest.Load(".")
 	if err != nil {
 		t.Fatal(err)
 	}

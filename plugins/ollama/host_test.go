@@ -15,10 +15,12 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/internal/testbed"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 // TestHostLaunch runs the built plugin binary the way the host does (its
-// directory with plugin.yaml, sdk.Launch, Configure over gRPC), drives the
+// directory with plugin.yaml, pluginhost.Launch, Configure over gRPC), drives the
 // engine and model RPCs, and checks that killing the plugin takes its
 // managed engine down.
 func TestHostLaunch(t *testing.T) {
@@ -108,7 +110,7 @@ func TestPluginCrashTakesEngineDown(t *testing.T) {
 
 // buildPlugin builds the plugin into a directory laid out as the host
 // expects (binary + plugin.yaml) and returns the executable and manifest.
-func buildPlugin(t *testing.T) (string, *sdk.Manifest) {
+func buildPlugin(t *testing.T) (string, *manifest.Manifest) {
 	t.Helper()
 	dir := t.TempDir()
 	exe := filepath.Join(dir, "roundhouse-plugin-ollama")
@@ -120,7 +122,7 @@ func buildPlugin(t *testing.T) (string, *sdk.Manifest) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "plugin.yaml"), yaml, 0o644)
-	m, err := sdk.LoadManifest(dir)
+	m, err := manifest.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,13 +137,13 @@ func buildPlugin(t *testing.T) (string, *sdk.Manifest) {
 	return path, m
 }
 
-func launchPlugin(t *testing.T, ctx context.Context, path string) *sdk.Process {
+func launchPlugin(t *testing.T, ctx context.Context, path string) *pluginhost.Process {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.Default()
 	}
-	proc, err := sdk.Launch(ctx, sdk.LaunchConfig{Name: "ollama", Executable: path, Dir: filepath.Dir(path), Logger: logger,
+	proc, err := pluginhost.Launch(ctx, pluginhost.LaunchConfig{Name: "ollama", Executable: path, Dir: filepath.Dir(path), Logger: logger,
 		Env: []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)

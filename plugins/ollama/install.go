@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // downloadClient fetches engine archives: proxies from the environment are
@@ -64,7 +65,7 @@ type download struct {
 // resolveDownload picks the archive: the request's url, else the
 // settings', else the manifest's for this platform. Every source must
 // come with a sha256.
-func resolveDownload(req *sdk.InstallEngineRequest, s settings, m *sdk.Manifest) (download, error) {
+func resolveDownload(req *sdk.InstallEngineRequest, s settings, m *manifest.Manifest) (download, error) {
 	if req == nil {
 		req = &sdk.InstallEngineRequest{}
 	}
@@ -96,9 +97,9 @@ func resolveDownload(req *sdk.InstallEngineRequest, s settings, m *sdk.Manifest)
 			}
 			break
 		}
-		what := "this plugin has no pinned Ollama download for " + sdk.PlatformKey(runtime.GOOS, runtime.GOARCH)
+		what := "this plugin has no pinned Ollama download for " + manifest.PlatformKey(runtime.GOOS, runtime.GOARCH)
 		if req.Version != "" {
-			what = "this plugin knows no download for Ollama " + req.Version + " on " + sdk.PlatformKey(runtime.GOOS, runtime.GOARCH)
+			what = "this plugin knows no download for Ollama " + req.Version + " on " + manifest.PlatformKey(runtime.GOOS, runtime.GOARCH)
 		}
 		return d, sdk.FieldError("url", "%s: pass url and sha256 of an Ollama release archive (.tgz or .zip) in the request, "+
 			"or set settings.download_url and settings.download_sha256", what)
@@ -187,7 +188,7 @@ func (p *plugin) install(ctx context.Context, req *sdk.InstallEngineRequest, pro
 	version, err := binaryVersion(ctx, exe)
 	if err != nil {
 		return sdk.WrapError(sdk.CodeEngineInstallFailed, err,
-			"the downloaded ollama does not run on this machine (%s); is the archive for this platform?", sdk.PlatformKey(runtime.GOOS, runtime.GOARCH))
+			"the downloaded ollama does not run on this machine (%s); is the archive for this platform?", manifest.PlatformKey(runtime.GOOS, runtime.GOARCH))
 	}
 	if d.version != "" && strings.TrimPrefix(d.version, "v") != strings.TrimPrefix(version, "v") {
 		slog.Warn("installed ollama reports another version than requested", "requested", d.version, "reported", version)

@@ -23,6 +23,16 @@
 // The Roundhouse host starts this program; see plugin.yaml.
 package main
 
-import "github.com/roundhouse-ai/roundhouse/sdk"
+import (
+	"fmt"
+	"os"
 
-func main() { sdk.Serve(newPlugin()) }
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+func main() {
+	if err := sdk.Serve(newPlugin()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // embeddedManifest is plugin.yaml as built. The copy next to the
@@ -20,27 +21,27 @@ var embeddedManifest []byte
 
 // loadManifest returns the manifest beside the executable, or the
 // embedded one.
-func loadManifest() *sdk.Manifest {
+func loadManifest() *manifest.Manifest {
 	if exe, err := os.Executable(); err == nil {
 		dir := filepath.Dir(exe)
-		if m, err := sdk.LoadManifest(dir); err == nil && m.Provider.Name == "ollama" {
+		if m, err := manifest.Load(dir); err == nil && m.Provider.Name == "ollama" {
 			return m
 		}
 	}
-	m, err := sdk.ParseManifest(embeddedManifest, "yaml")
+	m, err := manifest.Parse(embeddedManifest, "yaml")
 	if err != nil {
 		// A broken embedded manifest is a build bug, caught by the tests.
 		slog.Error("embedded plugin.yaml does not parse", "error", err)
-		return &sdk.Manifest{Provider: sdk.ProviderInfo{Name: "ollama", Type: sdk.ProviderLocal, EngineHost: defaultEngineHost}}
+		return &manifest.Manifest{Provider: manifest.ProviderInfo{Name: "ollama", Type: sdk.ProviderLocal, EngineHost: defaultEngineHost}}
 	}
 	return m
 }
 
 // platformDownload is the manifest's engine download for this machine.
-func platformDownload(m *sdk.Manifest) (sdk.EngineDownload, bool) {
+func platformDownload(m *manifest.Manifest) (manifest.EngineDownload, bool) {
 	if m.Engine == nil {
-		return sdk.EngineDownload{}, false
+		return manifest.EngineDownload{}, false
 	}
-	d, ok := m.Engine.Downloads[sdk.PlatformKey(runtime.GOOS, runtime.GOARCH)]
+	d, ok := m.Engine.Downloads[manifest.PlatformKey(runtime.GOOS, runtime.GOARCH)]
 	return d, ok && d.URL != ""
 }

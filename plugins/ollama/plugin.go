@@ -14,6 +14,7 @@ import (
 	"github.com/ollama/ollama/api"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // plugin serves Roundhouse through Ollama. It either manages its own
@@ -22,7 +23,7 @@ import (
 // which it then never starts, stops or upgrades.
 type plugin struct {
 	sdk.UnimplementedPlugin // services Ollama does not offer answer Unimplemented
-	manifest                *sdk.Manifest
+	manifest                *manifest.Manifest
 
 	// mu guards the fields below; it is never held across I/O.
 	mu     sync.Mutex

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // manageMode is the manage_engine setting.
@@ -73,7 +74,7 @@ var knownSettings = map[string]bool{
 
 // parseSettings resolves cfg against the manifest's defaults. Errors name
 // the setting at fault as "settings.<key>".
-func parseSettings(cfg *sdk.Config, m *sdk.Manifest) (settings, error) {
+func parseSettings(cfg *sdk.Config, m *manifest.Manifest) (settings, error) {
 	in := map[string]any{}
 	var err error
 	dataDir := ""

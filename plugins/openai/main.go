@@ -8,6 +8,16 @@
 // keypool.go for key rotation.
 package main
 
-import "github.com/roundhouse-ai/roundhouse/sdk"
+import (
+	"fmt"
+	"os"
 
-func main() { sdk.Serve(newPlugin()) }
+	"github.com/roundhouse-ai/roundhouse/sdk"
+)
+
+func main() {
+	if err := sdk.Serve(newPlugin()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

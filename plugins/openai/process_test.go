@@ -16,6 +16,8 @@ import (
 	"github.com/roundhouse-ai/roundhouse/internal/openaitest/fake"
 	"github.com/roundhouse-ai/roundhouse/internal/openaitest/front"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 	"github.com/roundhouse-ai/roundhouse/sdk/sdktest"
 )
 
@@ -25,7 +27,7 @@ func TestManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := sdk.ParseManifest(data, "yaml")
+	m, err := manifest.Parse(data, "yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,9 +76,9 @@ func TestProcess(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	manifest, _ := os.ReadFile("plugin.yaml")
-	os.WriteFile(filepath.Join(dir, "plugin.yaml"), manifest, 0o644)
-	m, err := sdk.LoadManifest(dir)
+	yaml, _ := os.ReadFile("plugin.yaml")
+	os.WriteFile(filepath.Join(dir, "plugin.yaml"), yaml, 0o644)
+	m, err := manifest.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +90,7 @@ func TestProcess(t *testing.T) {
 	var stderr lockedBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	proc, err := sdk.Launch(ctx, sdk.LaunchConfig{Name: "openai", Executable: exe, Stderr: &stderr})
+	proc, err := pluginhost.Launch(ctx, pluginhost.LaunchConfig{Name: "openai", Executable: exe, Stderr: &stderr})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // defaultTimeout bounds one unary attempt when a provider sets none.
@@ -135,7 +136,7 @@ func buildProvider(f string, c sdk.ProviderConfig) (*provider, error) {
 	if name == "" {
 		return nil, sdk.FieldError(f+".name", "required")
 	}
-	if !sdk.ValidName(name) {
+	if !manifest.ValidName(name) {
 		return nil, sdk.FieldError(f+".name", "%q must be lower case letters, digits, '-' or '_'", name)
 	}
 	pr := &provider{name: name, headers: http.Header{}, timeout: defaultTimeout}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 const (
@@ -126,7 +128,7 @@ func Run(t TB, impl sdk.Plugin, o Options) {
 	serveIfChild(t, impl)
 	t.Helper()
 	o.defaults()
-	s := &suite{o: o, declared: map[string]sdk.ServiceSpec{}}
+	s := &suite{o: o, declared: map[string]manifest.ServiceSpec{}}
 	if o.ManifestDir != "" {
 		m, err := loadManifest(o.ManifestDir)
 		if err != nil {
@@ -166,7 +168,7 @@ func Run(t TB, impl sdk.Plugin, o Options) {
 			return
 		}
 		for name, c := range s.info.Services {
-			s.declared[name] = sdk.ServiceSpec{ServiceName: name, Capabilities: c}
+			s.declared[name] = manifest.ServiceSpec{ServiceName: name, Capabilities: c}
 		}
 	}
 	for _, c := range s.checks() {
@@ -233,13 +235,16 @@ func IsChild() bool { return os.Getenv(envServe) != "" }
 // serveIfChild turns the re-executed test binary into the plugin.
 func serveIfChild(t TB, impl sdk.Plugin) {
 	if os.Getenv(envServe) == t.Name() {
-		sdk.Serve(impl)
+		if err := sdk.Serve(impl); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		os.Exit(0)
 	}
 }
 
-func loadManifest(dir string) (*sdk.Manifest, error) {
-	m, err := sdk.LoadManifest(dir)
+func loadManifest(dir string) (*manifest.Manifest, error) {
+	m, err := manifest.Load(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +257,7 @@ func loadManifest(dir string) (*sdk.Manifest, error) {
 
 // launch starts the test binary as the plugin; it returns the process and
 // the path of its call accounting.
-func launch(t TB, o Options) (*sdk.Process, string, error) {
+func launch(t TB, o Options) (*pluginhost.Process, string, error) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -268,7 +273,7 @@ func launch(t TB, o Options) (*sdk.Process, string, error) {
 	env = append(env, o.Env...)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	proc, err := sdk.Launch(ctx, sdk.LaunchConfig{
+	proc, err := pluginhost.Launch(ctx, pluginhost.LaunchConfig{
 		Name:       "sdktest",
 		Executable: exe,
 		Args:       []string{"-test.run=" + runPattern(t.Name())},
@@ -302,9 +307,9 @@ func runPattern(name string) string {
 // suite is one run against one plugin process.
 type suite struct {
 	o            Options
-	conn         *sdk.Conn
-	manifest     *sdk.Manifest // nil without ManifestDir
-	declared     map[string]sdk.ServiceSpec
+	conn         *pluginhost.Conn
+	manifest     *manifest.Manifest // nil without ManifestDir
+	declared     map[string]manifest.ServiceSpec
 	info         *sdk.Info
 	infoErr      error
 	inflightFile string

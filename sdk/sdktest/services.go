@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // unaryMethods and streamMethods name each service's gRPC methods, as the
@@ -37,20 +38,20 @@ func copyOr[T any](given *T, def func() *T) (*T, bool) {
 	return def(), false
 }
 
-func (s *suite) chatSample(spec sdk.ServiceSpec) (*sdk.ChatRequest, bool) {
+func (s *suite) chatSample(spec manifest.ServiceSpec) (*sdk.ChatRequest, bool) {
 	return copyOr(s.o.Chat, func() *sdk.ChatRequest {
 		return &sdk.ChatRequest{Model: spec.DefaultModel, Messages: []sdk.Message{{Role: "user", Content: samplePrompt}},
 			Options: &sdk.Options{MaxTokens: ptr(32)}}
 	})
 }
 
-func (s *suite) generateSample(spec sdk.ServiceSpec) (*sdk.GenerateRequest, bool) {
+func (s *suite) generateSample(spec manifest.ServiceSpec) (*sdk.GenerateRequest, bool) {
 	return copyOr(s.o.Generate, func() *sdk.GenerateRequest {
 		return &sdk.GenerateRequest{Model: spec.DefaultModel, Prompt: samplePrompt, Options: &sdk.Options{MaxTokens: ptr(32)}}
 	})
 }
 
-func (s *suite) ttsSample(spec sdk.ServiceSpec) (*sdk.TextToSpeechRequest, bool) {
+func (s *suite) ttsSample(spec manifest.ServiceSpec) (*sdk.TextToSpeechRequest, bool) {
 	return copyOr(s.o.TextToSpeech, func() *sdk.TextToSpeechRequest {
 		return &sdk.TextToSpeechRequest{Model: spec.DefaultModel, Input: "Hello, world."}
 	})
@@ -58,7 +59,7 @@ func (s *suite) ttsSample(spec sdk.ServiceSpec) (*sdk.TextToSpeechRequest, bool)
 
 // callUnary calls one service with its sample request; explicit says the
 // sample came from Options (then the call must succeed).
-func (s *suite) callUnary(ctx context.Context, name string, spec sdk.ServiceSpec) (req, resp any, explicit bool, err error) {
+func (s *suite) callUnary(ctx context.Context, name string, spec manifest.ServiceSpec) (req, resp any, explicit bool, err error) {
 	switch name {
 	case sdk.ServiceChat:
 		r, ex := s.chatSample(spec)

@@ -5,12 +5,13 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 // Wired is a backend.Backend that puts a real plugin boundary between a
 // surface and a fake: every service and model-management call is
 // converted to protobuf, marshalled, sent over an in-process gRPC
-// connection (sdk.ServeInProcess) to a plugin that answers with the fake,
+// connection (pluginhost.ServeInProcess) to a plugin that answers with the fake,
 // and converted back — the path a request takes to a plugin subprocess.
 // Tests and fuzz targets use it to prove that whatever a surface accepts
 // can really be sent to a plugin (the fake alone takes any Go string;
@@ -19,7 +20,7 @@ import (
 // it before the call), so the fake sees an empty one.
 type Wired struct {
 	*Backend
-	conn *sdk.Conn
+	conn *pluginhost.Conn
 	stop func()
 }
 
@@ -27,7 +28,7 @@ var _ backend.Backend = (*Wired)(nil)
 
 // Wire serves b as an in-process plugin. Close the result when done.
 func Wire(b *Backend) *Wired {
-	conn, stop := sdk.ServeInProcess(&wirePlugin{b: b})
+	conn, stop := pluginhost.ServeInProcess(&wirePlugin{b: b})
 	return &Wired{Backend: b, conn: conn, stop: stop}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // The variants: each breaks one rule of the contract.
@@ -68,15 +69,15 @@ var services = map[string]sdk.Capabilities{
 
 // WriteManifest writes plugin.yaml for the plugin into dir.
 func WriteManifest(dir string) error {
-	m := &sdk.Manifest{
+	m := &manifest.Manifest{
 		Version:   "1",
-		Provider:  sdk.ProviderInfo{Name: Name, Version: Version, Type: Type},
-		Platforms: map[string]sdk.PlatformConfig{sdk.PlatformKey(runtime.GOOS, runtime.GOARCH): {Executable: "broken"}},
+		Provider:  manifest.ProviderInfo{Name: Name, Version: Version, Type: Type},
+		Platforms: map[string]manifest.PlatformConfig{manifest.PlatformKey(runtime.GOOS, runtime.GOARCH): {Executable: "broken"}},
 	}
 	for _, name := range sdk.ServiceNames {
-		m.Services = append(m.Services, sdk.ServiceSpec{ServiceName: name, DefaultModel: "m1", Capabilities: services[name]})
+		m.Services = append(m.Services, manifest.ServiceSpec{ServiceName: name, DefaultModel: "m1", Capabilities: services[name]})
 	}
-	return sdk.SaveManifest(dir, m, "yaml")
+	return manifest.Save(dir, m, "yaml")
 }
 
 // WriteBadManifest writes a plugin.yaml the manifest check refuses.

@@ -1,0 +1,133 @@
+package convert
+
+import (
+	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
+	"github.com/roundhouse-ai/roundhouse/types"
+)
+
+// Conversions of the ModelService messages.
+
+func ToProtoPullRequest(r *types.PullRequest) *pb.PullModelRequest {
+	if r == nil {
+		return nil
+	}
+	return &pb.PullModelRequest{Model: r.Model, Insecure: r.Insecure}
+}
+
+func FromProtoPullRequest(r *pb.PullModelRequest) *types.PullRequest {
+	if r == nil {
+		return nil
+	}
+	return &types.PullRequest{Model: r.GetModel(), Insecure: r.GetInsecure()}
+}
+
+func ToProtoLoadRequest(r *types.LoadRequest) *pb.LoadModelRequest {
+	if r == nil {
+		return nil
+	}
+	return &pb.LoadModelRequest{Model: r.Model, KeepAliveSeconds: float64PtrCopy(r.KeepAlive)}
+}
+
+func FromProtoLoadRequest(r *pb.LoadModelRequest) *types.LoadRequest {
+	if r == nil {
+		return nil
+	}
+	return &types.LoadRequest{Model: r.GetModel(), KeepAlive: float64PtrCopy(r.KeepAliveSeconds)}
+}
+
+// ToProtoModel clamps ContextLength to int32.
+func ToProtoModel(m *types.Model) *pb.Model {
+	if m == nil {
+		return nil
+	}
+	return &pb.Model{
+		Name:           m.Name,
+		SizeBytes:      m.SizeBytes,
+		Digest:         m.Digest,
+		ModifiedAtUnix: m.ModifiedAt,
+		Family:         m.Family,
+		ParameterSize:  m.ParameterSize,
+		Quantization:   m.Quantization,
+		Format:         m.Format,
+		SizeVramBytes:  m.SizeVRAMBytes,
+		ExpiresAtUnix:  m.ExpiresAt,
+		ContextLength:  clampToInt32(m.ContextLength),
+		Services:       nilIfEmpty(m.Services),
+	}
+}
+
+func FromProtoModel(m *pb.Model) *types.Model {
+	if m == nil {
+		return nil
+	}
+	return &types.Model{
+		Name:          m.GetName(),
+		SizeBytes:     m.GetSizeBytes(),
+		Digest:        m.GetDigest(),
+		ModifiedAt:    m.GetModifiedAtUnix(),
+		Family:        m.GetFamily(),
+		ParameterSize: m.GetParameterSize(),
+		Quantization:  m.GetQuantization(),
+		Format:        m.GetFormat(),
+		SizeVRAMBytes: m.GetSizeVramBytes(),
+		ExpiresAt:     m.GetExpiresAtUnix(),
+		ContextLength: int(m.GetContextLength()),
+		Services:      nilIfEmpty(m.GetServices()),
+	}
+}
+
+// ToProtoModels converts a model list; empty gives nil.
+func ToProtoModels(ms []types.Model) []*pb.Model {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]*pb.Model, len(ms))
+	for i := range ms {
+		out[i] = ToProtoModel(&ms[i])
+	}
+	return out
+}
+
+// FromProtoModels converts a model list; empty gives nil and a nil element
+// becomes a zero Model.
+func FromProtoModels(ms []*pb.Model) []types.Model {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]types.Model, len(ms))
+	for i, m := range ms {
+		if v := FromProtoModel(m); v != nil {
+			out[i] = *v
+		}
+	}
+	return out
+}
+
+func ToProtoModelDetails(d *types.ModelDetails) *pb.ShowModelResponse {
+	if d == nil {
+		return nil
+	}
+	return &pb.ShowModelResponse{
+		Model:      ToProtoModel(&d.Model),
+		Template:   d.Template,
+		Parameters: d.Parameters,
+		License:    d.License,
+		Details:    cloneMapOrNil(d.Details),
+	}
+}
+
+func FromProtoModelDetails(d *pb.ShowModelResponse) *types.ModelDetails {
+	if d == nil {
+		return nil
+	}
+	out := &types.ModelDetails{
+		Template:   d.GetTemplate(),
+		Parameters: d.GetParameters(),
+		License:    d.GetLicense(),
+		Details:    cloneMapOrNil(d.GetDetails()),
+	}
+	if m := FromProtoModel(d.GetModel()); m != nil {
+		out.Model = *m
+	}
+	return out
+}

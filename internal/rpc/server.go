@@ -1,0 +1,309 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"google.golang.org/grpc"
+
+	"github.com/roundhouse-ai/roundhouse/internal/convert"
+	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
+	"github.com/roundhouse-ai/roundhouse/types"
+)
+
+// Server adapts a Plugin to the generated gRPC server interfaces. It
+// converts messages, turns errors into gRPC statuses with an ErrorDetail,
+// and answers Unimplemented for interfaces the plugin does not implement.
+type Server struct {
+	pb.UnimplementedPluginServiceServer
+	pb.UnimplementedInferenceServiceServer
+	pb.UnimplementedEngineServiceServer
+	pb.UnimplementedModelServiceServer
+
+	impl       Plugin
+	sdkVersion string    // reported in Info when the plugin leaves it empty
+	engine     Engine    // nil when impl is not an Engine
+	models     Models    // nil when impl is not a Models
+	providers  Providers // nil when impl is not a Providers
+}
+
+func NewServer(impl Plugin, sdkVersion string) *Server {
+	s := &Server{impl: impl, sdkVersion: sdkVersion}
+	s.engine, _ = impl.(Engine)
+	s.models, _ = impl.(Models)
+	s.providers, _ = impl.(Providers)
+	return s
+}
+
+func (s *Server) Register(g *grpc.Server) {
+	pb.RegisterPluginServiceServer(g, s)
+	pb.RegisterInferenceServiceServer(g, s)
+	pb.RegisterEngineServiceServer(g, s)
+	pb.RegisterModelServiceServer(g, s)
+}
+
+// unary runs one unary call: proto in → sdk → impl → sdk → proto out.
+func unary[PIn, In, Out, POut any](ctx context.Context, in *PIn, from func(*PIn) *In,
+	call func(context.Context, *In) (*Out, error), to func(*Out) *POut) (*POut, error) {
+	out, err := call(ctx, from(in))
+	if err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return to(out), nil
+}
+
+// serverStream runs one server-streaming call, converting each chunk.
+func serverStream[PIn, In, C, PC any](in *PIn, stream grpc.ServerStreamingServer[PC], from func(*PIn) *In,
+	call func(context.Context, *In, func(*C) error) error, to func(*C) *PC) error {
+	ctx := stream.Context()
+	err := call(ctx, from(in), func(c *C) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return stream.Send(to(c))
+	})
+	return convert.ToStatusError(err)
+}
+
+func (s *Server) GetInfo(ctx context.Context, _ *pb.GetInfoRequest) (*pb.GetInfoResponse, error) {
+	info, err := s.impl.Info(ctx)
+	if err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	if info == nil {
+		info = &types.Info{}
+	}
+	if info.SDKVersion == "" {
+		info.SDKVersion = s.sdkVersion
+	}
+	return convert.ToProtoInfo(info), nil
+}
+
+func (s *Server) Health(ctx context.Context, _ *pb.HealthRequest) (*pb.HealthResponse, error) {
+	h, err := s.impl.Health(ctx)
+	if err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return convert.ToProtoHealth(h), nil
+}
+
+func (s *Server) Configure(ctx context.Context, in *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
+	if err := s.impl.Configure(ctx, convert.FromProtoConfig(in)); err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return &pb.ConfigureResponse{}, nil
+}
+
+func (s *Server) ValidateConfig(ctx context.Context, in *pb.ValidateConfigRequest) (*pb.ValidateConfigResponse, error) {
+	v, ok := s.impl.(ConfigValidator)
+	if !ok {
+		return nil, convert.ToStatusError(unimplemented("configuration validation"))
+	}
+	if err := v.ValidateConfig(ctx, convert.FromProtoConfig(in.GetConfig())); err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return &pb.ValidateConfigResponse{}, nil
+}
+
+func (s *Server) ListProviders(ctx context.Context, _ *pb.ListProvidersRequest) (*pb.ListProvidersResponse, error) {
+	if s.providers == nil {
+		return nil, convert.ToStatusError(unimplemented("providers"))
+	}
+	ps, err := s.providers.ListProviders(ctx)
+	if err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return &pb.ListProvidersResponse{Providers: convert.ToProtoProviderStatuses(ps)}, nil
+}
+
+func (s *Server) TestProvider(ctx context.Context, in *pb.TestProviderRequest) (*pb.TestProviderResponse, error) {
+	if s.providers == nil {
+		return nil, convert.ToStatusError(unimplemented("providers"))
+	}
+	t, err := s.providers.TestProvider(ctx, in.GetName())
+	if err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return convert.ToProtoProviderTest(t), nil
+}
+
+// ---- inference ----
+
+func (s *Server) Chat(ctx context.Context, in *pb.ChatRequest) (*pb.ChatResponse, error) {
+	return unary(ctx, in, convert.FromProtoChatRequest, s.impl.Chat, convert.ToProtoChatResponse)
+}
+
+func (s *Server) ChatStream(in *pb.ChatRequest, st grpc.ServerStreamingServer[pb.ChatChunk]) error {
+	return serverStream(in, st, convert.FromProtoChatRequest, s.impl.ChatStream, convert.ToProtoChatChunk)
+}
+
+func (s *Server) Generate(ctx context.Context, in *pb.GenerateRequest) (*pb.GenerateResponse, error) {
+	return unary(ctx, in, convert.FromProtoGenerateRequest, s.impl.Generate, convert.ToProtoGenerateResponse)
+}
+
+func (s *Server) GenerateStream(in *pb.GenerateRequest, st grpc.ServerStreamingServer[pb.GenerateChunk]) error {
+	return serverStream(in, st, convert.FromProtoGenerateRequest, s.impl.GenerateStream, convert.ToProtoGenerateChunk)
+}
+
+func (s *Server) Embed(ctx context.Context, in *pb.EmbedRequest) (*pb.EmbedResponse, error) {
+	return unary(ctx, in, convert.FromProtoEmbedRequest, s.impl.Embed, convert.ToProtoEmbedResponse)
+}
+
+func (s *Server) Rerank(ctx context.Context, in *pb.RerankRequest) (*pb.RerankResponse, error) {
+	return unary(ctx, in, convert.FromProtoRerankRequest, s.impl.Rerank, convert.ToProtoRerankResponse)
+}
+
+func (s *Server) TextToImage(ctx context.Context, in *pb.TextToImageRequest) (*pb.TextToImageResponse, error) {
+	return unary(ctx, in, convert.FromProtoTextToImageRequest, s.impl.TextToImage, convert.ToProtoTextToImageResponse)
+}
+
+func (s *Server) TextToSpeech(ctx context.Context, in *pb.TextToSpeechRequest) (*pb.TextToSpeechResponse, error) {
+	return unary(ctx, in, convert.FromProtoTextToSpeechRequest, s.impl.TextToSpeech, convert.ToProtoTextToSpeechResponse)
+}
+
+func (s *Server) TextToSpeechStream(in *pb.TextToSpeechRequest, st grpc.ServerStreamingServer[pb.AudioChunk]) error {
+	return serverStream(in, st, convert.FromProtoTextToSpeechRequest, s.impl.TextToSpeechStream, convert.ToProtoAudioChunk)
+}
+
+func (s *Server) SpeechToText(ctx context.Context, in *pb.SpeechToTextRequest) (*pb.SpeechToTextResponse, error) {
+	return unary(ctx, in, convert.FromProtoSpeechToTextRequest, s.impl.SpeechToText, convert.ToProtoSpeechToTextResponse)
+}
+
+func (s *Server) SpeechToTextLive(st grpc.BidiStreamingServer[pb.LiveSpeechInput, pb.LiveSpeechOutput]) error {
+	recv := func() (*types.LiveSpeechInput, error) {
+		in, err := st.Recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, io.EOF
+			}
+			return nil, convert.FromStatusError(err)
+		}
+		return convert.FromProtoLiveSpeechInput(in), nil
+	}
+	send := func(o *types.LiveSpeechOutput) error { return st.Send(convert.ToProtoLiveSpeechOutput(o)) }
+	return convert.ToStatusError(s.impl.SpeechToTextLive(st.Context(), recv, send))
+}
+
+// ---- engine ----
+
+func (s *Server) engineCall(ctx context.Context, call func(Engine, context.Context) (*types.EngineStatus, error)) (*pb.EngineStatusResponse, error) {
+	if s.engine == nil {
+		return nil, convert.ToStatusError(unimplemented("engine management"))
+	}
+	st, err := call(s.engine, ctx)
+	if err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return convert.ToProtoEngineStatus(st), nil
+}
+
+func (s *Server) CheckEngine(ctx context.Context, _ *pb.CheckEngineRequest) (*pb.EngineStatusResponse, error) {
+	return s.engineCall(ctx, Engine.CheckEngine)
+}
+
+func (s *Server) StartEngine(ctx context.Context, _ *pb.StartEngineRequest) (*pb.EngineStatusResponse, error) {
+	return s.engineCall(ctx, Engine.StartEngine)
+}
+
+func (s *Server) StopEngine(ctx context.Context, _ *pb.StopEngineRequest) (*pb.EngineStatusResponse, error) {
+	return s.engineCall(ctx, Engine.StopEngine)
+}
+
+func (s *Server) EngineStatus(ctx context.Context, _ *pb.EngineStatusRequest) (*pb.EngineStatusResponse, error) {
+	return s.engineCall(ctx, Engine.EngineStatus)
+}
+
+func (s *Server) InstallEngine(in *pb.InstallEngineRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+	if s.engine == nil {
+		return convert.ToStatusError(unimplemented("engine install"))
+	}
+	return serverStream(in, st, convert.FromProtoInstallEngineRequest, s.engine.InstallEngine, convert.ToProtoProgress)
+}
+
+func (s *Server) UpgradeEngine(in *pb.UpgradeEngineRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+	if s.engine == nil {
+		return convert.ToStatusError(unimplemented("engine upgrade"))
+	}
+	return serverStream(in, st, convert.FromProtoUpgradeEngineRequest, s.engine.UpgradeEngine, convert.ToProtoProgress)
+}
+
+// ---- models ----
+
+// unimplemented is the error for a service or interface the plugin lacks,
+// the same as sdk.UnimplementedPlugin's.
+func unimplemented(method string) error {
+	return types.Errorf(types.CodeUnimplemented, "this plugin does not implement %s", method)
+}
+
+func (s *Server) noModels(what string) error { return convert.ToStatusError(unimplemented(what)) }
+
+func (s *Server) PullModel(in *pb.PullModelRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+	if s.models == nil {
+		return s.noModels("model pull")
+	}
+	return serverStream(in, st, convert.FromProtoPullRequest, s.models.PullModel, convert.ToProtoProgress)
+}
+
+func (s *Server) ListModels(ctx context.Context, _ *pb.ListModelsRequest) (*pb.ListModelsResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("model list")
+	}
+	ms, err := s.models.ListModels(ctx)
+	if err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return &pb.ListModelsResponse{Models: convert.ToProtoModels(ms)}, nil
+}
+
+func (s *Server) ListRunningModels(ctx context.Context, _ *pb.ListRunningModelsRequest) (*pb.ListModelsResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("running model list")
+	}
+	ms, err := s.models.ListRunningModels(ctx)
+	if err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return &pb.ListModelsResponse{Models: convert.ToProtoModels(ms)}, nil
+}
+
+func (s *Server) LoadModel(ctx context.Context, in *pb.LoadModelRequest) (*pb.LoadModelResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("model load")
+	}
+	if err := s.models.LoadModel(ctx, convert.FromProtoLoadRequest(in)); err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return &pb.LoadModelResponse{}, nil
+}
+
+func (s *Server) UnloadModel(ctx context.Context, in *pb.UnloadModelRequest) (*pb.UnloadModelResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("model unload")
+	}
+	if err := s.models.UnloadModel(ctx, in.GetModel()); err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return &pb.UnloadModelResponse{}, nil
+}
+
+func (s *Server) DeleteModel(ctx context.Context, in *pb.DeleteModelRequest) (*pb.DeleteModelResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("model delete")
+	}
+	if err := s.models.DeleteModel(ctx, in.GetModel()); err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return &pb.DeleteModelResponse{}, nil
+}
+
+func (s *Server) ShowModel(ctx context.Context, in *pb.ShowModelRequest) (*pb.ShowModelResponse, error) {
+	if s.models == nil {
+		return nil, s.noModels("model show")
+	}
+	d, err := s.models.ShowModel(ctx, in.GetModel())
+	if err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return convert.ToProtoModelDetails(d), nil
+}

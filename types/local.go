@@ -1,0 +1,75 @@
+package types
+
+// Progress is one step of a model pull or engine install. It mirrors
+// Ollama's pull progress: Status names the phase ("pulling manifest",
+// "downloading", "verifying sha256 digest", "success"), Total and Completed
+// count bytes of the part named by Digest.
+type Progress struct {
+	Status    string `json:"status"`
+	Digest    string `json:"digest,omitempty"`
+	Total     int64  `json:"total,omitempty"`
+	Completed int64  `json:"completed,omitempty"`
+	// Message is a note for the user that is not a phase.
+	Message string `json:"message,omitempty"`
+}
+
+// InstallEngineRequest installs or upgrades an engine. Empty fields mean
+// "what the manifest says".
+type InstallEngineRequest struct {
+	Version string `json:"version,omitempty"`
+	URL     string `json:"url,omitempty"`
+	SHA256  string `json:"sha256,omitempty"`
+}
+
+// EngineStatus describes a local plugin's engine.
+type EngineStatus struct {
+	Installed bool   `json:"installed"`
+	Running   bool   `json:"running"`
+	Version   string `json:"version,omitempty"`
+	// Mode is "managed" or "attached".
+	Mode       string `json:"mode,omitempty"`
+	Host       string `json:"host,omitempty"`
+	Executable string `json:"executable,omitempty"`
+	PID        int    `json:"pid,omitempty"`
+	Restarts   int    `json:"restarts,omitempty"`
+	LastError  string `json:"last_error,omitempty"`
+}
+
+// PullRequest asks a local engine to download a model.
+type PullRequest struct {
+	Model string `json:"model"`
+	// Insecure allows plain HTTP and unverified TLS registries.
+	Insecure bool `json:"insecure,omitempty"`
+}
+
+// LoadRequest loads a model into memory.
+type LoadRequest struct {
+	Model string `json:"model"`
+	// KeepAlive in seconds: nil = engine default, <0 = forever.
+	KeepAlive *float64 `json:"keep_alive,omitempty"`
+}
+
+// Model is a model a local engine has (or runs).
+type Model struct {
+	Name          string   `json:"name"`
+	SizeBytes     int64    `json:"size,omitempty"`
+	Digest        string   `json:"digest,omitempty"`
+	ModifiedAt    int64    `json:"modified_at,omitempty"`
+	Family        string   `json:"family,omitempty"`
+	ParameterSize string   `json:"parameter_size,omitempty"`
+	Quantization  string   `json:"quantization,omitempty"`
+	Format        string   `json:"format,omitempty"`
+	SizeVRAMBytes int64    `json:"size_vram,omitempty"`
+	ExpiresAt     int64    `json:"expires_at,omitempty"`
+	ContextLength int      `json:"context_length,omitempty"`
+	Services      []string `json:"services,omitempty"`
+}
+
+// ModelDetails is what ShowModel tells about one model.
+type ModelDetails struct {
+	Model      Model             `json:"model"`
+	Template   string            `json:"template,omitempty"`
+	Parameters string            `json:"parameters,omitempty"`
+	License    string            `json:"license,omitempty"`
+	Details    map[string]string `json:"details,omitempty"`
+}
