@@ -22,6 +22,7 @@ Usage:
   roundhouse version                                 host and CLI versions
   roundhouse plugins ls                              list plugins
   roundhouse plugins restart NAME                    restart a plugin
+  roundhouse plugins new NAME [--dir D] [--sdk DIR]  write a buildable plugin skeleton with a conformance test
   roundhouse models ls [--running]                   list models
   roundhouse models pull NAME [--insecure] [--plugin P]   pull a model with a progress bar
   roundhouse models rm NAME                          delete a model
@@ -53,6 +54,9 @@ func run(args []string) int {
 	}
 	if args[0] == "keys" {
 		return keys(os.Stdout, args[1:])
+	}
+	if len(args) >= 2 && args[0] == "plugins" && args[1] == "new" {
+		return newPlugin(os.Stdout, args[2:])
 	}
 	if host != "" {
 		os.Setenv("ROUNDHOUSE_HOST", host)

@@ -184,3 +184,26 @@ func TestKeysNewPrintsKeyAndHash(t *testing.T) {
 		t.Fatal("unknown scope accepted")
 	}
 }
+
+func TestPluginsNewRefusesBadInput(t *testing.T) {
+	var out strings.Builder
+	if code := newPlugin(&out, []string{"Bad Name"}); code == 0 {
+		t.Fatal("invalid plugin name accepted")
+	}
+	dir := t.TempDir()
+	if code := newPlugin(&out, []string{"ok", "--dir", dir}); code == 0 {
+		t.Fatal("existing directory overwritten")
+	}
+	if code := newPlugin(&out, []string{"ok", "--dir", filepath.Join(dir, "x"), "--sdk", dir}); code == 0 {
+		t.Fatal("--sdk that is not a checkout accepted")
+	}
+	target := filepath.Join(dir, "fresh")
+	if code := newPlugin(&out, []string{"fresh", "--dir", target}); code != 0 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	for _, f := range []string{"main.go", "plugin.go", "plugin_test.go", "plugin.yaml", "go.mod", "README.md"} {
+		if _, err := os.Stat(filepath.Join(target, f)); err != nil {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+}
