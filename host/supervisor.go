@@ -2,13 +2,14 @@ package host
 
 import (
 	"context"
-	"strings"
-
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 
 	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/sdk"
@@ -34,8 +35,10 @@ const (
 	restartBackoffMin = 200 * time.Millisecond
 	restartBackoffMax = 30 * time.Second
 	// A plugin that ran this long is considered healthy again: its next
-	// crash restarts at the minimum backoff.
-	restartStableAfter = time.Minute
+	// crash restarts at the minimum backoff. (A crash loop dies within
+	// seconds; a plugin killed now and then must not creep towards the
+	// maximum, as make soak showed with a kill a minute.)
+	restartStableAfter = 30 * time.Second
 	exitPollInterval   = 25 * time.Millisecond
 	// restartWaitMax is how long a call waits for a restarting plugin
 	// before it is answered plugin_unavailable.
@@ -226,7 +229,11 @@ func (p *Plugin) Conn(ctx context.Context) (*pluginhost.Conn, error) {
 
 // run launches the process and restarts it whenever it dies, until Stop.
 func (p *Plugin) run(life context.Context) {
-	backoff := restartBackoffMin
+	// Exponential with jitter, so plugins that died together (an engine
+	// crash, a host resume) do not all restart in the same instant.
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval, bo.MaxInterval, bo.Multiplier, bo.RandomizationFactor = restartBackoffMin, restartBackoffMax, 2, 0.2
+	bo.Reset()
 	for {
 		err := p.startOnce(life)
 		if err == nil {
@@ -236,7 +243,7 @@ func (p *Plugin) run(life context.Context) {
 				return
 			}
 			if time.Since(started) > restartStableAfter {
-				backoff = restartBackoffMin
+				bo.Reset()
 			}
 		} else if life.Err() != nil {
 			return
@@ -246,17 +253,17 @@ func (p *Plugin) run(life context.Context) {
 			p.mu.Unlock()
 			return
 		}
+		wait := bo.NextBackOff()
 		p.restarts++
-		p.restartAt = time.Now().Add(backoff)
+		p.restartAt = time.Now().Add(wait)
 		p.setStateLocked(StateRestarting)
 		p.mu.Unlock()
-		p.log.Warn("plugin exited; restarting", "plugin", p.name, "backoff", backoff, "error", p.lastError())
+		p.log.Warn("plugin exited; restarting", "plugin", p.name, "backoff", wait, "error", p.lastError())
 		select {
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		case <-life.Done():
 			return
 		}
-		backoff = min(backoff*2, restartBackoffMax)
 		p.mu.Lock()
 		if !p.stopping {
 			p.setStateLocked(StateStarting)

@@ -265,7 +265,10 @@ func (r *recorder) addSample(s Resources) {
 // calls' plugin_crashed, and service_unavailable/unavailable for a call
 // whose connection broke while the supervisor had not yet seen the
 // process die (host/supervisor.go crashedDuring).
-var expectedCodes = map[string]bool{"plugin_crashed": true, "service_unavailable": true, "unavailable": true}
+//
+// plugin_unavailable (with Retry-After) answers requests that arrive
+// while the plugin waits out its restart backoff.
+var expectedCodes = map[string]bool{"plugin_crashed": true, "plugin_unavailable": true, "service_unavailable": true, "unavailable": true}
 
 // Run runs the soak. It returns an error when the soak could not run at
 // all; a soak that ran and found problems returns a Result with Failures.
@@ -401,6 +404,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					return // interrupted: not the host's doing
 				}
 				rec.add(time.Now(), o)
+				if o.RetryAfter > 0 { // honour Retry-After, as a real client would
+					select {
+					case <-time.After(o.RetryAfter):
+					case <-ctx.Done():
+						return
+					}
+				}
 			}
 		})
 	}

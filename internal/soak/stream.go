@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/roundhouse-ai/roundhouse/internal/bench/load"
 	"github.com/roundhouse-ai/roundhouse/internal/bench/upstream"
@@ -83,6 +84,9 @@ type Outcome struct {
 	Chunks, Want int
 	// Detail says what went wrong, for the report.
 	Detail string
+	// RetryAfter is the host's Retry-After on a refusal: a well-behaved
+	// client waits that long before its next request.
+	RetryAfter time.Duration
 }
 
 // request is one prepared streaming call.
@@ -148,6 +152,9 @@ func (rq request) do(ctx context.Context, c *http.Client, hangupAt int) Outcome 
 		out.Kind = Failed
 		out.Code = errorCode(b)
 		out.Detail = fmt.Sprintf("HTTP %d: %.300s", resp.StatusCode, bytes.TrimSpace(b))
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+			out.RetryAfter = time.Duration(secs) * time.Second
+		}
 		return out
 	}
 	return rq.read(ctx, resp.Body, hangupAt, func() { cancel(errHangup) }, out)
