@@ -919,7 +919,9 @@ type KeyStatus struct {
 	// Masked: "sk-…abcd".
 	Masked string `protobuf:"bytes,1,opt,name=masked,proto3" json:"masked,omitempty"`
 	Label  string `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
-	// "ok", "cooling_down", "dead", "rate_limited".
+	// "ok", "cooling_down" (429), "rate_limited" (its own rpm/rpd), "unauthorized"
+	// (401) or "forbidden" (403): resting with backoff until cooldown_until,
+	// then probed by one request.
 	State      string `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
 	Reason     string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	Requests   int64  `protobuf:"varint,5,opt,name=requests,proto3" json:"requests,omitempty"`
