@@ -29,7 +29,8 @@ type Message = types.Message
 // Tool is a function the model may call.
 type Tool = types.Tool
 
-// ToolCall is the model's request to call a tool.
+// ToolCall is the model's request to call a tool. In a Message it is a
+// whole call; in a ChatChunk it may be a fragment of one (see ChatChunk).
 type ToolCall = types.ToolCall
 
 // Options tune generation. Nil pointers mean "engine default".
@@ -46,7 +47,8 @@ type Usage = types.Usage
 type ChatResponse = types.ChatResponse
 
 // ChatChunk is one step of a streamed answer; the last has Done set and
-// carries FinishReason and Usage.
+// carries FinishReason and Usage. Its ToolCalls are fragments keyed by
+// Index (see types.ChatChunk); ToolCallAccumulator assembles them.
 type ChatChunk = types.ChatChunk
 
 // From types/embed.go.
@@ -295,6 +297,21 @@ type KeyStatus = types.KeyStatus
 
 // ProviderTest is the result of a real request to a provider.
 type ProviderTest = types.ProviderTest
+
+// From types/settings.go.
+
+// Duration is a time.Duration for settings: it decodes from a duration
+// string such as "30s" or "1m30s", or from a number of seconds (30, 0.5,
+// "30"), and encodes as a duration string. Config.DecodeSettings decodes
+// it.
+type Duration = types.Duration
+
+// From types/toolcalls.go.
+
+// ToolCallAccumulator assembles the tool calls of a chat stream from the
+// ChatChunk.ToolCalls fragments, by the contract's convention (see
+// ChatChunk). The zero value is ready to use.
+type ToolCallAccumulator = types.ToolCallAccumulator
 
 // From types/vocab.go.
 

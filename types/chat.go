@@ -58,13 +58,17 @@ type Tool struct {
 	Parameters  map[string]any `json:"parameters,omitempty"`
 }
 
-// ToolCall is the model's request to call a tool.
+// ToolCall is the model's request to call a tool. In a Message it is a
+// whole call; in a ChatChunk it may be a fragment of one (see ChatChunk).
 type ToolCall struct {
 	ID   string `json:"id,omitempty"`
 	Name string `json:"name"`
-	// Arguments is the JSON text of the arguments, as the model wrote it.
+	// Arguments is the JSON text of the arguments, as the model wrote it
+	// (in a fragment, the next piece of that text).
 	Arguments string `json:"arguments"`
-	Index     int    `json:"index,omitempty"`
+	// Index keys the fragments of one call in a stream; in a Message it is
+	// the call's position.
+	Index int `json:"index,omitempty"`
 }
 
 // Options tune generation. Nil pointers mean "engine default".
@@ -112,6 +116,14 @@ type ChatResponse struct {
 
 // ChatChunk is one step of a streamed answer; the last has Done set and
 // carries FinishReason and Usage.
+//
+// ToolCalls are fragments keyed by ToolCall.Index: a call may travel whole
+// in one fragment, or as a first fragment with ID and Name followed by
+// fragments at the same Index carrying only the next piece of Arguments
+// (they may repeat the ID, never the Name). At an Index already in use, a
+// Name, or an ID different from the call's, starts a new call, so whole
+// calls may all use Index 0. ToolCallAccumulator assembles them; the
+// assembled Arguments must be a JSON object.
 type ChatChunk struct {
 	Model        string     `json:"model,omitempty"`
 	Role         string     `json:"role,omitempty"`

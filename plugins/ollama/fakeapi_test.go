@@ -609,6 +609,36 @@ func TestSettings(t *testing.T) {
 			t.Errorf("%s=%v: %v", key, v, err)
 		}
 	}
+	for _, tt := range []struct {
+		settings map[string]any
+		err      string
+	}{
+		{map[string]any{"engine_hots": "x"}, "settings.engine_hots: unknown setting (known: data_dir, download_dir, download_sha256, " +
+			"download_url, engine_env, engine_host, manage_engine, models_dir, ollama, ollama_path, start_timeout)"},
+		{map[string]any{"manage_engine": 1.0}, "settings.manage_engine: must be auto, true or false, not number"},
+		{map[string]any{"manage_engine": "sometimes"}, `settings.manage_engine: unknown value "sometimes" (want auto, true or false)`},
+		{map[string]any{"models_dir": 3.0}, "settings.models_dir: must be a string, not number"},
+		{map[string]any{"engine_env": "x"}, "settings.engine_env: must be an object, not string"},
+		{map[string]any{"start_timeout": "0s"}, "settings.start_timeout: must be > 0 seconds"},
+		{map[string]any{"start_timeout": true}, `settings.start_timeout: must be a duration such as "30s" or a number of seconds, not bool`},
+	} {
+		_, err := parseSettings(&sdk.Config{Settings: tt.settings}, m)
+		if e := sdk.AsError(err); e == nil || e.Code != sdk.CodeInvalidArgument || e.Error() != tt.err {
+			t.Errorf("%v: %v, want %s", tt.settings, err, tt.err)
+		}
+	}
+	for v, want := range map[any]time.Duration{"90s": 90 * time.Second, "2": 2 * time.Second, 0.5: 500 * time.Millisecond} {
+		s, err := parseSettings(&sdk.Config{Settings: map[string]any{"start_timeout": v}}, m)
+		if err != nil || s.startTimeout != want {
+			t.Errorf("start_timeout %v: %v, %v", v, s.startTimeout, err)
+		}
+	}
+	for v, want := range map[any]manageMode{false: manageFalse, "attached": manageFalse, " Managed ": manageTrue, "": manageAuto, nil: manageAuto} {
+		s, err := parseSettings(&sdk.Config{Settings: map[string]any{"manage_engine": v}}, m)
+		if err != nil || s.manage != want {
+			t.Errorf("manage_engine %v: %v, %v", v, s.manage, err)
+		}
+	}
 }
 
 func TestManifestValid(t *testing.T) {

@@ -1,9 +1,8 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
-	"log/slog"
-	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -64,48 +63,88 @@ func (s settings) engineKey() string {
 	return strings.Join([]string{s.hostPort, string(s.manage), s.ollamaPath, s.modelsDir, s.dataDir, strings.Join(keys, "\x00")}, "\x01")
 }
 
-// knownSettings lists the keys Configure understands; others are logged,
-// since a typo would otherwise be silently ignored.
-var knownSettings = map[string]bool{
-	"engine_host": true, "manage_engine": true, "ollama_path": true, "ollama": true,
-	"models_dir": true, "download_dir": true, "download_url": true, "download_sha256": true,
-	"engine_env": true, "start_timeout": true, "data_dir": true,
+// rawSettings are the settings as the host config gives them, decoded
+// strictly by sdk.Config.DecodeSettings: an unknown key is an error naming
+// it, since a typo would otherwise be silently ignored.
+type rawSettings struct {
+	EngineHost   string     `json:"engine_host"`
+	ManageEngine manageMode `json:"manage_engine"`
+	OllamaPath   string     `json:"ollama_path"`
+	// Ollama is the older name of ollama_path.
+	Ollama         string         `json:"ollama"`
+	ModelsDir      string         `json:"models_dir"`
+	DownloadDir    string         `json:"download_dir"`
+	DownloadURL    string         `json:"download_url"`
+	DownloadSHA256 string         `json:"download_sha256"`
+	EngineEnv      map[string]any `json:"engine_env"`
+	// StartTimeout: a number of seconds, or a duration such as "90s".
+	StartTimeout sdk.Duration `json:"start_timeout"`
+	// DataDir is used only when the host gives no data dir.
+	DataDir string `json:"data_dir"`
+}
+
+// UnmarshalJSON reads manage_engine: auto, true or false, as a bool or a
+// string (yes/on/managed and no/off/attached too); null leaves it as is.
+func (m *manageMode) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case nil:
+	case bool:
+		*m = manageFalse
+		if v {
+			*m = manageTrue
+		}
+	case string:
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "", "auto":
+			*m = manageAuto
+		case "true", "yes", "on", "managed":
+			*m = manageTrue
+		case "false", "no", "off", "attached":
+			*m = manageFalse
+		default:
+			return sdk.Errorf(sdk.CodeInvalidArgument, "unknown value %q (want auto, true or false)", v)
+		}
+	default:
+		return sdk.Errorf(sdk.CodeInvalidArgument, "must be auto, true or false, not %s", jsonKind(v))
+	}
+	return nil
+}
+
+// jsonKind names the JSON kind of a decoded value, for messages.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case float64:
+		return "number"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // parseSettings resolves cfg against the manifest's defaults. Errors name
 // the setting at fault as "settings.<key>".
 func parseSettings(cfg *sdk.Config, m *manifest.Manifest) (settings, error) {
-	in := map[string]any{}
+	in := rawSettings{ManageEngine: manageAuto, StartTimeout: sdk.Duration(defaultStartTimeout)}
+	var s settings
+	if err := cfg.DecodeSettings(&in); err != nil {
+		return s, err
+	}
 	var err error
 	dataDir := ""
 	if cfg != nil {
-		maps.Copy(in, cfg.Settings)
 		dataDir = cfg.DataDir
 	}
-	for k := range in {
-		if !knownSettings[k] {
-			slog.Warn("unknown ollama plugin setting ignored", "setting", k)
-		}
-	}
-	str := func(key string) (string, error) {
-		v, ok := in[key]
-		if !ok || v == nil {
-			return "", nil
-		}
-		s, ok := v.(string)
-		if !ok {
-			return "", sdk.FieldError("settings."+key, "must be a string, got %T", v)
-		}
-		return strings.TrimSpace(s), nil
-	}
-	var s settings
 
 	// Paths: settings, then the manifest's resources, then the data dir.
 	res := m.Resources.Extra
 	if dataDir == "" {
-		if dataDir, err = str("data_dir"); err != nil {
-			return s, err
-		}
+		dataDir = strings.TrimSpace(in.DataDir)
 	}
 	if dataDir == "" && os.Getenv("ROUNDHOUSE_DATA_DIR") != "" {
 		dataDir = m.Resources.DataDir
@@ -120,11 +159,8 @@ func parseSettings(cfg *sdk.Config, m *manifest.Manifest) (settings, error) {
 	if s.dataDir, err = filepath.Abs(dataDir); err != nil {
 		return s, sdk.FieldError("settings.data_dir", "%v", err)
 	}
-	pathSetting := func(key, resource, def string) (string, error) {
-		v, err := str(key)
-		if err != nil {
-			return "", err
-		}
+	pathSetting := func(v, resource, def string) string {
+		v = strings.TrimSpace(v)
 		if v == "" {
 			v = res[resource]
 		}
@@ -132,32 +168,21 @@ func parseSettings(cfg *sdk.Config, m *manifest.Manifest) (settings, error) {
 			v = def
 		}
 		if v == "" {
-			return "", nil
+			return ""
 		}
 		if !filepath.IsAbs(v) {
 			v = filepath.Join(s.dataDir, v)
 		}
-		return filepath.Clean(v), nil
+		return filepath.Clean(v)
 	}
-	if s.ollamaPath, err = pathSetting("ollama_path", "ollama", ""); err != nil {
-		return s, err
-	}
+	s.ollamaPath = pathSetting(in.OllamaPath, "ollama", "")
 	if s.ollamaPath == "" {
-		if s.ollamaPath, err = pathSetting("ollama", "ollama", ""); err != nil {
-			return s, err
-		}
+		s.ollamaPath = pathSetting(in.Ollama, "ollama", "")
 	}
-	if s.modelsDir, err = pathSetting("models_dir", "models_dir", filepath.Join(s.dataDir, "models")); err != nil {
-		return s, err
-	}
-	if s.downloadDir, err = pathSetting("download_dir", "download_dir", filepath.Join(s.dataDir, "downloads")); err != nil {
-		return s, err
-	}
+	s.modelsDir = pathSetting(in.ModelsDir, "models_dir", filepath.Join(s.dataDir, "models"))
+	s.downloadDir = pathSetting(in.DownloadDir, "download_dir", filepath.Join(s.dataDir, "downloads"))
 
-	host, err := str("engine_host")
-	if err != nil {
-		return s, err
-	}
+	host := strings.TrimSpace(in.EngineHost)
 	if host == "" {
 		host = m.Provider.EngineHost
 	}
@@ -168,71 +193,28 @@ func parseSettings(cfg *sdk.Config, m *manifest.Manifest) (settings, error) {
 		return s, sdk.FieldError("settings.engine_host", "%v", err)
 	}
 
-	s.manage = manageAuto
-	switch v := in["manage_engine"].(type) {
-	case nil:
-	case bool:
-		s.manage = manageFalse
-		if v {
-			s.manage = manageTrue
-		}
-	case string:
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "", "auto":
-		case "true", "yes", "on", "managed":
-			s.manage = manageTrue
-		case "false", "no", "off", "attached":
-			s.manage = manageFalse
-		default:
-			return s, sdk.FieldError("settings.manage_engine", "unknown value %q (want auto, true or false)", v)
-		}
-	default:
-		return s, sdk.FieldError("settings.manage_engine", "must be auto, true or false, got %T", v)
-	}
+	s.manage = in.ManageEngine
 
-	if s.downloadURL, err = str("download_url"); err != nil {
-		return s, err
-	}
-	if s.downloadSHA, err = str("download_sha256"); err != nil {
-		return s, err
-	}
+	s.downloadURL = strings.TrimSpace(in.DownloadURL)
+	s.downloadSHA = strings.TrimSpace(in.DownloadSHA256)
 	if s.downloadSHA != "" && !isSHA256(s.downloadSHA) {
 		return s, sdk.FieldError("settings.download_sha256", "must be 64 hex digits")
 	}
 
 	s.engineEnv = map[string]string{}
-	if raw, ok := in["engine_env"]; ok && raw != nil {
-		envMap, ok := raw.(map[string]any)
-		if !ok {
-			return s, sdk.FieldError("settings.engine_env", "must be an object of environment variables, such as {\"OLLAMA_NUM_PARALLEL\": \"2\"}")
+	for k, v := range in.EngineEnv {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return s, sdk.FieldError("settings.engine_env", "invalid variable name %q", k)
 		}
-		for k, v := range envMap {
-			if k == "" || strings.ContainsAny(k, "=\x00") {
-				return s, sdk.FieldError("settings.engine_env", "invalid variable name %q", k)
-			}
-			if k == "OLLAMA_HOST" || k == "OLLAMA_MODELS" {
-				return s, sdk.FieldError("settings.engine_env."+k, "set engine_host or models_dir instead")
-			}
-			s.engineEnv[k] = fmt.Sprint(v)
+		if k == "OLLAMA_HOST" || k == "OLLAMA_MODELS" {
+			return s, sdk.FieldError("settings.engine_env."+k, "set engine_host or models_dir instead")
 		}
+		s.engineEnv[k] = fmt.Sprint(v)
 	}
 
-	s.startTimeout = defaultStartTimeout
-	switch v := in["start_timeout"].(type) {
-	case nil:
-	case float64:
-		if v <= 0 {
-			return s, sdk.FieldError("settings.start_timeout", "must be > 0 seconds")
-		}
-		s.startTimeout = time.Duration(v * float64(time.Second))
-	case string:
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 {
-			return s, sdk.FieldError("settings.start_timeout", "must be a number of seconds > 0")
-		}
-		s.startTimeout = time.Duration(f * float64(time.Second))
-	default:
-		return s, sdk.FieldError("settings.start_timeout", "must be a number of seconds")
+	s.startTimeout = time.Duration(in.StartTimeout)
+	if s.startTimeout <= 0 {
+		return s, sdk.FieldError("settings.start_timeout", "must be > 0 seconds")
 	}
 	return s, nil
 }

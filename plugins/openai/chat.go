@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
@@ -442,63 +441,49 @@ func chatAnswer(pr *provider, req *sdk.ChatRequest, data []byte) (*sdk.ChatRespo
 	return &sdk.ChatResponse{Model: model, Message: msg, FinishReason: finish, Usage: r.Usage.toSDK()}, nil
 }
 
-// toolCallAcc gathers streamed tool call fragments by index.
-type toolCallAcc struct {
-	calls map[int]*sdk.ToolCall
-	last  int
+// toolDeltas turns the upstream's tool call deltas into sdk fragments and
+// assembles them with an sdk.ToolCallAccumulator. OpenAI keys the deltas
+// of a call by index, the first with id and name. Some compatible servers
+// omit the index (a delta with a new id starts a call, one with a known id
+// continues it, one without continues the last call) or send the id and
+// name again on later deltas: an upstream index names one call, so those
+// never start another.
+type toolDeltas struct {
+	acc  sdk.ToolCallAccumulator
+	ids  map[string]int // upstream id -> upstream index, for deltas without index
+	last int
 }
 
-func (a *toolCallAcc) add(pos int, d answerToolCall) {
-	if a.calls == nil {
-		a.calls = map[int]*sdk.ToolCall{}
-	}
+func (t *toolDeltas) add(pos int, d answerToolCall) {
 	idx := pos
 	switch {
 	case d.Index != nil:
 		idx = *d.Index
-	case d.ID == "" && len(a.calls) > 0:
-		idx = a.last // a continuation without index or id
+	case d.ID == "" && t.acc.Len() > 0:
+		idx = t.last // a continuation without index or id
 	case d.ID != "":
-		idx = len(a.calls)
-		for i, c := range a.calls {
-			if c.ID == string(d.ID) {
-				idx = i
-			}
+		var ok bool
+		if idx, ok = t.ids[string(d.ID)]; !ok {
+			idx = t.acc.Len()
 		}
 	}
-	c := a.calls[idx]
-	if c == nil {
-		c = &sdk.ToolCall{Index: idx}
-		a.calls[idx] = c
-	}
-	a.last = idx
-	if c.ID == "" {
-		c.ID = string(d.ID)
-	}
-	if name := string(d.Function.Name); name != "" && name != c.Name {
-		if c.Name == "" || strings.HasPrefix(name, c.Name) {
-			c.Name = name // first fragment, or the whole name sent again
-		} else {
-			c.Name += name
+	tc := sdk.ToolCall{Index: idx, ID: string(d.ID), Name: string(d.Function.Name), Arguments: argumentsText(d.Function.Arguments)}
+	if cur, ok := t.acc.Current(idx); ok {
+		if cur.ID != "" {
+			tc.ID = ""
+		}
+		if cur.Name != "" {
+			tc.Name = ""
 		}
 	}
-	c.Arguments += argumentsText(d.Function.Arguments)
-}
-
-func (a *toolCallAcc) list() []sdk.ToolCall {
-	if len(a.calls) == 0 {
-		return nil
+	if tc.ID != "" {
+		if t.ids == nil {
+			t.ids = map[string]int{}
+		}
+		t.ids[tc.ID] = idx
 	}
-	idx := make([]int, 0, len(a.calls))
-	for i := range a.calls {
-		idx = append(idx, i)
-	}
-	sort.Ints(idx)
-	out := make([]sdk.ToolCall, 0, len(idx))
-	for _, i := range idx {
-		out = append(out, *a.calls[i])
-	}
-	return out
+	t.last = idx
+	t.acc.AddFragment(tc)
 }
 
 // ChatStream streams an answer: content and thinking as they arrive, then
@@ -548,7 +533,7 @@ func (p *plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 		model  = modelOr(req.Model, sdk.ServiceChat)
 		finish string
 		use    *usage
-		tools  toolCallAcc
+		tools  toolDeltas
 		role   string
 	)
 	sawDone, err := readEvents(ctx, p, pr, u, func(c *chatChunk) error {
@@ -594,7 +579,7 @@ func (p *plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 		u.lease.failed(e)
 		return e
 	}
-	if calls := tools.list(); len(calls) > 0 {
+	if calls := tools.acc.Calls(); len(calls) > 0 {
 		if err := send(&sdk.ChatChunk{Model: model, ToolCalls: calls}); err != nil {
 			return err
 		}

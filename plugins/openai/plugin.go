@@ -63,28 +63,25 @@ type settings struct {
 	maxTokensField string
 }
 
-func parseSettings(m map[string]any) (*settings, error) {
-	s := &settings{maxRetries: defaultMaxRetries, maxTokensField: "auto"}
-	if v, ok := m["max_retries"]; ok {
-		f, ok := v.(float64)
-		if i, isInt := v.(int); isInt {
-			f, ok = float64(i), true
-		}
-		if !ok || f < 0 || f > 10 || f != float64(int(f)) {
-			return nil, sdk.FieldError("settings.max_retries", "must be a whole number from 0 to 10")
-		}
-		s.maxRetries = int(f)
+// parseSettings decodes cfg.Settings strictly: an unknown key is an error
+// naming it, as a type error is.
+func parseSettings(cfg *sdk.Config) (*settings, error) {
+	in := struct {
+		MaxRetries     int    `json:"max_retries"`
+		MaxTokensField string `json:"max_tokens_field"`
+	}{MaxRetries: defaultMaxRetries, MaxTokensField: "auto"}
+	if err := cfg.DecodeSettings(&in); err != nil {
+		return nil, err
 	}
-	if v, ok := m["max_tokens_field"]; ok {
-		str, _ := v.(string)
-		switch str {
-		case "auto", "max_tokens", "max_completion_tokens":
-			s.maxTokensField = str
-		default:
-			return nil, sdk.FieldError("settings.max_tokens_field", "must be auto, max_tokens or max_completion_tokens")
-		}
+	if in.MaxRetries < 0 || in.MaxRetries > 10 {
+		return nil, sdk.FieldError("settings.max_retries", "must be a whole number from 0 to 10")
 	}
-	return s, nil
+	switch in.MaxTokensField {
+	case "auto", "max_tokens", "max_completion_tokens":
+	default:
+		return nil, sdk.FieldError("settings.max_tokens_field", "must be auto, max_tokens or max_completion_tokens")
+	}
+	return &settings{maxRetries: in.MaxRetries, maxTokensField: in.MaxTokensField}, nil
 }
 
 func (p *plugin) maxRetries() int { return p.settings.Load().maxRetries }

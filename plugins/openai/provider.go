@@ -70,7 +70,7 @@ func checkConfig(cfg *sdk.Config) (*settings, []*provider, error) {
 	if cfg == nil {
 		cfg = &sdk.Config{}
 	}
-	st, err := parseSettings(cfg.Settings)
+	st, err := parseSettings(cfg)
 	if err != nil {
 		return nil, nil, err
 	}

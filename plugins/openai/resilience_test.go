@@ -679,6 +679,8 @@ func badConfigs(good sdk.ProviderConfig, k string) []struct {
 		{"providers[0].headers.X-A", sdk.Config{Providers: []sdk.ProviderConfig{{Name: "a", BaseURL: "http://x", Headers: map[string]string{"X-A": "v\r\nX-B: w"}}}}},
 		{"settings.max_retries", sdk.Config{Settings: map[string]any{"max_retries": 1.5}}},
 		{"settings.max_tokens_field", sdk.Config{Settings: map[string]any{"max_tokens_field": "n"}}},
+		{"settings.max_retries", sdk.Config{Settings: map[string]any{"max_retries": 11.0}}},
+		{"settings.max_retrys", sdk.Config{Settings: map[string]any{"max_retrys": 2.0}}},
 	}
 }
 

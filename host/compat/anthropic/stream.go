@@ -16,40 +16,6 @@ const (
 	EventError             = "error"
 )
 
-// toolTracker follows streamed tool calls. sdk chunks carry tool calls as
-// fragments keyed by Index (OpenAI style: the first fragment of a call has
-// ID and Name, later ones append to Arguments); a fragment with a new ID,
-// or a Name where the call at its index already has one, starts a new call
-// (backends that send whole calls at index 0, Ollama style).
-type toolTracker struct {
-	byIndex map[int]int // sdk index -> call position
-	ids     []string
-	names   []string
-	blocks  []int // call position -> content block index
-}
-
-func (t *toolTracker) add(tc *sdk.ToolCall) (int, bool) {
-	if t.byIndex == nil {
-		t.byIndex = map[int]int{}
-	}
-	pos, ok := t.byIndex[tc.Index]
-	if ok && !(tc.ID != "" && tc.ID != t.ids[pos]) && !(tc.Name != "" && t.names[pos] != "") {
-		if t.ids[pos] == "" {
-			t.ids[pos] = tc.ID
-		}
-		if t.names[pos] == "" {
-			t.names[pos] = tc.Name
-		}
-		return pos, false
-	}
-	pos = len(t.ids)
-	t.byIndex[tc.Index] = pos
-	t.ids = append(t.ids, tc.ID)
-	t.names = append(t.names, tc.Name)
-	t.blocks = append(t.blocks, -1)
-	return pos, true
-}
-
 // StreamEncoder turns sdk chat chunks into Messages stream events. Set ID
 // and Model (the requested one) before the first Encode.
 type StreamEncoder struct {
@@ -59,7 +25,9 @@ type StreamEncoder struct {
 	started bool
 	open    string // type of the open content block, "" when none
 	next    int    // index of the next content block
-	tools   toolTracker
+
+	tools  sdk.ToolCallAccumulator // sdk fragments -> call positions
+	blocks []int                   // call position -> content block index
 }
 
 func (e *StreamEncoder) start() []Event {
@@ -122,29 +90,30 @@ func (e *StreamEncoder) Encode(c *sdk.ChatChunk) []Event {
 	}
 	for i := range c.ToolCalls {
 		tc := &c.ToolCalls[i]
-		pos, isNew := e.tools.add(tc)
+		pos, isNew := e.tools.AddFragment(*tc)
 		if isNew {
+			e.blocks = append(e.blocks, -1)
 			out = e.close(out)
 			id := tc.ID
 			if id == "" {
 				id = newID("toolu_")
 			}
-			e.tools.blocks[pos] = e.next
+			e.blocks[pos] = e.next
 			e.open = "tool_use"
 			e.next++
 			out = append(out, Event{EventContentBlockStart, ContentBlockStartEvent{Type: EventContentBlockStart,
-				Index: e.tools.blocks[pos], ContentBlock: ContentBlock{Type: "tool_use", ID: id, Name: tc.Name, Input: []byte("{}")}}})
+				Index: e.blocks[pos], ContentBlock: ContentBlock{Type: "tool_use", ID: id, Name: tc.Name, Input: []byte("{}")}}})
 		}
 		if tc.Arguments != "" {
 			// Fragments of an earlier call (interleaved parallel calls,
 			// rare) keep that call's index; clients accumulate by index.
-			out = append(out, delta(e.tools.blocks[pos], BlockDelta{Type: "input_json_delta", PartialJSON: str(tc.Arguments)}))
+			out = append(out, delta(e.blocks[pos], BlockDelta{Type: "input_json_delta", PartialJSON: str(tc.Arguments)}))
 		}
 	}
 	if c.Done {
 		out = e.close(out)
 		md := MessageDeltaEvent{Type: EventMessageDelta, Delta: MessageDelta{
-			StopReason: str(StopReason(c.FinishReason, len(e.tools.ids) > 0))}}
+			StopReason: str(StopReason(c.FinishReason, e.tools.Len() > 0))}}
 		if c.Usage != nil {
 			in := c.Usage.PromptTokens
 			md.Usage = DeltaUsage{InputTokens: &in, OutputTokens: c.Usage.CompletionTokens}

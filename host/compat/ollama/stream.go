@@ -4,51 +4,14 @@ import (
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
-// toolBuffer collects streamed tool calls until they are whole. sdk chunks
-// carry tool calls as fragments keyed by Index (OpenAI style: the first
-// fragment has ID and Name, later ones append to Arguments); a fragment
-// with a new ID, or a Name where the call at its index already has one,
-// starts a new call. Ollama's wire only knows whole calls with object
-// arguments, so they go out together before the final line.
-type toolBuffer struct {
-	byIndex map[int]int
-	calls   []sdk.ToolCall
-}
-
-func (t *toolBuffer) add(tc *sdk.ToolCall) {
-	if t.byIndex == nil {
-		t.byIndex = map[int]int{}
-	}
-	pos, ok := t.byIndex[tc.Index]
-	if ok {
-		cur := &t.calls[pos]
-		if !(tc.ID != "" && cur.ID != "" && tc.ID != cur.ID) && !(tc.Name != "" && cur.Name != "") {
-			if cur.ID == "" {
-				cur.ID = tc.ID
-			}
-			if cur.Name == "" {
-				cur.Name = tc.Name
-			}
-			cur.Arguments += tc.Arguments
-			return
-		}
-	}
-	t.byIndex[tc.Index] = len(t.calls)
-	t.calls = append(t.calls, sdk.ToolCall{ID: tc.ID, Name: tc.Name, Arguments: tc.Arguments, Index: len(t.calls)})
-}
-
-// take returns the collected calls and empties the buffer.
-func (t *toolBuffer) take() []sdk.ToolCall {
-	c := t.calls
-	t.calls, t.byIndex = nil, nil
-	return c
-}
-
 // ChatStreamEncoder turns sdk chat chunks into /api/chat NDJSON lines.
 type ChatStreamEncoder struct {
 	Model string
 	t     timing
-	tools toolBuffer
+	// tools collects the streamed calls: Ollama's wire only knows whole
+	// calls with object arguments, so they go out together before the
+	// final line.
+	tools sdk.ToolCallAccumulator
 }
 
 // NewChatStreamEncoder starts the clock for the duration fields.
@@ -75,10 +38,10 @@ func (e *ChatStreamEncoder) Encode(c *sdk.ChatChunk) []*ChatResponse {
 	}
 	for i := range c.ToolCalls {
 		e.t.token()
-		e.tools.add(&c.ToolCalls[i])
+		e.tools.AddFragment(c.ToolCalls[i])
 	}
 	if c.Done {
-		if calls := e.tools.take(); len(calls) > 0 {
+		if calls := e.tools.Calls(); len(calls) > 0 {
 			out = append(out, e.line(Message{ToolCalls: ToolCallsToOllama(calls)}))
 		}
 		final := e.line(Message{})

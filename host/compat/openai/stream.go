@@ -7,42 +7,6 @@ import (
 // doneEvent ends every OpenAI stream.
 var doneEvent = []byte("data: [DONE]\n\n")
 
-// toolTracker follows streamed tool calls. sdk chunks carry tool calls as
-// fragments keyed by Index (OpenAI style: the first fragment of a call has
-// its ID and Name, later ones append to Arguments); a fragment with a new
-// ID, or a Name where the call at its index already has one, starts a new
-// call (backends that send whole calls, all at index 0, Ollama style).
-type toolTracker struct {
-	byIndex map[int]int // sdk index -> position of the current call there
-	ids     []string    // per call position
-	names   []string
-}
-
-// add places a fragment: it returns the call's position (OpenAI's index)
-// and whether the fragment starts a new call.
-func (t *toolTracker) add(tc *sdk.ToolCall) (int, bool) {
-	if t.byIndex == nil {
-		t.byIndex = map[int]int{}
-	}
-	pos, ok := t.byIndex[tc.Index]
-	if ok && !(tc.ID != "" && tc.ID != t.ids[pos]) && !(tc.Name != "" && t.names[pos] != "") {
-		if t.ids[pos] == "" {
-			t.ids[pos] = tc.ID
-		}
-		if t.names[pos] == "" {
-			t.names[pos] = tc.Name
-		}
-		return pos, false
-	}
-	pos = len(t.ids)
-	t.byIndex[tc.Index] = pos
-	t.ids = append(t.ids, tc.ID)
-	t.names = append(t.names, tc.Name)
-	return pos, true
-}
-
-func (t *toolTracker) count() int { return len(t.ids) }
-
 // ChatStreamEncoder turns sdk chat chunks into OpenAI chunks. Set ID,
 // Created, Model (the requested one) and IncludeUsage before the first
 // Encode.
@@ -53,7 +17,7 @@ type ChatStreamEncoder struct {
 	IncludeUsage bool
 
 	started bool
-	tools   toolTracker
+	tools   sdk.ToolCallAccumulator // sdk fragments -> OpenAI call indexes
 }
 
 func (e *ChatStreamEncoder) chunk(delta Delta, finish *string) *ChatCompletionChunk {
@@ -86,7 +50,7 @@ func (e *ChatStreamEncoder) Encode(c *sdk.ChatChunk) []*ChatCompletionChunk {
 	d.ReasoningContent = c.Thinking
 	for i := range c.ToolCalls {
 		tc := &c.ToolCalls[i]
-		pos, isNew := e.tools.add(tc)
+		pos, isNew := e.tools.AddFragment(*tc)
 		td := ToolCallDelta{Index: pos, Function: &FunctionCallDelta{Arguments: tc.Arguments}}
 		if isNew {
 			td.ID = tc.ID
@@ -102,7 +66,7 @@ func (e *ChatStreamEncoder) Encode(c *sdk.ChatChunk) []*ChatCompletionChunk {
 		out = append(out, e.chunk(d, nil))
 	}
 	if c.Done {
-		fr := FinishReason(c.FinishReason, e.tools.count() > 0)
+		fr := FinishReason(c.FinishReason, e.tools.Len() > 0)
 		out = append(out, e.chunk(Delta{}, &fr))
 		if e.IncludeUsage {
 			u := usage(c.Usage)
