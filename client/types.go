@@ -63,6 +63,37 @@ type PluginStatus struct {
 	EngineHost  string            `json:"engine_host,omitempty"`
 	Compute     *types.Compute    `json:"compute,omitempty"`
 	Details     map[string]string `json:"details,omitempty"`
+	// GPU is the manifest's gpu_types against the GPUs the host found.
+	GPU *PluginGPU `json:"gpu,omitempty"`
+	// Dependencies are the platform's dependencies as last checked (at
+	// discovery and before each start); state missing_dependency when
+	// one is missing.
+	Dependencies []PluginDependency `json:"dependencies,omitempty"`
+}
+
+// PluginGPU is which GPU a plugin runs for.
+type PluginGPU struct {
+	// Supported is the manifest's gpu_types.
+	Supported []string `json:"supported"`
+	// Detected are the GPU families the host can use (a driver bound,
+	// not integrated), best first.
+	Detected []string `json:"detected"`
+	// Using is the family the plugin is started for ("nvidia", "amd",
+	// "intel_arc"), or "cpu".
+	Using string `json:"using"`
+	// Executable is the gpu_executables build chosen (relative to the
+	// plugin dir); empty when the default executable runs.
+	Executable string `json:"executable,omitempty"`
+}
+
+// PluginDependency is one dependency of a plugin.
+type PluginDependency struct {
+	// Kind is "command" (looked up on PATH) or "file".
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Found is where it was found; empty when missing.
+	Found   string `json:"found,omitempty"`
+	Install string `json:"install,omitempty"`
 }
 
 // PluginList is GET /v1/plugins.

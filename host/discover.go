@@ -12,16 +12,23 @@ import (
 	"runtime"
 	"sort"
 
+	"github.com/roundhouse-ai/roundhouse/client"
+	"github.com/roundhouse-ai/roundhouse/sdk/gpu"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // Candidate is a plugin directory found under a plugin root.
 type Candidate struct {
 	Dir      string
 	Manifest *manifest.Manifest // nil when Err is set and the manifest did not load
-	// Executable is the platform's binary (absolute), when valid.
+	// Executable is the platform's binary (absolute), when valid: the
+	// gpu_executables build for a GPU the host found, else the default.
 	Executable string
 	SHA256     string
+	// GPU is what the manifest supports, what the host found and what the
+	// plugin runs for; nil when the manifest is unusable.
+	GPU *client.PluginGPU
 	// Err says why the plugin cannot be used.
 	Err error
 }
@@ -38,8 +45,30 @@ func (c Candidate) Name() string {
 // Discover scans each root for <root>/<dir>/plugin.yaml (or plugin.json)
 // and validates each manifest for this platform. Missing roots are not an
 // error: the default config lists roots that may not exist yet. A second
-// plugin with a name already seen is reported, not loaded.
+// plugin with a name already seen is reported, not loaded. Each plugin's
+// executable is chosen for the GPUs of this machine (sdk/gpu).
 func Discover(roots []string) []Candidate {
+	return discover(roots, gpu.Detect())
+}
+
+// UsableGPUs are the GPU families of devs a plugin can compute on (a
+// driver bound, not integrated), best first (manifest.GPUPreference).
+func UsableGPUs(devs []gpu.Device) []types.GPUType {
+	var out []types.GPUType
+	for _, g := range manifest.GPUPreference {
+		for _, d := range devs {
+			if d.Type == g && d.Driver != "" && !d.Integrated {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// discover is Discover for the GPUs devs (tests pass fixture trees).
+func discover(roots []string, devs []gpu.Device) []Candidate {
+	usable := UsableGPUs(devs)
 	var out []Candidate
 	seen := map[string]string{}
 	for _, root := range roots {
@@ -60,7 +89,7 @@ func Discover(roots []string) []Candidate {
 			if !hasManifest(dir) {
 				continue
 			}
-			c := inspect(dir)
+			c := inspect(dir, usable)
 			if c.Err == nil {
 				if prev, dup := seen[c.Name()]; dup {
 					c.Err = fmt.Errorf("plugin name %q already used by %s; rename one", c.Name(), prev)
@@ -83,7 +112,7 @@ func hasManifest(dir string) bool {
 	return false
 }
 
-func inspect(dir string) Candidate {
+func inspect(dir string, usable []types.GPUType) Candidate {
 	c := Candidate{Dir: dir}
 	m, err := manifest.Load(dir)
 	if err != nil {
@@ -95,8 +124,22 @@ func inspect(dir string) Candidate {
 		c.Err = err
 		return c
 	}
-	c.Executable, _ = m.ExecutablePath(runtime.GOOS, runtime.GOARCH)
-	pc, _ := m.GetPlatformConfig(runtime.GOOS, runtime.GOARCH)
-	c.SHA256 = pc.SHA256
+	choice, err := m.ChooseExecutable(runtime.GOOS, runtime.GOARCH, usable)
+	if err != nil { // Validate checked the platform entry
+		c.Err = err
+		return c
+	}
+	c.Executable, c.SHA256 = choice.Executable, choice.SHA256
+	c.GPU = &client.PluginGPU{Supported: []string{}, Detected: []string{}, Using: choice.Using}
+	for _, g := range m.GPUTypes {
+		c.GPU.Supported = append(c.GPU.Supported, string(g))
+	}
+	for _, g := range usable {
+		c.GPU.Detected = append(c.GPU.Detected, string(g))
+	}
+	if choice.GPU != "" {
+		pc, _ := m.GetPlatformConfig(runtime.GOOS, runtime.GOARCH)
+		c.GPU.Executable = pc.GPUExecutables[choice.GPU].Executable
+	}
 	return c
 }

@@ -102,6 +102,8 @@ func (h *Host) newPlugin(c Candidate) *Plugin {
 		p.lastErr = c.Err.Error()
 	case pc.Disabled:
 		p.state = StateDisabled
+	default:
+		p.initDependencies()
 	}
 	return p
 }

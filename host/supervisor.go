@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,10 @@ const (
 	StateRestarting State = "restarting" // died; waiting out the backoff
 	StateDisabled   State = "disabled"   // turned off in the config
 	StateInvalid    State = "invalid"    // manifest or binary unusable
+	// StateMissingDependency: a platform dependency (manifest
+	// platforms.*.dependencies) is not installed. Nothing runs; every
+	// start (lazy, restart, eager) checks again, so installing it is enough.
+	StateMissingDependency State = "missing_dependency"
 )
 
 // Backoff bounds for restarting a plugin that died.
@@ -103,6 +108,9 @@ type Plugin struct {
 	// life is cancelled by Stop; it ends the monitor and any restart wait.
 	life   context.Context
 	cancel context.CancelFunc
+
+	// deps are the platform's dependencies as last checked (under mu).
+	deps []client.PluginDependency
 }
 
 // Name is the plugin's name.
@@ -142,16 +150,75 @@ func (p *Plugin) Status() client.PluginStatus {
 	if p.info != nil {
 		s.EngineMode, s.EngineHost, s.Compute, s.Details = p.info.EngineMode, p.info.EngineHost, p.info.Compute, p.info.Details
 	}
+	if g := p.cand.GPU; g != nil {
+		c := *g
+		s.GPU = &c
+	}
+	s.Dependencies = p.deps
 	return s
 }
 
+// checkDependencies looks for the manifest's dependencies on this
+// platform (outside p.mu: it searches PATH). The error names each missing
+// one and how to install it.
+func (p *Plugin) checkDependencies() ([]client.PluginDependency, error) {
+	if p.manifest == nil {
+		return nil, nil
+	}
+	checks, err := p.manifest.CheckDependencies(runtime.GOOS, runtime.GOARCH)
+	var deps []client.PluginDependency
+	for _, c := range checks {
+		d := client.PluginDependency{Kind: "command", Name: c.Name(), Found: c.Found, Install: c.Install}
+		if c.Command == "" {
+			d.Kind = "file"
+		}
+		deps = append(deps, d)
+	}
+	return deps, err
+}
+
+// initDependencies puts a new, startable plugin in StateMissingDependency
+// when a dependency is missing, so the plugin list shows it before any
+// start.
+func (p *Plugin) initDependencies() {
+	if p.state != StateStopped {
+		return
+	}
+	deps, err := p.checkDependencies()
+	p.deps = deps
+	if err != nil {
+		p.state = StateMissingDependency
+		p.lastErr = err.Error()
+	}
+}
+
 // Start launches the plugin unless it runs already, and returns without
-// waiting; use Conn to wait for it.
+// waiting; use Conn to wait for it. It checks the dependencies first: a
+// missing one leaves the plugin in StateMissingDependency.
 func (p *Plugin) Start() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.state != StateStopped || p.closed {
+	startable := (p.state == StateStopped || p.state == StateMissingDependency) && !p.closed
+	p.mu.Unlock()
+	if !startable {
 		return
+	}
+	deps, derr := p.checkDependencies()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if (p.state != StateStopped && p.state != StateMissingDependency) || p.closed {
+		return
+	}
+	p.deps = deps
+	if derr != nil {
+		p.lastErr = derr.Error()
+		if p.state != StateMissingDependency {
+			p.setStateLocked(StateMissingDependency)
+			p.log.Error("plugin not started", "plugin", p.name, "error", derr)
+		}
+		return
+	}
+	if p.state == StateMissingDependency {
+		p.lastErr = "" // installed since
 	}
 	p.stopping = false
 	p.life, p.cancel = context.WithCancel(context.Background())
@@ -192,6 +259,16 @@ func (p *Plugin) Conn(ctx context.Context) (*pluginhost.Conn, error) {
 		case StateInvalid:
 			p.mu.Unlock()
 			return nil, sdk.Errorf(sdk.CodePluginStartFailed, "plugin %s cannot run: %s", p.name, lastErr)
+		case StateMissingDependency:
+			p.mu.Unlock()
+			p.Start() // checks again: it may have been installed since
+			p.mu.Lock()
+			state, lastErr = p.state, p.lastErr
+			p.mu.Unlock()
+			if state == StateMissingDependency {
+				return nil, sdk.Errorf(sdk.CodePluginStartFailed, "%s", lastErr)
+			}
+			continue
 		case StateStopped:
 			closed := p.closed
 			p.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -225,5 +226,86 @@ func TestChecksumMismatchRefused(t *testing.T) {
 	_, err = h.Plugin("echo").Conn(ctx)
 	if sdk.ErrorCode(err) != sdk.CodePluginStartFailed || !strings.Contains(err.Error(), "checksum") {
 		t.Fatalf("start with a wrong sha256: %v", err)
+	}
+}
+
+// A missing platform dependency keeps the plugin from starting: state
+// missing_dependency, last_error and the call's error name it and how to
+// install it. Installing it is enough: the next call starts the plugin.
+func TestMissingDependency(t *testing.T) {
+	root := t.TempDir()
+	dir, err := testplugin.Manifest(root, "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := manifest.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := manifest.PlatformKey(runtime.GOOS, runtime.GOARCH)
+	pc := m.Platforms[key]
+	pc.Dependencies = []manifest.Dependency{
+		{Command: "sh"},
+		{Command: "roundhouse-test-tool", Install: "apt install roundhouse-test-tool"},
+		{File: "models/voice.onnx", Install: "roundhouse-test-tool fetch voice"},
+	}
+	m.Platforms[key] = pc
+	if err := manifest.Save(dir, m, "yaml"); err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	t.Setenv("PATH", os.Getenv("PATH")+string(os.PathListSeparator)+bin)
+	cfg, _ := config.Load("")
+	cfg.PluginDirs, cfg.DataDir, cfg.Start = []string{root}, t.TempDir(), "eager"
+	cfg.Plugins = map[string]config.PluginConfig{"echo": {Env: map[string]string{testplugin.EnvServe: "echo"}}}
+	h := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer h.Close(context.Background())
+	h.Start()
+	p := h.Plugin("echo")
+
+	st := p.Status()
+	if st.State != string(StateMissingDependency) {
+		t.Fatalf("state = %s (%s)", st.State, st.LastError)
+	}
+	for _, want := range []string{
+		`command "roundhouse-test-tool" not found on PATH (install: apt install roundhouse-test-tool)`,
+		`file models/voice.onnx does not exist (install: roundhouse-test-tool fetch voice)`,
+	} {
+		if !strings.Contains(st.LastError, want) {
+			t.Errorf("last_error %q lacks %q", st.LastError, want)
+		}
+	}
+	if len(st.Dependencies) != 3 || st.Dependencies[0].Kind != "command" || st.Dependencies[0].Found == "" ||
+		st.Dependencies[1].Found != "" || st.Dependencies[1].Install == "" || st.Dependencies[2].Kind != "file" || st.Dependencies[2].Found != "" {
+		t.Errorf("dependencies = %+v", st.Dependencies)
+	}
+	if st.GPU == nil || st.GPU.Using != "cpu" {
+		t.Errorf("gpu = %+v (the test plugin declares no gpu_types)", st.GPU)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := p.Conn(ctx); sdk.ErrorCode(err) != sdk.CodePluginStartFailed || !strings.Contains(err.Error(), "roundhouse-test-tool") {
+		t.Fatalf("call with a missing dependency: %v", err)
+	}
+	if _, err := chat(t, h, "hi"); err == nil || !strings.Contains(err.Error(), "apt install roundhouse-test-tool") {
+		t.Fatalf("routed call: %v", err)
+	}
+
+	// Install both; no restart of the host needed.
+	if err := os.WriteFile(filepath.Join(bin, "roundhouse-test-tool"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "models"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "models", "voice.onnx"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Conn(ctx); err != nil {
+		t.Fatalf("after installing: %v", err)
+	}
+	st = p.Status()
+	if st.State != string(StateRunning) || st.LastError != "" || st.Dependencies[1].Found != filepath.Join(bin, "roundhouse-test-tool") {
+		t.Fatalf("after installing: %+v", st)
 	}
 }

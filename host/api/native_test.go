@@ -388,3 +388,32 @@ func TestStreamEndsWithErrorEventWhenPluginCrashes(t *testing.T) {
 		t.Fatalf("ndjson: %q", lines)
 	}
 }
+
+// GET /v1/plugins shows each plugin's gpu_types against the GPUs the host
+// detected, and which one it runs for.
+func TestPluginListShowsGPU(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	resp, err := http.Get(h.URL + "/v1/plugins")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Plugins []struct {
+			Name string          `json:"name"`
+			GPU  json.RawMessage `json:"gpu"`
+		} `json:"plugins"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || len(list.Plugins) == 0 {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	var g map[string]any
+	if err := json.Unmarshal(list.Plugins[0].GPU, &g); err != nil {
+		t.Fatalf("gpu = %s: %v", list.Plugins[0].GPU, err)
+	}
+	_, sup := g["supported"].([]any)
+	_, det := g["detected"].([]any)
+	if !sup || !det || g["using"] == "" || g["using"] == nil {
+		t.Fatalf("gpu = %s, want supported, detected (lists) and using", list.Plugins[0].GPU)
+	}
+}

@@ -50,7 +50,7 @@ func TestManifest(t *testing.T) {
 	}
 	for _, s := range m.Services {
 		c, ok := info.Services[s.ServiceName]
-		if !ok || c != s.Capabilities || s.AuthType != sdk.AuthAPIKey {
+		if !ok || c != s.Capabilities {
 			t.Errorf("service %s: manifest %+v vs Info %+v", s.ServiceName, s, c)
 		}
 		if s.DefaultModel != defaultModels[s.ServiceName] {

@@ -50,7 +50,9 @@ func Load(dir string) (*Manifest, error) {
 }
 
 // Parse decodes a manifest in format "yaml" or "json". Unknown
-// fields are errors, so a typo in a key does not pass silently.
+// fields are errors, so a typo in a key does not pass silently; a key
+// earlier manifests had and the host never read (task_type, protocol,
+// endpoint...) is a *Error saying what to do instead.
 func Parse(data []byte, format string) (*Manifest, error) {
 	var m Manifest
 	switch format {
@@ -58,18 +60,25 @@ func Parse(data []byte, format string) (*Manifest, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&m); err != nil {
+			if p := retiredProblems(data, format); p != nil {
+				return nil, &Error{Problems: p}
+			}
 			return nil, fmt.Errorf("parse yaml manifest: %w", err)
 		}
 	case "json":
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&m); err != nil {
+			if p := retiredProblems(data, format); p != nil {
+				return nil, &Error{Problems: p}
+			}
 			return nil, fmt.Errorf("parse json manifest: %w", err)
 		}
 	default:
 		return nil, fmt.Errorf("unknown manifest format %q (want yaml or json)", format)
 	}
 	m.expandVars()
+	m.dropEmpty()
 	return &m, nil
 }
 
@@ -114,6 +123,41 @@ func (m *Manifest) expandVars() {
 	}
 	for k, p := range m.Platforms {
 		p.Executable = ExpandVars(p.Executable)
+		for g, e := range p.GPUExecutables {
+			e.Executable = ExpandVars(e.Executable)
+			p.GPUExecutables[g] = e
+		}
+		for i := range p.Dependencies {
+			p.Dependencies[i].File = ExpandVars(p.Dependencies[i].File)
+		}
+		m.Platforms[k] = p
+	}
+}
+
+// dropEmpty turns empty optional lists and maps ("support_models: []")
+// into nil, as Save omits them: what Load reads back is what Parse gave.
+func (m *Manifest) dropEmpty() {
+	for i := range m.Services {
+		if len(m.Services[i].SupportModels) == 0 {
+			m.Services[i].SupportModels = nil
+		}
+	}
+	if len(m.GPUTypes) == 0 {
+		m.GPUTypes = nil
+	}
+	if len(m.Resources.Extra) == 0 {
+		m.Resources.Extra = nil
+	}
+	if m.Engine != nil && len(m.Engine.Downloads) == 0 {
+		m.Engine.Downloads = nil
+	}
+	for k, p := range m.Platforms {
+		if len(p.GPUExecutables) == 0 {
+			p.GPUExecutables = nil
+		}
+		if len(p.Dependencies) == 0 {
+			p.Dependencies = nil
+		}
 		m.Platforms[k] = p
 	}
 }
@@ -125,8 +169,13 @@ func (m *Manifest) ExecutablePath(goos, goarch string) (string, error) {
 		return "", fmt.Errorf("plugin %q has no executable for %s (platforms: %s)",
 			m.Provider.Name, PlatformKey(goos, goarch), strings.Join(m.platformKeys(), ", "))
 	}
-	if filepath.IsAbs(p.Executable) {
-		return p.Executable, nil
+	return m.resolve(p.Executable), nil
+}
+
+// resolve makes a manifest path absolute against Dir.
+func (m *Manifest) resolve(path string) string {
+	if filepath.IsAbs(path) {
+		return path
 	}
-	return filepath.Join(m.Dir, p.Executable), nil
+	return filepath.Join(m.Dir, path)
 }

@@ -15,6 +15,15 @@ func FuzzManifest(f *testing.F) {
 	f.Add([]byte("version: \"1\"\nprovider: {name: x}\nservices: [{service_name: chat, timeout: 1e400}]\n"), false)
 	f.Add([]byte("a: &a [*a, *a]\n"), false)
 	f.Add([]byte("{}"), true)
+	// GPU builds and dependencies, valid and not.
+	f.Add([]byte(gpuYAML), false)
+	f.Add([]byte("version: \"1\"\nprovider: {name: d, version: \"1\", type: local}\nservices: [{service_name: chat}]\ngpu_types: [nvidia]\nplatforms:\n  linux_amd64:\n    executable: bin/x\n    gpu_executables: {nvidia: {executable: bin/x-cuda, sha256: \"\"}, none: {executable: y}}\n    dependencies: [{command: ffmpeg, install: apt install ffmpeg}, {file: ${HOME}/w.bin}, {command: a, file: b}, {}]\n"), false)
+	f.Add([]byte(`{"version":"1","provider":{"name":"d","version":"1","type":"local"},"services":[{"service_name":"chat"}],"gpu_types":["amd"],"platforms":{"linux_amd64":{"executable":"x","gpu_executables":{"amd":{"executable":"x-rocm"}},"dependencies":[{"file":"lib/a.so","install":"make"}]}}}`), true)
+	// Empty optional lists and maps survive the round trip.
+	f.Add([]byte("version: \"1\"\nprovider: {name: d, version: \"1\", type: local}\nservices: [{service_name: chat, support_models: []}]\ngpu_types: []\nengine: {downloads: {}}\nplatforms:\n  linux_amd64: {executable: x, gpu_executables: {}, dependencies: []}\n"), false)
+	// Retired keys and old dependency strings: refused with a message.
+	f.Add([]byte("version: \"1\"\nservices: [{service_name: chat, task_type: t, protocol: http, expose_protocol: http, endpoint: /x, auth_type: apikey, auth_fields: [k], config_ref: c, middlewares: [m]}]\nplatforms: {linux_amd64: {executable: x, dependencies: [ffmpeg]}}\n"), false)
+	f.Add([]byte(`{"services":[{"service_name":"chat","auth_type":"none"}],"platforms":{"linux_amd64":{"executable":"x","dependencies":["ffmpeg",{"command":"sh"}]}}}`), true)
 	f.Fuzz(func(t *testing.T, data []byte, asJSON bool) {
 		format := "yaml"
 		if asJSON {

@@ -40,36 +40,65 @@ type ProviderInfo struct {
 }
 
 // ServiceSpec declares one service the plugin offers.
+//
+// Keys older manifests carried (task_type, protocol, expose_protocol,
+// endpoint, auth_type, auth_fields, config_ref, middlewares) are refused
+// by Parse with a message saying what replaces each; see retired.go.
 type ServiceSpec struct {
 	// ServiceName is one of the Service* names (chat, embed...).
-	ServiceName string `yaml:"service_name" json:"service_name"`
-	TaskType    string `yaml:"task_type,omitempty" json:"task_type,omitempty"`
-	// Protocol the plugin speaks to its engine or cloud ("http", "grpc").
-	Protocol string `yaml:"protocol,omitempty" json:"protocol,omitempty"`
-	// ExposeProtocol is how the host exposes it ("http").
-	ExposeProtocol string         `yaml:"expose_protocol,omitempty" json:"expose_protocol,omitempty"`
-	Endpoint       string         `yaml:"endpoint,omitempty" json:"endpoint,omitempty"`
-	AuthType       types.AuthType `yaml:"auth_type,omitempty" json:"auth_type,omitempty"`
-	// AuthFields names the credential fields the service needs.
-	AuthFields    []string `yaml:"auth_fields,omitempty" json:"auth_fields,omitempty"`
+	ServiceName   string   `yaml:"service_name" json:"service_name"`
 	DefaultModel  string   `yaml:"default_model,omitempty" json:"default_model,omitempty"`
 	SupportModels []string `yaml:"support_models,omitempty" json:"support_models,omitempty"`
-	ConfigRef     string   `yaml:"config_ref,omitempty" json:"config_ref,omitempty"`
 	// Timeout in seconds: 0 = default (60 s unary, 300 s stream), >0 that
 	// many seconds, <0 no limit. See UnaryTimeout and StreamTimeout.
 	Timeout      int                `yaml:"timeout,omitempty" json:"timeout,omitempty"`
-	Middlewares  []string           `yaml:"middlewares,omitempty" json:"middlewares,omitempty"`
 	Capabilities types.Capabilities `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
 }
 
 // PlatformConfig is what runs the plugin on one "<goos>_<goarch>".
 type PlatformConfig struct {
-	// Executable is the plugin binary, relative to the manifest's dir.
+	// Executable is the plugin binary, relative to the manifest's dir. It
+	// is the default: it runs when no GPUExecutables entry matches a GPU
+	// of the machine.
 	Executable string `yaml:"executable" json:"executable"`
 	// SHA256 of the executable; when set the host refuses a binary that
 	// does not match.
-	SHA256       string   `yaml:"sha256,omitempty" json:"sha256,omitempty"`
-	Dependencies []string `yaml:"dependencies,omitempty" json:"dependencies,omitempty"`
+	SHA256 string `yaml:"sha256,omitempty" json:"sha256,omitempty"`
+	// GPUExecutables are builds for one GPU family (nvidia, amd,
+	// intel_arc), each also listed in gpu_types. The host runs the one for
+	// the best usable GPU it detects (NVIDIA, then AMD, then Intel Arc),
+	// else Executable.
+	GPUExecutables map[types.GPUType]GPUExecutable `yaml:"gpu_executables,omitempty" json:"gpu_executables,omitempty"`
+	// Dependencies must be present before the plugin starts; a missing
+	// one keeps it from starting, with the Install hint in its error.
+	Dependencies []Dependency `yaml:"dependencies,omitempty" json:"dependencies,omitempty"`
+}
+
+// GPUExecutable is a build of the plugin for one GPU family.
+type GPUExecutable struct {
+	// Executable is relative to the manifest's dir, like
+	// PlatformConfig.Executable.
+	Executable string `yaml:"executable" json:"executable"`
+	SHA256     string `yaml:"sha256,omitempty" json:"sha256,omitempty"`
+}
+
+// Dependency is something outside the plugin it needs to run: exactly
+// one of Command (an executable looked up on PATH, or a path) or File (a
+// file or directory that must exist; relative to the manifest's dir,
+// ${VAR} expanded).
+type Dependency struct {
+	Command string `yaml:"command,omitempty" json:"command,omitempty"`
+	File    string `yaml:"file,omitempty" json:"file,omitempty"`
+	// Install tells the user how to get it ("apt install ffmpeg", a URL).
+	Install string `yaml:"install,omitempty" json:"install,omitempty"`
+}
+
+// Name is the command or file the dependency names.
+func (d Dependency) Name() string {
+	if d.Command != "" {
+		return d.Command
+	}
+	return d.File
 }
 
 // Resources are paths and engine-specific settings. DataDir is the

@@ -20,7 +20,6 @@ provider:
   engine_host: 127.0.0.1:1234
 services:
   - service_name: chat
-    auth_type: none
     default_model: m1
     support_models: [m1, m2]
     timeout: 30
@@ -85,7 +84,24 @@ func TestValidateRejects(t *testing.T) {
 		{"upper case name", func(m *Manifest) { m.Provider.Name = "Demo" }, "linux", "provider.name"},
 		{"duplicate service", func(m *Manifest) { m.Services = append(m.Services, m.Services[0]) }, "linux", `services[2].service_name: duplicate service "chat"`},
 		{"unknown service", func(m *Manifest) { m.Services[0].ServiceName = "summon" }, "linux", `unknown service "summon"`},
-		{"unknown auth", func(m *Manifest) { m.Services[0].AuthType = "magic" }, "linux", `services[0].auth_type: unknown value "magic"`},
+		{"gpu build not in gpu_types", func(m *Manifest) {
+			m.Platforms["linux_amd64"] = PlatformConfig{Executable: "bin/demo", GPUExecutables: map[types.GPUType]GPUExecutable{types.GPUAMD: {Executable: "bin/demo-rocm"}}}
+		}, "linux", "platforms.linux_amd64.gpu_executables.amd: amd is not in gpu_types"},
+		{"gpu build for none", func(m *Manifest) {
+			m.Platforms["linux_amd64"] = PlatformConfig{Executable: "bin/demo", GPUExecutables: map[types.GPUType]GPUExecutable{types.GPUNone: {Executable: "bin/x"}}}
+		}, "linux", `gpu_executables.none: unknown GPU family "none"`},
+		{"gpu build escaping", func(m *Manifest) {
+			m.Platforms["linux_amd64"] = PlatformConfig{Executable: "bin/demo", GPUExecutables: map[types.GPUType]GPUExecutable{types.GPUNvidia: {Executable: "../cuda"}}}
+		}, "linux", "gpu_executables.nvidia.executable: must stay inside"},
+		{"gpu build without executable", func(m *Manifest) {
+			m.Platforms["linux_amd64"] = PlatformConfig{Executable: "bin/demo", GPUExecutables: map[types.GPUType]GPUExecutable{types.GPUNvidia: {SHA256: "zz"}}}
+		}, "linux", "gpu_executables.nvidia.executable: required"},
+		{"empty dependency", func(m *Manifest) {
+			m.Platforms["linux_amd64"] = PlatformConfig{Executable: "bin/demo", Dependencies: []Dependency{{Install: "apt install x"}}}
+		}, "linux", "platforms.linux_amd64.dependencies[0]: set command"},
+		{"dependency with command and file", func(m *Manifest) {
+			m.Platforms["linux_amd64"] = PlatformConfig{Executable: "bin/demo", Dependencies: []Dependency{{Command: "a", File: "b"}}}
+		}, "linux", "dependencies[0]: set command or file, not both"},
 		{"unknown gpu", func(m *Manifest) { m.GPUTypes = []types.GPUType{"tpu"} }, "linux", `gpu_types[0]: unknown value "tpu"`},
 		{"no executable for platform", func(m *Manifest) {}, "windows", "platforms.windows_amd64: missing"},
 		{"escaping executable", func(m *Manifest) {

@@ -68,11 +68,6 @@ func (m *Manifest) Validate(goos, goarch string) error {
 			add("%s.service_name: duplicate service %q", f, s.ServiceName)
 		}
 		seen[s.ServiceName] = true
-		switch s.AuthType {
-		case "", types.AuthNone, types.AuthAPIKey, types.AuthToken, types.AuthSignature:
-		default:
-			add("%s.auth_type: unknown value %q (want none, apikey, token or signature)", f, s.AuthType)
-		}
 		if strings.ContainsAny(s.DefaultModel, "\x00\n") {
 			add("%s.default_model: contains control characters", f)
 		}
@@ -96,6 +91,34 @@ func (m *Manifest) Validate(goos, goarch string) error {
 		if pc.SHA256 != "" && !isHexSHA256(pc.SHA256) {
 			add("platforms.%s.sha256: must be 64 hex digits", key)
 		}
+		for g, e := range pc.GPUExecutables {
+			f := fmt.Sprintf("platforms.%s.gpu_executables.%s", key, g)
+			if !slices.Contains(GPUPreference, g) {
+				add("%s: unknown GPU family %q (want nvidia, amd or intel_arc; the default executable is the CPU one)", f, g)
+			} else if !slices.Contains(m.GPUTypes, g) {
+				add("%s: %s is not in gpu_types; add it there or remove this build", f, g)
+			}
+			if e.Executable == "" {
+				add("%s.executable: required", f)
+			} else if strings.Contains(e.Executable, "..") {
+				add("%s.executable: must stay inside the plugin directory (no '..')", f)
+			}
+			if e.SHA256 != "" && !isHexSHA256(e.SHA256) {
+				add("%s.sha256: must be 64 hex digits", f)
+			}
+		}
+		for i, d := range pc.Dependencies {
+			f := fmt.Sprintf("platforms.%s.dependencies[%d]", key, i)
+			switch {
+			case d.Command == "" && d.File == "":
+				add("%s: set command (an executable on PATH) or file (a path that must exist)", f)
+			case d.Command != "" && d.File != "":
+				add("%s: set command or file, not both (one entry per dependency)", f)
+			}
+			if strings.ContainsAny(d.Command+d.File+d.Install, "\x00\n\r") {
+				add("%s: contains control characters", f)
+			}
+		}
 	}
 	if exe, err := m.ExecutablePath(goos, goarch); err != nil {
 		add("platforms.%s: missing: %v", PlatformKey(goos, goarch), err)
@@ -104,6 +127,18 @@ func (m *Manifest) Validate(goos, goarch string) error {
 			add("platforms.%s.executable: %s does not exist (build the plugin first)", PlatformKey(goos, goarch), exe)
 		} else if st.IsDir() {
 			add("platforms.%s.executable: %s is a directory", PlatformKey(goos, goarch), exe)
+		}
+		pc, _ := m.GetPlatformConfig(goos, goarch)
+		for g, e := range pc.GPUExecutables {
+			if e.Executable == "" || strings.Contains(e.Executable, "..") {
+				continue // reported above
+			}
+			exe := m.resolve(e.Executable)
+			if st, err := os.Stat(exe); err != nil {
+				add("platforms.%s.gpu_executables.%s.executable: %s does not exist (build it, or remove the entry)", PlatformKey(goos, goarch), g, exe)
+			} else if st.IsDir() {
+				add("platforms.%s.gpu_executables.%s.executable: %s is a directory", PlatformKey(goos, goarch), g, exe)
+			}
 		}
 	}
 	if m.Engine != nil {
