@@ -48,6 +48,7 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 	}
 	var buf [4]target // most hosts have a handful of plugins: no allocation
 	cands := buf[:0]
+	var missing []target
 	r.h.eachPlugin(func(p *Plugin) {
 		if (pin != "" && p.name != pin) || p.manifest == nil {
 			return
@@ -59,11 +60,20 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 		if (rt.Policy == backend.PolicyLocal && !p.IsLocal()) || (rt.Policy == backend.PolicyRemote && p.IsLocal()) {
 			return
 		}
-		if st := p.State(); st == StateDisabled || st == StateInvalid {
+		switch p.State() {
+		case StateDisabled, StateInvalid:
+			return
+		case StateMissingDependency:
+			// Kept only when nothing else offers the service (below): its
+			// error then says what to install.
+			missing = append(missing, target{p: p, model: model, spec: spec})
 			return
 		}
 		cands = append(cands, target{p: p, model: model, spec: spec})
 	})
+	if len(cands) == 0 {
+		cands = missing
+	}
 	if len(cands) == 0 {
 		where := ""
 		if pin != "" {
