@@ -61,7 +61,8 @@ func mergeToolCall(calls []types.ToolCall, tc types.ToolCall) []types.ToolCall {
 		if c.Index != tc.Index {
 			continue
 		}
-		if (tc.ID != "" && c.ID != "" && tc.ID != c.ID) || (tc.ID == "" && tc.Name != "" && c.Name != "") {
+		sameID := tc.ID != "" && tc.ID == c.ID
+		if (tc.ID != "" && c.ID != "" && !sameID) || (tc.Name != "" && c.Name != "" && !sameID) {
 			break // another call that reuses the index
 		}
 		if c.ID == "" {
