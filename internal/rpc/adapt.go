@@ -51,18 +51,17 @@ func ChatFromStream(stream func(context.Context, *types.ChatRequest, func(*types
 	}
 }
 
-// mergeToolCall adds one streamed tool call to calls. A piece that
-// continues the last call with the same Index (OpenAI-style deltas: the
-// first piece has the ID and name, the next only argument text) is
-// appended to it; a piece that names another call starts a new one.
+// mergeToolCall adds one streamed tool call to calls, by the rule of
+// docs/plugin-contract.md §10: a fragment without a Name, and without an
+// ID or with the same ID, continues the last call at its Index (its
+// Arguments appended); anything else starts a new call.
 func mergeToolCall(calls []types.ToolCall, tc types.ToolCall) []types.ToolCall {
 	for i := len(calls) - 1; i >= 0; i-- {
 		c := &calls[i]
 		if c.Index != tc.Index {
 			continue
 		}
-		sameID := tc.ID != "" && tc.ID == c.ID
-		if (tc.ID != "" && c.ID != "" && !sameID) || (tc.Name != "" && c.Name != "" && !sameID) {
+		if tc.Name != "" || (tc.ID != "" && tc.ID != c.ID) {
 			break // another call that reuses the index
 		}
 		if c.ID == "" {
