@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -101,6 +102,19 @@ func (mi *modelIndex) fetch(ctx context.Context, p *Plugin) modelSnapshot {
 			}
 			if sdk.ErrorCode(err) == sdk.CodeUnimplemented {
 				err = nil
+			}
+			if err == nil {
+				// A remote plugin may list models itself (sdk.ModelLister).
+				var own []sdk.Model
+				own, err = conn.ListModels(ctx)
+				for _, m := range own {
+					if !slices.ContainsFunc(out, func(o sdk.Model) bool { return o.Name == m.Name }) {
+						out = append(out, m)
+					}
+				}
+				if sdk.ErrorCode(err) == sdk.CodeUnimplemented {
+					err = nil
+				}
 			}
 		}
 	}

@@ -49,6 +49,7 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 	var buf [4]target // most hosts have a handful of plugins: no allocation
 	cands := buf[:0]
 	var missing []target
+	var invalid *Plugin // one that declares the service but cannot run
 	r.h.eachPlugin(func(p *Plugin) {
 		if (pin != "" && p.name != pin) || p.manifest == nil {
 			return
@@ -61,7 +62,12 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 			return
 		}
 		switch p.State() {
-		case StateDisabled, StateInvalid:
+		case StateDisabled:
+			return
+		case StateInvalid:
+			if invalid == nil {
+				invalid = p
+			}
 			return
 		case StateMissingDependency:
 			// Kept only when nothing else offers the service (below): its
@@ -82,7 +88,11 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 		if rt.Policy == backend.PolicyLocal || rt.Policy == backend.PolicyRemote {
 			where += " with policy " + string(rt.Policy)
 		}
-		return target{}, sdk.Errorf(sdk.CodeServiceUnavailable, "no running plugin offers %s%s; check GET /v1/plugins", service, where)
+		why := "check GET /v1/plugins"
+		if invalid != nil {
+			why = fmt.Sprintf("plugin %s cannot run: %s", invalid.name, invalid.lastError())
+		}
+		return target{}, sdk.Errorf(sdk.CodeServiceUnavailable, "no running plugin offers %s%s; %s", service, where, why)
 	}
 	// Local plugins first: they cost nothing and keep data on the machine.
 	slices.SortStableFunc(cands, func(a, b target) int {
@@ -128,6 +138,15 @@ func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, 
 // call runs fn on the resolved plugin with the service's timeout.
 func call[T any](ctx context.Context, r *Router, service string, rt backend.Route, model *string, stream bool,
 	fn func(context.Context, *pluginhost.Conn) (T, error)) (T, error) {
+	return callSpec(ctx, r, service, rt, model, stream, func(ctx context.Context, c *pluginhost.Conn, _ *manifest.ServiceSpec) (T, error) {
+		return fn(ctx, c)
+	})
+}
+
+// callSpec is call for a fn that depends on the chosen plugin's service
+// spec (its capabilities).
+func callSpec[T any](ctx context.Context, r *Router, service string, rt backend.Route, model *string, stream bool,
+	fn func(context.Context, *pluginhost.Conn, *manifest.ServiceSpec) (T, error)) (T, error) {
 	var zero T
 	t, err := r.resolve(ctx, service, rt, *model)
 	if err != nil {
@@ -147,14 +166,14 @@ func call[T any](ctx context.Context, r *Router, service string, rt backend.Rout
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	out, err := fn(ctx, conn)
+	out, err := fn(ctx, conn, t.spec)
 	if notDelivered(err) && t.p.waitDead(time.Second) {
 		// The plugin died before the call reached it: wait for the
 		// restart and send the call once more.
 		if conn, err = t.p.Conn(ctx); err != nil {
 			return zero, err
 		}
-		out, err = fn(ctx, conn)
+		out, err = fn(ctx, conn, t.spec)
 	}
 	return out, t.p.crashedDuring(err)
 }
@@ -165,8 +184,14 @@ func (r *Router) Chat(ctx context.Context, rt backend.Route, req *sdk.ChatReques
 	})
 }
 
+// ChatStream streams chat. A plugin whose manifest says the service does
+// not stream (capabilities.support_streaming: false) is asked for the
+// whole answer, sent as one chunk: clients that ask to stream still work.
 func (r *Router) ChatStream(ctx context.Context, rt backend.Route, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
-	_, err := call(ctx, r, sdk.ServiceChat, rt, &req.Model, true, func(ctx context.Context, c *pluginhost.Conn) (struct{}, error) {
+	_, err := callSpec(ctx, r, sdk.ServiceChat, rt, &req.Model, true, func(ctx context.Context, c *pluginhost.Conn, spec *manifest.ServiceSpec) (struct{}, error) {
+		if !spec.Capabilities.SupportStreaming {
+			return struct{}{}, sdk.ChatToStream(c.Chat)(ctx, req, send)
+		}
 		return struct{}{}, c.ChatStream(ctx, req, send)
 	})
 	return err
@@ -178,8 +203,13 @@ func (r *Router) Generate(ctx context.Context, rt backend.Route, req *sdk.Genera
 	})
 }
 
+// GenerateStream streams generate; a service that does not stream is
+// collected into one chunk, as in ChatStream.
 func (r *Router) GenerateStream(ctx context.Context, rt backend.Route, req *sdk.GenerateRequest, send func(*sdk.GenerateChunk) error) error {
-	_, err := call(ctx, r, sdk.ServiceGenerate, rt, &req.Model, true, func(ctx context.Context, c *pluginhost.Conn) (struct{}, error) {
+	_, err := callSpec(ctx, r, sdk.ServiceGenerate, rt, &req.Model, true, func(ctx context.Context, c *pluginhost.Conn, spec *manifest.ServiceSpec) (struct{}, error) {
+		if !spec.Capabilities.SupportStreaming {
+			return struct{}{}, sdk.GenerateToStream(c.Generate)(ctx, req, send)
+		}
 		return struct{}{}, c.GenerateStream(ctx, req, send)
 	})
 	return err

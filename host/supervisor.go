@@ -2,10 +2,12 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -313,6 +315,9 @@ func (p *Plugin) run(life context.Context) {
 	bo.Reset()
 	for {
 		err := p.startOnce(life)
+		if ue := (*unusableError)(nil); errors.As(err, &ue) {
+			return // invalid: a restart would fail the same way
+		}
 		if err == nil {
 			started := time.Now()
 			p.waitExit(life)
@@ -390,6 +395,9 @@ func (p *Plugin) startOnce(life context.Context) error {
 		p.lastErr = err.Error()
 		p.startFailures++
 		p.log.Error("plugin failed to start", "plugin", p.name, "error", err)
+		if ue := (*unusableError)(nil); errors.As(err, &ue) && !p.stopping {
+			p.setStateLocked(StateInvalid)
+		}
 		return err
 	}
 	if p.stopping { // Stop raced with the start
@@ -422,10 +430,61 @@ func (p *Plugin) configure(ctx context.Context, proc *pluginhost.Process) error 
 	if err != nil {
 		return fmt.Errorf("info: %w", err)
 	}
+	if err := checkImplemented(p.manifest, info); err != nil {
+		return err
+	}
 	p.mu.Lock()
 	p.info = info
 	p.mu.Unlock()
 	return nil
+}
+
+// unusableError is a start failure that starting again cannot fix (the
+// binary lacks what its manifest promises): the plugin becomes invalid
+// instead of being restarted.
+type unusableError struct{ msg string }
+
+func (e *unusableError) Error() string { return e.msg }
+
+// serviceMethods names the SDK methods that serve each service.
+var serviceMethods = map[string]string{
+	sdk.ServiceChat:         "neither Chat nor ChatStream",
+	sdk.ServiceGenerate:     "neither Generate nor GenerateStream",
+	sdk.ServiceEmbed:        "no Embed",
+	sdk.ServiceRerank:       "no Rerank",
+	sdk.ServiceTextToImage:  "no TextToImage",
+	sdk.ServiceTextToSpeech: "neither TextToSpeech nor TextToSpeechStream",
+	sdk.ServiceSpeechToText: "neither SpeechToText nor SpeechToTextLive",
+}
+
+// checkImplemented compares the services the manifest declares with those
+// the plugin's code has methods for (Info.Implemented, filled in by the
+// SDK's Serve), so a missing method fails the start with its name instead
+// of failing the first call with "unimplemented". A plugin that does not
+// report (an SDK that predates Implemented) is not checked.
+func checkImplemented(m *manifest.Manifest, info *sdk.Info) error {
+	if m == nil || info == nil || info.Implemented == nil {
+		return nil
+	}
+	var missing []string
+	for _, name := range m.ListServiceNames() {
+		if !slices.Contains(info.Implemented, name) {
+			what := serviceMethods[name]
+			if what == "" {
+				what = "method for it"
+			}
+			missing = append(missing, fmt.Sprintf("manifest declares %s but the plugin implements %s", name, what))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	has := "no service"
+	if len(info.Implemented) > 0 {
+		has = strings.Join(info.Implemented, ", ")
+	}
+	return &unusableError{msg: strings.Join(missing, "; ") + " (it implements " + has +
+		"; check the method's name and signature against the sdk's service interfaces)"}
 }
 
 // Reconfigure sends the current configuration to a running plugin (hot

@@ -309,3 +309,66 @@ func TestMissingDependency(t *testing.T) {
 		t.Fatalf("after installing: %+v", st)
 	}
 }
+
+// A manifest that declares a service the plugin has no method for stops
+// the plugin at start, naming the service, instead of failing the first
+// call with "unimplemented"; the plugin is invalid, not restarted.
+func TestManifestServiceNotImplementedFailsStart(t *testing.T) {
+	root := t.TempDir()
+	if _, err := testplugin.ManifestWith(root, "echo", func(m *manifest.Manifest) {
+		m.Services = append(m.Services, manifest.ServiceSpec{ServiceName: sdk.ServiceTextToImage, DefaultModel: "echo-1"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PluginDirs = []string{root}
+	cfg.DataDir = t.TempDir()
+	cfg.Plugins = map[string]config.PluginConfig{"echo": {Env: map[string]string{testplugin.EnvServe: "echo"}}}
+	h := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h.Close(ctx)
+	})
+	const want = "manifest declares text-to-image but the plugin implements no TextToImage"
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = h.Plugin("echo").Conn(ctx)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Conn: %v, want an error saying %q", err, want)
+	}
+	st := h.Plugin("echo").Status()
+	if st.State != string(StateInvalid) || !strings.Contains(st.LastError, want) || st.PID != 0 {
+		t.Fatalf("status = %+v, want invalid with %q", st, want)
+	}
+	time.Sleep(300 * time.Millisecond) // no restart follows
+	if st := h.Plugin("echo").Status(); st.State != string(StateInvalid) || st.Restarts != 0 {
+		t.Fatalf("after a while: %+v", st)
+	}
+	// A call for a service it declares says why nobody serves it.
+	_, err = chat(t, h, "hello")
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("chat: %v, want it to name the cause", err)
+	}
+}
+
+func TestCheckImplemented(t *testing.T) {
+	m := &manifest.Manifest{Services: []manifest.ServiceSpec{{ServiceName: sdk.ServiceChat}, {ServiceName: sdk.ServiceSpeechToText}}}
+	if err := checkImplemented(m, &sdk.Info{}); err != nil {
+		t.Errorf("unreported (older SDK): %v", err)
+	}
+	if err := checkImplemented(m, &sdk.Info{Implemented: []string{"chat", "speech-to-text", "embed"}}); err != nil {
+		t.Errorf("all there: %v", err)
+	}
+	err := checkImplemented(m, &sdk.Info{Implemented: []string{}})
+	for _, want := range []string{"manifest declares chat but the plugin implements neither Chat nor ChatStream",
+		"manifest declares speech-to-text but the plugin implements neither SpeechToText nor SpeechToTextLive", "it implements no service"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want %q", err, want)
+		}
+	}
+}

@@ -31,12 +31,38 @@
 //		}
 //	}
 //
-// Embedding UnimplementedPlugin answers every method the plugin does not
-// offer with CodeUnimplemented, and keeps the plugin compiling when later
-// SDK versions add methods. Local plugins that manage an engine also
-// implement Engine and Models (see LocalPlugin); remote plugins that proxy
-// cloud APIs implement Providers (see RemotePlugin) and receive their
-// credentials through Configure, never through environment variables.
+// # What a plugin offers
+//
+// A plugin offers exactly the services it has methods for. Plugin is only
+// Info, Health and Configure (UnimplementedPlugin gives all three, and
+// keeps the plugin compiling when later SDK versions add to Plugin); each
+// service is a small interface — ChatService, GenerateService,
+// EmbedService, RerankService, TextToImageService, TextToSpeechService,
+// SpeechToTextService — and ModelLister puts an engine-less plugin's
+// models into the host's model list. Serve finds them by type assertion;
+// there is nothing to register and no list to keep. Local plugins that
+// manage an engine also implement Engine and Models (see LocalPlugin);
+// remote plugins that proxy cloud APIs implement Providers (see
+// RemotePlugin) and receive their credentials through Configure, never
+// through environment variables.
+//
+// Serve reports the services it found to the host (Info.Implemented;
+// ImplementedServices shows the same list in a test). The host compares
+// them with the plugin.yaml: a declared service without a method stops
+// the plugin at start with an error naming it ("manifest declares
+// text-to-image but the plugin implements no TextToImage") rather than
+// failing the first call. A method whose signature differs from the
+// interface's is not a service method; Serve logs a warning naming it.
+//
+// One method of a pair is enough. A plugin with only ChatStream gets Chat
+// from Serve (ChatFromStream: the stream collected, tool-call fragments
+// merged, the last finish reason and usage kept); one with only Chat gets
+// ChatStream (ChatToStream: one chunk with Done). The same holds for
+// Generate, TextToSpeech and SpeechToText (SpeechToTextLive). The
+// adapters are exported for plugins that want them explicitly. A service
+// whose manifest does not set capabilities.support_streaming is called
+// unary by the host even for clients that ask to stream: they get the
+// answer as one chunk.
 //
 // Streaming methods take a send callback, called once per chunk; when it
 // returns an error the caller is gone and the method should return. Every

@@ -60,9 +60,25 @@ func ExampleFieldError() {
 	// Output: messages: at least one message is required -> 400
 }
 
-// Services a plugin does not offer answer CodeUnimplemented.
-func ExampleUnimplementedPlugin() {
-	_, err := shout{}.Embed(context.Background(), &sdk.EmbedRequest{Input: []string{"x"}})
-	fmt.Println(sdk.ErrorCode(err))
-	// Output: unimplemented
+// A plugin offers the services it has methods for; the host refuses to
+// run it when its plugin.yaml declares any other.
+func ExampleImplementedServices() {
+	fmt.Println(sdk.ImplementedServices(shout{}))
+	// Output: [chat]
+}
+
+// A plugin that streams gets the unary method from Serve; an adapter
+// shows what that answers.
+func ExampleChatFromStream() {
+	chat := sdk.ChatFromStream(func(ctx context.Context, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
+		for _, w := range []string{"Hello", ", ", "world"} {
+			if err := send(&sdk.ChatChunk{Content: w}); err != nil {
+				return err
+			}
+		}
+		return send(&sdk.ChatChunk{Done: true, FinishReason: "stop", Usage: &sdk.Usage{CompletionTokens: 3}})
+	})
+	resp, _ := chat(context.Background(), &sdk.ChatRequest{Model: "m"})
+	fmt.Println(resp.Message.Content, resp.FinishReason, resp.Usage.CompletionTokens)
+	// Output: Hello, world stop 3
 }

@@ -2,9 +2,16 @@ package sdk
 
 import "context"
 
-// Plugin is what every plugin implements. Embed UnimplementedPlugin and
-// override what you offer: new methods added to this interface in later
-// SDK versions then need no change in your plugin.
+// Plugin is what every plugin implements: Info, Health and Configure.
+// Embed UnimplementedPlugin for sensible defaults of all three; methods
+// added to this interface in later SDK versions then need no change in
+// your plugin.
+//
+// What a plugin offers is the service interfaces it implements besides
+// (ChatService, EmbedService, ... and ModelLister, Engine, Models,
+// Providers): Serve finds them by type assertion, reports them to the
+// host (Info.Implemented), and the host refuses to run a plugin whose
+// plugin.yaml declares a service it has no method for.
 type Plugin interface {
 	// Info describes the plugin as it runs now (mode, compute, services).
 	Info(ctx context.Context) (*Info, error)
@@ -14,26 +21,67 @@ type Plugin interface {
 	// Configure hands over settings and credentials. It is called after
 	// start and again whenever the host's configuration changes.
 	Configure(ctx context.Context, cfg *Config) error
-	Services
 }
 
-// Services are the AI services a plugin can serve. Streaming methods call
-// send once per chunk; a non-nil error from send means the caller has gone
-// and the method should return promptly.
-type Services interface {
+// ChatService serves chat (ServiceChat). A plugin needs only one of the
+// two methods: with only ChatStream, Serve answers Chat by collecting the
+// stream (ChatFromStream); with only Chat, it answers ChatStream with one
+// chunk (ChatToStream). Implement both when the engine has both.
+//
+// Streaming methods call send once per chunk, the last with Done set; a
+// non-nil error from send means the caller has gone and the method
+// should return promptly.
+type ChatService interface {
 	Chat(ctx context.Context, req *ChatRequest) (*ChatResponse, error)
 	ChatStream(ctx context.Context, req *ChatRequest, send func(*ChatChunk) error) error
+}
+
+// GenerateService serves generate (ServiceGenerate); one of the two
+// methods is enough, as for ChatService (GenerateFromStream,
+// GenerateToStream).
+type GenerateService interface {
 	Generate(ctx context.Context, req *GenerateRequest) (*GenerateResponse, error)
 	GenerateStream(ctx context.Context, req *GenerateRequest, send func(*GenerateChunk) error) error
+}
+
+// EmbedService serves embed (ServiceEmbed).
+type EmbedService interface {
 	Embed(ctx context.Context, req *EmbedRequest) (*EmbedResponse, error)
+}
+
+// RerankService serves rerank (ServiceRerank).
+type RerankService interface {
 	Rerank(ctx context.Context, req *RerankRequest) (*RerankResponse, error)
+}
+
+// TextToImageService serves text-to-image (ServiceTextToImage).
+type TextToImageService interface {
 	TextToImage(ctx context.Context, req *TextToImageRequest) (*TextToImageResponse, error)
+}
+
+// TextToSpeechService serves text-to-speech (ServiceTextToSpeech); one of
+// the two methods is enough (TextToSpeechFromStream, TextToSpeechToStream).
+type TextToSpeechService interface {
 	TextToSpeech(ctx context.Context, req *TextToSpeechRequest) (*TextToSpeechResponse, error)
 	TextToSpeechStream(ctx context.Context, req *TextToSpeechRequest, send func(*AudioChunk) error) error
+}
+
+// SpeechToTextService serves speech-to-text (ServiceSpeechToText); one of
+// the two methods is enough (SpeechToTextFromLive, SpeechToTextToLive).
+type SpeechToTextService interface {
 	SpeechToText(ctx context.Context, req *SpeechToTextRequest) (*SpeechToTextResponse, error)
 	// SpeechToTextLive transcribes while audio arrives: recv returns the
 	// next input frame, or io.EOF when the caller is done.
 	SpeechToTextLive(ctx context.Context, recv func() (*LiveSpeechInput, error), send func(*LiveSpeechOutput) error) error
+}
+
+// ModelLister lists the models a plugin serves, for GET /v1/models and
+// for routing requests by model. Models includes it; a plugin without an
+// engine (a remote plugin, a plugin with built-in models) implements just
+// this. A remote plugin's list is merged with its providers' models and
+// its manifest's.
+type ModelLister interface {
+	ListModels(ctx context.Context) ([]Model, error)
 }
 
 // Engine is implemented by local plugins that manage an engine process.

@@ -171,7 +171,11 @@ type servePlugin struct {
 }
 
 func (p *servePlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	rpc.NewServer(p.impl, Version).Register(s)
+	srv := rpc.NewServer(p.impl, Version)
+	for _, m := range srv.Mismatched() {
+		slog.Warn("plugin method serves nothing: "+m, "services", srv.Implemented())
+	}
+	srv.Register(s)
 	return nil
 }
 

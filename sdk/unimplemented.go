@@ -2,9 +2,12 @@ package sdk
 
 import "context"
 
-// UnimplementedPlugin answers every Plugin method: Info and Configure do
-// nothing, Health reports serving, and every service returns an error with
-// code CodeUnimplemented. Embed it by value and override what you offer.
+// UnimplementedPlugin is the base to embed in a plugin: Info reports
+// nothing of its own, Configure accepts anything, Health reports serving.
+// It has no service methods: a plugin offers exactly the services whose
+// methods it defines (see ChatService), so a service the plugin does not
+// define is one the host knows it lacks, not one that fails at the first
+// call. Embed it by value and override what you need.
 type UnimplementedPlugin struct{}
 
 func unimplemented(method string) error {
@@ -16,39 +19,6 @@ func (UnimplementedPlugin) Health(context.Context) (*Health, error) {
 	return &Health{State: HealthServing}, nil
 }
 func (UnimplementedPlugin) Configure(context.Context, *Config) error { return nil }
-func (UnimplementedPlugin) Chat(context.Context, *ChatRequest) (*ChatResponse, error) {
-	return nil, unimplemented("chat")
-}
-func (UnimplementedPlugin) ChatStream(context.Context, *ChatRequest, func(*ChatChunk) error) error {
-	return unimplemented("streaming chat")
-}
-func (UnimplementedPlugin) Generate(context.Context, *GenerateRequest) (*GenerateResponse, error) {
-	return nil, unimplemented("generate")
-}
-func (UnimplementedPlugin) GenerateStream(context.Context, *GenerateRequest, func(*GenerateChunk) error) error {
-	return unimplemented("streaming generate")
-}
-func (UnimplementedPlugin) Embed(context.Context, *EmbedRequest) (*EmbedResponse, error) {
-	return nil, unimplemented("embed")
-}
-func (UnimplementedPlugin) Rerank(context.Context, *RerankRequest) (*RerankResponse, error) {
-	return nil, unimplemented("rerank")
-}
-func (UnimplementedPlugin) TextToImage(context.Context, *TextToImageRequest) (*TextToImageResponse, error) {
-	return nil, unimplemented("text-to-image")
-}
-func (UnimplementedPlugin) TextToSpeech(context.Context, *TextToSpeechRequest) (*TextToSpeechResponse, error) {
-	return nil, unimplemented("text-to-speech")
-}
-func (UnimplementedPlugin) TextToSpeechStream(context.Context, *TextToSpeechRequest, func(*AudioChunk) error) error {
-	return unimplemented("streaming text-to-speech")
-}
-func (UnimplementedPlugin) SpeechToText(context.Context, *SpeechToTextRequest) (*SpeechToTextResponse, error) {
-	return nil, unimplemented("speech-to-text")
-}
-func (UnimplementedPlugin) SpeechToTextLive(context.Context, func() (*LiveSpeechInput, error), func(*LiveSpeechOutput) error) error {
-	return unimplemented("live speech-to-text")
-}
 
 // UnimplementedEngine answers every Engine method with CodeUnimplemented.
 type UnimplementedEngine struct{}

@@ -15,6 +15,11 @@ type Info struct {
 	// Services the plugin really serves now, with their capabilities.
 	Services map[string]Capabilities `json:"services,omitempty"`
 	Details  map[string]string       `json:"details,omitempty"`
+	// Implemented lists the services whose methods the plugin's code has
+	// (ServiceChat...). The SDK's Serve fills it in; a plugin's own value
+	// is replaced. nil means not reported (an older SDK); the host refuses
+	// a plugin whose manifest declares a service missing here.
+	Implemented []string `json:"implemented,omitempty"`
 }
 
 // Compute is what the engine computes on right now.

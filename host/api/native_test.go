@@ -16,6 +16,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/internal/hosttest"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 func post(t *testing.T, url, body string, hdr ...string) (*http.Response, string) {
@@ -415,5 +416,49 @@ func TestPluginListShowsGPU(t *testing.T) {
 	_, det := g["detected"].([]any)
 	if !sup || !det || g["using"] == "" || g["using"] == nil {
 		t.Fatalf("gpu = %s, want supported, detected (lists) and using", list.Plugins[0].GPU)
+	}
+}
+
+// A service whose manifest says it does not stream
+// (capabilities.support_streaming: false) still answers stream requests:
+// the host calls the unary method and sends its answer as one chunk. The
+// echo plugin's ChatStream would send one chunk per word.
+func TestStreamRequestToNonStreamingServiceIsOneChunk(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{EchoManifest: func(m *manifest.Manifest) {
+		for i := range m.Services {
+			m.Services[i].Capabilities.SupportStreaming = false
+		}
+	}})
+	resp, nd := post(t, h.URL+"/v1/services/chat", `{"stream":true,"messages":[{"role":"user","content":"one two three"}]}`,
+		"Accept", "application/x-ndjson")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, nd)
+	}
+	lines := strings.Split(strings.TrimSpace(nd), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("got %d chunks, want 1: %s", len(lines), nd)
+	}
+	var ch sdk.ChatChunk
+	if err := json.Unmarshal([]byte(lines[0]), &ch); err != nil {
+		t.Fatal(err)
+	}
+	if ch.Content != "echo: one two three" || !ch.Done || ch.FinishReason != "stop" || ch.Usage == nil || ch.Role != "assistant" {
+		t.Errorf("chunk = %+v", ch)
+	}
+
+	resp, nd = post(t, h.URL+"/v1/services/generate", `{"stream":true,"prompt":"hi there"}`, "Accept", "application/x-ndjson")
+	lines = strings.Split(strings.TrimSpace(nd), "\n")
+	if resp.StatusCode != 200 || len(lines) != 1 || !strings.Contains(lines[0], `"text":"echo: hi there"`) || !strings.Contains(lines[0], `"done":true`) {
+		t.Fatalf("generate: %d %s", resp.StatusCode, nd)
+	}
+
+	// The compatible surfaces go through the same path.
+	resp, sse := post(t, h.URL+"/v1/chat/completions", `{"model":"echo-1","stream":true,"messages":[{"role":"user","content":"a b"}]}`)
+	if resp.StatusCode != 200 || !strings.Contains(sse, "echo: a b") || !strings.Contains(sse, "[DONE]") {
+		t.Fatalf("openai stream: %d %s", resp.StatusCode, sse)
+	}
+	resp, body := post(t, h.URL+"/api/chat", `{"model":"echo-1","messages":[{"role":"user","content":"a b"}]}`)
+	if resp.StatusCode != 200 || !strings.Contains(body, "echo: a b") || !strings.Contains(body, `"done":true`) {
+		t.Fatalf("ollama stream: %d %s", resp.StatusCode, body)
 	}
 }

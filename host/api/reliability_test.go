@@ -211,3 +211,22 @@ func TestPluginDownIsUnavailableNotNotFound(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// A remote plugin that lists models itself (sdk.ModelLister, no engine)
+// has them in the model list next to its manifest's.
+func TestRemotePluginListsItsOwnModels(t *testing.T) {
+	h := hosttest.Start(t, withRemote(t, nil))
+	ms, err := h.Router().ListModels(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, m := range ms {
+		if m.Plugin == "cloud" {
+			got[m.Name] = true
+		}
+	}
+	if !got["echo-1"] || !got["remote-1"] {
+		t.Fatalf("cloud's models = %v, want its own echo-1 and its manifest's remote-1", got)
+	}
+}

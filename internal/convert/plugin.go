@@ -1,6 +1,8 @@
 package convert
 
 import (
+	"slices"
+
 	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
 	"github.com/roundhouse-ai/roundhouse/types"
 )
@@ -23,6 +25,9 @@ func ToProtoInfo(i *types.Info) *pb.GetInfoResponse {
 		EngineHost: i.EngineHost,
 		Compute:    ToProtoCompute(i.Compute),
 		Details:    cloneMapOrNil(i.Details),
+	}
+	if i.Implemented != nil {
+		out.Implemented = &pb.ImplementedServices{Names: slices.Clone(i.Implemented)}
 	}
 	if len(i.Services) > 0 {
 		out.Services = make(map[string]*pb.ServiceCapabilities, len(i.Services))
@@ -48,6 +53,9 @@ func FromProtoInfo(i *pb.GetInfoResponse) *types.Info {
 		EngineHost: i.GetEngineHost(),
 		Compute:    FromProtoCompute(i.GetCompute()),
 		Details:    cloneMapOrNil(i.GetDetails()),
+	}
+	if im := i.GetImplemented(); im != nil {
+		out.Implemented = append([]string{}, im.GetNames()...)
 	}
 	if svcs := i.GetServices(); len(svcs) > 0 {
 		out.Services = make(map[string]types.Capabilities, len(svcs))

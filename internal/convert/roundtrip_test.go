@@ -464,7 +464,8 @@ func convFullInfo() *types.Info {
 			"chat":  {SupportStreaming: true, SupportBidirectional: true},
 			"embed": {SupportStreaming: true, SupportBidirectional: true},
 		},
-		Details: map[string]string{"gpu": "RTX 4070"},
+		Details:     map[string]string{"gpu": "RTX 4070"},
+		Implemented: []string{"chat", "embed"},
 	}
 }
 
@@ -764,6 +765,13 @@ func TestConvertEmptyBecomesNil(t *testing.T) {
 	info := FromProtoInfo(ToProtoInfo(&types.Info{Services: map[string]types.Capabilities{}, Details: map[string]string{}}))
 	if info.Services != nil || info.Details != nil {
 		t.Errorf("empty maps came back non-nil: %+v", info)
+	}
+	// Implemented: reported-but-empty and not-reported stay apart.
+	if got := FromProtoInfo(ToProtoInfo(&types.Info{Implemented: []string{}})).Implemented; got == nil || len(got) != 0 {
+		t.Errorf("Implemented{} came back as %#v, want empty and non-nil", got)
+	}
+	if got := FromProtoInfo(ToProtoInfo(&types.Info{})).Implemented; got != nil {
+		t.Errorf("unreported Implemented came back as %#v, want nil", got)
 	}
 	if got := ToProtoModels([]types.Model{}); got != nil {
 		t.Errorf("ToProtoModels(empty) = %v, want nil", got)

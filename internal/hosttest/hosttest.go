@@ -18,6 +18,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/api"
 	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/internal/testplugin"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // Host is a running test host.
@@ -37,6 +38,8 @@ type Options struct {
 	ExtraRoots []string
 	// NoEcho leaves the echo test plugin out.
 	NoEcho bool
+	// EchoManifest, when set, edits the echo plugin's manifest.
+	EchoManifest func(*manifest.Manifest)
 	// Log, when set, receives every host log line (plugins' lines are
 	// re-logged there too), at debug level.
 	Log io.Writer
@@ -54,7 +57,7 @@ func Start(t testing.TB, o Options) *Host {
 	cfg.Plugins = map[string]config.PluginConfig{}
 	if !o.NoEcho {
 		root := t.TempDir()
-		if _, err := testplugin.Manifest(root, "echo"); err != nil {
+		if _, err := testplugin.ManifestWith(root, "echo", o.EchoManifest); err != nil {
 			t.Fatal(err)
 		}
 		cfg.PluginDirs = append([]string{root}, o.ExtraRoots...)

@@ -72,7 +72,7 @@ func (x HealthResponse_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use HealthResponse_Status.Descriptor instead.
 func (HealthResponse_Status) EnumDescriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{4, 0}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{5, 0}
 }
 
 type GetInfoRequest struct {
@@ -128,7 +128,12 @@ type GetInfoResponse struct {
 	// Services the plugin really serves, with their capabilities.
 	Services map[string]*ServiceCapabilities `protobuf:"bytes,8,rep,name=services,proto3" json:"services,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Anything else worth showing in `roundhouse plugins ls`.
-	Details       map[string]string `protobuf:"bytes,9,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Details map[string]string `protobuf:"bytes,9,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Services whose methods the plugin's code has, filled in by the SDK's
+	// Serve (not by the plugin author). The host refuses to run a plugin
+	// whose manifest declares a service missing here. Unset (an SDK that
+	// predates the field): the host does not check.
+	Implemented   *ImplementedServices `protobuf:"bytes,10,opt,name=implemented,proto3" json:"implemented,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -226,6 +231,60 @@ func (x *GetInfoResponse) GetDetails() map[string]string {
 	return nil
 }
 
+func (x *GetInfoResponse) GetImplemented() *ImplementedServices {
+	if x != nil {
+		return x.Implemented
+	}
+	return nil
+}
+
+// ImplementedServices lists service names ("chat", "text-to-image"...).
+// It is a message, not a bare repeated field, so "none" and "not
+// reported" differ.
+type ImplementedServices struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Names         []string               `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImplementedServices) Reset() {
+	*x = ImplementedServices{}
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImplementedServices) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImplementedServices) ProtoMessage() {}
+
+func (x *ImplementedServices) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImplementedServices.ProtoReflect.Descriptor instead.
+func (*ImplementedServices) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ImplementedServices) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
 type Compute struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "cpu", "gpu" or "mixed".
@@ -240,7 +299,7 @@ type Compute struct {
 
 func (x *Compute) Reset() {
 	*x = Compute{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[2]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -252,7 +311,7 @@ func (x *Compute) String() string {
 func (*Compute) ProtoMessage() {}
 
 func (x *Compute) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[2]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -265,7 +324,7 @@ func (x *Compute) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Compute.ProtoReflect.Descriptor instead.
 func (*Compute) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{2}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Compute) GetKind() string {
@@ -304,7 +363,7 @@ type HealthRequest struct {
 
 func (x *HealthRequest) Reset() {
 	*x = HealthRequest{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[3]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -316,7 +375,7 @@ func (x *HealthRequest) String() string {
 func (*HealthRequest) ProtoMessage() {}
 
 func (x *HealthRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[3]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -329,7 +388,7 @@ func (x *HealthRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthRequest.ProtoReflect.Descriptor instead.
 func (*HealthRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{3}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{4}
 }
 
 type HealthResponse struct {
@@ -342,7 +401,7 @@ type HealthResponse struct {
 
 func (x *HealthResponse) Reset() {
 	*x = HealthResponse{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[4]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -354,7 +413,7 @@ func (x *HealthResponse) String() string {
 func (*HealthResponse) ProtoMessage() {}
 
 func (x *HealthResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[4]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -367,7 +426,7 @@ func (x *HealthResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthResponse.ProtoReflect.Descriptor instead.
 func (*HealthResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{4}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *HealthResponse) GetStatus() HealthResponse_Status {
@@ -400,7 +459,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[5]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -412,7 +471,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[5]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -425,7 +484,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{5}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ConfigureRequest) GetSettings() *structpb.Struct {
@@ -457,7 +516,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[6]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -469,7 +528,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[6]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -482,7 +541,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{6}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{7}
 }
 
 type ValidateConfigRequest struct {
@@ -495,7 +554,7 @@ type ValidateConfigRequest struct {
 
 func (x *ValidateConfigRequest) Reset() {
 	*x = ValidateConfigRequest{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -507,7 +566,7 @@ func (x *ValidateConfigRequest) String() string {
 func (*ValidateConfigRequest) ProtoMessage() {}
 
 func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -520,7 +579,7 @@ func (x *ValidateConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateConfigRequest.ProtoReflect.Descriptor instead.
 func (*ValidateConfigRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{7}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ValidateConfigRequest) GetConfig() *ConfigureRequest {
@@ -541,7 +600,7 @@ type ValidateConfigResponse struct {
 
 func (x *ValidateConfigResponse) Reset() {
 	*x = ValidateConfigResponse{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -553,7 +612,7 @@ func (x *ValidateConfigResponse) String() string {
 func (*ValidateConfigResponse) ProtoMessage() {}
 
 func (x *ValidateConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -566,7 +625,7 @@ func (x *ValidateConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateConfigResponse.ProtoReflect.Descriptor instead.
 func (*ValidateConfigResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{8}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 type ProviderConfig struct {
@@ -588,7 +647,7 @@ type ProviderConfig struct {
 
 func (x *ProviderConfig) Reset() {
 	*x = ProviderConfig{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[9]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -600,7 +659,7 @@ func (x *ProviderConfig) String() string {
 func (*ProviderConfig) ProtoMessage() {}
 
 func (x *ProviderConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[9]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -613,7 +672,7 @@ func (x *ProviderConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderConfig.ProtoReflect.Descriptor instead.
 func (*ProviderConfig) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{9}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ProviderConfig) GetName() string {
@@ -688,7 +747,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[10]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -700,7 +759,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[10]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -713,7 +772,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{10}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ApiKey) GetValue() string {
@@ -766,7 +825,7 @@ type ListProvidersRequest struct {
 
 func (x *ListProvidersRequest) Reset() {
 	*x = ListProvidersRequest{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -778,7 +837,7 @@ func (x *ListProvidersRequest) String() string {
 func (*ListProvidersRequest) ProtoMessage() {}
 
 func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -791,7 +850,7 @@ func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvidersRequest.ProtoReflect.Descriptor instead.
 func (*ListProvidersRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 type ListProvidersResponse struct {
@@ -803,7 +862,7 @@ type ListProvidersResponse struct {
 
 func (x *ListProvidersResponse) Reset() {
 	*x = ListProvidersResponse{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -815,7 +874,7 @@ func (x *ListProvidersResponse) String() string {
 func (*ListProvidersResponse) ProtoMessage() {}
 
 func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -828,7 +887,7 @@ func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvidersResponse.ProtoReflect.Descriptor instead.
 func (*ListProvidersResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListProvidersResponse) GetProviders() []*ProviderStatus {
@@ -851,7 +910,7 @@ type ProviderStatus struct {
 
 func (x *ProviderStatus) Reset() {
 	*x = ProviderStatus{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -863,7 +922,7 @@ func (x *ProviderStatus) String() string {
 func (*ProviderStatus) ProtoMessage() {}
 
 func (x *ProviderStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -876,7 +935,7 @@ func (x *ProviderStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderStatus.ProtoReflect.Descriptor instead.
 func (*ProviderStatus) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ProviderStatus) GetName() string {
@@ -936,7 +995,7 @@ type KeyStatus struct {
 
 func (x *KeyStatus) Reset() {
 	*x = KeyStatus{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -948,7 +1007,7 @@ func (x *KeyStatus) String() string {
 func (*KeyStatus) ProtoMessage() {}
 
 func (x *KeyStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,7 +1020,7 @@ func (x *KeyStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyStatus.ProtoReflect.Descriptor instead.
 func (*KeyStatus) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *KeyStatus) GetMasked() string {
@@ -1036,7 +1095,7 @@ type TestProviderRequest struct {
 
 func (x *TestProviderRequest) Reset() {
 	*x = TestProviderRequest{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1048,7 +1107,7 @@ func (x *TestProviderRequest) String() string {
 func (*TestProviderRequest) ProtoMessage() {}
 
 func (x *TestProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1061,7 +1120,7 @@ func (x *TestProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TestProviderRequest.ProtoReflect.Descriptor instead.
 func (*TestProviderRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TestProviderRequest) GetName() string {
@@ -1083,7 +1142,7 @@ type TestProviderResponse struct {
 
 func (x *TestProviderResponse) Reset() {
 	*x = TestProviderResponse{}
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1095,7 +1154,7 @@ func (x *TestProviderResponse) String() string {
 func (*TestProviderResponse) ProtoMessage() {}
 
 func (x *TestProviderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_roundhouse_plugin_v1_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1108,7 +1167,7 @@ func (x *TestProviderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TestProviderResponse.ProtoReflect.Descriptor instead.
 func (*TestProviderResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
+	return file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *TestProviderResponse) GetOk() bool {
@@ -1144,7 +1203,7 @@ var File_roundhouse_plugin_v1_plugin_proto protoreflect.FileDescriptor
 const file_roundhouse_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"!roundhouse/plugin/v1/plugin.proto\x12\x14roundhouse.plugin.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a!roundhouse/plugin/v1/common.proto\"\x10\n" +
-	"\x0eGetInfoRequest\"\xb2\x04\n" +
+	"\x0eGetInfoRequest\"\xff\x04\n" +
 	"\x0fGetInfoResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x12\n" +
@@ -1157,13 +1216,17 @@ const file_roundhouse_plugin_v1_plugin_proto_rawDesc = "" +
 	"engineHost\x127\n" +
 	"\acompute\x18\a \x01(\v2\x1d.roundhouse.plugin.v1.ComputeR\acompute\x12O\n" +
 	"\bservices\x18\b \x03(\v23.roundhouse.plugin.v1.GetInfoResponse.ServicesEntryR\bservices\x12L\n" +
-	"\adetails\x18\t \x03(\v22.roundhouse.plugin.v1.GetInfoResponse.DetailsEntryR\adetails\x1af\n" +
+	"\adetails\x18\t \x03(\v22.roundhouse.plugin.v1.GetInfoResponse.DetailsEntryR\adetails\x12K\n" +
+	"\vimplemented\x18\n" +
+	" \x01(\v2).roundhouse.plugin.v1.ImplementedServicesR\vimplemented\x1af\n" +
 	"\rServicesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12?\n" +
 	"\x05value\x18\x02 \x01(\v2).roundhouse.plugin.v1.ServiceCapabilitiesR\x05value:\x028\x01\x1a:\n" +
 	"\fDetailsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8a\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"+\n" +
+	"\x13ImplementedServices\x12\x14\n" +
+	"\x05names\x18\x01 \x03(\tR\x05names\"\x8a\x01\n" +
 	"\aCompute\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x19\n" +
 	"\bgpu_type\x18\x02 \x01(\tR\agpuType\x12&\n" +
@@ -1254,62 +1317,64 @@ func file_roundhouse_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_roundhouse_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_roundhouse_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_roundhouse_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_roundhouse_plugin_v1_plugin_proto_goTypes = []any{
 	(HealthResponse_Status)(0),     // 0: roundhouse.plugin.v1.HealthResponse.Status
 	(*GetInfoRequest)(nil),         // 1: roundhouse.plugin.v1.GetInfoRequest
 	(*GetInfoResponse)(nil),        // 2: roundhouse.plugin.v1.GetInfoResponse
-	(*Compute)(nil),                // 3: roundhouse.plugin.v1.Compute
-	(*HealthRequest)(nil),          // 4: roundhouse.plugin.v1.HealthRequest
-	(*HealthResponse)(nil),         // 5: roundhouse.plugin.v1.HealthResponse
-	(*ConfigureRequest)(nil),       // 6: roundhouse.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),      // 7: roundhouse.plugin.v1.ConfigureResponse
-	(*ValidateConfigRequest)(nil),  // 8: roundhouse.plugin.v1.ValidateConfigRequest
-	(*ValidateConfigResponse)(nil), // 9: roundhouse.plugin.v1.ValidateConfigResponse
-	(*ProviderConfig)(nil),         // 10: roundhouse.plugin.v1.ProviderConfig
-	(*ApiKey)(nil),                 // 11: roundhouse.plugin.v1.ApiKey
-	(*ListProvidersRequest)(nil),   // 12: roundhouse.plugin.v1.ListProvidersRequest
-	(*ListProvidersResponse)(nil),  // 13: roundhouse.plugin.v1.ListProvidersResponse
-	(*ProviderStatus)(nil),         // 14: roundhouse.plugin.v1.ProviderStatus
-	(*KeyStatus)(nil),              // 15: roundhouse.plugin.v1.KeyStatus
-	(*TestProviderRequest)(nil),    // 16: roundhouse.plugin.v1.TestProviderRequest
-	(*TestProviderResponse)(nil),   // 17: roundhouse.plugin.v1.TestProviderResponse
-	nil,                            // 18: roundhouse.plugin.v1.GetInfoResponse.ServicesEntry
-	nil,                            // 19: roundhouse.plugin.v1.GetInfoResponse.DetailsEntry
-	nil,                            // 20: roundhouse.plugin.v1.ProviderConfig.HeadersEntry
-	(*structpb.Struct)(nil),        // 21: google.protobuf.Struct
-	(*ServiceCapabilities)(nil),    // 22: roundhouse.plugin.v1.ServiceCapabilities
+	(*ImplementedServices)(nil),    // 3: roundhouse.plugin.v1.ImplementedServices
+	(*Compute)(nil),                // 4: roundhouse.plugin.v1.Compute
+	(*HealthRequest)(nil),          // 5: roundhouse.plugin.v1.HealthRequest
+	(*HealthResponse)(nil),         // 6: roundhouse.plugin.v1.HealthResponse
+	(*ConfigureRequest)(nil),       // 7: roundhouse.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),      // 8: roundhouse.plugin.v1.ConfigureResponse
+	(*ValidateConfigRequest)(nil),  // 9: roundhouse.plugin.v1.ValidateConfigRequest
+	(*ValidateConfigResponse)(nil), // 10: roundhouse.plugin.v1.ValidateConfigResponse
+	(*ProviderConfig)(nil),         // 11: roundhouse.plugin.v1.ProviderConfig
+	(*ApiKey)(nil),                 // 12: roundhouse.plugin.v1.ApiKey
+	(*ListProvidersRequest)(nil),   // 13: roundhouse.plugin.v1.ListProvidersRequest
+	(*ListProvidersResponse)(nil),  // 14: roundhouse.plugin.v1.ListProvidersResponse
+	(*ProviderStatus)(nil),         // 15: roundhouse.plugin.v1.ProviderStatus
+	(*KeyStatus)(nil),              // 16: roundhouse.plugin.v1.KeyStatus
+	(*TestProviderRequest)(nil),    // 17: roundhouse.plugin.v1.TestProviderRequest
+	(*TestProviderResponse)(nil),   // 18: roundhouse.plugin.v1.TestProviderResponse
+	nil,                            // 19: roundhouse.plugin.v1.GetInfoResponse.ServicesEntry
+	nil,                            // 20: roundhouse.plugin.v1.GetInfoResponse.DetailsEntry
+	nil,                            // 21: roundhouse.plugin.v1.ProviderConfig.HeadersEntry
+	(*structpb.Struct)(nil),        // 22: google.protobuf.Struct
+	(*ServiceCapabilities)(nil),    // 23: roundhouse.plugin.v1.ServiceCapabilities
 }
 var file_roundhouse_plugin_v1_plugin_proto_depIdxs = []int32{
-	3,  // 0: roundhouse.plugin.v1.GetInfoResponse.compute:type_name -> roundhouse.plugin.v1.Compute
-	18, // 1: roundhouse.plugin.v1.GetInfoResponse.services:type_name -> roundhouse.plugin.v1.GetInfoResponse.ServicesEntry
-	19, // 2: roundhouse.plugin.v1.GetInfoResponse.details:type_name -> roundhouse.plugin.v1.GetInfoResponse.DetailsEntry
-	0,  // 3: roundhouse.plugin.v1.HealthResponse.status:type_name -> roundhouse.plugin.v1.HealthResponse.Status
-	21, // 4: roundhouse.plugin.v1.ConfigureRequest.settings:type_name -> google.protobuf.Struct
-	10, // 5: roundhouse.plugin.v1.ConfigureRequest.providers:type_name -> roundhouse.plugin.v1.ProviderConfig
-	6,  // 6: roundhouse.plugin.v1.ValidateConfigRequest.config:type_name -> roundhouse.plugin.v1.ConfigureRequest
-	11, // 7: roundhouse.plugin.v1.ProviderConfig.api_keys:type_name -> roundhouse.plugin.v1.ApiKey
-	20, // 8: roundhouse.plugin.v1.ProviderConfig.headers:type_name -> roundhouse.plugin.v1.ProviderConfig.HeadersEntry
-	14, // 9: roundhouse.plugin.v1.ListProvidersResponse.providers:type_name -> roundhouse.plugin.v1.ProviderStatus
-	15, // 10: roundhouse.plugin.v1.ProviderStatus.keys:type_name -> roundhouse.plugin.v1.KeyStatus
-	22, // 11: roundhouse.plugin.v1.GetInfoResponse.ServicesEntry.value:type_name -> roundhouse.plugin.v1.ServiceCapabilities
-	1,  // 12: roundhouse.plugin.v1.PluginService.GetInfo:input_type -> roundhouse.plugin.v1.GetInfoRequest
-	4,  // 13: roundhouse.plugin.v1.PluginService.Health:input_type -> roundhouse.plugin.v1.HealthRequest
-	6,  // 14: roundhouse.plugin.v1.PluginService.Configure:input_type -> roundhouse.plugin.v1.ConfigureRequest
-	8,  // 15: roundhouse.plugin.v1.PluginService.ValidateConfig:input_type -> roundhouse.plugin.v1.ValidateConfigRequest
-	12, // 16: roundhouse.plugin.v1.PluginService.ListProviders:input_type -> roundhouse.plugin.v1.ListProvidersRequest
-	16, // 17: roundhouse.plugin.v1.PluginService.TestProvider:input_type -> roundhouse.plugin.v1.TestProviderRequest
-	2,  // 18: roundhouse.plugin.v1.PluginService.GetInfo:output_type -> roundhouse.plugin.v1.GetInfoResponse
-	5,  // 19: roundhouse.plugin.v1.PluginService.Health:output_type -> roundhouse.plugin.v1.HealthResponse
-	7,  // 20: roundhouse.plugin.v1.PluginService.Configure:output_type -> roundhouse.plugin.v1.ConfigureResponse
-	9,  // 21: roundhouse.plugin.v1.PluginService.ValidateConfig:output_type -> roundhouse.plugin.v1.ValidateConfigResponse
-	13, // 22: roundhouse.plugin.v1.PluginService.ListProviders:output_type -> roundhouse.plugin.v1.ListProvidersResponse
-	17, // 23: roundhouse.plugin.v1.PluginService.TestProvider:output_type -> roundhouse.plugin.v1.TestProviderResponse
-	18, // [18:24] is the sub-list for method output_type
-	12, // [12:18] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	4,  // 0: roundhouse.plugin.v1.GetInfoResponse.compute:type_name -> roundhouse.plugin.v1.Compute
+	19, // 1: roundhouse.plugin.v1.GetInfoResponse.services:type_name -> roundhouse.plugin.v1.GetInfoResponse.ServicesEntry
+	20, // 2: roundhouse.plugin.v1.GetInfoResponse.details:type_name -> roundhouse.plugin.v1.GetInfoResponse.DetailsEntry
+	3,  // 3: roundhouse.plugin.v1.GetInfoResponse.implemented:type_name -> roundhouse.plugin.v1.ImplementedServices
+	0,  // 4: roundhouse.plugin.v1.HealthResponse.status:type_name -> roundhouse.plugin.v1.HealthResponse.Status
+	22, // 5: roundhouse.plugin.v1.ConfigureRequest.settings:type_name -> google.protobuf.Struct
+	11, // 6: roundhouse.plugin.v1.ConfigureRequest.providers:type_name -> roundhouse.plugin.v1.ProviderConfig
+	7,  // 7: roundhouse.plugin.v1.ValidateConfigRequest.config:type_name -> roundhouse.plugin.v1.ConfigureRequest
+	12, // 8: roundhouse.plugin.v1.ProviderConfig.api_keys:type_name -> roundhouse.plugin.v1.ApiKey
+	21, // 9: roundhouse.plugin.v1.ProviderConfig.headers:type_name -> roundhouse.plugin.v1.ProviderConfig.HeadersEntry
+	15, // 10: roundhouse.plugin.v1.ListProvidersResponse.providers:type_name -> roundhouse.plugin.v1.ProviderStatus
+	16, // 11: roundhouse.plugin.v1.ProviderStatus.keys:type_name -> roundhouse.plugin.v1.KeyStatus
+	23, // 12: roundhouse.plugin.v1.GetInfoResponse.ServicesEntry.value:type_name -> roundhouse.plugin.v1.ServiceCapabilities
+	1,  // 13: roundhouse.plugin.v1.PluginService.GetInfo:input_type -> roundhouse.plugin.v1.GetInfoRequest
+	5,  // 14: roundhouse.plugin.v1.PluginService.Health:input_type -> roundhouse.plugin.v1.HealthRequest
+	7,  // 15: roundhouse.plugin.v1.PluginService.Configure:input_type -> roundhouse.plugin.v1.ConfigureRequest
+	9,  // 16: roundhouse.plugin.v1.PluginService.ValidateConfig:input_type -> roundhouse.plugin.v1.ValidateConfigRequest
+	13, // 17: roundhouse.plugin.v1.PluginService.ListProviders:input_type -> roundhouse.plugin.v1.ListProvidersRequest
+	17, // 18: roundhouse.plugin.v1.PluginService.TestProvider:input_type -> roundhouse.plugin.v1.TestProviderRequest
+	2,  // 19: roundhouse.plugin.v1.PluginService.GetInfo:output_type -> roundhouse.plugin.v1.GetInfoResponse
+	6,  // 20: roundhouse.plugin.v1.PluginService.Health:output_type -> roundhouse.plugin.v1.HealthResponse
+	8,  // 21: roundhouse.plugin.v1.PluginService.Configure:output_type -> roundhouse.plugin.v1.ConfigureResponse
+	10, // 22: roundhouse.plugin.v1.PluginService.ValidateConfig:output_type -> roundhouse.plugin.v1.ValidateConfigResponse
+	14, // 23: roundhouse.plugin.v1.PluginService.ListProviders:output_type -> roundhouse.plugin.v1.ListProvidersResponse
+	18, // 24: roundhouse.plugin.v1.PluginService.TestProvider:output_type -> roundhouse.plugin.v1.TestProviderResponse
+	19, // [19:25] is the sub-list for method output_type
+	13, // [13:19] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_roundhouse_plugin_v1_plugin_proto_init() }
@@ -1324,7 +1389,7 @@ func file_roundhouse_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_roundhouse_plugin_v1_plugin_proto_rawDesc), len(file_roundhouse_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -11,9 +11,9 @@ import (
 // are structural, so an sdk.Plugin is an rpc.Plugin; sdk checks at compile
 // time that the two sets stay identical (sdk/rpc_check.go).
 
-// Plugin is what every plugin implements. Embed UnimplementedPlugin and
-// override what you offer: new methods added to this interface in later
-// SDK versions then need no change in your plugin.
+// Plugin is what every plugin implements: the base every plugin has.
+// The services it offers are the optional interfaces below, detected by
+// type assertion when the server is made (NewServer).
 type Plugin interface {
 	// Info describes the plugin as it runs now (mode, compute, services).
 	Info(ctx context.Context) (*types.Info, error)
@@ -23,26 +23,52 @@ type Plugin interface {
 	// Configure hands over settings and credentials. It is called after
 	// start and again whenever the host's configuration changes.
 	Configure(ctx context.Context, cfg *types.Config) error
-	Services
 }
 
-// Services are the AI services a plugin can serve. Streaming methods call
-// send once per chunk; a non-nil error from send means the caller has gone
-// and the method should return promptly.
-type Services interface {
+// ChatService serves chat; a plugin may have either method or both.
+type ChatService interface {
 	Chat(ctx context.Context, req *types.ChatRequest) (*types.ChatResponse, error)
 	ChatStream(ctx context.Context, req *types.ChatRequest, send func(*types.ChatChunk) error) error
+}
+
+// GenerateService serves generate; a plugin may have either method or both.
+type GenerateService interface {
 	Generate(ctx context.Context, req *types.GenerateRequest) (*types.GenerateResponse, error)
 	GenerateStream(ctx context.Context, req *types.GenerateRequest, send func(*types.GenerateChunk) error) error
+}
+
+// EmbedService serves embed.
+type EmbedService interface {
 	Embed(ctx context.Context, req *types.EmbedRequest) (*types.EmbedResponse, error)
+}
+
+// RerankService serves rerank.
+type RerankService interface {
 	Rerank(ctx context.Context, req *types.RerankRequest) (*types.RerankResponse, error)
+}
+
+// TextToImageService serves text-to-image.
+type TextToImageService interface {
 	TextToImage(ctx context.Context, req *types.TextToImageRequest) (*types.TextToImageResponse, error)
+}
+
+// TextToSpeechService serves text-to-speech; either method or both.
+type TextToSpeechService interface {
 	TextToSpeech(ctx context.Context, req *types.TextToSpeechRequest) (*types.TextToSpeechResponse, error)
 	TextToSpeechStream(ctx context.Context, req *types.TextToSpeechRequest, send func(*types.AudioChunk) error) error
+}
+
+// SpeechToTextService serves speech-to-text; either method or both.
+type SpeechToTextService interface {
 	SpeechToText(ctx context.Context, req *types.SpeechToTextRequest) (*types.SpeechToTextResponse, error)
 	// SpeechToTextLive transcribes while audio arrives: recv returns the
 	// next input frame, or io.EOF when the caller is done.
 	SpeechToTextLive(ctx context.Context, recv func() (*types.LiveSpeechInput, error), send func(*types.LiveSpeechOutput) error) error
+}
+
+// ModelLister lists the models a plugin serves.
+type ModelLister interface {
+	ListModels(ctx context.Context) ([]types.Model, error)
 }
 
 // Engine is implemented by local plugins that manage an engine process.

@@ -23,18 +23,31 @@ type Server struct {
 
 	impl       Plugin
 	sdkVersion string    // reported in Info when the plugin leaves it empty
+	svc        *services // the service methods impl has, pairs completed
 	engine     Engine    // nil when impl is not an Engine
 	models     Models    // nil when impl is not a Models
 	providers  Providers // nil when impl is not a Providers
 }
 
+// NewServer serves impl. The services it offers are the service methods
+// it has (see ChatService...): a service with only one method of its pair
+// gets the other from the adapters in adapt.go; a service with none
+// answers CodeUnimplemented. Info reports the services found in
+// Info.Implemented.
 func NewServer(impl Plugin, sdkVersion string) *Server {
-	s := &Server{impl: impl, sdkVersion: sdkVersion}
+	s := &Server{impl: impl, sdkVersion: sdkVersion, svc: detectServices(impl)}
 	s.engine, _ = impl.(Engine)
 	s.models, _ = impl.(Models)
 	s.providers, _ = impl.(Providers)
 	return s
 }
+
+// Implemented lists the services the plugin has methods for.
+func (s *Server) Implemented() []string { return append([]string{}, s.svc.implemented...) }
+
+// Mismatched names the plugin's methods that are named like a service
+// method but have another signature (so they serve nothing).
+func (s *Server) Mismatched() []string { return append([]string(nil), s.svc.mismatched...) }
 
 func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterPluginServiceServer(g, s)
@@ -77,6 +90,7 @@ func (s *Server) GetInfo(ctx context.Context, _ *pb.GetInfoRequest) (*pb.GetInfo
 	if info.SDKVersion == "" {
 		info.SDKVersion = s.sdkVersion
 	}
+	info.Implemented = s.Implemented()
 	return convert.ToProtoInfo(info), nil
 }
 
@@ -130,47 +144,83 @@ func (s *Server) TestProvider(ctx context.Context, in *pb.TestProviderRequest) (
 
 // ---- inference ----
 
+// noService is the answer for a service the plugin has no method for.
+func noService(name string) error { return convert.ToStatusError(unimplemented(name)) }
+
 func (s *Server) Chat(ctx context.Context, in *pb.ChatRequest) (*pb.ChatResponse, error) {
-	return unary(ctx, in, convert.FromProtoChatRequest, s.impl.Chat, convert.ToProtoChatResponse)
+	if s.svc.chat == nil {
+		return nil, noService("chat")
+	}
+	return unary(ctx, in, convert.FromProtoChatRequest, s.svc.chat, convert.ToProtoChatResponse)
 }
 
 func (s *Server) ChatStream(in *pb.ChatRequest, st grpc.ServerStreamingServer[pb.ChatChunk]) error {
-	return serverStream(in, st, convert.FromProtoChatRequest, s.impl.ChatStream, convert.ToProtoChatChunk)
+	if s.svc.chatStream == nil {
+		return noService("streaming chat")
+	}
+	return serverStream(in, st, convert.FromProtoChatRequest, s.svc.chatStream, convert.ToProtoChatChunk)
 }
 
 func (s *Server) Generate(ctx context.Context, in *pb.GenerateRequest) (*pb.GenerateResponse, error) {
-	return unary(ctx, in, convert.FromProtoGenerateRequest, s.impl.Generate, convert.ToProtoGenerateResponse)
+	if s.svc.generate == nil {
+		return nil, noService("generate")
+	}
+	return unary(ctx, in, convert.FromProtoGenerateRequest, s.svc.generate, convert.ToProtoGenerateResponse)
 }
 
 func (s *Server) GenerateStream(in *pb.GenerateRequest, st grpc.ServerStreamingServer[pb.GenerateChunk]) error {
-	return serverStream(in, st, convert.FromProtoGenerateRequest, s.impl.GenerateStream, convert.ToProtoGenerateChunk)
+	if s.svc.generateStrm == nil {
+		return noService("streaming generate")
+	}
+	return serverStream(in, st, convert.FromProtoGenerateRequest, s.svc.generateStrm, convert.ToProtoGenerateChunk)
 }
 
 func (s *Server) Embed(ctx context.Context, in *pb.EmbedRequest) (*pb.EmbedResponse, error) {
-	return unary(ctx, in, convert.FromProtoEmbedRequest, s.impl.Embed, convert.ToProtoEmbedResponse)
+	if s.svc.embed == nil {
+		return nil, noService("embed")
+	}
+	return unary(ctx, in, convert.FromProtoEmbedRequest, s.svc.embed, convert.ToProtoEmbedResponse)
 }
 
 func (s *Server) Rerank(ctx context.Context, in *pb.RerankRequest) (*pb.RerankResponse, error) {
-	return unary(ctx, in, convert.FromProtoRerankRequest, s.impl.Rerank, convert.ToProtoRerankResponse)
+	if s.svc.rerank == nil {
+		return nil, noService("rerank")
+	}
+	return unary(ctx, in, convert.FromProtoRerankRequest, s.svc.rerank, convert.ToProtoRerankResponse)
 }
 
 func (s *Server) TextToImage(ctx context.Context, in *pb.TextToImageRequest) (*pb.TextToImageResponse, error) {
-	return unary(ctx, in, convert.FromProtoTextToImageRequest, s.impl.TextToImage, convert.ToProtoTextToImageResponse)
+	if s.svc.textToImage == nil {
+		return nil, noService("text-to-image")
+	}
+	return unary(ctx, in, convert.FromProtoTextToImageRequest, s.svc.textToImage, convert.ToProtoTextToImageResponse)
 }
 
 func (s *Server) TextToSpeech(ctx context.Context, in *pb.TextToSpeechRequest) (*pb.TextToSpeechResponse, error) {
-	return unary(ctx, in, convert.FromProtoTextToSpeechRequest, s.impl.TextToSpeech, convert.ToProtoTextToSpeechResponse)
+	if s.svc.textToSpeech == nil {
+		return nil, noService("text-to-speech")
+	}
+	return unary(ctx, in, convert.FromProtoTextToSpeechRequest, s.svc.textToSpeech, convert.ToProtoTextToSpeechResponse)
 }
 
 func (s *Server) TextToSpeechStream(in *pb.TextToSpeechRequest, st grpc.ServerStreamingServer[pb.AudioChunk]) error {
-	return serverStream(in, st, convert.FromProtoTextToSpeechRequest, s.impl.TextToSpeechStream, convert.ToProtoAudioChunk)
+	if s.svc.ttsStream == nil {
+		return noService("streaming text-to-speech")
+	}
+	return serverStream(in, st, convert.FromProtoTextToSpeechRequest, s.svc.ttsStream, convert.ToProtoAudioChunk)
 }
 
 func (s *Server) SpeechToText(ctx context.Context, in *pb.SpeechToTextRequest) (*pb.SpeechToTextResponse, error) {
-	return unary(ctx, in, convert.FromProtoSpeechToTextRequest, s.impl.SpeechToText, convert.ToProtoSpeechToTextResponse)
+	if s.svc.speechToText == nil {
+		return nil, noService("speech-to-text")
+	}
+	return unary(ctx, in, convert.FromProtoSpeechToTextRequest, s.svc.speechToText, convert.ToProtoSpeechToTextResponse)
 }
 
 func (s *Server) SpeechToTextLive(st grpc.BidiStreamingServer[pb.LiveSpeechInput, pb.LiveSpeechOutput]) error {
+	if s.svc.speechLive == nil {
+		return noService("live speech-to-text")
+	}
 	recv := func() (*types.LiveSpeechInput, error) {
 		in, err := st.Recv()
 		if err != nil {
@@ -182,7 +232,7 @@ func (s *Server) SpeechToTextLive(st grpc.BidiStreamingServer[pb.LiveSpeechInput
 		return convert.FromProtoLiveSpeechInput(in), nil
 	}
 	send := func(o *types.LiveSpeechOutput) error { return st.Send(convert.ToProtoLiveSpeechOutput(o)) }
-	return convert.ToStatusError(s.impl.SpeechToTextLive(st.Context(), recv, send))
+	return convert.ToStatusError(s.svc.speechLive(st.Context(), recv, send))
 }
 
 // ---- engine ----
@@ -246,10 +296,10 @@ func (s *Server) PullModel(in *pb.PullModelRequest, st grpc.ServerStreamingServe
 }
 
 func (s *Server) ListModels(ctx context.Context, _ *pb.ListModelsRequest) (*pb.ListModelsResponse, error) {
-	if s.models == nil {
+	if !s.svc.hasListModels { // a Models, or only a ModelLister
 		return nil, s.noModels("model list")
 	}
-	ms, err := s.models.ListModels(ctx)
+	ms, err := s.svc.listModels(ctx)
 	if err != nil {
 		return nil, convert.ToStatusError(err)
 	}

@@ -232,7 +232,11 @@ func markCancelled() {
 
 // Manifest writes a plugin dir for the test binary under root and returns
 // it: plugin.yaml names the test binary itself as the executable.
-func Manifest(root, name string) (string, error) {
+func Manifest(root, name string) (string, error) { return ManifestWith(root, name, nil) }
+
+// ManifestWith is Manifest with edit applied to the manifest before it is
+// written (a service declared without streaming, one the plugin lacks...).
+func ManifestWith(root, name string, edit func(*manifest.Manifest)) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", err
@@ -251,6 +255,9 @@ func Manifest(root, name string) (string, error) {
 			{ServiceName: sdk.ServiceSpeechToText, DefaultModel: "echo-1", Capabilities: sdk.Capabilities{SupportBidirectional: true}},
 		},
 		Platforms: map[string]manifest.PlatformConfig{manifest.PlatformKey(goos, goarch): {Executable: exe}},
+	}
+	if edit != nil {
+		edit(m)
 	}
 	return dir, manifest.Save(dir, m, "yaml")
 }

@@ -172,6 +172,7 @@ func (liar) Embed(context.Context, *sdk.EmbedRequest) (*sdk.EmbedResponse, error
 func TestSuiteCatchesUndeclaredServices(t *testing.T) {
 	rec := runRecorded(t, liar{}, Options{})
 	for _, want := range []string{
+		"Info: chat is declared but the plugin implements neither Chat nor ChatStream: the host refuses to start it",
 		"Service/chat: chat is declared but returns unimplemented",
 		"Service/embed: embed is not declared, so it must return code unimplemented",
 		"Stream/chat: chat declares support_streaming but ChatStream returns unimplemented",
