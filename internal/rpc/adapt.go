@@ -19,6 +19,7 @@ func ChatFromStream(stream func(context.Context, *types.ChatRequest, func(*types
 	return func(ctx context.Context, req *types.ChatRequest) (*types.ChatResponse, error) {
 		out := &types.ChatResponse{Model: req.Model, Message: types.Message{Role: "assistant"}}
 		var content, thinking strings.Builder
+		var tools types.ToolCallAccumulator
 		err := stream(ctx, req, func(c *types.ChatChunk) error {
 			if c == nil {
 				return nil
@@ -31,9 +32,7 @@ func ChatFromStream(stream func(context.Context, *types.ChatRequest, func(*types
 			}
 			content.WriteString(c.Content)
 			thinking.WriteString(c.Thinking)
-			for _, tc := range c.ToolCalls {
-				out.Message.ToolCalls = mergeToolCall(out.Message.ToolCalls, tc)
-			}
+			tools.Add(c.ToolCalls...)
 			if c.FinishReason != "" {
 				out.FinishReason = c.FinishReason
 			}
@@ -47,33 +46,11 @@ func ChatFromStream(stream func(context.Context, *types.ChatRequest, func(*types
 			return nil, err
 		}
 		out.Message.Content, out.Message.Thinking = content.String(), thinking.String()
+		if tools.Len() > 0 {
+			out.Message.ToolCalls = tools.Calls()
+		}
 		return out, nil
 	}
-}
-
-// mergeToolCall adds one streamed tool call to calls, by the rule of
-// docs/plugin-contract.md §10: a fragment without a Name, and without an
-// ID or with the same ID, continues the last call at its Index (its
-// Arguments appended); anything else starts a new call.
-func mergeToolCall(calls []types.ToolCall, tc types.ToolCall) []types.ToolCall {
-	for i := len(calls) - 1; i >= 0; i-- {
-		c := &calls[i]
-		if c.Index != tc.Index {
-			continue
-		}
-		if tc.Name != "" || (tc.ID != "" && tc.ID != c.ID) {
-			break // another call that reuses the index
-		}
-		if c.ID == "" {
-			c.ID = tc.ID
-		}
-		if c.Name == "" {
-			c.Name = tc.Name
-		}
-		c.Arguments += tc.Arguments
-		return calls
-	}
-	return append(calls, tc)
 }
 
 // ChatToStream makes a streaming Chat from a unary one: the stream is one

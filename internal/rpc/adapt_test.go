@@ -43,13 +43,21 @@ func TestChatFromStreamCollects(t *testing.T) {
 	}
 }
 
-func TestMergeToolCallCompleteCallsAtOneIndex(t *testing.T) {
+func TestChatFromStreamCompleteCallsAtOneIndex(t *testing.T) {
 	// Engines that send whole calls (Ollama) may leave Index at 0: each
 	// named piece is its own call.
-	var calls []types.ToolCall
-	for _, tc := range []types.ToolCall{{Name: "a", Arguments: "{}"}, {Name: "b", Arguments: "{}"}, {ID: "x", Name: "c"}, {ID: "y", Name: "d"}, {ID: "y", Arguments: "{}"}} {
-		calls = mergeToolCall(calls, tc)
+	resp, err := ChatFromStream(func(ctx context.Context, req *types.ChatRequest, send func(*types.ChatChunk) error) error {
+		for _, tc := range []types.ToolCall{{Name: "a", Arguments: "{}"}, {Name: "b", Arguments: "{}"}, {ID: "x", Name: "c"}, {ID: "y", Name: "d"}, {ID: "y", Arguments: "{}"}} {
+			if err := send(&types.ChatChunk{ToolCalls: []types.ToolCall{tc}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})(context.Background(), &types.ChatRequest{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	calls := resp.Message.ToolCalls
 	if len(calls) != 4 || calls[0].Name != "a" || calls[1].Name != "b" || calls[2].Name != "c" || calls[3].Name != "d" || calls[3].Arguments != "{}" {
 		t.Errorf("calls = %+v", calls)
 	}
