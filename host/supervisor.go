@@ -249,7 +249,9 @@ func (p *Plugin) Conn(ctx context.Context) (*pluginhost.Conn, error) {
 		state, changed, lastErr := p.state, p.changed, p.lastErr
 		switch state {
 		case StateRunning:
-			if !p.proc.Exited() {
+			// proc is nil from the moment the process is seen dead until
+			// the restart loop moves the state on: wait for that.
+			if p.proc != nil && !p.proc.Exited() {
 				c := p.proc.Conn()
 				p.mu.Unlock()
 				return c, nil
@@ -491,7 +493,7 @@ func checkImplemented(m *manifest.Manifest, info *sdk.Info) error {
 // update); a stopped plugin gets it when it starts.
 func (p *Plugin) Reconfigure(ctx context.Context) error {
 	p.mu.Lock()
-	running := p.state == StateRunning
+	running := p.state == StateRunning && p.proc != nil
 	var conn *pluginhost.Conn
 	if running {
 		conn = p.proc.Conn()

@@ -372,3 +372,20 @@ func TestCheckImplemented(t *testing.T) {
 		}
 	}
 }
+
+// Between the monitor seeing the process dead (proc set to nil) and the
+// restart loop moving the state on, the plugin is still "running". A call
+// in that window must wait, not dereference nil while holding the lock
+// (which deadlocked the whole host under make soak).
+func TestConnInTheExitWindowWaits(t *testing.T) {
+	p := &Plugin{name: "x", state: StateRunning, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := p.Conn(ctx); sdk.ErrorCode(err) != sdk.CodeTimeout {
+		t.Fatalf("Conn in the exit window: %v", err)
+	}
+	if err := p.Reconfigure(context.Background()); err != nil {
+		t.Fatalf("Reconfigure in the exit window: %v", err)
+	}
+	_ = p.Status() // the lock is free again
+}
