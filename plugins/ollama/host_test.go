@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -43,7 +44,8 @@ func TestHostLaunch(t *testing.T) {
 	if e := sdk.AsError(err); e == nil || e.Field != "settings.manage_engine" {
 		t.Errorf("bad setting over gRPC: %v", err)
 	}
-	if h, err := conn.Health(ctx); err != nil || h.State != sdk.HealthNotServing {
+	// Idle: serving, as the managed engine starts on the first call.
+	if h, err := conn.Health(ctx); err != nil || h.State != sdk.HealthServing || !strings.Contains(h.Message, "first call") {
 		t.Errorf("health before the first call = %+v, %v", h, err)
 	}
 	es, err := conn.StartEngine(ctx)
