@@ -448,17 +448,6 @@ type unusableError struct{ msg string }
 
 func (e *unusableError) Error() string { return e.msg }
 
-// serviceMethods names the SDK methods that serve each service.
-var serviceMethods = map[string]string{
-	sdk.ServiceChat:         "neither Chat nor ChatStream",
-	sdk.ServiceGenerate:     "neither Generate nor GenerateStream",
-	sdk.ServiceEmbed:        "no Embed",
-	sdk.ServiceRerank:       "no Rerank",
-	sdk.ServiceTextToImage:  "no TextToImage",
-	sdk.ServiceTextToSpeech: "neither TextToSpeech nor TextToSpeechStream",
-	sdk.ServiceSpeechToText: "neither SpeechToText nor SpeechToTextLive",
-}
-
 // checkImplemented compares the services the manifest declares with those
 // the plugin's code has methods for (Info.Implemented, filled in by the
 // SDK's Serve), so a missing method fails the start with its name instead
@@ -471,11 +460,7 @@ func checkImplemented(m *manifest.Manifest, info *sdk.Info) error {
 	var missing []string
 	for _, name := range m.ListServiceNames() {
 		if !slices.Contains(info.Implemented, name) {
-			what := serviceMethods[name]
-			if what == "" {
-				what = "method for it"
-			}
-			missing = append(missing, fmt.Sprintf("manifest declares %s but the plugin implements %s", name, what))
+			missing = append(missing, fmt.Sprintf("manifest declares %s but the plugin implements %s", name, pluginhost.MissingMethods(name)))
 		}
 	}
 	if len(missing) == 0 {

@@ -336,17 +336,6 @@ func (s *suite) checks() []check {
 	return cs
 }
 
-// serviceMethods names the methods that serve each service.
-var serviceMethods = map[string]string{
-	sdk.ServiceChat:         "neither Chat nor ChatStream",
-	sdk.ServiceGenerate:     "neither Generate nor GenerateStream",
-	sdk.ServiceEmbed:        "no Embed",
-	sdk.ServiceRerank:       "no Rerank",
-	sdk.ServiceTextToImage:  "no TextToImage",
-	sdk.ServiceTextToSpeech: "neither TextToSpeech nor TextToSpeechStream",
-	sdk.ServiceSpeechToText: "neither SpeechToText nor SpeechToTextLive",
-}
-
 // checkInfo: Info answers, names its SDK version, and agrees with the
 // manifest on name, type, version and services.
 func (s *suite) checkInfo(_ context.Context, p *problems) {
@@ -362,7 +351,7 @@ func (s *suite) checkInfo(_ context.Context, p *problems) {
 	if info.Implemented != nil {
 		for _, name := range slices.Sorted(mapKeys(s.declared)) {
 			if !slices.Contains(info.Implemented, name) {
-				p.add("%s is declared but the plugin implements %s: the host refuses to start it", name, serviceMethods[name])
+				p.add("%s is declared but the plugin implements %s: the host refuses to start it", name, pluginhost.MissingMethods(name))
 			}
 		}
 	}
