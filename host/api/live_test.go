@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -74,5 +75,41 @@ func TestLiveSpeechToTextBadConfig(t *testing.T) {
 	}
 	if _, _, err := ws.Read(ctx); websocket.CloseStatus(err) != websocket.StatusInternalError {
 		t.Fatalf("close: %v", err)
+	}
+}
+
+// When the plugin dies mid-session, a client that stopped sending and
+// waits for transcripts gets an error frame (or the close) at once; the
+// host does not wait for the client's next frame.
+func TestLiveEndsWhenThePluginDies(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, strings.Replace(h.URL, "http", "ws", 1)+"/v1/services/speech-to-text/live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"language":"en"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.Write(ctx, websocket.MessageBinary, make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ws.Read(ctx); err != nil {
+		t.Fatalf("first transcript: %v", err)
+	}
+	_, pid := restarts(t, h.URL)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer rcancel()
+	_, d, err := ws.Read(rctx)
+	if rctx.Err() != nil {
+		t.Fatalf("no frame and no close within 5 s after the plugin died (read %q, %v)", d, err)
+	}
+	if err == nil && !strings.Contains(string(d), "error") {
+		t.Fatalf("after the plugin died: %s", d)
 	}
 }

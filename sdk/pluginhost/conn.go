@@ -181,6 +181,7 @@ func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*types.LiveSpe
 				var e *types.Error
 				if errors.As(convert.RequestError(err, pin), &e) && e.Field != "" {
 					upErr <- e
+					cancel()
 					return
 				}
 				upErr <- nil // the receive side reports the stream's error
@@ -188,14 +189,26 @@ func (c *Conn) SpeechToTextLive(ctx context.Context, recv func() (*types.LiveSpe
 			}
 		}
 	}()
+	// The plugin's side decides when the call is over. The uploader may be
+	// blocked in recv (a client that stopped sending and waits for
+	// transcripts), so it is never waited for here: its error counts only
+	// if it is already there. It exits when the caller closes its source.
+	uploadErr := func() error {
+		select {
+		case e := <-upErr:
+			return e
+		default:
+			return nil
+		}
+	}
 	for {
 		out, err := st.Recv()
 		if errors.Is(err, io.EOF) {
-			return <-upErr
+			return uploadErr()
 		}
 		if err != nil {
 			cancel()
-			if uerr := <-upErr; uerr != nil {
+			if uerr := uploadErr(); uerr != nil {
 				return uerr
 			}
 			return convert.FromStatusError(err)
