@@ -146,6 +146,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if known {
 			caller.App, caller.Admin = key.Name, hasScope(key, config.ScopeAdmin)
 		}
+		caller.NoManage = s.keys.on() && !caller.Admin
 		switch {
 		case s.keys.on() || (need == scopeAdmin && s.keys.adminToken != ""):
 			if !known {

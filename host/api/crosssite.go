@@ -29,6 +29,20 @@ func newOriginPolicy(origins []string) originPolicy {
 	return op
 }
 
+// allowsExactly reports whether origin is listed as itself, not through
+// "*" or a glob: what admin and model-management routes require, so a
+// blanket allow_origins "*" (common with Ollama) opens the services to
+// web pages but never lets a page add providers or restart plugins.
+func (op originPolicy) allowsExactly(origin string) bool {
+	origin = strings.ToLower(origin)
+	for _, p := range op.patterns {
+		if p == origin && !strings.Contains(p, "*") {
+			return true
+		}
+	}
+	return false
+}
+
 // allows reports whether a page of origin may call the host.
 func (op originPolicy) allows(origin string) bool {
 	if op.all {
@@ -77,6 +91,11 @@ func crossSiteGuard(op originPolicy, next http.Handler) http.Handler {
 			if !sameOrigin(origin, r) && !op.allows(origin) {
 				guardError(w, r, http.StatusForbidden, sdk.CodePermissionDenied, "Origin",
 					"requests from web origin "+origin+" are not allowed; to let a browser app call the host, add its origin to allowed_origins in the config (or ROUNDHOUSE_ORIGINS)")
+				return
+			}
+			if !sameOrigin(origin, r) && routeScope(r) >= scopeManage && !op.allowsExactly(origin) {
+				guardError(w, r, http.StatusForbidden, sdk.CodePermissionDenied, "Origin",
+					"web origin "+origin+" is allowed only through \"*\" or a glob, which opens the services but not admin or model-management routes; list the origin itself in allowed_origins")
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -286,3 +286,59 @@ func TestEngineInstallArchiveNeedsAdmin(t *testing.T) {
 		t.Fatalf("anonymous archive choice: %d %s", resp.StatusCode, body)
 	}
 }
+
+// Ollama loads and unloads models through /api/generate and /api/chat (an
+// empty prompt, keep_alive 0): with API keys that needs the admin scope,
+// as POST /v1/models/load and /unload do.
+func TestInvokeKeyCannotLoadThroughOllamaRoutes(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{Mutate: func(c *config.Config) {
+		c.APIKeys = []config.APIKey{keyEntry("app", "rh-app-key"), keyEntry("ops", "rh-ops-key", "admin")}
+	}})
+	for _, c := range []struct{ path, body string }{
+		{"/api/generate", `{"model":"echo-1","keep_alive":0}`},
+		{"/api/generate", `{"model":"echo-1"}`},
+		{"/api/chat", `{"model":"echo-1","messages":[],"keep_alive":0}`},
+	} {
+		resp, body := send(t, "POST", h.URL+c.path, c.body, "Content-Type", "application/json", "Authorization", "Bearer rh-app-key")
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("invoke key, %s %s: %d %s", c.path, c.body, resp.StatusCode, body)
+		}
+		// The admin key gets past the check (echo has no engine: 501).
+		if resp, body := send(t, "POST", h.URL+c.path, c.body, "Content-Type", "application/json", "Authorization", "Bearer rh-ops-key"); resp.StatusCode == http.StatusForbidden {
+			t.Errorf("admin key, %s: %d %s", c.path, resp.StatusCode, body)
+		}
+	}
+	// Generating still works with the invoke key.
+	if resp, body := send(t, "POST", h.URL+"/api/generate", `{"model":"echo-1","prompt":"hi","stream":false}`, "Content-Type", "application/json", "Authorization", "Bearer rh-app-key"); resp.StatusCode != 200 {
+		t.Errorf("generate with the invoke key: %d %s", resp.StatusCode, body)
+	}
+}
+
+// allowed_origins "*" (as many set OLLAMA_ORIGINS) opens the services to
+// every page, but admin and model-management routes need the origin
+// listed as itself.
+func TestWildcardOriginDoesNotOpenAdminRoutes(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{Mutate: func(c *config.Config) {
+		c.AllowedOrigins = []string{"*", "http://app.localhost:5173"}
+	}})
+	_, pid := restarts(t, h.URL)
+	chat := `{"messages":[{"role":"user","content":"hi"}]}`
+	if resp, body := send(t, "POST", h.URL+"/v1/services/chat", chat, "Content-Type", "application/json", "Origin", "https://any.example"); resp.StatusCode != 200 {
+		t.Fatalf("chat from any origin with \"*\": %d %s", resp.StatusCode, body)
+	}
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/v1/plugins/echo/restart", ""},
+		{"POST", "/v1/providers", `{"name":"x","base_url":"http://127.0.0.1:1"}`},
+		{"POST", "/api/pull", `{"model":"tiny"}`},
+	} {
+		if resp, body := send(t, c.method, h.URL+c.path, c.body, "Content-Type", "application/json", "Origin", "https://any.example"); resp.StatusCode != 403 {
+			t.Errorf("%s %s from a wildcard origin: %d %s", c.method, c.path, resp.StatusCode, body)
+		}
+	}
+	if _, after := restarts(t, h.URL); after != pid {
+		t.Fatal("a wildcard origin restarted the plugin")
+	}
+	if resp, body := send(t, "POST", h.URL+"/v1/plugins/echo/restart", "", "Origin", "http://app.localhost:5173"); resp.StatusCode != 200 {
+		t.Fatalf("restart from the listed origin: %d %s", resp.StatusCode, body)
+	}
+}

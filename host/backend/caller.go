@@ -14,6 +14,11 @@ type Caller struct {
 	// Admin is set when the request carried the admin token or a key with
 	// the admin scope: an operator, not merely a local process or page.
 	Admin bool
+	// NoManage is set when the host has API keys and this caller's key
+	// lacks the admin scope: it may not load, unload, pull or delete
+	// models, whichever route it uses (Ollama loads and unloads through
+	// /api/generate and /api/chat).
+	NoManage bool
 }
 
 // ID is the identity limits count by: the key's name, else the address.

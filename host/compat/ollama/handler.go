@@ -315,6 +315,11 @@ func (h *handler) loadOrUnload(w http.ResponseWriter, r *http.Request, rt backen
 		h.fail(w, r, sdk.FieldError("model", "is required"))
 		return
 	}
+	if backend.CallerFrom(r.Context()).NoManage {
+		h.fail(w, r, sdk.Errorf(sdk.CodePermissionDenied,
+			"loading and unloading models needs an API key with the admin scope"))
+		return
+	}
 	reason := "load"
 	var err error
 	if keepAlive != nil && *keepAlive == 0 {
