@@ -393,18 +393,23 @@ func (p *Plugin) startOnce(life context.Context) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.stopping || p.life != life {
+		// Stop raced with the start (and a restart may already run a new
+		// start): this attempt's outcome belongs to nobody. It must not
+		// count as a failure of the new start, nor install its process.
+		if err == nil {
+			go proc.Kill()
+		}
+		return context.Canceled
+	}
 	if err != nil {
 		p.lastErr = err.Error()
 		p.startFailures++
 		p.log.Error("plugin failed to start", "plugin", p.name, "error", err)
-		if ue := (*unusableError)(nil); errors.As(err, &ue) && !p.stopping {
+		if ue := (*unusableError)(nil); errors.As(err, &ue) {
 			p.setStateLocked(StateInvalid)
 		}
 		return err
-	}
-	if p.stopping { // Stop raced with the start
-		go proc.Kill()
-		return context.Canceled
 	}
 	p.proc = proc
 	p.startFailures = 0
