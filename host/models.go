@@ -27,6 +27,9 @@ type modelIndex struct {
 	h  *Host
 	mu sync.Mutex
 	by map[string]modelSnapshot
+	// gen counts invalidations per plugin: a lookup that started before
+	// one must not store its (older) answer after it.
+	gen map[string]uint64
 	// sf makes concurrent requests share one lookup per plugin.
 	sf singleflight.Group
 }
@@ -40,12 +43,18 @@ type modelSnapshot struct {
 	err    error
 }
 
-func newModelIndex(h *Host) *modelIndex { return &modelIndex{h: h, by: map[string]modelSnapshot{}} }
+func newModelIndex(h *Host) *modelIndex {
+	return &modelIndex{h: h, by: map[string]modelSnapshot{}, gen: map[string]uint64{}}
+}
 
+// invalidate drops the plugin's list after a pull or delete: the next
+// request asks again, without joining a lookup already under way.
 func (mi *modelIndex) invalidate(plugin string) {
 	mi.mu.Lock()
 	delete(mi.by, plugin)
+	mi.gen[plugin]++
 	mi.mu.Unlock()
+	mi.sf.Forget(plugin)
 }
 
 // models returns the plugin's models (a local plugin's engine list, a
@@ -67,11 +76,16 @@ func (mi *modelIndex) snapshot(ctx context.Context, p *Plugin) modelSnapshot {
 		return snap
 	}
 	ch := mi.sf.DoChan(p.name, func() (any, error) {
+		mi.mu.Lock()
+		gen := mi.gen[p.name]
+		mi.mu.Unlock()
 		lctx, cancel := mi.h.WithCallTimeout(context.WithoutCancel(ctx))
 		defer cancel()
 		snap := mi.fetch(lctx, p)
 		mi.mu.Lock()
-		mi.by[p.name] = snap
+		if mi.gen[p.name] == gen {
+			mi.by[p.name] = snap
+		}
 		mi.mu.Unlock()
 		return snap, nil
 	})
