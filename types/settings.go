@@ -43,8 +43,27 @@ func (c *Config) DecodeSettings(v any) error {
 	if len(in) == 0 {
 		return nil
 	}
-	err := decodeStrict(in, v)
+	// encoding/json matches keys ignoring case; settings are strict, so
+	// a key must be spelled as the field's json name.
+	if names := jsonNames(t.Elem()); len(names) > 0 {
+		keys := make([]string, 0, len(in))
+		for k := range in {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if !slices.Contains(names, k) {
+				return settingError(k, errors.New(`json: unknown field "`+k+`"`), t.Elem())
+			}
+		}
+	}
+	// Decode into a copy of the defaults and store it only on success: a
+	// refused configuration leaves the target as it was.
+	tmp := reflect.New(t.Elem())
+	tmp.Elem().Set(reflect.ValueOf(v).Elem())
+	err := decodeStrict(in, tmp.Interface())
 	if err == nil {
+		reflect.ValueOf(v).Elem().Set(tmp.Elem())
 		return nil
 	}
 	var te *json.UnmarshalTypeError
@@ -240,7 +259,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		return &Error{Code: CodeInvalidArgument, Message: fmt.Sprintf("%s, not %s", want, jsonKind(b))}
 	}
 	v := seconds * float64(time.Second)
-	if v != v || v > float64(1<<63-1) || v < -float64(1<<63) {
+	// float64(1<<63-1) rounds up to 2^63, which would overflow: compare
+	// with >=.
+	if v != v || v >= float64(1<<63) || v < -float64(1<<63) {
 		return &Error{Code: CodeInvalidArgument, Message: fmt.Sprintf("%s, not %v", want, seconds)}
 	}
 	*d = Duration(v)

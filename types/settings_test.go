@@ -115,3 +115,26 @@ func TestDuration(t *testing.T) {
 		t.Errorf("marshal %s, String %s", b, d)
 	}
 }
+
+func TestDecodeSettingsIsStrictAndAtomic(t *testing.T) {
+	type set struct {
+		N       int      `json:"n"`
+		Timeout Duration `json:"timeout"`
+	}
+	// A key spelled with other case is unknown, not matched.
+	s := set{N: 1}
+	err := (&Config{Settings: map[string]any{"N": 7.0}}).DecodeSettings(&s)
+	if e := AsError(err); e == nil || e.Field != "settings.N" || s.N != 1 {
+		t.Fatalf("case-mismatched key: %v, target %+v", err, s)
+	}
+	// A refused configuration leaves the target untouched.
+	err = (&Config{Settings: map[string]any{"n": 7.0, "timeout": "soon"}}).DecodeSettings(&s)
+	if e := AsError(err); e == nil || e.Field != "settings.timeout" || s.N != 1 {
+		t.Fatalf("bad timeout: %v, target %+v", err, s)
+	}
+	// 2^63 ns does not wrap to a negative duration.
+	err = (&Config{Settings: map[string]any{"timeout": 9223372036.854775808}}).DecodeSettings(&s)
+	if err == nil || s.Timeout < 0 {
+		t.Fatalf("overflowing duration: %v, %v", err, s.Timeout)
+	}
+}
