@@ -194,6 +194,18 @@ func (p *Plugin) initDependencies() {
 	}
 }
 
+// ConnIfRunning returns the connection of a plugin that runs now, without
+// starting a stopped one: listings (GET routes) must not start plugins
+// and engines as a side effect, which any web page could trigger.
+func (p *Plugin) ConnIfRunning() (*pluginhost.Conn, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state != StateRunning || p.proc == nil || p.proc.Exited() {
+		return nil, false
+	}
+	return p.proc.Conn(), true
+}
+
 // Start launches the plugin unless it runs already, and returns without
 // waiting; use Conn to wait for it. It checks the dependencies first: a
 // missing one leaves the plugin in StateMissingDependency.

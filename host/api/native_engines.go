@@ -20,14 +20,16 @@ func (s *Server) listEngines(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		ei := client.EngineInfo{Plugin: p.Name(), State: string(p.State())}
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		st, err := engineCall(ctx, p, (*pluginhost.Conn).EngineStatus)
-		cancel()
-		if err != nil {
-			_, d := errorDetail(err)
-			ei.Error = &d
+		if conn, ok := p.ConnIfRunning(); ok {
+			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+			st, err := conn.EngineStatus(ctx)
+			cancel()
+			if err != nil {
+				_, d := errorDetail(err)
+				ei.Error = &d
+			}
+			ei.Engine = st
 		}
-		ei.Engine = st
 		out.Engines = append(out.Engines, ei)
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)

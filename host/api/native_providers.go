@@ -61,7 +61,7 @@ func (s *Server) providerViews(r *http.Request, plugin string) []providerView {
 	}
 	ctx, cancel := s.h.WithCallTimeout(r.Context())
 	defer cancel()
-	if conn, err := s.h.Plugin(plugin).Conn(ctx); err == nil {
+	if conn, ok := s.h.Plugin(plugin).ConnIfRunning(); ok {
 		if live, err := conn.ListProviders(ctx); err == nil {
 			for _, ps := range live {
 				for i := range ps.Keys {
