@@ -209,6 +209,11 @@ func SpeechToTextFromLive(live func(context.Context, func() (*types.LiveSpeechIn
 	}
 }
 
+// maxCollectedAudio bounds the audio a live session collects for a plugin
+// that only transcribes whole recordings: as much as one upload to the
+// host's media routes may carry.
+const maxCollectedAudio = 32 << 20
+
 // SpeechToTextToLive makes a live SpeechToText from a unary one: it takes
 // the settings from the first frame, gathers the audio until the end
 // (End or io.EOF), then sends the whole transcript as one final piece.
@@ -236,6 +241,10 @@ func SpeechToTextToLive(unary func(context.Context, *types.SpeechToTextRequest) 
 			if in != nil {
 				req.Audio = append(req.Audio, in.Audio...)
 				end = in.End
+			}
+			if len(req.Audio) > maxCollectedAudio {
+				return types.FieldError("audio", "more than %d MiB of audio in one session; this plugin transcribes whole recordings, so send shorter ones",
+					maxCollectedAudio>>20)
 			}
 		}
 		r, err := unary(ctx, &req)
