@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	"gopkg.in/yaml.v3"
@@ -386,9 +387,30 @@ func (h *Host) skipRefusedProvider(plugin string, sent *sdk.Config, err error) b
 		return false
 	}
 	name := sent.Providers[i].Name
-	h.log.Error("provider refused by its plugin; left out until fixed", "plugin", plugin, "provider", name, "error", sdk.AsError(err).Message)
+	// The reason is logged and shown in GET /v1/providers: a careless
+	// plugin may have quoted the key it refused, so keys are masked.
+	why := scrubKeys(sdk.AsError(err).Error(), sent.Providers)
+	h.log.Error("provider refused by its plugin; left out until fixed", "plugin", plugin, "provider", name, "error", why)
 	h.provs.mu.Lock()
-	h.provs.skip(plugin, name, sdk.AsError(err).Error())
+	h.provs.skip(plugin, name, why)
 	h.provs.mu.Unlock()
 	return true
+}
+
+// scrubKeys masks every API key and header value of providers that
+// appears in msg.
+func scrubKeys(msg string, providers []sdk.ProviderConfig) string {
+	for _, p := range providers {
+		for _, k := range p.APIKeys {
+			if len(k.Value) >= 4 {
+				msg = strings.ReplaceAll(msg, k.Value, sdk.MaskKey(k.Value))
+			}
+		}
+		for _, v := range p.Headers {
+			if len(v) >= 4 {
+				msg = strings.ReplaceAll(msg, v, sdk.MaskKey(v))
+			}
+		}
+	}
+	return msg
 }
