@@ -73,3 +73,36 @@ type ModelDetails struct {
 	License    string            `json:"license,omitempty"`
 	Details    map[string]string `json:"details,omitempty"`
 }
+
+// CopyRequest gives a model a second name.
+type CopyRequest struct {
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+}
+
+// CreateRequest makes a model: from blobs the engine has (Files, by
+// digest), from a model file on this machine (Path), or from a base model
+// (From), with Modelfile-like changes.
+type CreateRequest struct {
+	Model string `json:"model"`
+	From  string `json:"from,omitempty"`
+	// Files maps a file name in the model ("model.gguf") to the digest of
+	// a blob the engine has ("sha256:<hex>").
+	Files    map[string]string `json:"files,omitempty"`
+	Adapters map[string]string `json:"adapters,omitempty"`
+	Template string            `json:"template,omitempty"`
+	System   string            `json:"system,omitempty"`
+	// Parameters are default options ("temperature", "stop"...).
+	Parameters map[string]any `json:"parameters,omitempty"`
+	License    []string       `json:"license,omitempty"`
+	Quantize   string         `json:"quantize,omitempty"`
+	// Path is a model file (GGUF) already on this machine.
+	Path string `json:"path,omitempty"`
+}
+
+// PushRequest uploads a model to its registry.
+type PushRequest struct {
+	Model string `json:"model"`
+	// Insecure allows plain HTTP and unverified TLS registries.
+	Insecure bool `json:"insecure,omitempty"`
+}

@@ -131,3 +131,67 @@ func FromProtoModelDetails(d *pb.ShowModelResponse) *types.ModelDetails {
 	}
 	return out
 }
+
+func ToProtoCopyRequest(r *types.CopyRequest) *pb.CopyModelRequest {
+	if r == nil {
+		return nil
+	}
+	return &pb.CopyModelRequest{Source: r.Source, Destination: r.Destination}
+}
+
+func FromProtoCopyRequest(r *pb.CopyModelRequest) *types.CopyRequest {
+	if r == nil {
+		return nil
+	}
+	return &types.CopyRequest{Source: r.GetSource(), Destination: r.GetDestination()}
+}
+
+func ToProtoCreateRequest(r *types.CreateRequest) *pb.CreateModelRequest {
+	if r == nil {
+		return nil
+	}
+	return &pb.CreateModelRequest{
+		Model:      r.Model,
+		From:       r.From,
+		Files:      cloneMapOrNil(r.Files),
+		Adapters:   cloneMapOrNil(r.Adapters),
+		Template:   r.Template,
+		System:     r.System,
+		Parameters: ToProtoStruct(r.Parameters),
+		License:    nilIfEmpty(append([]string(nil), r.License...)),
+		Quantize:   r.Quantize,
+		Path:       r.Path,
+	}
+}
+
+func FromProtoCreateRequest(r *pb.CreateModelRequest) *types.CreateRequest {
+	if r == nil {
+		return nil
+	}
+	return &types.CreateRequest{
+		Model:      r.GetModel(),
+		From:       r.GetFrom(),
+		Files:      cloneMapOrNil(r.GetFiles()),
+		Adapters:   cloneMapOrNil(r.GetAdapters()),
+		Template:   r.GetTemplate(),
+		System:     r.GetSystem(),
+		Parameters: FromProtoStruct(r.GetParameters()),
+		License:    nilIfEmpty(append([]string(nil), r.GetLicense()...)),
+		Quantize:   r.GetQuantize(),
+		Path:       r.GetPath(),
+	}
+}
+
+func ToProtoPushRequest(r *types.PushRequest) *pb.PushModelRequest {
+	if r == nil {
+		return nil
+	}
+	return &pb.PushModelRequest{Model: r.Model, Insecure: r.Insecure}
+}
+
+func FromProtoPushRequest(r *pb.PushModelRequest) *types.PushRequest {
+	if r == nil {
+		return nil
+	}
+	return &types.PushRequest{Model: r.GetModel(), Insecure: r.GetInsecure()}
+}
