@@ -202,12 +202,17 @@ func ShowToOllama(d *sdk.ModelDetails) *ShowResponse {
 // digest>" as Ollama prints it.
 func ProgressToOllama(p *sdk.Progress) ProgressResponse {
 	status := p.Status
-	if p.Digest != "" && (status == "" || status == "downloading" || status == "pulling") {
+	if p.Digest != "" {
 		short := digest(p.Digest)
 		if len(short) > 12 {
 			short = short[:12]
 		}
-		status = "pulling " + short
+		switch status {
+		case "", "downloading", "pulling":
+			status = "pulling " + short
+		case "uploading", "pushing":
+			status = "pushing " + short
+		}
 	}
 	return ProgressResponse{Status: status, Digest: p.Digest, Total: p.Total, Completed: p.Completed}
 }
