@@ -72,6 +72,14 @@ type ModelDetails struct {
 	Parameters string            `json:"parameters,omitempty"`
 	License    string            `json:"license,omitempty"`
 	Details    map[string]string `json:"details,omitempty"`
+	// System is the default system prompt.
+	System string `json:"system,omitempty"`
+	// Modelfile is the engine's own recipe of the model, when it has one.
+	Modelfile string `json:"modelfile,omitempty"`
+	// ModelInfo is the model file's metadata as the engine reports it.
+	ModelInfo map[string]any `json:"model_info,omitempty"`
+	// Capabilities are the engine's own names ("completion", "tools").
+	Capabilities []string `json:"capabilities,omitempty"`
 }
 
 // CopyRequest gives a model a second name.

@@ -108,11 +108,15 @@ func ToProtoModelDetails(d *types.ModelDetails) *pb.ShowModelResponse {
 		return nil
 	}
 	return &pb.ShowModelResponse{
-		Model:      ToProtoModel(&d.Model),
-		Template:   d.Template,
-		Parameters: d.Parameters,
-		License:    d.License,
-		Details:    cloneMapOrNil(d.Details),
+		Model:        ToProtoModel(&d.Model),
+		Template:     d.Template,
+		Parameters:   d.Parameters,
+		License:      d.License,
+		Details:      cloneMapOrNil(d.Details),
+		System:       d.System,
+		Modelfile:    d.Modelfile,
+		ModelInfo:    ToProtoStruct(d.ModelInfo),
+		Capabilities: nilIfEmpty(append([]string(nil), d.Capabilities...)),
 	}
 }
 
@@ -121,10 +125,14 @@ func FromProtoModelDetails(d *pb.ShowModelResponse) *types.ModelDetails {
 		return nil
 	}
 	out := &types.ModelDetails{
-		Template:   d.GetTemplate(),
-		Parameters: d.GetParameters(),
-		License:    d.GetLicense(),
-		Details:    cloneMapOrNil(d.GetDetails()),
+		Template:     d.GetTemplate(),
+		Parameters:   d.GetParameters(),
+		License:      d.GetLicense(),
+		Details:      cloneMapOrNil(d.GetDetails()),
+		System:       d.GetSystem(),
+		Modelfile:    d.GetModelfile(),
+		ModelInfo:    FromProtoStruct(d.GetModelInfo()),
+		Capabilities: nilIfEmpty(append([]string(nil), d.GetCapabilities()...)),
 	}
 	if m := FromProtoModel(d.GetModel()); m != nil {
 		out.Model = *m

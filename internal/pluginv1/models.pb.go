@@ -620,12 +620,21 @@ func (x *ShowModelRequest) GetModel() string {
 }
 
 type ShowModelResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Model         *Model                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
-	Template      string                 `protobuf:"bytes,2,opt,name=template,proto3" json:"template,omitempty"`
-	Parameters    string                 `protobuf:"bytes,3,opt,name=parameters,proto3" json:"parameters,omitempty"`
-	License       string                 `protobuf:"bytes,4,opt,name=license,proto3" json:"license,omitempty"`
-	Details       map[string]string      `protobuf:"bytes,5,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Model      *Model                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	Template   string                 `protobuf:"bytes,2,opt,name=template,proto3" json:"template,omitempty"`
+	Parameters string                 `protobuf:"bytes,3,opt,name=parameters,proto3" json:"parameters,omitempty"`
+	License    string                 `protobuf:"bytes,4,opt,name=license,proto3" json:"license,omitempty"`
+	Details    map[string]string      `protobuf:"bytes,5,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Default system prompt.
+	System string `protobuf:"bytes,6,opt,name=system,proto3" json:"system,omitempty"`
+	// The engine's own recipe of the model (an Ollama Modelfile).
+	Modelfile string `protobuf:"bytes,7,opt,name=modelfile,proto3" json:"modelfile,omitempty"`
+	// Metadata of the model file as the engine reports it
+	// ("general.architecture", "<arch>.context_length"...).
+	ModelInfo *structpb.Struct `protobuf:"bytes,8,opt,name=model_info,json=modelInfo,proto3" json:"model_info,omitempty"`
+	// The engine's own capability names ("completion", "tools", "vision").
+	Capabilities  []string `protobuf:"bytes,9,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -691,6 +700,34 @@ func (x *ShowModelResponse) GetLicense() string {
 func (x *ShowModelResponse) GetDetails() map[string]string {
 	if x != nil {
 		return x.Details
+	}
+	return nil
+}
+
+func (x *ShowModelResponse) GetSystem() string {
+	if x != nil {
+		return x.System
+	}
+	return ""
+}
+
+func (x *ShowModelResponse) GetModelfile() string {
+	if x != nil {
+		return x.Modelfile
+	}
+	return ""
+}
+
+func (x *ShowModelResponse) GetModelInfo() *structpb.Struct {
+	if x != nil {
+		return x.ModelInfo
+	}
+	return nil
+}
+
+func (x *ShowModelResponse) GetCapabilities() []string {
+	if x != nil {
+		return x.Capabilities
 	}
 	return nil
 }
@@ -1179,7 +1216,7 @@ const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"\x05model\x18\x01 \x01(\tR\x05model\"\x15\n" +
 	"\x13DeleteModelResponse\"(\n" +
 	"\x10ShowModelRequest\x12\x14\n" +
-	"\x05model\x18\x01 \x01(\tR\x05model\"\xa8\x02\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\"\xba\x03\n" +
 	"\x11ShowModelResponse\x121\n" +
 	"\x05model\x18\x01 \x01(\v2\x1b.roundhouse.plugin.v1.ModelR\x05model\x12\x1a\n" +
 	"\btemplate\x18\x02 \x01(\tR\btemplate\x12\x1e\n" +
@@ -1187,7 +1224,12 @@ const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"parameters\x18\x03 \x01(\tR\n" +
 	"parameters\x12\x18\n" +
 	"\alicense\x18\x04 \x01(\tR\alicense\x12N\n" +
-	"\adetails\x18\x05 \x03(\v24.roundhouse.plugin.v1.ShowModelResponse.DetailsEntryR\adetails\x1a:\n" +
+	"\adetails\x18\x05 \x03(\v24.roundhouse.plugin.v1.ShowModelResponse.DetailsEntryR\adetails\x12\x16\n" +
+	"\x06system\x18\x06 \x01(\tR\x06system\x12\x1c\n" +
+	"\tmodelfile\x18\a \x01(\tR\tmodelfile\x126\n" +
+	"\n" +
+	"model_info\x18\b \x01(\v2\x17.google.protobuf.StructR\tmodelInfo\x12\"\n" +
+	"\fcapabilities\x18\t \x03(\tR\fcapabilities\x1a:\n" +
 	"\fDetailsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"L\n" +
@@ -1288,38 +1330,39 @@ var file_roundhouse_plugin_v1_models_proto_depIdxs = []int32{
 	4,  // 0: roundhouse.plugin.v1.ListModelsResponse.models:type_name -> roundhouse.plugin.v1.Model
 	4,  // 1: roundhouse.plugin.v1.ShowModelResponse.model:type_name -> roundhouse.plugin.v1.Model
 	21, // 2: roundhouse.plugin.v1.ShowModelResponse.details:type_name -> roundhouse.plugin.v1.ShowModelResponse.DetailsEntry
-	22, // 3: roundhouse.plugin.v1.CreateModelRequest.files:type_name -> roundhouse.plugin.v1.CreateModelRequest.FilesEntry
-	23, // 4: roundhouse.plugin.v1.CreateModelRequest.adapters:type_name -> roundhouse.plugin.v1.CreateModelRequest.AdaptersEntry
-	24, // 5: roundhouse.plugin.v1.CreateModelRequest.parameters:type_name -> google.protobuf.Struct
-	0,  // 6: roundhouse.plugin.v1.ModelService.PullModel:input_type -> roundhouse.plugin.v1.PullModelRequest
-	1,  // 7: roundhouse.plugin.v1.ModelService.ListModels:input_type -> roundhouse.plugin.v1.ListModelsRequest
-	2,  // 8: roundhouse.plugin.v1.ModelService.ListRunningModels:input_type -> roundhouse.plugin.v1.ListRunningModelsRequest
-	5,  // 9: roundhouse.plugin.v1.ModelService.LoadModel:input_type -> roundhouse.plugin.v1.LoadModelRequest
-	7,  // 10: roundhouse.plugin.v1.ModelService.UnloadModel:input_type -> roundhouse.plugin.v1.UnloadModelRequest
-	9,  // 11: roundhouse.plugin.v1.ModelService.DeleteModel:input_type -> roundhouse.plugin.v1.DeleteModelRequest
-	11, // 12: roundhouse.plugin.v1.ModelService.ShowModel:input_type -> roundhouse.plugin.v1.ShowModelRequest
-	13, // 13: roundhouse.plugin.v1.ModelService.CopyModel:input_type -> roundhouse.plugin.v1.CopyModelRequest
-	15, // 14: roundhouse.plugin.v1.ModelService.CreateModel:input_type -> roundhouse.plugin.v1.CreateModelRequest
-	16, // 15: roundhouse.plugin.v1.ModelService.PushModel:input_type -> roundhouse.plugin.v1.PushModelRequest
-	17, // 16: roundhouse.plugin.v1.ModelService.CheckBlob:input_type -> roundhouse.plugin.v1.CheckBlobRequest
-	19, // 17: roundhouse.plugin.v1.ModelService.CreateBlob:input_type -> roundhouse.plugin.v1.CreateBlobRequest
-	25, // 18: roundhouse.plugin.v1.ModelService.PullModel:output_type -> roundhouse.plugin.v1.Progress
-	3,  // 19: roundhouse.plugin.v1.ModelService.ListModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
-	3,  // 20: roundhouse.plugin.v1.ModelService.ListRunningModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
-	6,  // 21: roundhouse.plugin.v1.ModelService.LoadModel:output_type -> roundhouse.plugin.v1.LoadModelResponse
-	8,  // 22: roundhouse.plugin.v1.ModelService.UnloadModel:output_type -> roundhouse.plugin.v1.UnloadModelResponse
-	10, // 23: roundhouse.plugin.v1.ModelService.DeleteModel:output_type -> roundhouse.plugin.v1.DeleteModelResponse
-	12, // 24: roundhouse.plugin.v1.ModelService.ShowModel:output_type -> roundhouse.plugin.v1.ShowModelResponse
-	14, // 25: roundhouse.plugin.v1.ModelService.CopyModel:output_type -> roundhouse.plugin.v1.CopyModelResponse
-	25, // 26: roundhouse.plugin.v1.ModelService.CreateModel:output_type -> roundhouse.plugin.v1.Progress
-	25, // 27: roundhouse.plugin.v1.ModelService.PushModel:output_type -> roundhouse.plugin.v1.Progress
-	18, // 28: roundhouse.plugin.v1.ModelService.CheckBlob:output_type -> roundhouse.plugin.v1.CheckBlobResponse
-	20, // 29: roundhouse.plugin.v1.ModelService.CreateBlob:output_type -> roundhouse.plugin.v1.CreateBlobResponse
-	18, // [18:30] is the sub-list for method output_type
-	6,  // [6:18] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	24, // 3: roundhouse.plugin.v1.ShowModelResponse.model_info:type_name -> google.protobuf.Struct
+	22, // 4: roundhouse.plugin.v1.CreateModelRequest.files:type_name -> roundhouse.plugin.v1.CreateModelRequest.FilesEntry
+	23, // 5: roundhouse.plugin.v1.CreateModelRequest.adapters:type_name -> roundhouse.plugin.v1.CreateModelRequest.AdaptersEntry
+	24, // 6: roundhouse.plugin.v1.CreateModelRequest.parameters:type_name -> google.protobuf.Struct
+	0,  // 7: roundhouse.plugin.v1.ModelService.PullModel:input_type -> roundhouse.plugin.v1.PullModelRequest
+	1,  // 8: roundhouse.plugin.v1.ModelService.ListModels:input_type -> roundhouse.plugin.v1.ListModelsRequest
+	2,  // 9: roundhouse.plugin.v1.ModelService.ListRunningModels:input_type -> roundhouse.plugin.v1.ListRunningModelsRequest
+	5,  // 10: roundhouse.plugin.v1.ModelService.LoadModel:input_type -> roundhouse.plugin.v1.LoadModelRequest
+	7,  // 11: roundhouse.plugin.v1.ModelService.UnloadModel:input_type -> roundhouse.plugin.v1.UnloadModelRequest
+	9,  // 12: roundhouse.plugin.v1.ModelService.DeleteModel:input_type -> roundhouse.plugin.v1.DeleteModelRequest
+	11, // 13: roundhouse.plugin.v1.ModelService.ShowModel:input_type -> roundhouse.plugin.v1.ShowModelRequest
+	13, // 14: roundhouse.plugin.v1.ModelService.CopyModel:input_type -> roundhouse.plugin.v1.CopyModelRequest
+	15, // 15: roundhouse.plugin.v1.ModelService.CreateModel:input_type -> roundhouse.plugin.v1.CreateModelRequest
+	16, // 16: roundhouse.plugin.v1.ModelService.PushModel:input_type -> roundhouse.plugin.v1.PushModelRequest
+	17, // 17: roundhouse.plugin.v1.ModelService.CheckBlob:input_type -> roundhouse.plugin.v1.CheckBlobRequest
+	19, // 18: roundhouse.plugin.v1.ModelService.CreateBlob:input_type -> roundhouse.plugin.v1.CreateBlobRequest
+	25, // 19: roundhouse.plugin.v1.ModelService.PullModel:output_type -> roundhouse.plugin.v1.Progress
+	3,  // 20: roundhouse.plugin.v1.ModelService.ListModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
+	3,  // 21: roundhouse.plugin.v1.ModelService.ListRunningModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
+	6,  // 22: roundhouse.plugin.v1.ModelService.LoadModel:output_type -> roundhouse.plugin.v1.LoadModelResponse
+	8,  // 23: roundhouse.plugin.v1.ModelService.UnloadModel:output_type -> roundhouse.plugin.v1.UnloadModelResponse
+	10, // 24: roundhouse.plugin.v1.ModelService.DeleteModel:output_type -> roundhouse.plugin.v1.DeleteModelResponse
+	12, // 25: roundhouse.plugin.v1.ModelService.ShowModel:output_type -> roundhouse.plugin.v1.ShowModelResponse
+	14, // 26: roundhouse.plugin.v1.ModelService.CopyModel:output_type -> roundhouse.plugin.v1.CopyModelResponse
+	25, // 27: roundhouse.plugin.v1.ModelService.CreateModel:output_type -> roundhouse.plugin.v1.Progress
+	25, // 28: roundhouse.plugin.v1.ModelService.PushModel:output_type -> roundhouse.plugin.v1.Progress
+	18, // 29: roundhouse.plugin.v1.ModelService.CheckBlob:output_type -> roundhouse.plugin.v1.CheckBlobResponse
+	20, // 30: roundhouse.plugin.v1.ModelService.CreateBlob:output_type -> roundhouse.plugin.v1.CreateBlobResponse
+	19, // [19:31] is the sub-list for method output_type
+	7,  // [7:19] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_roundhouse_plugin_v1_models_proto_init() }

@@ -265,6 +265,7 @@ type ShowResponse struct {
 	Modelfile    string         `json:"modelfile,omitempty"`
 	Parameters   string         `json:"parameters,omitempty"`
 	Template     string         `json:"template,omitempty"`
+	System       string         `json:"system,omitempty"`
 	Details      ModelDetails   `json:"details"`
 	ModelInfo    map[string]any `json:"model_info"`
 	Capabilities []string       `json:"capabilities,omitempty"`
