@@ -117,3 +117,55 @@ func TestOllamaClientModelManagement(t *testing.T) {
 	}
 	chat("pulled-back")
 }
+
+// TestOllamaPullTracked: a pull started with /api/pull (the official
+// client) is listed in GET /v1/pulls and cancelled there; the Ollama
+// client's stream then ends with an error and no model is left behind.
+func TestOllamaPullTracked(t *testing.T) {
+	h := startOllamaHost(t)
+	ctx := ctxFor(t, 3*time.Minute)
+	big := h.bed.Ref("big")
+	h.bed.Registry.SetRate(5 << 20) // ~10 s for the 49 MB model
+	defer h.bed.Registry.SetRate(0)
+	u, _ := url.Parse(h.URL)
+	c := api.NewClient(u, http.DefaultClient)
+
+	done := make(chan error, 1)
+	steps := 0
+	go func() {
+		done <- c.Pull(ctx, &api.PullRequest{Model: big, Insecure: true}, func(api.ProgressResponse) error { steps++; return nil })
+	}()
+	var id string
+	eventually(t, 30*time.Second, "the /api/pull listed in GET /v1/pulls", func() bool {
+		ps, err := h.c.Pulls(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.Model == big && p.State == "running" && p.Completed > 0 {
+				id = p.ID
+			}
+		}
+		return id != ""
+	})
+	if _, err := h.c.CancelPull(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatalf("a cancelled pull ended without error after %d steps", steps)
+		}
+	case <-ctx.Done():
+		t.Fatal("the Ollama client's pull did not end after the cancel")
+	}
+	list, err := c.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list.Models {
+		if m.Name == big {
+			t.Fatal("a cancelled pull left the model behind")
+		}
+	}
+}
