@@ -2,7 +2,9 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -437,4 +439,130 @@ func (r *Router) UnloadModel(ctx context.Context, rt backend.Route, model string
 		return err
 	}
 	return p.crashedDuring(conn.UnloadModel(ctx, model))
+}
+
+// CopyModel copies on the plugin that has the source model.
+func (r *Router) CopyModel(ctx context.Context, rt backend.Route, req *sdk.CopyRequest) error {
+	p, source, err := r.localPlugin(ctx, rt.Plugin, req.Source, false)
+	if err != nil {
+		return withField(err, "source")
+	}
+	dest := req.Destination
+	if i := strings.Index(dest, "/"); i > 0 && dest[:i] == p.name {
+		dest = dest[i+1:] // "ollama/new" names the same plugin
+	}
+	if err := ValidateModelName(dest); err != nil {
+		return withField(err, "destination")
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.h.CallTimeout())
+	defer cancel()
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.h.models.invalidate(p.name)
+	return p.crashedDuring(conn.CopyModel(ctx, &sdk.CopyRequest{Source: source, Destination: dest}))
+}
+
+// CreateModel runs on the pinned plugin, else the one that has the base
+// model (From), else the first local plugin. Like a pull it has no
+// deadline of its own: converting a large model takes as long as it takes,
+// and the caller's context bounds it.
+func (r *Router) CreateModel(ctx context.Context, rt backend.Route, req *sdk.CreateRequest, progress func(*sdk.Progress) error) error {
+	var p *Plugin
+	var err error
+	cr := *req
+	if cr.From != "" && rt.Plugin == "" {
+		if p, cr.From, err = r.localPlugin(ctx, "", cr.From, false); err != nil {
+			return withField(err, "from")
+		}
+		if err := ValidateModelName(cr.Model); err != nil {
+			return err
+		}
+	} else if p, cr.Model, err = r.localPlugin(ctx, rt.Plugin, cr.Model, false); err != nil {
+		return err
+	}
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.h.models.invalidate(p.name)
+	return p.crashedDuring(conn.CreateModel(ctx, &cr, progress))
+}
+
+// PushModel pushes from the plugin that has the model; no deadline, like
+// a pull.
+func (r *Router) PushModel(ctx context.Context, rt backend.Route, req *sdk.PushRequest, progress func(*sdk.Progress) error) error {
+	p, model, err := r.localPlugin(ctx, rt.Plugin, req.Model, false)
+	if err != nil {
+		return err
+	}
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	return p.crashedDuring(conn.PushModel(ctx, &sdk.PushRequest{Model: model, Insecure: req.Insecure}, progress))
+}
+
+// blobPlugin is the local plugin that holds blobs: the pinned one, else
+// the first local plugin that is not disabled. A blob is uploaded for a
+// CreateModel that follows, which goes to the same first plugin unless
+// both name another.
+func (r *Router) blobPlugin(pin string) (*Plugin, error) {
+	if pin != "" {
+		p := r.h.Plugin(pin)
+		if p == nil {
+			return nil, &sdk.Error{Code: sdk.CodePluginNotFound, Field: "plugin", Message: fmt.Sprintf("no plugin named %q", pin)}
+		}
+		if !p.IsLocal() {
+			return nil, &sdk.Error{Code: sdk.CodeFailedPrecondition, Field: "plugin", Message: fmt.Sprintf("plugin %s is remote: it has no blob store", pin)}
+		}
+		return p, nil
+	}
+	for _, p := range r.h.Plugins() {
+		if st := p.State(); p.IsLocal() && st != StateDisabled && st != StateInvalid {
+			return p, nil
+		}
+	}
+	return nil, sdk.Errorf(sdk.CodeServiceUnavailable, "no local plugin is available to store blobs")
+}
+
+func (r *Router) CheckBlob(ctx context.Context, rt backend.Route, digest string) (bool, error) {
+	p, err := r.blobPlugin(rt.Plugin)
+	if err != nil {
+		return false, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.h.CallTimeout())
+	defer cancel()
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	ok, err := conn.CheckBlob(ctx, digest)
+	return ok, p.crashedDuring(err)
+}
+
+// CreateBlob streams body to the plugin; the caller's context (and the
+// body's own read deadline) bound it, as a large upload takes long.
+func (r *Router) CreateBlob(ctx context.Context, rt backend.Route, digest string, body io.Reader) error {
+	p, err := r.blobPlugin(rt.Plugin)
+	if err != nil {
+		return err
+	}
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	return p.crashedDuring(conn.CreateBlob(ctx, digest, body))
+}
+
+// withField names the request field an error from a name check refers to.
+func withField(err error, field string) error {
+	var e *sdk.Error
+	if errors.As(err, &e) && e.Field == "model" {
+		c := *e
+		c.Field = field
+		return &c
+	}
+	return err
 }

@@ -1,6 +1,9 @@
 package sdk
 
-import "context"
+import (
+	"context"
+	"io"
+)
 
 // Plugin is what every plugin implements: Info, Health and Configure.
 // Embed UnimplementedPlugin for sensible defaults of all three; methods
@@ -103,6 +106,35 @@ type Models interface {
 	UnloadModel(ctx context.Context, model string) error
 	DeleteModel(ctx context.Context, model string) error
 	ShowModel(ctx context.Context, model string) (*ModelDetails, error)
+}
+
+// ModelCopier is implemented by local plugins whose engine can give a
+// model a second name (ollama cp). Like the three below it is optional:
+// a plugin without it answers CodeUnimplemented.
+type ModelCopier interface {
+	CopyModel(ctx context.Context, req *CopyRequest) error
+}
+
+// ModelCreator is implemented by local plugins that can make a model from
+// a file, uploaded blobs or a base model plus Modelfile-like changes.
+type ModelCreator interface {
+	CreateModel(ctx context.Context, req *CreateRequest, progress func(*Progress) error) error
+}
+
+// ModelPusher is implemented by local plugins that can upload a model to
+// its registry.
+type ModelPusher interface {
+	PushModel(ctx context.Context, req *PushRequest, progress func(*Progress) error) error
+}
+
+// BlobStore is implemented by local plugins whose engine stores blobs by
+// digest ("sha256:<hex>"), for CreateModel's Files.
+type BlobStore interface {
+	// CheckBlob says whether the engine has the blob.
+	CheckBlob(ctx context.Context, digest string) (bool, error)
+	// CreateBlob stores the bytes read from body (until io.EOF) as the
+	// blob; the engine refuses them when their digest differs.
+	CreateBlob(ctx context.Context, digest string, body io.Reader) error
 }
 
 // Providers is implemented by remote plugins that proxy cloud APIs through

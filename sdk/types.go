@@ -212,6 +212,17 @@ type Model = types.Model
 // ModelDetails is what ShowModel tells about one model.
 type ModelDetails = types.ModelDetails
 
+// CopyRequest gives a model a second name.
+type CopyRequest = types.CopyRequest
+
+// CreateRequest makes a model: from blobs the engine has (Files, by
+// digest), from a model file on this machine (Path), or from a base model
+// (From), with Modelfile-like changes.
+type CreateRequest = types.CreateRequest
+
+// PushRequest uploads a model to its registry.
+type PushRequest = types.PushRequest
+
 // From types/mask.go.
 
 // MaskKey shows a secret as an API may show it: a short lower-case prefix

@@ -72,4 +72,45 @@ type ModelDetails struct {
 	Parameters string            `json:"parameters,omitempty"`
 	License    string            `json:"license,omitempty"`
 	Details    map[string]string `json:"details,omitempty"`
+	// System is the default system prompt.
+	System string `json:"system,omitempty"`
+	// Modelfile is the engine's own recipe of the model, when it has one.
+	Modelfile string `json:"modelfile,omitempty"`
+	// ModelInfo is the model file's metadata as the engine reports it.
+	ModelInfo map[string]any `json:"model_info,omitempty"`
+	// Capabilities are the engine's own names ("completion", "tools").
+	Capabilities []string `json:"capabilities,omitempty"`
+}
+
+// CopyRequest gives a model a second name.
+type CopyRequest struct {
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+}
+
+// CreateRequest makes a model: from blobs the engine has (Files, by
+// digest), from a model file on this machine (Path), or from a base model
+// (From), with Modelfile-like changes.
+type CreateRequest struct {
+	Model string `json:"model"`
+	From  string `json:"from,omitempty"`
+	// Files maps a file name in the model ("model.gguf") to the digest of
+	// a blob the engine has ("sha256:<hex>").
+	Files    map[string]string `json:"files,omitempty"`
+	Adapters map[string]string `json:"adapters,omitempty"`
+	Template string            `json:"template,omitempty"`
+	System   string            `json:"system,omitempty"`
+	// Parameters are default options ("temperature", "stop"...).
+	Parameters map[string]any `json:"parameters,omitempty"`
+	License    []string       `json:"license,omitempty"`
+	Quantize   string         `json:"quantize,omitempty"`
+	// Path is a model file (GGUF) already on this machine.
+	Path string `json:"path,omitempty"`
+}
+
+// PushRequest uploads a model to its registry.
+type PushRequest struct {
+	Model string `json:"model"`
+	// Insecure allows plain HTTP and unverified TLS registries.
+	Insecure bool `json:"insecure,omitempty"`
 }

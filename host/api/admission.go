@@ -2,6 +2,7 @@ package api
 
 import (
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
@@ -35,11 +36,17 @@ type admission struct {
 	maxBytes    int64
 	maxJSON     int64
 	maxMedia    int64
+	maxBlob     int64 // 0 = no cap
 	readTimeout time.Duration
 }
 
+// blobReserve is what a blob upload counts against the in-flight bytes:
+// its body is streamed to the plugin a chunk at a time, never held whole.
+const blobReserve = 1 << 20
+
 func newAdmission(l config.Limits) *admission {
-	a := &admission{maxJSON: l.MaxJSONBodyBytes, maxMedia: l.MaxBodyBytes, readTimeout: l.BodyReadTimeout, maxBytes: l.MaxInflightBodyBytes}
+	a := &admission{maxJSON: l.MaxJSONBodyBytes, maxMedia: l.MaxBodyBytes, readTimeout: l.BodyReadTimeout, maxBytes: l.MaxInflightBodyBytes,
+		maxBlob: max(l.MaxBlobBytes, 0)}
 	if a.maxMedia <= 0 {
 		a.maxMedia = 32 << 20
 	}
@@ -78,8 +85,18 @@ func multipartRoute(p string) bool {
 	return p == "/v1/audio/transcriptions" || p == "/v1/audio/translations"
 }
 
-// limit is the body limit of r's route.
+// blobRoute reports whether a route takes a blob upload: any content
+// type, streamed (Ollama's POST /api/blobs/:digest).
+func blobRoute(p string) bool { return strings.HasPrefix(p, "/api/blobs/") }
+
+// limit is the body limit of r's route (math.MaxInt64: none).
 func (a *admission) limit(r *http.Request) int64 {
+	if blobRoute(r.URL.Path) {
+		if a.maxBlob > 0 {
+			return a.maxBlob
+		}
+		return math.MaxInt64
+	}
 	if mediaRoute(r.URL.Path) {
 		return a.maxMedia
 	}
@@ -98,7 +115,7 @@ func (a *admission) wrap(next http.Handler) http.Handler {
 			if r.ContentLength > limit {
 				guardError(w, r, http.StatusRequestEntityTooLarge, sdk.CodeInvalidArgument, "body",
 					"request body is "+strconv.FormatInt(r.ContentLength, 10)+" bytes; this route takes at most "+strconv.FormatInt(limit, 10)+
-						" (limits.max_json_body_bytes, or limits.max_body_bytes for audio and images)")
+						" (limits.max_json_body_bytes, or limits.max_body_bytes for audio and images, limits.max_blob_bytes for blobs)")
 				return
 			}
 			if msg := contentTypeProblem(r); msg != "" {
@@ -113,10 +130,17 @@ func (a *admission) wrap(next http.Handler) http.Handler {
 			return
 		}
 		defer func() { <-a.slots }()
+		blob := blobRoute(r.URL.Path)
 		if hasBody {
 			reserve := r.ContentLength
 			if reserve < 0 {
 				reserve = limit // chunked: reserve what it may grow to
+			}
+			if blob { // streamed: one chunk at a time
+				reserve = min(blobReserve, a.maxBytes)
+				if r.ContentLength >= 0 {
+					reserve = min(reserve, r.ContentLength)
+				}
 			}
 			if !a.bytes.TryAcquire(reserve) {
 				busy(w, r, "too many request bytes in flight (limits.max_inflight_body_bytes); retry shortly")
@@ -128,7 +152,17 @@ func (a *admission) wrap(next http.Handler) http.Handler {
 			// its body; it is lifted when the body ends, because a read
 			// deadline left on the connection would cancel a long stream.
 			_ = rc.SetReadDeadline(time.Now().Add(a.readTimeout))
-			r.Body = &deadlineBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), rc: rc}
+			body := r.Body
+			if limit < math.MaxInt64 {
+				body = http.MaxBytesReader(w, body, limit)
+			}
+			db := &deadlineBody{ReadCloser: body, rc: rc}
+			if blob {
+				// A blob of gigabytes takes longer than the body timeout:
+				// the deadline bounds a pause, renewed as bytes arrive.
+				db.renew = a.readTimeout
+			}
+			r.Body = db
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -145,6 +179,9 @@ func busy(w http.ResponseWriter, r *http.Request, msg string) {
 // request), but application/json forces a CORS preflight that a page from
 // an origin not allowed cannot pass.
 func contentTypeProblem(r *http.Request) string {
+	if blobRoute(r.URL.Path) {
+		return "" // raw bytes; the route is admin-scoped (routeScope)
+	}
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if multipartRoute(r.URL.Path) {
@@ -175,10 +212,20 @@ type deadlineBody struct {
 	io.ReadCloser
 	rc   *http.ResponseController
 	done bool
+	// renew, when set, moves the deadline this far ahead as bytes arrive
+	// (at most once a second), so it bounds a pause, not the whole body.
+	renew   time.Duration
+	renewed time.Time
 }
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
+	if b.renew > 0 && n > 0 && err == nil && !b.done {
+		if now := time.Now(); now.Sub(b.renewed) >= time.Second {
+			b.renewed = now
+			_ = b.rc.SetReadDeadline(now.Add(b.renew))
+		}
+	}
 	if err == io.EOF && !b.done {
 		b.done = true
 		_ = b.rc.SetReadDeadline(time.Time{})

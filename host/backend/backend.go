@@ -6,6 +6,7 @@ package backend
 
 import (
 	"context"
+	"io"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
@@ -75,6 +76,17 @@ type Backend interface {
 	DeleteModel(ctx context.Context, rt Route, model string) error
 	LoadModel(ctx context.Context, rt Route, req *sdk.LoadRequest) error
 	UnloadModel(ctx context.Context, rt Route, model string) error
+	// CopyModel gives a model a second name (local plugins).
+	CopyModel(ctx context.Context, rt Route, req *sdk.CopyRequest) error
+	// CreateModel makes a model from uploaded blobs, a local file or a base
+	// model, reporting progress.
+	CreateModel(ctx context.Context, rt Route, req *sdk.CreateRequest, progress func(*sdk.Progress) error) error
+	// PushModel uploads a model to its registry, reporting progress.
+	PushModel(ctx context.Context, rt Route, req *sdk.PushRequest, progress func(*sdk.Progress) error) error
+	// CheckBlob says whether the local plugin's engine has a blob.
+	CheckBlob(ctx context.Context, rt Route, digest string) (bool, error)
+	// CreateBlob streams body to the local plugin's engine as a blob.
+	CreateBlob(ctx context.Context, rt Route, digest string, body io.Reader) error
 
 	// Version is the host's version string.
 	Version() string

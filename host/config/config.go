@@ -133,6 +133,11 @@ type Limits struct {
 	// holds at once; past them requests get 429 with Retry-After.
 	MaxConcurrentRequests int   `yaml:"max_concurrent_requests"`
 	MaxInflightBodyBytes  int64 `yaml:"max_inflight_body_bytes"`
+	// MaxBlobBytes caps one blob upload (POST /api/blobs/:digest), whose
+	// body is streamed to the plugin, never held whole: 0 = no cap. A blob
+	// counts one chunk (1 MiB) against MaxInflightBodyBytes, and
+	// BodyReadTimeout bounds a pause in it rather than the whole upload.
+	MaxBlobBytes int64 `yaml:"max_blob_bytes"`
 }
 
 // Load reads the embedded default, then path (if not ""), then applies

@@ -108,11 +108,15 @@ func ToProtoModelDetails(d *types.ModelDetails) *pb.ShowModelResponse {
 		return nil
 	}
 	return &pb.ShowModelResponse{
-		Model:      ToProtoModel(&d.Model),
-		Template:   d.Template,
-		Parameters: d.Parameters,
-		License:    d.License,
-		Details:    cloneMapOrNil(d.Details),
+		Model:        ToProtoModel(&d.Model),
+		Template:     d.Template,
+		Parameters:   d.Parameters,
+		License:      d.License,
+		Details:      cloneMapOrNil(d.Details),
+		System:       d.System,
+		Modelfile:    d.Modelfile,
+		ModelInfo:    ToProtoStruct(d.ModelInfo),
+		Capabilities: nilIfEmpty(append([]string(nil), d.Capabilities...)),
 	}
 }
 
@@ -121,13 +125,81 @@ func FromProtoModelDetails(d *pb.ShowModelResponse) *types.ModelDetails {
 		return nil
 	}
 	out := &types.ModelDetails{
-		Template:   d.GetTemplate(),
-		Parameters: d.GetParameters(),
-		License:    d.GetLicense(),
-		Details:    cloneMapOrNil(d.GetDetails()),
+		Template:     d.GetTemplate(),
+		Parameters:   d.GetParameters(),
+		License:      d.GetLicense(),
+		Details:      cloneMapOrNil(d.GetDetails()),
+		System:       d.GetSystem(),
+		Modelfile:    d.GetModelfile(),
+		ModelInfo:    FromProtoStruct(d.GetModelInfo()),
+		Capabilities: nilIfEmpty(append([]string(nil), d.GetCapabilities()...)),
 	}
 	if m := FromProtoModel(d.GetModel()); m != nil {
 		out.Model = *m
 	}
 	return out
+}
+
+func ToProtoCopyRequest(r *types.CopyRequest) *pb.CopyModelRequest {
+	if r == nil {
+		return nil
+	}
+	return &pb.CopyModelRequest{Source: r.Source, Destination: r.Destination}
+}
+
+func FromProtoCopyRequest(r *pb.CopyModelRequest) *types.CopyRequest {
+	if r == nil {
+		return nil
+	}
+	return &types.CopyRequest{Source: r.GetSource(), Destination: r.GetDestination()}
+}
+
+func ToProtoCreateRequest(r *types.CreateRequest) *pb.CreateModelRequest {
+	if r == nil {
+		return nil
+	}
+	return &pb.CreateModelRequest{
+		Model:      r.Model,
+		From:       r.From,
+		Files:      cloneMapOrNil(r.Files),
+		Adapters:   cloneMapOrNil(r.Adapters),
+		Template:   r.Template,
+		System:     r.System,
+		Parameters: ToProtoStruct(r.Parameters),
+		License:    nilIfEmpty(append([]string(nil), r.License...)),
+		Quantize:   r.Quantize,
+		Path:       r.Path,
+	}
+}
+
+func FromProtoCreateRequest(r *pb.CreateModelRequest) *types.CreateRequest {
+	if r == nil {
+		return nil
+	}
+	return &types.CreateRequest{
+		Model:      r.GetModel(),
+		From:       r.GetFrom(),
+		Files:      cloneMapOrNil(r.GetFiles()),
+		Adapters:   cloneMapOrNil(r.GetAdapters()),
+		Template:   r.GetTemplate(),
+		System:     r.GetSystem(),
+		Parameters: FromProtoStruct(r.GetParameters()),
+		License:    nilIfEmpty(append([]string(nil), r.GetLicense()...)),
+		Quantize:   r.GetQuantize(),
+		Path:       r.GetPath(),
+	}
+}
+
+func ToProtoPushRequest(r *types.PushRequest) *pb.PushModelRequest {
+	if r == nil {
+		return nil
+	}
+	return &pb.PushModelRequest{Model: r.Model, Insecure: r.Insecure}
+}
+
+func FromProtoPushRequest(r *pb.PushModelRequest) *types.PushRequest {
+	if r == nil {
+		return nil
+	}
+	return &types.PushRequest{Model: r.GetModel(), Insecure: r.GetInsecure()}
 }

@@ -452,7 +452,25 @@ func convFullModelDetails() *types.ModelDetails {
 	return &types.ModelDetails{
 		Model: *convFullModel(), Template: "{{ .Prompt }}", Parameters: "stop <|eot|>", License: "LLAMA 3.2",
 		Details: map[string]string{"family": "llama", "format": "gguf"},
+		System:  "be brief", Modelfile: "FROM llama3.2\n",
+		ModelInfo:    map[string]any{"general.architecture": "llama", "llama.context_length": 131072.0},
+		Capabilities: []string{"completion", "tools"},
 	}
+}
+
+func convFullCopyRequest() *types.CopyRequest {
+	return &types.CopyRequest{Source: "llama3.2", Destination: "mine"}
+}
+
+func convFullCreateRequest() *types.CreateRequest {
+	return &types.CreateRequest{Model: "mine", From: "llama3.2", Files: map[string]string{"m.gguf": "sha256:ab"},
+		Adapters: map[string]string{"a.gguf": "sha256:cd"}, Template: "{{ .Prompt }}", System: "be brief",
+		Parameters: map[string]any{"temperature": 0.5, "stop": []any{"x"}}, License: []string{"MIT"},
+		Quantize: "q4_K_M", Path: "/models/m.gguf"}
+}
+
+func convFullPushRequest() *types.PushRequest {
+	return &types.PushRequest{Model: "reg.example/me/mine", Insecure: true}
 }
 
 func convFullInfo() *types.Info {
@@ -605,6 +623,15 @@ func TestConvertRoundTrip(t *testing.T) {
 		}},
 		{"LoadRequest", func(t *testing.T) {
 			convertCheckFull(t, convFullLoadRequest(), ToProtoLoadRequest, FromProtoLoadRequest)
+		}},
+		{"CopyRequest", func(t *testing.T) {
+			convertCheckFull(t, convFullCopyRequest(), ToProtoCopyRequest, FromProtoCopyRequest)
+		}},
+		{"CreateRequest", func(t *testing.T) {
+			convertCheckFull(t, convFullCreateRequest(), ToProtoCreateRequest, FromProtoCreateRequest)
+		}},
+		{"PushRequest", func(t *testing.T) {
+			convertCheckFull(t, convFullPushRequest(), ToProtoPushRequest, FromProtoPushRequest)
 		}},
 		{"Model", func(t *testing.T) { convertCheckFull(t, convFullModel(), ToProtoModel, FromProtoModel) }},
 		{"ModelDetails", func(t *testing.T) {

@@ -9,6 +9,7 @@ package pluginv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -619,12 +620,21 @@ func (x *ShowModelRequest) GetModel() string {
 }
 
 type ShowModelResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Model         *Model                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
-	Template      string                 `protobuf:"bytes,2,opt,name=template,proto3" json:"template,omitempty"`
-	Parameters    string                 `protobuf:"bytes,3,opt,name=parameters,proto3" json:"parameters,omitempty"`
-	License       string                 `protobuf:"bytes,4,opt,name=license,proto3" json:"license,omitempty"`
-	Details       map[string]string      `protobuf:"bytes,5,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Model      *Model                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	Template   string                 `protobuf:"bytes,2,opt,name=template,proto3" json:"template,omitempty"`
+	Parameters string                 `protobuf:"bytes,3,opt,name=parameters,proto3" json:"parameters,omitempty"`
+	License    string                 `protobuf:"bytes,4,opt,name=license,proto3" json:"license,omitempty"`
+	Details    map[string]string      `protobuf:"bytes,5,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Default system prompt.
+	System string `protobuf:"bytes,6,opt,name=system,proto3" json:"system,omitempty"`
+	// The engine's own recipe of the model (an Ollama Modelfile).
+	Modelfile string `protobuf:"bytes,7,opt,name=modelfile,proto3" json:"modelfile,omitempty"`
+	// Metadata of the model file as the engine reports it
+	// ("general.architecture", "<arch>.context_length"...).
+	ModelInfo *structpb.Struct `protobuf:"bytes,8,opt,name=model_info,json=modelInfo,proto3" json:"model_info,omitempty"`
+	// The engine's own capability names ("completion", "tools", "vision").
+	Capabilities  []string `protobuf:"bytes,9,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -694,11 +704,484 @@ func (x *ShowModelResponse) GetDetails() map[string]string {
 	return nil
 }
 
+func (x *ShowModelResponse) GetSystem() string {
+	if x != nil {
+		return x.System
+	}
+	return ""
+}
+
+func (x *ShowModelResponse) GetModelfile() string {
+	if x != nil {
+		return x.Modelfile
+	}
+	return ""
+}
+
+func (x *ShowModelResponse) GetModelInfo() *structpb.Struct {
+	if x != nil {
+		return x.ModelInfo
+	}
+	return nil
+}
+
+func (x *ShowModelResponse) GetCapabilities() []string {
+	if x != nil {
+		return x.Capabilities
+	}
+	return nil
+}
+
+type CopyModelRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Source        string                 `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
+	Destination   string                 `protobuf:"bytes,2,opt,name=destination,proto3" json:"destination,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CopyModelRequest) Reset() {
+	*x = CopyModelRequest{}
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CopyModelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CopyModelRequest) ProtoMessage() {}
+
+func (x *CopyModelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CopyModelRequest.ProtoReflect.Descriptor instead.
+func (*CopyModelRequest) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CopyModelRequest) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *CopyModelRequest) GetDestination() string {
+	if x != nil {
+		return x.Destination
+	}
+	return ""
+}
+
+type CopyModelResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CopyModelResponse) Reset() {
+	*x = CopyModelResponse{}
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CopyModelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CopyModelResponse) ProtoMessage() {}
+
+func (x *CopyModelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CopyModelResponse.ProtoReflect.Descriptor instead.
+func (*CopyModelResponse) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{14}
+}
+
+type CreateModelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name of the model to create.
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Base model to build on (a model name), instead of or besides files.
+	From string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// File name in the model ("model.gguf") to the digest of a blob the
+	// engine has ("sha256:<hex>").
+	Files map[string]string `protobuf:"bytes,3,rep,name=files,proto3" json:"files,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// LoRA adapters, as files.
+	Adapters map[string]string `protobuf:"bytes,4,rep,name=adapters,proto3" json:"adapters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Template string            `protobuf:"bytes,5,opt,name=template,proto3" json:"template,omitempty"`
+	System   string            `protobuf:"bytes,6,opt,name=system,proto3" json:"system,omitempty"`
+	// Default parameters ({"temperature": 0.2, "stop": ["<|eot|>"]}).
+	Parameters *structpb.Struct `protobuf:"bytes,7,opt,name=parameters,proto3" json:"parameters,omitempty"`
+	License    []string         `protobuf:"bytes,8,rep,name=license,proto3" json:"license,omitempty"`
+	// Quantization to convert to ("q4_K_M"); empty = keep.
+	Quantize string `protobuf:"bytes,9,opt,name=quantize,proto3" json:"quantize,omitempty"`
+	// A model file already on this machine (a GGUF): the plugin reads it,
+	// stores it as a blob and uses it as the model's weights.
+	Path          string `protobuf:"bytes,10,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateModelRequest) Reset() {
+	*x = CreateModelRequest{}
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateModelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateModelRequest) ProtoMessage() {}
+
+func (x *CreateModelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateModelRequest.ProtoReflect.Descriptor instead.
+func (*CreateModelRequest) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CreateModelRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *CreateModelRequest) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *CreateModelRequest) GetFiles() map[string]string {
+	if x != nil {
+		return x.Files
+	}
+	return nil
+}
+
+func (x *CreateModelRequest) GetAdapters() map[string]string {
+	if x != nil {
+		return x.Adapters
+	}
+	return nil
+}
+
+func (x *CreateModelRequest) GetTemplate() string {
+	if x != nil {
+		return x.Template
+	}
+	return ""
+}
+
+func (x *CreateModelRequest) GetSystem() string {
+	if x != nil {
+		return x.System
+	}
+	return ""
+}
+
+func (x *CreateModelRequest) GetParameters() *structpb.Struct {
+	if x != nil {
+		return x.Parameters
+	}
+	return nil
+}
+
+func (x *CreateModelRequest) GetLicense() []string {
+	if x != nil {
+		return x.License
+	}
+	return nil
+}
+
+func (x *CreateModelRequest) GetQuantize() string {
+	if x != nil {
+		return x.Quantize
+	}
+	return ""
+}
+
+func (x *CreateModelRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+type PushModelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Model string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Allow plain HTTP / unverified TLS registries.
+	Insecure      bool `protobuf:"varint,2,opt,name=insecure,proto3" json:"insecure,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PushModelRequest) Reset() {
+	*x = PushModelRequest{}
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PushModelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PushModelRequest) ProtoMessage() {}
+
+func (x *PushModelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PushModelRequest.ProtoReflect.Descriptor instead.
+func (*PushModelRequest) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *PushModelRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *PushModelRequest) GetInsecure() bool {
+	if x != nil {
+		return x.Insecure
+	}
+	return false
+}
+
+type CheckBlobRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "sha256:<hex>".
+	Digest        string `protobuf:"bytes,1,opt,name=digest,proto3" json:"digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckBlobRequest) Reset() {
+	*x = CheckBlobRequest{}
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckBlobRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckBlobRequest) ProtoMessage() {}
+
+func (x *CheckBlobRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckBlobRequest.ProtoReflect.Descriptor instead.
+func (*CheckBlobRequest) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CheckBlobRequest) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+type CheckBlobResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Exists        bool                   `protobuf:"varint,1,opt,name=exists,proto3" json:"exists,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckBlobResponse) Reset() {
+	*x = CheckBlobResponse{}
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckBlobResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckBlobResponse) ProtoMessage() {}
+
+func (x *CheckBlobResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckBlobResponse.ProtoReflect.Descriptor instead.
+func (*CheckBlobResponse) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CheckBlobResponse) GetExists() bool {
+	if x != nil {
+		return x.Exists
+	}
+	return false
+}
+
+type CreateBlobRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Set in the first message only.
+	Digest string `protobuf:"bytes,1,opt,name=digest,proto3" json:"digest,omitempty"`
+	// The next chunk of the blob's bytes.
+	Data          []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateBlobRequest) Reset() {
+	*x = CreateBlobRequest{}
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateBlobRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateBlobRequest) ProtoMessage() {}
+
+func (x *CreateBlobRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateBlobRequest.ProtoReflect.Descriptor instead.
+func (*CreateBlobRequest) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CreateBlobRequest) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *CreateBlobRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type CreateBlobResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateBlobResponse) Reset() {
+	*x = CreateBlobResponse{}
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateBlobResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateBlobResponse) ProtoMessage() {}
+
+func (x *CreateBlobResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateBlobResponse.ProtoReflect.Descriptor instead.
+func (*CreateBlobResponse) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{20}
+}
+
 var File_roundhouse_plugin_v1_models_proto protoreflect.FileDescriptor
 
 const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"\n" +
-	"!roundhouse/plugin/v1/models.proto\x12\x14roundhouse.plugin.v1\x1a!roundhouse/plugin/v1/common.proto\"D\n" +
+	"!roundhouse/plugin/v1/models.proto\x12\x14roundhouse.plugin.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a!roundhouse/plugin/v1/common.proto\"D\n" +
 	"\x10PullModelRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1a\n" +
 	"\binsecure\x18\x02 \x01(\bR\binsecure\"\x13\n" +
@@ -733,7 +1216,7 @@ const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"\x05model\x18\x01 \x01(\tR\x05model\"\x15\n" +
 	"\x13DeleteModelResponse\"(\n" +
 	"\x10ShowModelRequest\x12\x14\n" +
-	"\x05model\x18\x01 \x01(\tR\x05model\"\xa8\x02\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\"\xba\x03\n" +
 	"\x11ShowModelResponse\x121\n" +
 	"\x05model\x18\x01 \x01(\v2\x1b.roundhouse.plugin.v1.ModelR\x05model\x12\x1a\n" +
 	"\btemplate\x18\x02 \x01(\tR\btemplate\x12\x1e\n" +
@@ -741,10 +1224,51 @@ const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"parameters\x18\x03 \x01(\tR\n" +
 	"parameters\x12\x18\n" +
 	"\alicense\x18\x04 \x01(\tR\alicense\x12N\n" +
-	"\adetails\x18\x05 \x03(\v24.roundhouse.plugin.v1.ShowModelResponse.DetailsEntryR\adetails\x1a:\n" +
+	"\adetails\x18\x05 \x03(\v24.roundhouse.plugin.v1.ShowModelResponse.DetailsEntryR\adetails\x12\x16\n" +
+	"\x06system\x18\x06 \x01(\tR\x06system\x12\x1c\n" +
+	"\tmodelfile\x18\a \x01(\tR\tmodelfile\x126\n" +
+	"\n" +
+	"model_info\x18\b \x01(\v2\x17.google.protobuf.StructR\tmodelInfo\x12\"\n" +
+	"\fcapabilities\x18\t \x03(\tR\fcapabilities\x1a:\n" +
 	"\fDetailsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012\xb9\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"L\n" +
+	"\x10CopyModelRequest\x12\x16\n" +
+	"\x06source\x18\x01 \x01(\tR\x06source\x12 \n" +
+	"\vdestination\x18\x02 \x01(\tR\vdestination\"\x13\n" +
+	"\x11CopyModelResponse\"\x8b\x04\n" +
+	"\x12CreateModelRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x12\n" +
+	"\x04from\x18\x02 \x01(\tR\x04from\x12I\n" +
+	"\x05files\x18\x03 \x03(\v23.roundhouse.plugin.v1.CreateModelRequest.FilesEntryR\x05files\x12R\n" +
+	"\badapters\x18\x04 \x03(\v26.roundhouse.plugin.v1.CreateModelRequest.AdaptersEntryR\badapters\x12\x1a\n" +
+	"\btemplate\x18\x05 \x01(\tR\btemplate\x12\x16\n" +
+	"\x06system\x18\x06 \x01(\tR\x06system\x127\n" +
+	"\n" +
+	"parameters\x18\a \x01(\v2\x17.google.protobuf.StructR\n" +
+	"parameters\x12\x18\n" +
+	"\alicense\x18\b \x03(\tR\alicense\x12\x1a\n" +
+	"\bquantize\x18\t \x01(\tR\bquantize\x12\x12\n" +
+	"\x04path\x18\n" +
+	" \x01(\tR\x04path\x1a8\n" +
+	"\n" +
+	"FilesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a;\n" +
+	"\rAdaptersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"D\n" +
+	"\x10PushModelRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1a\n" +
+	"\binsecure\x18\x02 \x01(\bR\binsecure\"*\n" +
+	"\x10CheckBlobRequest\x12\x16\n" +
+	"\x06digest\x18\x01 \x01(\tR\x06digest\"+\n" +
+	"\x11CheckBlobResponse\x12\x16\n" +
+	"\x06exists\x18\x01 \x01(\bR\x06exists\"?\n" +
+	"\x11CreateBlobRequest\x12\x16\n" +
+	"\x06digest\x18\x01 \x01(\tR\x06digest\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"\x14\n" +
+	"\x12CreateBlobResponse2\x8a\t\n" +
 	"\fModelService\x12U\n" +
 	"\tPullModel\x12&.roundhouse.plugin.v1.PullModelRequest\x1a\x1e.roundhouse.plugin.v1.Progress0\x01\x12_\n" +
 	"\n" +
@@ -753,7 +1277,13 @@ const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"\tLoadModel\x12&.roundhouse.plugin.v1.LoadModelRequest\x1a'.roundhouse.plugin.v1.LoadModelResponse\x12b\n" +
 	"\vUnloadModel\x12(.roundhouse.plugin.v1.UnloadModelRequest\x1a).roundhouse.plugin.v1.UnloadModelResponse\x12b\n" +
 	"\vDeleteModel\x12(.roundhouse.plugin.v1.DeleteModelRequest\x1a).roundhouse.plugin.v1.DeleteModelResponse\x12\\\n" +
-	"\tShowModel\x12&.roundhouse.plugin.v1.ShowModelRequest\x1a'.roundhouse.plugin.v1.ShowModelResponseB@Z>github.com/roundhouse-ai/roundhouse/internal/pluginv1;pluginv1b\x06proto3"
+	"\tShowModel\x12&.roundhouse.plugin.v1.ShowModelRequest\x1a'.roundhouse.plugin.v1.ShowModelResponse\x12\\\n" +
+	"\tCopyModel\x12&.roundhouse.plugin.v1.CopyModelRequest\x1a'.roundhouse.plugin.v1.CopyModelResponse\x12Y\n" +
+	"\vCreateModel\x12(.roundhouse.plugin.v1.CreateModelRequest\x1a\x1e.roundhouse.plugin.v1.Progress0\x01\x12U\n" +
+	"\tPushModel\x12&.roundhouse.plugin.v1.PushModelRequest\x1a\x1e.roundhouse.plugin.v1.Progress0\x01\x12\\\n" +
+	"\tCheckBlob\x12&.roundhouse.plugin.v1.CheckBlobRequest\x1a'.roundhouse.plugin.v1.CheckBlobResponse\x12a\n" +
+	"\n" +
+	"CreateBlob\x12'.roundhouse.plugin.v1.CreateBlobRequest\x1a(.roundhouse.plugin.v1.CreateBlobResponse(\x01B@Z>github.com/roundhouse-ai/roundhouse/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_roundhouse_plugin_v1_models_proto_rawDescOnce sync.Once
@@ -767,7 +1297,7 @@ func file_roundhouse_plugin_v1_models_proto_rawDescGZIP() []byte {
 	return file_roundhouse_plugin_v1_models_proto_rawDescData
 }
 
-var file_roundhouse_plugin_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_roundhouse_plugin_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_roundhouse_plugin_v1_models_proto_goTypes = []any{
 	(*PullModelRequest)(nil),         // 0: roundhouse.plugin.v1.PullModelRequest
 	(*ListModelsRequest)(nil),        // 1: roundhouse.plugin.v1.ListModelsRequest
@@ -782,32 +1312,57 @@ var file_roundhouse_plugin_v1_models_proto_goTypes = []any{
 	(*DeleteModelResponse)(nil),      // 10: roundhouse.plugin.v1.DeleteModelResponse
 	(*ShowModelRequest)(nil),         // 11: roundhouse.plugin.v1.ShowModelRequest
 	(*ShowModelResponse)(nil),        // 12: roundhouse.plugin.v1.ShowModelResponse
-	nil,                              // 13: roundhouse.plugin.v1.ShowModelResponse.DetailsEntry
-	(*Progress)(nil),                 // 14: roundhouse.plugin.v1.Progress
+	(*CopyModelRequest)(nil),         // 13: roundhouse.plugin.v1.CopyModelRequest
+	(*CopyModelResponse)(nil),        // 14: roundhouse.plugin.v1.CopyModelResponse
+	(*CreateModelRequest)(nil),       // 15: roundhouse.plugin.v1.CreateModelRequest
+	(*PushModelRequest)(nil),         // 16: roundhouse.plugin.v1.PushModelRequest
+	(*CheckBlobRequest)(nil),         // 17: roundhouse.plugin.v1.CheckBlobRequest
+	(*CheckBlobResponse)(nil),        // 18: roundhouse.plugin.v1.CheckBlobResponse
+	(*CreateBlobRequest)(nil),        // 19: roundhouse.plugin.v1.CreateBlobRequest
+	(*CreateBlobResponse)(nil),       // 20: roundhouse.plugin.v1.CreateBlobResponse
+	nil,                              // 21: roundhouse.plugin.v1.ShowModelResponse.DetailsEntry
+	nil,                              // 22: roundhouse.plugin.v1.CreateModelRequest.FilesEntry
+	nil,                              // 23: roundhouse.plugin.v1.CreateModelRequest.AdaptersEntry
+	(*structpb.Struct)(nil),          // 24: google.protobuf.Struct
+	(*Progress)(nil),                 // 25: roundhouse.plugin.v1.Progress
 }
 var file_roundhouse_plugin_v1_models_proto_depIdxs = []int32{
 	4,  // 0: roundhouse.plugin.v1.ListModelsResponse.models:type_name -> roundhouse.plugin.v1.Model
 	4,  // 1: roundhouse.plugin.v1.ShowModelResponse.model:type_name -> roundhouse.plugin.v1.Model
-	13, // 2: roundhouse.plugin.v1.ShowModelResponse.details:type_name -> roundhouse.plugin.v1.ShowModelResponse.DetailsEntry
-	0,  // 3: roundhouse.plugin.v1.ModelService.PullModel:input_type -> roundhouse.plugin.v1.PullModelRequest
-	1,  // 4: roundhouse.plugin.v1.ModelService.ListModels:input_type -> roundhouse.plugin.v1.ListModelsRequest
-	2,  // 5: roundhouse.plugin.v1.ModelService.ListRunningModels:input_type -> roundhouse.plugin.v1.ListRunningModelsRequest
-	5,  // 6: roundhouse.plugin.v1.ModelService.LoadModel:input_type -> roundhouse.plugin.v1.LoadModelRequest
-	7,  // 7: roundhouse.plugin.v1.ModelService.UnloadModel:input_type -> roundhouse.plugin.v1.UnloadModelRequest
-	9,  // 8: roundhouse.plugin.v1.ModelService.DeleteModel:input_type -> roundhouse.plugin.v1.DeleteModelRequest
-	11, // 9: roundhouse.plugin.v1.ModelService.ShowModel:input_type -> roundhouse.plugin.v1.ShowModelRequest
-	14, // 10: roundhouse.plugin.v1.ModelService.PullModel:output_type -> roundhouse.plugin.v1.Progress
-	3,  // 11: roundhouse.plugin.v1.ModelService.ListModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
-	3,  // 12: roundhouse.plugin.v1.ModelService.ListRunningModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
-	6,  // 13: roundhouse.plugin.v1.ModelService.LoadModel:output_type -> roundhouse.plugin.v1.LoadModelResponse
-	8,  // 14: roundhouse.plugin.v1.ModelService.UnloadModel:output_type -> roundhouse.plugin.v1.UnloadModelResponse
-	10, // 15: roundhouse.plugin.v1.ModelService.DeleteModel:output_type -> roundhouse.plugin.v1.DeleteModelResponse
-	12, // 16: roundhouse.plugin.v1.ModelService.ShowModel:output_type -> roundhouse.plugin.v1.ShowModelResponse
-	10, // [10:17] is the sub-list for method output_type
-	3,  // [3:10] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	21, // 2: roundhouse.plugin.v1.ShowModelResponse.details:type_name -> roundhouse.plugin.v1.ShowModelResponse.DetailsEntry
+	24, // 3: roundhouse.plugin.v1.ShowModelResponse.model_info:type_name -> google.protobuf.Struct
+	22, // 4: roundhouse.plugin.v1.CreateModelRequest.files:type_name -> roundhouse.plugin.v1.CreateModelRequest.FilesEntry
+	23, // 5: roundhouse.plugin.v1.CreateModelRequest.adapters:type_name -> roundhouse.plugin.v1.CreateModelRequest.AdaptersEntry
+	24, // 6: roundhouse.plugin.v1.CreateModelRequest.parameters:type_name -> google.protobuf.Struct
+	0,  // 7: roundhouse.plugin.v1.ModelService.PullModel:input_type -> roundhouse.plugin.v1.PullModelRequest
+	1,  // 8: roundhouse.plugin.v1.ModelService.ListModels:input_type -> roundhouse.plugin.v1.ListModelsRequest
+	2,  // 9: roundhouse.plugin.v1.ModelService.ListRunningModels:input_type -> roundhouse.plugin.v1.ListRunningModelsRequest
+	5,  // 10: roundhouse.plugin.v1.ModelService.LoadModel:input_type -> roundhouse.plugin.v1.LoadModelRequest
+	7,  // 11: roundhouse.plugin.v1.ModelService.UnloadModel:input_type -> roundhouse.plugin.v1.UnloadModelRequest
+	9,  // 12: roundhouse.plugin.v1.ModelService.DeleteModel:input_type -> roundhouse.plugin.v1.DeleteModelRequest
+	11, // 13: roundhouse.plugin.v1.ModelService.ShowModel:input_type -> roundhouse.plugin.v1.ShowModelRequest
+	13, // 14: roundhouse.plugin.v1.ModelService.CopyModel:input_type -> roundhouse.plugin.v1.CopyModelRequest
+	15, // 15: roundhouse.plugin.v1.ModelService.CreateModel:input_type -> roundhouse.plugin.v1.CreateModelRequest
+	16, // 16: roundhouse.plugin.v1.ModelService.PushModel:input_type -> roundhouse.plugin.v1.PushModelRequest
+	17, // 17: roundhouse.plugin.v1.ModelService.CheckBlob:input_type -> roundhouse.plugin.v1.CheckBlobRequest
+	19, // 18: roundhouse.plugin.v1.ModelService.CreateBlob:input_type -> roundhouse.plugin.v1.CreateBlobRequest
+	25, // 19: roundhouse.plugin.v1.ModelService.PullModel:output_type -> roundhouse.plugin.v1.Progress
+	3,  // 20: roundhouse.plugin.v1.ModelService.ListModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
+	3,  // 21: roundhouse.plugin.v1.ModelService.ListRunningModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
+	6,  // 22: roundhouse.plugin.v1.ModelService.LoadModel:output_type -> roundhouse.plugin.v1.LoadModelResponse
+	8,  // 23: roundhouse.plugin.v1.ModelService.UnloadModel:output_type -> roundhouse.plugin.v1.UnloadModelResponse
+	10, // 24: roundhouse.plugin.v1.ModelService.DeleteModel:output_type -> roundhouse.plugin.v1.DeleteModelResponse
+	12, // 25: roundhouse.plugin.v1.ModelService.ShowModel:output_type -> roundhouse.plugin.v1.ShowModelResponse
+	14, // 26: roundhouse.plugin.v1.ModelService.CopyModel:output_type -> roundhouse.plugin.v1.CopyModelResponse
+	25, // 27: roundhouse.plugin.v1.ModelService.CreateModel:output_type -> roundhouse.plugin.v1.Progress
+	25, // 28: roundhouse.plugin.v1.ModelService.PushModel:output_type -> roundhouse.plugin.v1.Progress
+	18, // 29: roundhouse.plugin.v1.ModelService.CheckBlob:output_type -> roundhouse.plugin.v1.CheckBlobResponse
+	20, // 30: roundhouse.plugin.v1.ModelService.CreateBlob:output_type -> roundhouse.plugin.v1.CreateBlobResponse
+	19, // [19:31] is the sub-list for method output_type
+	7,  // [7:19] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_roundhouse_plugin_v1_models_proto_init() }
@@ -823,7 +1378,7 @@ func file_roundhouse_plugin_v1_models_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_roundhouse_plugin_v1_models_proto_rawDesc), len(file_roundhouse_plugin_v1_models_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

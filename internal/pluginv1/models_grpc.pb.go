@@ -26,6 +26,11 @@ const (
 	ModelService_UnloadModel_FullMethodName       = "/roundhouse.plugin.v1.ModelService/UnloadModel"
 	ModelService_DeleteModel_FullMethodName       = "/roundhouse.plugin.v1.ModelService/DeleteModel"
 	ModelService_ShowModel_FullMethodName         = "/roundhouse.plugin.v1.ModelService/ShowModel"
+	ModelService_CopyModel_FullMethodName         = "/roundhouse.plugin.v1.ModelService/CopyModel"
+	ModelService_CreateModel_FullMethodName       = "/roundhouse.plugin.v1.ModelService/CreateModel"
+	ModelService_PushModel_FullMethodName         = "/roundhouse.plugin.v1.ModelService/PushModel"
+	ModelService_CheckBlob_FullMethodName         = "/roundhouse.plugin.v1.ModelService/CheckBlob"
+	ModelService_CreateBlob_FullMethodName        = "/roundhouse.plugin.v1.ModelService/CreateBlob"
 )
 
 // ModelServiceClient is the client API for ModelService service.
@@ -41,6 +46,18 @@ type ModelServiceClient interface {
 	UnloadModel(ctx context.Context, in *UnloadModelRequest, opts ...grpc.CallOption) (*UnloadModelResponse, error)
 	DeleteModel(ctx context.Context, in *DeleteModelRequest, opts ...grpc.CallOption) (*DeleteModelResponse, error)
 	ShowModel(ctx context.Context, in *ShowModelRequest, opts ...grpc.CallOption) (*ShowModelResponse, error)
+	// CopyModel gives a model a second name (ollama cp).
+	CopyModel(ctx context.Context, in *CopyModelRequest, opts ...grpc.CallOption) (*CopyModelResponse, error)
+	// CreateModel makes a model from blobs already uploaded (CreateBlob), a
+	// file on the machine, or a base model plus Modelfile-like changes.
+	CreateModel(ctx context.Context, in *CreateModelRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Progress], error)
+	// PushModel uploads a model to its registry.
+	PushModel(ctx context.Context, in *PushModelRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Progress], error)
+	// CheckBlob says whether the engine has a blob.
+	CheckBlob(ctx context.Context, in *CheckBlobRequest, opts ...grpc.CallOption) (*CheckBlobResponse, error)
+	// CreateBlob uploads one blob: the first message names its digest, the
+	// bytes follow in chunks (each well under the gRPC message limit).
+	CreateBlob(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[CreateBlobRequest, CreateBlobResponse], error)
 }
 
 type modelServiceClient struct {
@@ -130,6 +147,77 @@ func (c *modelServiceClient) ShowModel(ctx context.Context, in *ShowModelRequest
 	return out, nil
 }
 
+func (c *modelServiceClient) CopyModel(ctx context.Context, in *CopyModelRequest, opts ...grpc.CallOption) (*CopyModelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CopyModelResponse)
+	err := c.cc.Invoke(ctx, ModelService_CopyModel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelServiceClient) CreateModel(ctx context.Context, in *CreateModelRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Progress], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ModelService_ServiceDesc.Streams[1], ModelService_CreateModel_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CreateModelRequest, Progress]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModelService_CreateModelClient = grpc.ServerStreamingClient[Progress]
+
+func (c *modelServiceClient) PushModel(ctx context.Context, in *PushModelRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Progress], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ModelService_ServiceDesc.Streams[2], ModelService_PushModel_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[PushModelRequest, Progress]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModelService_PushModelClient = grpc.ServerStreamingClient[Progress]
+
+func (c *modelServiceClient) CheckBlob(ctx context.Context, in *CheckBlobRequest, opts ...grpc.CallOption) (*CheckBlobResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckBlobResponse)
+	err := c.cc.Invoke(ctx, ModelService_CheckBlob_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *modelServiceClient) CreateBlob(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[CreateBlobRequest, CreateBlobResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ModelService_ServiceDesc.Streams[3], ModelService_CreateBlob_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CreateBlobRequest, CreateBlobResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModelService_CreateBlobClient = grpc.ClientStreamingClient[CreateBlobRequest, CreateBlobResponse]
+
 // ModelServiceServer is the server API for ModelService service.
 // All implementations must embed UnimplementedModelServiceServer
 // for forward compatibility.
@@ -143,6 +231,18 @@ type ModelServiceServer interface {
 	UnloadModel(context.Context, *UnloadModelRequest) (*UnloadModelResponse, error)
 	DeleteModel(context.Context, *DeleteModelRequest) (*DeleteModelResponse, error)
 	ShowModel(context.Context, *ShowModelRequest) (*ShowModelResponse, error)
+	// CopyModel gives a model a second name (ollama cp).
+	CopyModel(context.Context, *CopyModelRequest) (*CopyModelResponse, error)
+	// CreateModel makes a model from blobs already uploaded (CreateBlob), a
+	// file on the machine, or a base model plus Modelfile-like changes.
+	CreateModel(*CreateModelRequest, grpc.ServerStreamingServer[Progress]) error
+	// PushModel uploads a model to its registry.
+	PushModel(*PushModelRequest, grpc.ServerStreamingServer[Progress]) error
+	// CheckBlob says whether the engine has a blob.
+	CheckBlob(context.Context, *CheckBlobRequest) (*CheckBlobResponse, error)
+	// CreateBlob uploads one blob: the first message names its digest, the
+	// bytes follow in chunks (each well under the gRPC message limit).
+	CreateBlob(grpc.ClientStreamingServer[CreateBlobRequest, CreateBlobResponse]) error
 	mustEmbedUnimplementedModelServiceServer()
 }
 
@@ -173,6 +273,21 @@ func (UnimplementedModelServiceServer) DeleteModel(context.Context, *DeleteModel
 }
 func (UnimplementedModelServiceServer) ShowModel(context.Context, *ShowModelRequest) (*ShowModelResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ShowModel not implemented")
+}
+func (UnimplementedModelServiceServer) CopyModel(context.Context, *CopyModelRequest) (*CopyModelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CopyModel not implemented")
+}
+func (UnimplementedModelServiceServer) CreateModel(*CreateModelRequest, grpc.ServerStreamingServer[Progress]) error {
+	return status.Error(codes.Unimplemented, "method CreateModel not implemented")
+}
+func (UnimplementedModelServiceServer) PushModel(*PushModelRequest, grpc.ServerStreamingServer[Progress]) error {
+	return status.Error(codes.Unimplemented, "method PushModel not implemented")
+}
+func (UnimplementedModelServiceServer) CheckBlob(context.Context, *CheckBlobRequest) (*CheckBlobResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckBlob not implemented")
+}
+func (UnimplementedModelServiceServer) CreateBlob(grpc.ClientStreamingServer[CreateBlobRequest, CreateBlobResponse]) error {
+	return status.Error(codes.Unimplemented, "method CreateBlob not implemented")
 }
 func (UnimplementedModelServiceServer) mustEmbedUnimplementedModelServiceServer() {}
 func (UnimplementedModelServiceServer) testEmbeddedByValue()                      {}
@@ -314,6 +429,71 @@ func _ModelService_ShowModel_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ModelService_CopyModel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CopyModelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelServiceServer).CopyModel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelService_CopyModel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelServiceServer).CopyModel(ctx, req.(*CopyModelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelService_CreateModel_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(CreateModelRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ModelServiceServer).CreateModel(m, &grpc.GenericServerStream[CreateModelRequest, Progress]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModelService_CreateModelServer = grpc.ServerStreamingServer[Progress]
+
+func _ModelService_PushModel_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(PushModelRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ModelServiceServer).PushModel(m, &grpc.GenericServerStream[PushModelRequest, Progress]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModelService_PushModelServer = grpc.ServerStreamingServer[Progress]
+
+func _ModelService_CheckBlob_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckBlobRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ModelServiceServer).CheckBlob(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ModelService_CheckBlob_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ModelServiceServer).CheckBlob(ctx, req.(*CheckBlobRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ModelService_CreateBlob_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ModelServiceServer).CreateBlob(&grpc.GenericServerStream[CreateBlobRequest, CreateBlobResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ModelService_CreateBlobServer = grpc.ClientStreamingServer[CreateBlobRequest, CreateBlobResponse]
+
 // ModelService_ServiceDesc is the grpc.ServiceDesc for ModelService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -345,12 +525,35 @@ var ModelService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ShowModel",
 			Handler:    _ModelService_ShowModel_Handler,
 		},
+		{
+			MethodName: "CopyModel",
+			Handler:    _ModelService_CopyModel_Handler,
+		},
+		{
+			MethodName: "CheckBlob",
+			Handler:    _ModelService_CheckBlob_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "PullModel",
 			Handler:       _ModelService_PullModel_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "CreateModel",
+			Handler:       _ModelService_CreateModel_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "PushModel",
+			Handler:       _ModelService_PushModel_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "CreateBlob",
+			Handler:       _ModelService_CreateBlob_Handler,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "roundhouse/plugin/v1/models.proto",

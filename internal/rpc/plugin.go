@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"io"
 
 	"github.com/roundhouse-ai/roundhouse/types"
 )
@@ -90,6 +91,35 @@ type Models interface {
 	UnloadModel(ctx context.Context, model string) error
 	DeleteModel(ctx context.Context, model string) error
 	ShowModel(ctx context.Context, model string) (*types.ModelDetails, error)
+}
+
+// ModelCopier is implemented by local plugins whose engine can give a
+// model a second name (ollama cp). Like the three below it is optional:
+// a plugin without it answers CodeUnimplemented.
+type ModelCopier interface {
+	CopyModel(ctx context.Context, req *types.CopyRequest) error
+}
+
+// ModelCreator is implemented by local plugins that can make a model from
+// a file, uploaded blobs or a base model plus Modelfile-like changes.
+type ModelCreator interface {
+	CreateModel(ctx context.Context, req *types.CreateRequest, progress func(*types.Progress) error) error
+}
+
+// ModelPusher is implemented by local plugins that can upload a model to
+// its registry.
+type ModelPusher interface {
+	PushModel(ctx context.Context, req *types.PushRequest, progress func(*types.Progress) error) error
+}
+
+// BlobStore is implemented by local plugins whose engine stores blobs by
+// digest ("sha256:<hex>"), for CreateModel's Files.
+type BlobStore interface {
+	// CheckBlob says whether the engine has the blob.
+	CheckBlob(ctx context.Context, digest string) (bool, error)
+	// CreateBlob stores the bytes read from body (until io.EOF) as the
+	// blob; the engine refuses them when their digest differs.
+	CreateBlob(ctx context.Context, digest string, body io.Reader) error
 }
 
 // Providers is implemented by remote plugins that proxy cloud APIs through

@@ -27,6 +27,10 @@ type Server struct {
 	engine     Engine    // nil when impl is not an Engine
 	models     Models    // nil when impl is not a Models
 	providers  Providers // nil when impl is not a Providers
+	copier     ModelCopier
+	creator    ModelCreator
+	pusher     ModelPusher
+	blobs      BlobStore
 }
 
 // NewServer serves impl. The services it offers are the service methods
@@ -39,6 +43,10 @@ func NewServer(impl Plugin, sdkVersion string) *Server {
 	s.engine, _ = impl.(Engine)
 	s.models, _ = impl.(Models)
 	s.providers, _ = impl.(Providers)
+	s.copier, _ = impl.(ModelCopier)
+	s.creator, _ = impl.(ModelCreator)
+	s.pusher, _ = impl.(ModelPusher)
+	s.blobs, _ = impl.(BlobStore)
 	return s
 }
 
@@ -356,4 +364,87 @@ func (s *Server) ShowModel(ctx context.Context, in *pb.ShowModelRequest) (*pb.Sh
 		return nil, convert.ToStatusError(err)
 	}
 	return convert.ToProtoModelDetails(d), nil
+}
+
+func (s *Server) CopyModel(ctx context.Context, in *pb.CopyModelRequest) (*pb.CopyModelResponse, error) {
+	if s.copier == nil {
+		return nil, s.noModels("model copy")
+	}
+	if err := s.copier.CopyModel(ctx, convert.FromProtoCopyRequest(in)); err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return &pb.CopyModelResponse{}, nil
+}
+
+func (s *Server) CreateModel(in *pb.CreateModelRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+	if s.creator == nil {
+		return s.noModels("model create")
+	}
+	return serverStream(in, st, convert.FromProtoCreateRequest, s.creator.CreateModel, convert.ToProtoProgress)
+}
+
+func (s *Server) PushModel(in *pb.PushModelRequest, st grpc.ServerStreamingServer[pb.Progress]) error {
+	if s.pusher == nil {
+		return s.noModels("model push")
+	}
+	return serverStream(in, st, convert.FromProtoPushRequest, s.pusher.PushModel, convert.ToProtoProgress)
+}
+
+func (s *Server) CheckBlob(ctx context.Context, in *pb.CheckBlobRequest) (*pb.CheckBlobResponse, error) {
+	if s.blobs == nil {
+		return nil, s.noModels("blobs")
+	}
+	ok, err := s.blobs.CheckBlob(ctx, in.GetDigest())
+	if err != nil {
+		return nil, convert.ToStatusError(err)
+	}
+	return &pb.CheckBlobResponse{Exists: ok}, nil
+}
+
+// CreateBlob hands the plugin a reader over the chunks of the stream; the
+// digest comes in the first message.
+func (s *Server) CreateBlob(st grpc.ClientStreamingServer[pb.CreateBlobRequest, pb.CreateBlobResponse]) error {
+	if s.blobs == nil {
+		return s.noModels("blobs")
+	}
+	first, err := st.Recv()
+	if errors.Is(err, io.EOF) {
+		return convert.ToStatusError(&types.Error{Code: types.CodeInvalidArgument, Field: "digest",
+			Message: "a blob upload needs a digest"})
+	}
+	if err != nil {
+		return err
+	}
+	r := &blobReader{st: st, buf: first.GetData()}
+	if err := s.blobs.CreateBlob(st.Context(), first.GetDigest(), r); err != nil {
+		return convert.ToStatusError(err)
+	}
+	return st.SendAndClose(&pb.CreateBlobResponse{})
+}
+
+// blobReader reads the data of a CreateBlob stream's messages in order.
+type blobReader struct {
+	st  grpc.ClientStreamingServer[pb.CreateBlobRequest, pb.CreateBlobResponse]
+	buf []byte
+	err error
+}
+
+func (r *blobReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		m, err := r.st.Recv()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				err = convert.FromStatusError(err)
+			}
+			r.err = err
+			continue
+		}
+		r.buf = m.GetData()
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
 }

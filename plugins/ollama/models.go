@@ -236,10 +236,14 @@ func (p *plugin) ShowModel(ctx context.Context, model string) (*sdk.ModelDetails
 			ContextLength: contextLength(r.ModelInfo),
 			Services:      servicesFor(caps),
 		},
-		Template:   r.Template,
-		Parameters: r.Parameters,
-		License:    r.License,
-		Details:    details,
+		Template:     r.Template,
+		Parameters:   r.Parameters,
+		License:      r.License,
+		Details:      details,
+		System:       r.System,
+		Modelfile:    r.Modelfile,
+		ModelInfo:    r.ModelInfo,
+		Capabilities: caps,
 	}, nil
 }
 

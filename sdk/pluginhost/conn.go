@@ -28,6 +28,10 @@ type Conn struct {
 var (
 	_ sdk.LocalPlugin  = (*Conn)(nil)
 	_ sdk.RemotePlugin = (*Conn)(nil)
+	_ sdk.ModelCopier  = (*Conn)(nil)
+	_ sdk.ModelCreator = (*Conn)(nil)
+	_ sdk.ModelPusher  = (*Conn)(nil)
+	_ sdk.BlobStore    = (*Conn)(nil)
 )
 
 func newConn(cc grpc.ClientConnInterface) *Conn {
@@ -298,4 +302,69 @@ func (c *Conn) DeleteModel(ctx context.Context, model string) error {
 
 func (c *Conn) ShowModel(ctx context.Context, model string) (*types.ModelDetails, error) {
 	return callUnary(ctx, &pb.ShowModelRequest{Model: model}, identity, c.models.ShowModel, convert.FromProtoModelDetails)
+}
+
+func (c *Conn) CopyModel(ctx context.Context, req *types.CopyRequest) error {
+	_, err := callUnary(ctx, req, convert.ToProtoCopyRequest, c.models.CopyModel, identity)
+	return err
+}
+
+func (c *Conn) CreateModel(ctx context.Context, req *types.CreateRequest, progress func(*types.Progress) error) error {
+	return callStream(ctx, req, convert.ToProtoCreateRequest, c.models.CreateModel, convert.FromProtoProgress, progress)
+}
+
+func (c *Conn) PushModel(ctx context.Context, req *types.PushRequest, progress func(*types.Progress) error) error {
+	return callStream(ctx, req, convert.ToProtoPushRequest, c.models.PushModel, convert.FromProtoProgress, progress)
+}
+
+func (c *Conn) CheckBlob(ctx context.Context, digest string) (bool, error) {
+	out, err := callUnary(ctx, &pb.CheckBlobRequest{Digest: digest}, identity, c.models.CheckBlob, identity)
+	if err != nil {
+		return false, err
+	}
+	return out.GetExists(), nil
+}
+
+// BlobChunkSize is how many bytes of a blob one CreateBlob message
+// carries: well under gRPC's 4 MiB message limit.
+const BlobChunkSize = 1 << 20
+
+// CreateBlob streams body to the plugin in BlobChunkSize chunks, never
+// holding more than one chunk. An error reading body cancels the upload.
+func (c *Conn) CreateBlob(ctx context.Context, digest string, body io.Reader) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st, err := c.models.CreateBlob(ctx)
+	if err != nil {
+		return convert.FromStatusError(err)
+	}
+	buf := make([]byte, BlobChunkSize)
+	first := true
+	for {
+		n, rerr := io.ReadFull(body, buf)
+		if n > 0 || first {
+			m := &pb.CreateBlobRequest{Data: buf[:n]}
+			if first {
+				m.Digest, first = digest, false
+			}
+			if err := st.Send(m); err != nil {
+				// The plugin ended the call: its status says why.
+				_, rerr := st.CloseAndRecv()
+				if rerr == nil {
+					rerr = err
+				}
+				return convert.FromStatusError(rerr)
+			}
+		}
+		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
+			break
+		}
+		if rerr != nil {
+			return rerr // cancel() aborts the upload
+		}
+	}
+	if _, err := st.CloseAndRecv(); err != nil {
+		return convert.FromStatusError(err)
+	}
+	return nil
 }

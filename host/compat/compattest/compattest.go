@@ -6,7 +6,11 @@ package compattest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 
@@ -61,6 +65,7 @@ type Backend struct {
 
 	mu       sync.Mutex
 	calls    []Call
+	blobs    map[string]int64 // digest → size, by CreateBlob
 	doneOnce sync.Once
 	waitOnce sync.Once
 }
@@ -404,6 +409,89 @@ func (b *Backend) UnloadModel(ctx context.Context, rt backend.Route, model strin
 	b.record("UnloadModel", rt, model)
 	_, err := b.Resolve(model)
 	return err
+}
+
+// CopyModel succeeds for a known source.
+func (b *Backend) CopyModel(ctx context.Context, rt backend.Route, req *sdk.CopyRequest) error {
+	b.record("CopyModel", rt, req)
+	if req.Source == "" || req.Destination == "" {
+		return sdk.FieldError("source", "and destination are required")
+	}
+	if _, err := b.Resolve(req.Source); err != nil {
+		var e *sdk.Error
+		if errors.As(err, &e) {
+			c := *e
+			c.Field = "source"
+			return &c
+		}
+		return err
+	}
+	return nil
+}
+
+// CreateModel reports CreateProgress (or a default sequence). A digest
+// in Files that was not uploaded (CreateBlob) is refused, as by Ollama.
+func (b *Backend) CreateModel(ctx context.Context, rt backend.Route, req *sdk.CreateRequest, progress func(*sdk.Progress) error) error {
+	b.record("CreateModel", rt, req)
+	for _, d := range req.Files {
+		b.mu.Lock()
+		_, ok := b.blobs[d]
+		b.mu.Unlock()
+		if !ok {
+			return sdk.Errorf(sdk.CodeInvalidArgument, "blob %s not found", d)
+		}
+	}
+	for _, s := range []string{"parsing GGUF", "using existing layer", "writing manifest", "success"} {
+		if err := progress(&sdk.Progress{Status: s}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PushModel reports the default pull progress with "uploading" phases.
+func (b *Backend) PushModel(ctx context.Context, rt backend.Route, req *sdk.PushRequest, progress func(*sdk.Progress) error) error {
+	b.record("PushModel", rt, req)
+	if _, err := b.Resolve(req.Model); err != nil {
+		return err
+	}
+	for _, p := range []*sdk.Progress{{Status: "retrieving manifest"},
+		{Status: "uploading", Digest: "sha256:aaaa", Total: 100, Completed: 100},
+		{Status: "pushing manifest"}, {Status: "success"}} {
+		if err := progress(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckBlob says whether CreateBlob stored digest.
+func (b *Backend) CheckBlob(ctx context.Context, rt backend.Route, digest string) (bool, error) {
+	b.record("CheckBlob", rt, digest)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, ok := b.blobs[digest]
+	return ok, nil
+}
+
+// CreateBlob stores body under digest after checking its sha256.
+func (b *Backend) CreateBlob(ctx context.Context, rt backend.Route, digest string, body io.Reader) error {
+	b.record("CreateBlob", rt, digest)
+	h := sha256.New()
+	n, err := io.Copy(h, body)
+	if err != nil {
+		return err
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != digest {
+		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "digest", Message: "digest mismatch: the body's is " + got}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.blobs == nil {
+		b.blobs = map[string]int64{}
+	}
+	b.blobs[digest] = n
+	return nil
 }
 
 func (b *Backend) Version() string { return "0.1.0-test" }

@@ -2,6 +2,7 @@ package compattest
 
 import (
 	"context"
+	"io"
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/sdk"
@@ -97,6 +98,26 @@ func (w *Wired) LoadModel(ctx context.Context, _ backend.Route, req *sdk.LoadReq
 	return w.conn.LoadModel(ctx, req)
 }
 
+func (w *Wired) CopyModel(ctx context.Context, _ backend.Route, req *sdk.CopyRequest) error {
+	return w.conn.CopyModel(ctx, req)
+}
+
+func (w *Wired) CreateModel(ctx context.Context, _ backend.Route, req *sdk.CreateRequest, progress func(*sdk.Progress) error) error {
+	return w.conn.CreateModel(ctx, req, progress)
+}
+
+func (w *Wired) PushModel(ctx context.Context, _ backend.Route, req *sdk.PushRequest, progress func(*sdk.Progress) error) error {
+	return w.conn.PushModel(ctx, req, progress)
+}
+
+func (w *Wired) CheckBlob(ctx context.Context, _ backend.Route, digest string) (bool, error) {
+	return w.conn.CheckBlob(ctx, digest)
+}
+
+func (w *Wired) CreateBlob(ctx context.Context, _ backend.Route, digest string, body io.Reader) error {
+	return w.conn.CreateBlob(ctx, digest, body)
+}
+
 func (w *Wired) UnloadModel(ctx context.Context, _ backend.Route, model string) error {
 	return w.conn.UnloadModel(ctx, model)
 }
@@ -161,6 +182,26 @@ func (p *wirePlugin) DeleteModel(ctx context.Context, model string) error {
 
 func (p *wirePlugin) LoadModel(ctx context.Context, req *sdk.LoadRequest) error {
 	return p.b.LoadModel(ctx, none, req)
+}
+
+func (p *wirePlugin) CopyModel(ctx context.Context, req *sdk.CopyRequest) error {
+	return p.b.CopyModel(ctx, none, req)
+}
+
+func (p *wirePlugin) CreateModel(ctx context.Context, req *sdk.CreateRequest, progress func(*sdk.Progress) error) error {
+	return p.b.CreateModel(ctx, none, req, progress)
+}
+
+func (p *wirePlugin) PushModel(ctx context.Context, req *sdk.PushRequest, progress func(*sdk.Progress) error) error {
+	return p.b.PushModel(ctx, none, req, progress)
+}
+
+func (p *wirePlugin) CheckBlob(ctx context.Context, digest string) (bool, error) {
+	return p.b.CheckBlob(ctx, none, digest)
+}
+
+func (p *wirePlugin) CreateBlob(ctx context.Context, digest string, body io.Reader) error {
+	return p.b.CreateBlob(ctx, none, digest, body)
 }
 
 func (p *wirePlugin) UnloadModel(ctx context.Context, model string) error {

@@ -47,9 +47,11 @@ type handler struct {
 //	POST   /api/show
 //	POST   /api/pull
 //	DELETE /api/delete
-//	POST   /api/copy    (501: Roundhouse cannot copy models)
-//	POST   /api/create  (501)
-//	POST   /api/push    (501)
+//	POST   /api/copy
+//	POST   /api/create
+//	POST   /api/push
+//	HEAD   /api/blobs/{digest}
+//	POST   /api/blobs/{digest}  (any body: the blob's bytes, streamed)
 //	POST   /api/chat
 //	POST   /api/generate
 //	POST   /api/embed
@@ -72,8 +74,10 @@ func Register(mux *http.ServeMux, b backend.Backend, opts Options) {
 	mux.HandleFunc("POST /api/pull", h.pull)
 	mux.HandleFunc("DELETE /api/delete", h.delete)
 	mux.HandleFunc("POST /api/copy", h.copy)
-	mux.HandleFunc("POST /api/create", h.unsupported("creating models"))
-	mux.HandleFunc("POST /api/push", h.unsupported("pushing models"))
+	mux.HandleFunc("POST /api/create", h.create)
+	mux.HandleFunc("POST /api/push", h.push)
+	mux.HandleFunc("HEAD /api/blobs/{digest}", h.headBlob)
+	mux.HandleFunc("POST /api/blobs/{digest}", h.createBlob)
 	mux.HandleFunc("POST /api/chat", h.chat)
 	mux.HandleFunc("POST /api/generate", h.generate)
 	mux.HandleFunc("POST /api/embed", h.embed)
@@ -279,8 +283,7 @@ func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// copy validates the request and reports 404 for an unknown source like
-// Ollama, then 501: backend.Backend has no way to copy (alias) a model.
+// copy gives a model a second name; Ollama answers 200 with no body.
 func (h *handler) copy(w http.ResponseWriter, r *http.Request) {
 	var req CopyRequest
 	rt, ok := h.decode(w, r, &req)
@@ -295,17 +298,159 @@ func (h *handler) copy(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, sdk.FieldError("destination", "is required"))
 		return
 	}
-	if _, _, err := h.b.ShowModel(r.Context(), rt, req.Source); err != nil && sdk.ErrorCode(err).HTTPStatus() == http.StatusNotFound {
+	if err := h.b.CopyModel(r.Context(), rt, &sdk.CopyRequest{Source: req.Source, Destination: req.Destination}); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.fail(w, r, sdk.Errorf(sdk.CodeUnimplemented, "copying models is not supported by Roundhouse; pull %q under the new name instead", req.Destination))
+	w.WriteHeader(http.StatusOK)
 }
 
-func (h *handler) unsupported(what string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		h.fail(w, r, sdk.Errorf(sdk.CodeUnimplemented, "%s is not supported by Roundhouse", what))
+// create makes a model (from uploaded blobs, or a base model) and streams
+// its progress as Ollama does: NDJSON lines, "success" last.
+func (h *handler) create(w http.ResponseWriter, r *http.Request) {
+	var req CreateRequest
+	rt, ok := h.decode(w, r, &req)
+	if !ok {
+		return
 	}
+	name := req.Model
+	if name == "" {
+		name = req.Name
+	}
+	cr, err := req.toSDK(name)
+	if err == nil {
+		err = backend.ValidateModelName(name)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.progressStream(w, r, req.Stream, func(progress func(*sdk.Progress) error) error {
+		return h.b.CreateModel(r.Context(), rt, cr, progress)
+	})
+}
+
+// push uploads a model to its registry, streaming Ollama's progress.
+func (h *handler) push(w http.ResponseWriter, r *http.Request) {
+	var req ModelRequest
+	rt, ok := h.decode(w, r, &req)
+	if !ok {
+		return
+	}
+	name, err := req.modelName()
+	if err == nil {
+		err = backend.ValidateModelName(name)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.progressStream(w, r, req.Stream, func(progress func(*sdk.Progress) error) error {
+		return h.b.PushModel(r.Context(), rt, &sdk.PushRequest{Model: name, Insecure: req.Insecure}, progress)
+	})
+}
+
+// progressStream answers a create or push: NDJSON progress by default,
+// or with "stream": false one {"status":"success"} once it is done.
+func (h *handler) progressStream(w http.ResponseWriter, r *http.Request, stream *bool, run func(func(*sdk.Progress) error) error) {
+	if !streaming(stream) {
+		if err := run(func(*sdk.Progress) error { return nil }); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, ProgressResponse{Status: "success"})
+		return
+	}
+	st := httpx.NewStream(w, httpx.NDJSON)
+	success := false
+	err := run(func(p *sdk.Progress) error {
+		success = success || p.Status == "success"
+		return st.Send(ProgressToOllama(p))
+	})
+	if err != nil {
+		h.endStream(w, r, st, err)
+		return
+	}
+	if !success && r.Context().Err() == nil {
+		_ = st.Send(ProgressResponse{Status: "success"})
+	}
+}
+
+// blobDigest reads the digest of a blob route, checked as Ollama checks
+// it; the answer to a bad one is Ollama's 400.
+func (h *handler) blobDigest(w http.ResponseWriter, r *http.Request) (string, bool) {
+	d := r.PathValue("digest")
+	if !validDigest(d) {
+		h.fail(w, r, &sdk.Error{Code: sdk.CodeInvalidArgument, Message: "invalid digest format"})
+		return "", false
+	}
+	return d, true
+}
+
+// validDigest is Ollama's blob digest pattern: sha256, ':' or '-', 64 hex
+// digits.
+func validDigest(d string) bool {
+	if len(d) != 71 || d[:6] != "sha256" || (d[6] != ':' && d[6] != '-') {
+		return false
+	}
+	for _, c := range d[7:] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// headBlob answers 200 when the engine has the blob, 404 otherwise.
+func (h *handler) headBlob(w http.ResponseWriter, r *http.Request) {
+	d, ok := h.blobDigest(w, r)
+	if !ok {
+		return
+	}
+	rt, err := RouteFrom(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	has, err := h.b.CheckBlob(r.Context(), rt, d)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !has {
+		h.fail(w, r, sdk.Errorf(sdk.CodeNotFound, "blob %q not found", d))
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// createBlob streams the body to the engine as a blob: 201 once stored,
+// 200 without reading the body when the engine has it already (as
+// Ollama), 400 when the bytes do not match the digest.
+func (h *handler) createBlob(w http.ResponseWriter, r *http.Request) {
+	d, ok := h.blobDigest(w, r)
+	if !ok {
+		return
+	}
+	rt, err := RouteFrom(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	has, err := h.b.CheckBlob(r.Context(), rt, d)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if has {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if err := h.b.CreateBlob(r.Context(), rt, d, r.Body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
 }
 
 // loadOrUnload answers Ollama's empty chat/generate: keep_alive 0 unloads

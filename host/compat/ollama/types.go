@@ -7,6 +7,8 @@ package ollama
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
 // ChatRequest is the body of POST /api/chat.
@@ -158,6 +160,55 @@ type CopyRequest struct {
 	Destination string `json:"destination"`
 }
 
+// CreateRequest is the body of POST /api/create (Ollama 0.5+: files by
+// digest instead of a Modelfile).
+type CreateRequest struct {
+	Model      string            `json:"model"`
+	Name       string            `json:"name,omitempty"` // deprecated spelling of model
+	Stream     *bool             `json:"stream,omitempty"`
+	Quantize   string            `json:"quantize,omitempty"`
+	From       string            `json:"from,omitempty"`
+	Files      map[string]string `json:"files,omitempty"`
+	Adapters   map[string]string `json:"adapters,omitempty"`
+	Template   string            `json:"template,omitempty"`
+	License    any               `json:"license,omitempty"` // a string or a list of strings
+	System     string            `json:"system,omitempty"`
+	Parameters map[string]any    `json:"parameters,omitempty"`
+	Messages   []json.RawMessage `json:"messages,omitempty"`
+}
+
+// toSDK converts the request; what Roundhouse cannot carry (messages) is
+// refused rather than dropped.
+func (c *CreateRequest) toSDK(name string) (*sdk.CreateRequest, error) {
+	if name == "" {
+		return nil, sdk.FieldError("model", "is required")
+	}
+	if len(c.Messages) > 0 {
+		return nil, &sdk.Error{Code: sdk.CodeUnimplemented, Field: "messages", Message: "messages in a created model are not supported by Roundhouse"}
+	}
+	out := &sdk.CreateRequest{Model: name, From: c.From, Files: c.Files, Adapters: c.Adapters,
+		Template: c.Template, System: c.System, Parameters: c.Parameters, Quantize: c.Quantize}
+	switch l := c.License.(type) {
+	case nil:
+	case string:
+		out.License = []string{l}
+	case []any:
+		for _, v := range l {
+			s, ok := v.(string)
+			if !ok {
+				return nil, sdk.FieldError("license", "must be a string or a list of strings")
+			}
+			out.License = append(out.License, s)
+		}
+	default:
+		return nil, sdk.FieldError("license", "must be a string or a list of strings")
+	}
+	if out.From == "" && len(out.Files) == 0 {
+		return nil, sdk.FieldError("from", "or files is required: create a model from a base model or from uploaded blobs")
+	}
+	return out, nil
+}
+
 // ProgressResponse is one line of /api/pull.
 type ProgressResponse struct {
 	Status    string `json:"status"`
@@ -214,6 +265,7 @@ type ShowResponse struct {
 	Modelfile    string         `json:"modelfile,omitempty"`
 	Parameters   string         `json:"parameters,omitempty"`
 	Template     string         `json:"template,omitempty"`
+	System       string         `json:"system,omitempty"`
 	Details      ModelDetails   `json:"details"`
 	ModelInfo    map[string]any `json:"model_info"`
 	Capabilities []string       `json:"capabilities,omitempty"`
