@@ -2,8 +2,16 @@ package client
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/roundhouse-ai/roundhouse/types"
 )
@@ -174,3 +182,149 @@ func (c *Client) Engines(ctx context.Context) ([]EngineInfo, error) {
 func (c *Client) InstallEngine(ctx context.Context, plugin string, req *types.InstallEngineRequest, fn func(ProgressEvent) error) error {
 	return progressStream(ctx, c, http.MethodPost, "/v1/engines/"+url.PathEscape(plugin)+"/install", req, fn)
 }
+
+// CopyModel gives a model a second name.
+func (c *Client) CopyModel(ctx context.Context, req *CopyRequest) error {
+	return c.call(ctx, http.MethodPost, "/v1/models/copy", req, nil)
+}
+
+// CreateModel makes a model (from a base model, uploaded blobs or a model
+// file on the host's machine), calling fn per progress event (the first
+// carries the operation's id, listed in Pulls with kind "create").
+// Returning an error from fn, or cancelling ctx, cancels it. fn may be nil.
+func (c *Client) CreateModel(ctx context.Context, req *CreateRequest, fn func(ProgressEvent) error) error {
+	return progressStream(ctx, c, http.MethodPost, "/v1/models/create", req, orNop(fn))
+}
+
+// PushModel uploads a model to its registry, calling fn per progress
+// event like Pull (listed in Pulls with kind "push"). fn may be nil.
+func (c *Client) PushModel(ctx context.Context, req *PushRequest, fn func(ProgressEvent) error) error {
+	return progressStream(ctx, c, http.MethodPost, "/v1/models/push", req, orNop(fn))
+}
+
+func orNop(fn func(ProgressEvent) error) func(ProgressEvent) error {
+	if fn == nil {
+		return func(ProgressEvent) error { return nil }
+	}
+	return fn
+}
+
+// HasBlob says whether the host's local engine has the blob with digest
+// ("sha256:<hex>").
+func (c *Client) HasBlob(ctx context.Context, digest string) (bool, error) {
+	resp, err := c.send(ctx, http.MethodHead, "/api/blobs/"+url.PathEscape(digest), nil, 0, "", "*/*")
+	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
+			return false, nil
+		}
+		return false, err
+	}
+	resp.Body.Close()
+	return true, nil
+}
+
+// UploadBlob sends the file at path to the host's local engine as a blob,
+// for CreateModel's Files. It reads the file twice: first to compute its
+// SHA-256 digest, then — unless the engine has that blob already (an
+// upload done before, even one interrupted after it completed, is not sent
+// again) — to stream it. fn (may be nil) gets progress events: status
+// "hashing <file>" then "uploading <digest>", with Total and Completed in
+// bytes; returning an error from it stops the upload. On error the result
+// is nil.
+func (c *Client) UploadBlob(ctx context.Context, path string, fn func(ProgressEvent) error) (*BlobUpload, error) {
+	fn = orNop(fn)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	size := st.Size()
+	h := sha256.New()
+	pr := &progressReader{ctx: ctx, r: f, fn: fn, ev: ProgressEvent{Status: "hashing " + filepath.Base(path), Total: size}}
+	if err := fn(pr.ev); err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(h, pr); err != nil {
+		return nil, err
+	}
+	if err := pr.flush(); err != nil {
+		return nil, err
+	}
+	up := &BlobUpload{Digest: "sha256:" + hex.EncodeToString(h.Sum(nil)), Size: size}
+	has, err := c.HasBlob(ctx, up.Digest)
+	if err != nil {
+		return nil, err
+	}
+	if has {
+		up.Skipped = true
+		if err := fn(ProgressEvent{Status: "uploading " + up.Digest, Digest: up.Digest, Total: size, Completed: size,
+			Message: "the host has this blob already; not sending it again"}); err != nil {
+			return nil, err
+		}
+		return up, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	// The second read is checked too: a file that changed since it was
+	// hashed is refused by the host (digest mismatch) rather than stored
+	// under the wrong name.
+	pr = &progressReader{ctx: ctx, r: io.LimitReader(f, size), fn: fn,
+		ev: ProgressEvent{Status: "uploading " + up.Digest, Digest: up.Digest, Total: size}}
+	if err := fn(pr.ev); err != nil {
+		return nil, err
+	}
+	resp, err := c.send(ctx, http.MethodPost, "/api/blobs/"+url.PathEscape(up.Digest), pr, size, "application/octet-stream", "application/json")
+	if err != nil {
+		if pr.err != nil {
+			return nil, pr.err
+		}
+		return nil, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err := pr.flush(); err != nil {
+		return nil, err
+	}
+	return up, nil
+}
+
+// progressReader counts what is read and reports it to fn at most every
+// 100 ms (and at flush).
+type progressReader struct {
+	ctx  context.Context
+	r    io.Reader
+	fn   func(ProgressEvent) error
+	ev   ProgressEvent
+	last time.Time
+	err  error // fn's error, which stopped the read
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	if p.err != nil {
+		return 0, p.err
+	}
+	if err := p.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := p.r.Read(b)
+	p.ev.Completed += int64(n)
+	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond {
+		p.last = now
+		if ferr := p.fn(p.ev); ferr != nil {
+			p.err = ferr
+			return n, ferr
+		}
+	}
+	return n, err
+}
+
+func (p *progressReader) flush() error { return p.fn(p.ev) }

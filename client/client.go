@@ -100,13 +100,21 @@ var ErrHostDown = errors.New("roundhouse host is not reachable")
 
 func (c *Client) do(ctx context.Context, method, path string, body any, accept string) (*http.Response, error) {
 	var rd io.Reader
+	size := int64(0)
+	ct := ""
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, err
 		}
-		rd = bytes.NewReader(b)
+		rd, size, ct = bytes.NewReader(b), int64(len(b)), "application/json"
 	}
+	return c.send(ctx, method, path, rd, size, ct, accept)
+}
+
+// send does a request with a raw body of size bytes (rd may be nil) and
+// returns the response, or a *StatusError for a non-2xx answer.
+func (c *Client) send(ctx context.Context, method, path string, rd io.Reader, size int64, contentType, accept string) (*http.Response, error) {
 	u := c.base.JoinPath(path)
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		u = c.base.JoinPath(path[:i])
@@ -116,8 +124,9 @@ func (c *Client) do(ctx context.Context, method, path string, body any, accept s
 	if err != nil {
 		return nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if rd != nil {
+		req.ContentLength = size
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", accept)
 	if c.token != "" {

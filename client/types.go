@@ -145,9 +145,12 @@ type ProgressEvent struct {
 	Error   *ErrorDetail `json:"error,omitempty"`
 }
 
-// PullSnapshot is a pull as GET /v1/pulls shows it.
+// PullSnapshot is a tracked operation as GET /v1/pulls shows it: a pull,
+// or a push or create (Kind), which report progress the same way.
 type PullSnapshot struct {
-	ID        string    `json:"id"`
+	ID string `json:"id"`
+	// Kind is "pull", "push" or "create".
+	Kind      string    `json:"kind,omitempty"`
 	Model     string    `json:"model"`
 	Plugin    string    `json:"plugin,omitempty"`
 	State     string    `json:"state"`
@@ -162,6 +165,50 @@ type PullSnapshot struct {
 // PullList is GET /v1/pulls.
 type PullList struct {
 	Pulls []PullSnapshot `json:"pulls"`
+}
+
+// CopyRequest is POST /v1/models/copy: give a model a second name.
+type CopyRequest struct {
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	// Plugin picks the local plugin; "" lets the host choose (the one that
+	// has Source).
+	Plugin string `json:"plugin,omitempty"`
+}
+
+// CreateRequest is POST /v1/models/create: make a model from blobs the
+// engine has (Files: name in the model → "sha256:<hex>", uploaded first
+// with UploadBlob / POST /api/blobs/{digest}), from a model file already on
+// the host's machine (Path), or from a base model (From), with
+// Modelfile-like changes.
+type CreateRequest struct {
+	Model      string            `json:"model"`
+	From       string            `json:"from,omitempty"`
+	Files      map[string]string `json:"files,omitempty"`
+	Path       string            `json:"path,omitempty"`
+	Template   string            `json:"template,omitempty"`
+	System     string            `json:"system,omitempty"`
+	Parameters map[string]any    `json:"parameters,omitempty"`
+	Quantize   string            `json:"quantize,omitempty"`
+	Plugin     string            `json:"plugin,omitempty"`
+}
+
+// PushRequest is POST /v1/models/push: upload a model to its registry.
+type PushRequest struct {
+	Model string `json:"model"`
+	// Insecure allows plain-HTTP and unverified-TLS registries.
+	Insecure bool   `json:"insecure,omitempty"`
+	Plugin   string `json:"plugin,omitempty"`
+}
+
+// BlobUpload is what UploadBlob did.
+type BlobUpload struct {
+	// Digest is "sha256:<hex>" of the file.
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
+	// Skipped is true when the engine had the blob already and nothing was
+	// sent.
+	Skipped bool `json:"skipped,omitempty"`
 }
 
 // ModelRequest is the body of POST /v1/models/load and /unload.

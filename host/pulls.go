@@ -12,8 +12,9 @@ import (
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
-// PullTracker keeps the model pulls in flight, so other clients can list
-// them, watch one, or cancel it.
+// PullTracker keeps the model operations in flight (pulls, and the pushes
+// and creates that report progress the same way), so other clients can
+// list them, watch one, or cancel it.
 type PullTracker struct {
 	mu    sync.Mutex
 	pulls map[string]*Pull
@@ -22,9 +23,17 @@ type PullTracker struct {
 // NewPullTracker makes an empty tracker.
 func NewPullTracker() *PullTracker { return &PullTracker{pulls: map[string]*Pull{}} }
 
-// Pull is one model pull.
+// Operation kinds a tracker holds.
+const (
+	KindPull   = "pull"
+	KindPush   = "push"
+	KindCreate = "create"
+)
+
+// Pull is one tracked model operation: a pull, push or create (Kind).
 type Pull struct {
 	ID      string    `json:"id"`
+	Kind    string    `json:"kind"`
 	Model   string    `json:"model"`
 	Plugin  string    `json:"plugin,omitempty"`
 	Started time.Time `json:"started_at"`
@@ -49,8 +58,18 @@ func newID() string {
 // a subscription that sees every event from the first.
 func (t *PullTracker) Start(ctx context.Context, model, plugin string,
 	pull func(ctx context.Context, progress func(*sdk.Progress) error) error) (*Pull, <-chan sdk.Progress, func()) {
+	return t.StartKind(ctx, KindPull, model, plugin, pull)
+}
+
+// StartKind is Start for an operation of another kind (KindPush,
+// KindCreate): listed, watchable and cancellable like a pull.
+func (t *PullTracker) StartKind(ctx context.Context, kind, model, plugin string,
+	pull func(ctx context.Context, progress func(*sdk.Progress) error) error) (*Pull, <-chan sdk.Progress, func()) {
+	if kind == "" {
+		kind = KindPull
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	p := &Pull{ID: newID(), Model: model, Plugin: plugin, Started: time.Now(), state: "running",
+	p := &Pull{ID: newID(), Kind: kind, Model: model, Plugin: plugin, Started: time.Now(), state: "running",
 		subs: map[chan sdk.Progress]struct{}{}, cancel: cancel, done: make(chan struct{})}
 	t.mu.Lock()
 	t.pulls[p.ID] = p
@@ -97,7 +116,7 @@ func (t *PullTracker) List() []client.PullSnapshot {
 func (p *Pull) Snapshot() client.PullSnapshot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := client.PullSnapshot{ID: p.ID, Model: p.Model, Plugin: p.Plugin, State: p.state, StartedAt: p.Started,
+	s := client.PullSnapshot{ID: p.ID, Kind: p.Kind, Model: p.Model, Plugin: p.Plugin, State: p.state, StartedAt: p.Started,
 		Status: p.last.Status, Digest: p.last.Digest, Total: p.last.Total, Completed: p.last.Completed}
 	if p.err != nil {
 		s.Error = p.err.Error()
@@ -163,7 +182,7 @@ func (p *Pull) finish(err error, canceled bool) {
 		p.last = sdk.Progress{Status: "success"}
 	case canceled:
 		p.state = "canceled"
-		p.err = sdk.Errorf(sdk.CodeCanceled, "pull of %s was cancelled", p.Model)
+		p.err = sdk.Errorf(sdk.CodeCanceled, "%s of %s was cancelled", p.Kind, p.Model)
 	default:
 		p.state = "error"
 		p.err = err

@@ -48,6 +48,12 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(c.out, "deleted %s\n", rest[1])
 		return nil
+	case verb == "models" && (sub == "cp" || sub == "copy"):
+		return c.copyModel(ctx, rest[1:])
+	case verb == "models" && sub == "create":
+		return c.createModel(ctx, rest[1:])
+	case verb == "models" && sub == "push":
+		return c.push(ctx, rest[1:])
 	case verb == "models" && sub == "load" && len(rest) == 2:
 		return c.c.LoadModel(ctx, &client.ModelRequest{Model: rest[1]})
 	case verb == "models" && sub == "unload" && len(rest) == 2:

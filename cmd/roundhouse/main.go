@@ -26,6 +26,10 @@ Usage:
   roundhouse models ls [--running]                   list models
   roundhouse models pull NAME [--insecure] [--plugin P]   pull a model with a progress bar
   roundhouse models rm NAME                          delete a model
+  roundhouse models cp SRC DST                       give a model a second name
+  roundhouse models create NAME --from FILE.gguf | --modelfile FILE [--quantize Q] [--plugin P]
+                                                     import a model file (uploaded with a progress bar)
+  roundhouse models push NAME [--insecure] [--plugin P]   push a model to its registry
   roundhouse models load|unload NAME                 load or free a model
   roundhouse engines ls                              local engines
   roundhouse run MODEL PROMPT...                     chat once, streaming the answer

@@ -20,6 +20,9 @@ type progressBar struct {
 	lastPct  int
 	drawn    bool
 	now      func() time.Time
+	// verb names the operation in the "started" line ("pulling" unless
+	// set).
+	verb string
 }
 
 func newProgressBar(w io.Writer, tty bool) *progressBar {
@@ -44,6 +47,9 @@ func (b *progressBar) update(ev client.ProgressEvent) {
 			label := ev.Status
 			if ev.Status == "started" {
 				label = fmt.Sprintf("pulling %s (pull id %s)", ev.Model, ev.ID)
+				if b.verb != "" {
+					label = fmt.Sprintf("%s %s (id %s, listed in GET /v1/pulls)", b.verb, ev.Model, ev.ID)
+				}
 			}
 			fmt.Fprintln(b.w, label)
 			return

@@ -21,12 +21,75 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	pull, events, unsubscribe := s.h.Pulls().Start(r.Context(), req.Model, req.Plugin,
-		func(ctx context.Context, progress func(*sdk.Progress) error) error {
-			return s.b.PullModel(ctx, backend.PullRequest(req), progress)
-		})
+	s.tracked(w, r, host.KindPull, req.Model, req.Plugin, func(ctx context.Context, progress func(*sdk.Progress) error) error {
+		return s.b.PullModel(ctx, backend.PullRequest(req), progress)
+	})
+}
+
+// pushModel uploads a model to its registry: tracked like a pull (listed
+// in GET /v1/pulls with kind "push", watchable, cancellable).
+func (s *Server) pushModel(w http.ResponseWriter, r *http.Request) {
+	var req client.PushRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	if err := host.ValidateModelName(req.Model); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.tracked(w, r, host.KindPush, req.Model, req.Plugin, func(ctx context.Context, progress func(*sdk.Progress) error) error {
+		return s.b.PushModel(ctx, backend.Route{Plugin: req.Plugin}, &sdk.PushRequest{Model: req.Model, Insecure: req.Insecure}, progress)
+	})
+}
+
+// createModel makes a model from uploaded blobs, a file on this machine or
+// a base model: tracked like a pull, with kind "create".
+func (s *Server) createModel(w http.ResponseWriter, r *http.Request) {
+	var req client.CreateRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	if err := host.ValidateModelName(req.Model); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if req.From == "" && len(req.Files) == 0 && req.Path == "" {
+		writeError(w, r, s.log, sdk.FieldError("from", "or files or path is required: create a model from a base model, uploaded blobs or a model file"))
+		return
+	}
+	cr := &sdk.CreateRequest{Model: req.Model, From: req.From, Files: req.Files, Path: req.Path, Template: req.Template,
+		System: req.System, Parameters: req.Parameters, Quantize: req.Quantize}
+	s.tracked(w, r, host.KindCreate, req.Model, req.Plugin, func(ctx context.Context, progress func(*sdk.Progress) error) error {
+		return s.b.CreateModel(ctx, backend.Route{Plugin: req.Plugin}, cr, progress)
+	})
+}
+
+// copyModel gives a model a second name.
+func (s *Server) copyModel(w http.ResponseWriter, r *http.Request) {
+	var req client.CopyRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	if req.Source == "" {
+		writeError(w, r, s.log, sdk.FieldError("source", "is required"))
+		return
+	}
+	if req.Destination == "" {
+		writeError(w, r, s.log, sdk.FieldError("destination", "is required"))
+		return
+	}
+	err := s.b.CopyModel(r.Context(), backend.Route{Plugin: req.Plugin}, &sdk.CopyRequest{Source: req.Source, Destination: req.Destination})
+	s.done(w, r, err, map[string]string{"status": "copied", "source": req.Source, "destination": req.Destination})
+}
+
+// tracked runs a pull, push or create through the host's tracker and
+// streams its progress: first event the operation's id ("started"), last
+// "success" or "error".
+func (s *Server) tracked(w http.ResponseWriter, r *http.Request, kind, model, plugin string,
+	run func(ctx context.Context, progress func(*sdk.Progress) error) error) {
+	pull, events, unsubscribe := s.h.Pulls().StartKind(r.Context(), kind, model, plugin, run)
 	defer unsubscribe()
-	// Hold the answer until the pull shows it is under way (a first
+	// Hold the answer until the operation shows it is under way (a first
 	// progress event) or fails: a name the plugin refuses, an unknown
 	// plugin, an engine that is down are then a plain 4xx/5xx, not a 200
 	// stream that starts and fails. A registry slower than this still
@@ -49,7 +112,7 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 	}
 	wait.Stop()
 	st := httpx.NewStream(w, httpx.StreamFormat(r))
-	if err := st.Send(client.ProgressEvent{ID: pull.ID, Status: "started", Model: req.Model}); err != nil {
+	if err := st.Send(client.ProgressEvent{ID: pull.ID, Status: "started", Model: model}); err != nil {
 		pull.Cancel()
 		return
 	}
@@ -100,7 +163,7 @@ func (s *Server) listPulls(w http.ResponseWriter, r *http.Request) {
 func (s *Server) findPull(w http.ResponseWriter, r *http.Request) *host.Pull {
 	p := s.h.Pulls().Get(r.PathValue("id"))
 	if p == nil {
-		writeError(w, r, s.log, sdk.Errorf(sdk.CodeNotFound, "no pull with id %q (GET /v1/pulls lists them)", r.PathValue("id")))
+		writeError(w, r, s.log, sdk.Errorf(sdk.CodeNotFound, "no pull, push or create with id %q (GET /v1/pulls lists them)", r.PathValue("id")))
 	}
 	return p
 }

@@ -277,6 +277,24 @@ func TestOpenAPIDescribesNativeRoutes(t *testing.T) {
 	if doc.OpenAPI != "3.1.0" || doc.Paths["/v1/models/pull"] == nil {
 		t.Errorf("doc: %s %v", doc.OpenAPI, doc.Paths["/v1/models/pull"])
 	}
+	for path, method := range map[string]string{"/v1/models/copy": "post", "/v1/models/create": "post", "/v1/models/push": "post",
+		"/api/blobs/{digest}": "head"} {
+		if _, ok := doc.Paths[path][method]; !ok {
+			t.Errorf("no %s %s", method, path)
+		}
+	}
+	if _, ok := doc.Paths["/api/blobs/{digest}"]["post"]; !ok {
+		t.Error("no post /api/blobs/{digest}")
+	}
+	create := doc.Components.Schemas["CreateRequest"].Properties
+	for _, f := range []string{"model", "from", "files", "path", "template", "system", "parameters", "quantize", "plugin"} {
+		if _, ok := create[f]; !ok {
+			t.Errorf("CreateRequest schema lacks %q", f)
+		}
+	}
+	if _, ok := doc.Components.Schemas["PullSnapshot"].Properties["kind"]; !ok {
+		t.Error("PullSnapshot schema lacks kind")
+	}
 }
 
 func TestStreamLimitPerClient(t *testing.T) {

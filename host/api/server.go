@@ -92,6 +92,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/services/speech-to-text/live", s.speechToTextLive)
 
 	m.HandleFunc("POST /v1/models/pull", s.pullModel)
+	m.HandleFunc("POST /v1/models/push", s.pushModel)
+	m.HandleFunc("POST /v1/models/create", s.createModel)
+	m.HandleFunc("POST /v1/models/copy", s.copyModel)
 	m.HandleFunc("POST /v1/models/load", s.loadModel)
 	m.HandleFunc("POST /v1/models/unload", s.unloadModel)
 	m.HandleFunc("DELETE /v1/models/{name...}", s.deleteModel)
