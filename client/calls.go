@@ -229,7 +229,7 @@ func (c *Client) HasBlob(ctx context.Context, digest string) (bool, error) {
 // SHA-256 digest, then — unless the engine has that blob already (an
 // upload done before, even one interrupted after it completed, is not sent
 // again) — to stream it. fn (may be nil) gets progress events: status
-// "hashing <file>" then "uploading <digest>", with Total and Completed in
+// "hashing <file>" then "uploading <file>" (with Digest), with Total and Completed in
 // bytes; returning an error from it stops the upload. On error the result
 // is nil.
 func (c *Client) UploadBlob(ctx context.Context, path string, fn func(ProgressEvent) error) (*BlobUpload, error) {
@@ -265,7 +265,7 @@ func (c *Client) UploadBlob(ctx context.Context, path string, fn func(ProgressEv
 	}
 	if has {
 		up.Skipped = true
-		if err := fn(ProgressEvent{Status: "uploading " + up.Digest, Digest: up.Digest, Total: size, Completed: size,
+		if err := fn(ProgressEvent{Status: "uploading " + filepath.Base(path), Digest: up.Digest, Total: size, Completed: size,
 			Message: "the host has this blob already; not sending it again"}); err != nil {
 			return nil, err
 		}
@@ -278,7 +278,7 @@ func (c *Client) UploadBlob(ctx context.Context, path string, fn func(ProgressEv
 	// hashed is refused by the host (digest mismatch) rather than stored
 	// under the wrong name.
 	pr = &progressReader{ctx: ctx, r: io.LimitReader(f, size), fn: fn,
-		ev: ProgressEvent{Status: "uploading " + up.Digest, Digest: up.Digest, Total: size}}
+		ev: ProgressEvent{Status: "uploading " + filepath.Base(path), Digest: up.Digest, Total: size}}
 	if err := fn(pr.ev); err != nil {
 		return nil, err
 	}

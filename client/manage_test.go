@@ -109,7 +109,7 @@ func TestUploadBlobHashesUploadsAndSkipsPresent(t *testing.T) {
 		t.Fatalf("server saw %d posts, %q, length %d", s.posts, s.ctype, s.length)
 	}
 	last := events[len(events)-1]
-	if !strings.HasPrefix(events[0].Status, "hashing tiny.gguf") || last.Status != "uploading "+digest || last.Completed != last.Total || last.Total != int64(len(data)) {
+	if !strings.HasPrefix(events[0].Status, "hashing tiny.gguf") || last.Status != "uploading tiny.gguf" || last.Digest != digest || last.Completed != last.Total || last.Total != int64(len(data)) {
 		t.Fatalf("events %+v", events)
 	}
 
