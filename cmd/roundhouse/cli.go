@@ -30,6 +30,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.status(ctx)
 	case verb == "version":
 		return c.version(ctx)
+	case verb == "models" && sub == "recommend":
+		return c.recommend(ctx, rest[1:])
 	case verb == "plugins" && (sub == "ls" || sub == "list" || sub == ""):
 		return c.plugins(ctx)
 	case verb == "plugins" && sub == "restart" && len(rest) == 2:

@@ -25,6 +25,7 @@ Usage:
   roundhouse plugins new NAME [--dir D] [--sdk DIR]  write a buildable plugin skeleton with a conformance test
   roundhouse models ls [--running]                   list models
   roundhouse models pull NAME [--insecure] [--plugin P]   pull a model with a progress bar
+  roundhouse models recommend [--service chat] [--plugin P]   models that fit this machine, to pull
   roundhouse models rm NAME                          delete a model
   roundhouse models cp SRC DST                       give a model a second name
   roundhouse models create NAME --from FILE.gguf | --modelfile FILE [--quantize Q] [--plugin P]

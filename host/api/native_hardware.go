@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/shirou/gopsutil/v4/mem"
@@ -26,16 +28,32 @@ type SystemInfo struct {
 }
 
 func (s *Server) system(w http.ResponseWriter, r *http.Request) {
+	httpx.WriteJSON(w, http.StatusOK, probeSystem(r.Context()))
+}
+
+// systemProbe reads this machine's memory and GPUs; tests replace it
+// (SetSystemProbe in export_test.go) to judge recommendations against a
+// machine of their choosing.
+var systemProbe atomic.Pointer[func(context.Context) SystemInfo]
+
+func probeSystem(ctx context.Context) SystemInfo {
+	if f := systemProbe.Load(); f != nil {
+		return (*f)(ctx)
+	}
+	return realSystem(ctx)
+}
+
+func realSystem(ctx context.Context) SystemInfo {
 	info := SystemInfo{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUCores: runtime.NumCPU(), GPUs: gpu.Detect()}
 	if info.GPUs == nil {
 		info.GPUs = []gpu.Device{}
 	}
 	info.PreferredGPU = gpu.Best(info.GPUs)
-	if vm, err := mem.VirtualMemoryWithContext(r.Context()); err == nil {
+	if vm, err := mem.VirtualMemoryWithContext(ctx); err == nil {
 		info.MemoryTotal, info.MemoryFree = vm.Total, vm.Available
 	}
-	if cs, err := cpu.InfoWithContext(r.Context()); err == nil && len(cs) > 0 {
+	if cs, err := cpu.InfoWithContext(ctx); err == nil && len(cs) > 0 {
 		info.CPUModel = cs[0].ModelName
 	}
-	httpx.WriteJSON(w, http.StatusOK, info)
+	return info
 }

@@ -144,6 +144,7 @@ func buildOpenAPI() map[string]any {
 			"get":  map[string]any{"summary": "Remote provider instances, keys masked (admin)", "responses": ok(reflect.TypeFor[map[string][]sdk.ProviderStatus](), "providers")},
 			"post": map[string]any{"summary": "Add or replace a provider instance (admin); applies without restart", "requestBody": jsonBody(reflect.TypeFor[providerBody]()), "responses": ok(reflect.TypeFor[sdk.ProviderStatus](), "saved")}},
 	}
+	paths["/v1/models/recommended"] = recommendedPath(ok)
 	services := []struct {
 		name      string
 		req, resp reflect.Type

@@ -91,6 +91,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/services/{service}", s.invokeService)
 	m.HandleFunc("GET /v1/services/speech-to-text/live", s.speechToTextLive)
 
+	m.HandleFunc("GET /v1/models/recommended", s.recommendedModels)
 	m.HandleFunc("POST /v1/models/pull", s.pullModel)
 	m.HandleFunc("POST /v1/models/push", s.pushModel)
 	m.HandleFunc("POST /v1/models/create", s.createModel)

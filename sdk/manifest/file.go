@@ -148,6 +148,18 @@ func (m *Manifest) dropEmpty() {
 	if len(m.Resources.Extra) == 0 {
 		m.Resources.Extra = nil
 	}
+	if len(m.CatalogueEntries) == 0 {
+		m.CatalogueEntries = nil
+	}
+	for i := range m.CatalogueEntries {
+		e := &m.CatalogueEntries[i]
+		if len(e.Services) == 0 {
+			e.Services = nil
+		}
+		if len(e.Capabilities) == 0 {
+			e.Capabilities = nil
+		}
+	}
 	if m.Engine != nil && len(m.Engine.Downloads) == 0 {
 		m.Engine.Downloads = nil
 	}

@@ -24,6 +24,11 @@ func FuzzManifest(f *testing.F) {
 	// Retired keys and old dependency strings: refused with a message.
 	f.Add([]byte("version: \"1\"\nservices: [{service_name: chat, task_type: t, protocol: http, expose_protocol: http, endpoint: /x, auth_type: apikey, auth_fields: [k], config_ref: c, middlewares: [m]}]\nplatforms: {linux_amd64: {executable: x, dependencies: [ffmpeg]}}\n"), false)
 	f.Add([]byte(`{"services":[{"service_name":"chat","auth_type":"none"}],"platforms":{"linux_amd64":{"executable":"x","dependencies":["ffmpeg",{"command":"sh"}]}}}`), true)
+	// Recommended-model catalogues: inline, valid and not; a file name.
+	f.Add([]byte(catalogueYAML), false)
+	f.Add([]byte("version: \"1\"\nprovider: {name: d, version: \"1\", type: local}\nservices: [{service_name: chat}]\nplatforms: {linux_amd64: {executable: x}}\ncatalogue: [{name: m, services: [chat, embed], capabilities: [tools, x], size_bytes: -1}, {name: m, services: []}]\ncatalogue_file: ../m.yaml\n"), false)
+	f.Add([]byte(`{"version":"1","provider":{"name":"d","version":"1","type":"local"},"services":[{"service_name":"embed"}],"platforms":{"linux_amd64":{"executable":"x"}},"catalogue":[{"name":"e","services":["embed"],"size_bytes":274000000,"parameters":"137M","context_length":2048,"quantization":"F16","capabilities":[],"min_memory_bytes":1,"min_vram_bytes":2,"description":"d"}]}`), true)
+	f.Add([]byte("version: \"1\"\nprovider: {name: d, version: \"1\", type: local}\nservices: [{service_name: chat}]\nplatforms: {linux_amd64: {executable: x}}\ncatalogue: []\ncatalogue_file: models.yaml\n"), false)
 	f.Fuzz(func(t *testing.T, data []byte, asJSON bool) {
 		format := "yaml"
 		if asJSON {

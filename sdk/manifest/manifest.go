@@ -18,6 +18,11 @@ type Manifest struct {
 	Resources Resources       `yaml:"resources,omitempty" json:"resources,omitempty"`
 	// Engine describes the engine a local plugin can install.
 	Engine *EngineSpec `yaml:"engine,omitempty" json:"engine,omitempty"`
+	// CatalogueEntries are the models the plugin recommends (key
+	// catalogue); CatalogueFile names a file in the plugin's directory
+	// holding them instead. Read both through Catalogue.
+	CatalogueEntries []CatalogueEntry `yaml:"catalogue,omitempty" json:"catalogue,omitempty"`
+	CatalogueFile    string           `yaml:"catalogue_file,omitempty" json:"catalogue_file,omitempty"`
 
 	// Dir is the directory the manifest was loaded from; relative paths in
 	// the manifest resolve against it.

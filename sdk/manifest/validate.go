@@ -151,6 +151,7 @@ func (m *Manifest) Validate(goos, goarch string) error {
 			}
 		}
 	}
+	m.validateCatalogue(add)
 	if len(p) == 0 {
 		return nil
 	}
