@@ -40,17 +40,3 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	httpx.SetRetryAfter(w, err)
 	httpx.WriteJSON(w, status, ErrorBody{Error: d})
 }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
-}

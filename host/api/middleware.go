@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
@@ -49,7 +50,7 @@ func (l *streamLimiter) acquire(ctx context.Context) (func(), error) {
 	defer l.mu.Unlock()
 	if l.n[id] >= l.max {
 		return nil, &sdk.Error{Code: sdk.CodeRateLimited, Retryable: true,
-			Message: "too many concurrent streams from this client (limit " + itoa(l.max) + ", limits.max_streams_per_client); finish or cancel one"}
+			Message: "too many concurrent streams from this client (limit " + strconv.Itoa(l.max) + ", limits.max_streams_per_client); finish or cancel one"}
 	}
 	l.n[id]++
 	return func() {

@@ -99,12 +99,8 @@ func (s *Server) putProvider(w http.ResponseWriter, r *http.Request) {
 	if b.APIKey != "" {
 		b.APIKeys = append([]sdk.APIKey{{Value: b.APIKey}}, b.APIKeys...)
 	}
-	for i, k := range b.APIKeys {
-		if k.Value == "" {
-			writeError(w, r, s.log, sdk.FieldError("api_keys["+itoa(i)+"].value", "required"))
-			return
-		}
-	}
+	// Host.PutProvider checks the entry (name, base_url, key values), then
+	// the plugin does.
 	if err := s.h.PutProvider(r.Context(), p.Name(), b.ProviderConfig); err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -342,3 +342,29 @@ func TestWildcardOriginDoesNotOpenAdminRoutes(t *testing.T) {
 		t.Fatalf("restart from the listed origin: %d %s", resp.StatusCode, body)
 	}
 }
+
+// The model-management routes added with copy/create/push and blob
+// uploads are refused cross-site like every other state-changing route:
+// a foreign Origin with a "simple" body, and Sec-Fetch-Site alone.
+func TestModelManagementRoutesRefusedCrossSite(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	digest := "sha256:" + strings.Repeat("a", 64)
+	for _, c := range []struct{ method, path, body, ctype string }{
+		{"POST", "/v1/models/copy", `{"source":"echo-1","destination":"x"}`, "text/plain"},
+		{"POST", "/v1/models/create", `{"model":"x","from":"echo-1"}`, "text/plain"},
+		{"POST", "/v1/models/push", `{"model":"echo-1"}`, "text/plain"},
+		{"POST", "/api/copy", `{"source":"echo-1","destination":"x"}`, "text/plain"},
+		{"POST", "/api/create", `{"model":"x","from":"echo-1"}`, "text/plain"},
+		{"POST", "/api/push", `{"model":"echo-1"}`, "text/plain"},
+		{"POST", "/api/blobs/" + digest, "GGUF", "application/octet-stream"},
+	} {
+		for _, hdr := range [][]string{
+			{"Content-Type", c.ctype, "Origin", "http://127.0.0.1:8081", "Sec-Fetch-Site", "same-site"},
+			{"Content-Type", c.ctype, "Sec-Fetch-Site", "cross-site"},
+		} {
+			if resp, body := send(t, c.method, h.URL+c.path, c.body, hdr...); resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s %s with %v: %d %s, want 403", c.method, c.path, hdr, resp.StatusCode, body)
+			}
+		}
+	}
+}
