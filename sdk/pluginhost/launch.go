@@ -55,6 +55,7 @@ type Process struct {
 	conn     *Conn
 	pid      int
 	attached bool // reattached to a debug-mode plugin the host did not start
+	calls    *inflight
 }
 
 // Conn is the typed connection to the plugin.
@@ -151,6 +152,8 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 		// Long JSON log lines (a request dump) stay one entry.
 		PluginLogBufferSize: 1 << 20,
 	}
+	calls := newInflight()
+	pc.GRPCDialOptions = calls.dialOptions()
 	if cfg.SHA256 != "" {
 		sum, err := hex.DecodeString(cfg.SHA256)
 		if err != nil || len(sum) != sha256.Size {
@@ -188,7 +191,7 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 		if rc := client.ReattachConfig(); rc != nil {
 			pid = rc.Pid
 		}
-		done <- result{proc: &Process{client: client, conn: raw.(*Conn), pid: pid, attached: cfg.Reattach != nil}}
+		done <- result{proc: &Process{client: client, conn: raw.(*Conn), pid: pid, attached: cfg.Reattach != nil, calls: calls}}
 	}()
 	select {
 	case r := <-done:

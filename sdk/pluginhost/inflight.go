@@ -1,0 +1,115 @@
+package pluginhost
+
+import (
+	"context"
+	"sync"
+
+	"google.golang.org/grpc"
+)
+
+// inflight counts the calls in flight on one plugin connection, on the
+// host side: the host drains them before it replaces a plugin's binary,
+// so a stream already answering finishes on the old process.
+type inflight struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed while n == 0
+}
+
+func newInflight() *inflight {
+	c := make(chan struct{})
+	close(c)
+	return &inflight{idle: c}
+}
+
+func (f *inflight) begin() func() {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.idle = make(chan struct{})
+	}
+	f.n++
+	f.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			f.mu.Lock()
+			f.n--
+			if f.n == 0 {
+				close(f.idle)
+			}
+			f.mu.Unlock()
+		})
+	}
+}
+
+func (f *inflight) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
+// wait returns when no call is in flight (true) or ctx ends (false).
+func (f *inflight) wait(ctx context.Context) bool {
+	f.mu.Lock()
+	idle := f.idle
+	f.mu.Unlock()
+	select {
+	case <-idle:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (f *inflight) dialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+			done := f.begin()
+			defer done()
+			return invoker(ctx, method, req, reply, cc, opts...)
+		}),
+		grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+			done := f.begin()
+			cs, err := streamer(ctx, desc, cc, method, opts...)
+			if err != nil {
+				done()
+				return nil, err
+			}
+			// A stream ends when a receive fails (io.EOF included) or its
+			// context ends, whichever the caller reaches first.
+			go func() { <-cs.Context().Done(); done() }()
+			return &countedStream{ClientStream: cs, done: done}, nil
+		}),
+	}
+}
+
+type countedStream struct {
+	grpc.ClientStream
+	done func()
+}
+
+func (s *countedStream) RecvMsg(m any) error {
+	err := s.ClientStream.RecvMsg(m)
+	if err != nil { // io.EOF: the stream ended normally
+		s.done()
+	}
+	return err
+}
+
+// InFlight is how many calls to the plugin are in flight now.
+func (p *Process) InFlight() int {
+	if p.calls == nil {
+		return 0
+	}
+	return p.calls.count()
+}
+
+// Drain waits until no call to the plugin is in flight, or ctx ends; it
+// reports whether the plugin went idle. New calls are not refused: the
+// caller stops routing to the process first.
+func (p *Process) Drain(ctx context.Context) bool {
+	if p.calls == nil {
+		return true
+	}
+	return p.calls.wait(ctx)
+}
