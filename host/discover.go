@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 
 	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/sdk/gpu"
@@ -26,6 +27,8 @@ type Candidate struct {
 	// gpu_executables build for a GPU the host found, else the default.
 	Executable string
 	SHA256     string
+	// Fingerprint changes when the manifest or the executable does.
+	Fingerprint string
 	// GPU is what the manifest supports, what the host found and what the
 	// plugin runs for; nil when the manifest is unusable.
 	GPU *client.PluginGPU
@@ -82,6 +85,9 @@ func discover(roots []string, devs []gpu.Device) []Candidate {
 		}
 		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				continue // staging dirs of installs in progress, editors' files
+			}
 			dir := filepath.Join(root, e.Name())
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 				continue // files beside plugin dirs, dangling links
@@ -130,6 +136,7 @@ func inspect(dir string, usable []types.GPUType) Candidate {
 		return c
 	}
 	c.Executable, c.SHA256 = choice.Executable, choice.SHA256
+	c.Fingerprint = fingerprint(dir, c.Executable)
 	c.GPU = &client.PluginGPU{Supported: []string{}, Detected: []string{}, Using: choice.Using}
 	for _, g := range m.GPUTypes {
 		c.GPU.Supported = append(c.GPU.Supported, string(g))

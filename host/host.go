@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/host/config"
@@ -21,7 +22,11 @@ var Version = "0.1.0-dev"
 // Host owns the plugins: discovery, supervision, configuration and the
 // registry the router reads.
 type Host struct {
-	cfg *config.Config
+	// cfg is the loaded configuration: immutable, replaced whole by Apply,
+	// so readers never lock and never see a half-applied change. Runtime
+	// state (providers added through the API, plugins enabled or disabled)
+	// lives in provs, with its own lock.
+	cfg atomic.Pointer[config.Config]
 	log *slog.Logger
 
 	mu      sync.RWMutex
@@ -33,6 +38,14 @@ type Host struct {
 	provs  *providerStore
 	// provMu serialises provider changes (validate, save, apply).
 	provMu sync.Mutex
+
+	// applyMu serialises Apply (reloads, installs, enable/disable).
+	applyMu sync.Mutex
+	reload  reloadState
+	// onApply are told of every configuration applied (the HTTP API
+	// rebuilds its guards from it).
+	onApplyMu sync.Mutex
+	onApply   []func(*config.Config)
 }
 
 // Option tunes New.
@@ -52,9 +65,13 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) *Host {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Host{cfg: cfg, log: log, plugins: map[string]*Plugin{}}
+	h := &Host{log: log, plugins: map[string]*Plugin{}}
+	h.cfg.Store(cfg)
+	if err := h.loadProviders(); err != nil {
+		log.Error("saved runtime state not loaded", "error", err)
+	}
 	for _, c := range Discover(cfg.PluginDirs) {
-		p := h.newPlugin(c)
+		p := h.newPlugin(cfg, c)
 		if _, dup := h.plugins[p.name]; dup {
 			log.Error("duplicate plugin ignored", "plugin", p.name, "dir", c.Dir, "error", c.Err)
 			continue
@@ -66,9 +83,6 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) *Host {
 		}
 	}
 	sort.Strings(h.order)
-	if err := h.loadProviders(); err != nil {
-		log.Error("saved providers not loaded", "error", err)
-	}
 	h.models = newModelIndex(h)
 	h.pulls = NewPullTracker()
 	for _, o := range opts {
@@ -77,10 +91,10 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) *Host {
 	return h
 }
 
-func (h *Host) newPlugin(c Candidate) *Plugin {
+func (h *Host) newPlugin(cfg *config.Config, c Candidate) *Plugin {
 	name := c.Name()
-	pc := h.cfg.Plugins[name]
-	dataDir := h.cfg.PluginDataDir(name)
+	pc := cfg.Plugins[name]
+	dataDir := cfg.PluginDataDir(name)
 	p := &Plugin{
 		name:     name,
 		manifest: c.Manifest,
@@ -89,10 +103,12 @@ func (h *Host) newPlugin(c Candidate) *Plugin {
 		launch:   pluginhost.Launch,
 		env:      pluginEnv(name, dataDir, pc.Env),
 		stderr:   io.Discard,
-		health:   h.cfg.HealthInterval,
+		health:   cfg.HealthInterval,
 		state:    StateStopped,
 
-		maxHealthFails: h.cfg.HealthFailures,
+		maxHealthFails: cfg.HealthFailures,
+		fingerprint:    c.Fingerprint,
+		envKey:         envKey(pc.Env),
 	}
 	p.config = func() *sdk.Config { return h.pluginConfig(name) }
 	p.refused = func(sent *sdk.Config, err error) bool { return h.skipRefusedProvider(name, sent, err) }
@@ -100,7 +116,7 @@ func (h *Host) newPlugin(c Candidate) *Plugin {
 	case c.Err != nil:
 		p.state = StateInvalid
 		p.lastErr = c.Err.Error()
-	case pc.Disabled:
+	case h.disabled(cfg, name):
 		p.state = StateDisabled
 	default:
 		p.initDependencies()
@@ -114,13 +130,17 @@ func (h *Host) pluginConfig(name string) *sdk.Config {
 }
 
 func (h *Host) pluginConfigWith(name string, providers []sdk.ProviderConfig) *sdk.Config {
-	dataDir := h.cfg.PluginDataDir(name)
-	_ = os.MkdirAll(dataDir, 0o700)
-	return &sdk.Config{Settings: h.cfg.Plugins[name].Settings, Providers: providers, DataDir: dataDir}
+	cfg := h.Config()
+	dataDir := cfg.PluginDataDir(name)
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		h.log.Error("plugin data dir not created; the plugin may fail to write", "plugin", name, "dir", dataDir, "error", err)
+	}
+	return &sdk.Config{Settings: cfg.Plugins[name].Settings, Providers: providers, DataDir: dataDir}
 }
 
-// Config is the host's configuration.
-func (h *Host) Config() *config.Config { return h.cfg }
+// Config is the configuration in force: an immutable snapshot that Apply
+// replaces whole. Callers must not modify it.
+func (h *Host) Config() *config.Config { return h.cfg.Load() }
 
 // defaultCallTimeout bounds host→plugin calls that are not service calls
 // when the config sets none.
@@ -131,8 +151,8 @@ const defaultCallTimeout = 10 * time.Second
 // stops answering must not hold a request, or the requests queued behind
 // a shared lookup, forever.
 func (h *Host) CallTimeout() time.Duration {
-	if h.cfg.CallTimeout > 0 {
-		return h.cfg.CallTimeout
+	if t := h.Config().CallTimeout; t > 0 {
+		return t
 	}
 	return defaultCallTimeout
 }
@@ -145,7 +165,7 @@ func (h *Host) WithCallTimeout(ctx context.Context) (context.Context, context.Ca
 // Start starts every enabled plugin when the config says eager, all at
 // once, without waiting for them: the API listens while they start.
 func (h *Host) Start() {
-	if h.cfg.Start != "eager" {
+	if h.Config().Start != "eager" {
 		return
 	}
 	for _, p := range h.Plugins() {

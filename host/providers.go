@@ -26,6 +26,10 @@ const providersFile = "providers.yaml"
 type providerState struct {
 	// Plugins maps plugin name to its runtime providers.
 	Plugins map[string][]sdk.ProviderConfig `yaml:"plugins"`
+	// Enabled maps plugin name to the state set with POST
+	// /v1/plugins/{name}/enable|disable; it overrides the config file's
+	// plugins.<name>.disabled.
+	Enabled map[string]bool `yaml:"enabled,omitempty"`
 }
 
 // providerStore is the runtime state of provider instances: the ones
@@ -43,14 +47,17 @@ type providerStore struct {
 	// what the plugin is configured with, so one bad entry cannot keep
 	// the plugin from starting.
 	skipped map[string]map[string]string
+	// enabled are the plugins enabled (true) or disabled (false) through
+	// the API, overriding the config file.
+	enabled map[string]bool
 }
 
-func (h *Host) providersPath() string { return filepath.Join(h.cfg.DataDir, providersFile) }
+func (h *Host) providersPath() string { return filepath.Join(h.Config().DataDir, providersFile) }
 
 // loadProviders reads the saved runtime providers. Entries that fail the
 // host's own checks are reported and skipped, never fatal.
 func (h *Host) loadProviders() error {
-	h.provs = &providerStore{path: h.providersPath(), saved: map[string][]sdk.ProviderConfig{}, skipped: map[string]map[string]string{}}
+	h.provs = &providerStore{path: h.providersPath(), saved: map[string][]sdk.ProviderConfig{}, skipped: map[string]map[string]string{}, enabled: map[string]bool{}}
 	data, err := os.ReadFile(h.provs.path)
 	if os.IsNotExist(err) {
 		return nil
@@ -61,6 +68,9 @@ func (h *Host) loadProviders() error {
 	var st providerState
 	if err := yaml.Unmarshal(data, &st); err != nil {
 		return fmt.Errorf("%s: %w (runtime providers ignored; fix or delete the file)", h.provs.path, err)
+	}
+	for name, on := range st.Enabled {
+		h.provs.enabled[name] = on
 	}
 	for plugin, ps := range st.Plugins {
 		for _, p := range ps {
@@ -111,7 +121,7 @@ func (h *Host) Providers(plugin string) []sdk.ProviderConfig {
 // mergedLocked merges the config's and the saved providers, with extra
 // put in place of (or after) the one of its name.
 func (h *Host) mergedLocked(plugin string, extra *sdk.ProviderConfig) []sdk.ProviderConfig {
-	out := slices.Clone(h.cfg.Plugins[plugin].Providers)
+	out := slices.Clone(h.Config().Plugins[plugin].Providers)
 	put := func(p sdk.ProviderConfig) {
 		if i := slices.IndexFunc(out, func(x sdk.ProviderConfig) bool { return x.Name == p.Name }); i >= 0 {
 			out[i] = p
@@ -166,7 +176,12 @@ func (h *Host) ProviderPlugin(name, want string) string {
 // saveLocked writes the runtime providers to the state file, atomically
 // and readable by the owner only.
 func (s *providerStore) saveLocked(saved map[string][]sdk.ProviderConfig) error {
-	st := providerState{Plugins: map[string][]sdk.ProviderConfig{}}
+	return s.writeLocked(saved, s.enabled)
+}
+
+// writeLocked writes the whole runtime state.
+func (s *providerStore) writeLocked(saved map[string][]sdk.ProviderConfig, enabled map[string]bool) error {
+	st := providerState{Plugins: map[string][]sdk.ProviderConfig{}, Enabled: enabled}
 	for name, ps := range saved {
 		if len(ps) > 0 {
 			st.Plugins[name] = ps
@@ -340,11 +355,12 @@ func (h *Host) DeleteProvider(ctx context.Context, plugin, name string) error {
 	h.provs.mu.Lock()
 	saved := cloneSaved(h.provs.saved)
 	i := slices.IndexFunc(saved[plugin], func(x sdk.ProviderConfig) bool { return x.Name == name })
-	inConfig := slices.ContainsFunc(h.cfg.Plugins[plugin].Providers, func(x sdk.ProviderConfig) bool { return x.Name == name })
+	cfg := h.Config()
+	inConfig := slices.ContainsFunc(cfg.Plugins[plugin].Providers, func(x sdk.ProviderConfig) bool { return x.Name == name })
 	if i < 0 {
 		h.provs.mu.Unlock()
 		if inConfig {
-			return sdk.Errorf(sdk.CodeFailedPrecondition, "provider %q is defined in the config file (%s); remove it there", name, h.cfg.Path)
+			return sdk.Errorf(sdk.CodeFailedPrecondition, "provider %q is defined in the config file (%s); remove it there", name, cfg.Path)
 		}
 		return sdk.Errorf(sdk.CodeNotFound, "no provider named %q in plugin %s", name, plugin)
 	}

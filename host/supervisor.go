@@ -113,6 +113,14 @@ type Plugin struct {
 
 	// deps are the platform's dependencies as last checked (under mu).
 	deps []client.PluginDependency
+
+	// fingerprint and envKey identify what this Plugin runs; Apply
+	// replaces the Plugin when either changes.
+	fingerprint string
+	envKey      string
+	// reloadErr says why the last reload could not use the plugin's new
+	// manifest or binary (this version keeps serving); under mu.
+	reloadErr string
 }
 
 // Name is the plugin's name.
@@ -271,7 +279,7 @@ func (p *Plugin) Conn(ctx context.Context) (*pluginhost.Conn, error) {
 			// Died; the monitor notices within exitPollInterval.
 		case StateDisabled:
 			p.mu.Unlock()
-			return nil, sdk.Errorf(sdk.CodeServiceUnavailable, "plugin %s is disabled in the config", p.name)
+			return nil, sdk.Errorf(sdk.CodeServiceUnavailable, "plugin %s is disabled; enable it with POST /v1/plugins/%s/enable (roundhouse plugins enable %s)", p.name, p.name, p.name)
 		case StateInvalid:
 			p.mu.Unlock()
 			return nil, sdk.Errorf(sdk.CodePluginStartFailed, "plugin %s cannot run: %s", p.name, lastErr)

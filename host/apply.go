@@ -1,0 +1,235 @@
+package host
+
+import (
+	"context"
+	"maps"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/host/config"
+)
+
+// drainWait bounds how long a replaced plugin's in-flight calls may run
+// before its old process is stopped anyway.
+var drainWait = 30 * time.Second
+
+// ApplyReport says what Apply changed.
+type ApplyReport struct {
+	Added        []string `json:"added"`
+	Removed      []string `json:"removed"`
+	Restarted    []string `json:"restarted"`
+	Reconfigured []string `json:"reconfigured"`
+	// Errors are plugins whose new manifest or binary is unusable, by
+	// name: the previous version keeps serving (or, for a new plugin, it
+	// is listed as invalid).
+	Errors map[string]string `json:"errors"`
+	// NeedsRestart are config keys that changed but only take effect when
+	// the host restarts (the listen address).
+	NeedsRestart []string `json:"needs_restart"`
+}
+
+func newReport() ApplyReport {
+	return ApplyReport{Added: []string{}, Removed: []string{}, Restarted: []string{}, Reconfigured: []string{},
+		Errors: map[string]string{}, NeedsRestart: []string{}}
+}
+
+// OnApply registers fn to be called with every configuration Apply puts
+// in force (after the plugins changed).
+func (h *Host) OnApply(fn func(*config.Config)) {
+	h.onApplyMu.Lock()
+	defer h.onApplyMu.Unlock()
+	h.onApply = append(h.onApply, fn)
+}
+
+// Apply puts cfg in force: it rediscovers the plugin roots and diffs the
+// result against what runs. New plugins are added; plugins gone from the
+// roots are stopped and removed; a plugin whose manifest or executable
+// changed is replaced: new calls go to the new version while the old
+// process drains its in-flight calls (at most drainWait), then stops.
+// A plugin whose new manifest is broken keeps its previous version
+// serving, with the error recorded. Every other plugin is reconfigured
+// when its settings or providers changed.
+func (h *Host) Apply(ctx context.Context, cfg *config.Config) ApplyReport {
+	h.applyMu.Lock()
+	defer h.applyMu.Unlock()
+	return h.applyLocked(ctx, cfg, Discover(cfg.PluginDirs))
+}
+
+func (h *Host) applyLocked(ctx context.Context, cfg *config.Config, cands []Candidate) ApplyReport {
+	rep := newReport()
+	old := h.Config()
+	for _, k := range restartKeys(old, cfg) {
+		rep.NeedsRestart = append(rep.NeedsRestart, k)
+		h.log.Warn("config change needs a host restart to take effect", "key", k)
+	}
+	h.cfg.Store(cfg)
+
+	current := h.Plugins()
+	byDir := map[string]*Plugin{}
+	for _, p := range current {
+		byDir[p.cand.Dir] = p
+	}
+	next := map[string]*Plugin{}
+	var replaced, reconf []*Plugin
+	var fresh []*Plugin
+	for _, c := range cands {
+		name := c.Name()
+		prev := h.Plugin(name)
+		if prev == nil || (c.Err != nil && prev.cand.Dir != c.Dir) {
+			// A broken manifest names the plugin after its directory: find
+			// the version that runs from that directory.
+			if p := byDir[c.Dir]; p != nil {
+				prev = p
+			}
+		}
+		if prev != nil && next[prev.name] != nil {
+			prev = nil
+		}
+		switch {
+		case next[name] != nil:
+			h.log.Error("duplicate plugin ignored", "plugin", name, "dir", c.Dir, "error", c.Err)
+			continue
+		case prev == nil:
+			p := h.newPlugin(cfg, c)
+			next[name] = p
+			fresh = append(fresh, p)
+			rep.Added = append(rep.Added, name)
+			if c.Err != nil {
+				rep.Errors[name] = c.Err.Error()
+				h.log.Error("plugin unusable", "plugin", name, "dir", c.Dir, "error", c.Err)
+			}
+		case c.Err != nil && prev.cand.Err == nil:
+			// Keep the last good version serving.
+			prev.setReloadError(c.Err.Error())
+			next[prev.name] = prev
+			rep.Errors[prev.name] = c.Err.Error()
+			h.log.Error("plugin update unusable; the previous version keeps serving", "plugin", prev.name, "dir", c.Dir, "error", c.Err)
+		case prev.fingerprint != c.Fingerprint || prev.cand.Dir != c.Dir || prev.name != name ||
+			prev.envKey != envKey(cfg.Plugins[name].Env) || c.Err != nil:
+			p := h.newPlugin(cfg, c)
+			next[name] = p
+			replaced = append(replaced, prev)
+			if c.Err != nil {
+				rep.Errors[name] = c.Err.Error()
+			}
+			rep.Restarted = append(rep.Restarted, name)
+		default:
+			prev.setReloadError("")
+			next[name] = prev
+			if h.setDisabled(prev, h.disabled(cfg, name)) || pluginSettingsChanged(old, cfg, name) {
+				reconf = append(reconf, prev)
+				rep.Reconfigured = append(rep.Reconfigured, name)
+			}
+		}
+	}
+	var removed []*Plugin
+	for _, p := range current {
+		if next[p.name] != p && !slices.Contains(replaced, p) {
+			removed = append(removed, p)
+			rep.Removed = append(rep.Removed, p.name)
+		}
+	}
+
+	h.mu.Lock()
+	h.plugins = next
+	h.order = slices.Sorted(maps.Keys(next))
+	h.mu.Unlock()
+
+	for _, p := range removed {
+		h.models.invalidate(p.name)
+		h.log.Info("plugin removed", "plugin", p.name)
+		go p.Close()
+	}
+	for _, prev := range replaced {
+		h.models.invalidate(prev.name)
+		h.log.Info("plugin changed; replacing it once its calls finish", "plugin", prev.name, "in_flight", prev.InFlight())
+	}
+	h.retire(replaced, next, cfg)
+	eager := cfg.Start == "eager"
+	for _, p := range fresh {
+		h.models.invalidate(p.name)
+		if eager {
+			p.Start()
+		}
+	}
+	for _, p := range reconf {
+		h.models.invalidate(p.name)
+		if p.State() == StateRunning {
+			cctx, cancel := h.WithCallTimeout(ctx)
+			if err := p.Reconfigure(cctx); err != nil {
+				rep.Errors[p.name] = err.Error()
+			}
+			cancel()
+		} else if eager {
+			p.Start()
+		}
+	}
+	sort.Strings(rep.Added)
+	sort.Strings(rep.Removed)
+	sort.Strings(rep.Restarted)
+
+	h.onApplyMu.Lock()
+	fns := slices.Clone(h.onApply)
+	h.onApplyMu.Unlock()
+	for _, fn := range fns {
+		fn(cfg)
+	}
+	return rep
+}
+
+// retire drains each replaced plugin in the background and stops it;
+// its successor starts then (or earlier, on its first call), so a stream
+// in flight finishes on the version that began it.
+func (h *Host) retire(replaced []*Plugin, next map[string]*Plugin, cfg *config.Config) {
+	for _, prev := range replaced {
+		succ := next[prev.name]
+		wasRunning := prev.State() == StateRunning
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), drainWait)
+			defer cancel()
+			if !prev.Drain(ctx) {
+				h.log.Warn("plugin calls still in flight after the drain wait; stopping the old version anyway", "plugin", prev.name, "in_flight", prev.InFlight())
+			}
+			prev.Close()
+			if succ != nil && (wasRunning || cfg.Start == "eager") {
+				succ.Start()
+			}
+			h.log.Info("plugin replaced", "plugin", prev.name)
+		}()
+	}
+}
+
+// restartKeys are the config keys that changed but need a host restart.
+func restartKeys(old, cfg *config.Config) []string {
+	var out []string
+	if old.Listen != cfg.Listen {
+		out = append(out, "listen")
+	}
+	if old.DataDir != cfg.DataDir {
+		out = append(out, "data_dir")
+	}
+	if old.Limits.ReadHeaderTimeout != cfg.Limits.ReadHeaderTimeout {
+		out = append(out, "limits.read_header_timeout")
+	}
+	return out
+}
+
+// pluginSettingsChanged reports whether what Configure sends changed.
+func pluginSettingsChanged(old, cfg *config.Config, name string) bool {
+	a, b := old.Plugins[name], cfg.Plugins[name]
+	return !reflect.DeepEqual(a.Settings, b.Settings) || !reflect.DeepEqual(a.Providers, b.Providers)
+}
+
+// envKey is a comparable form of a plugin's environment: a change
+// restarts the plugin (a process's environment is fixed at start).
+func envKey(env map[string]string) string {
+	keys := slices.Sorted(maps.Keys(env))
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + env[k] + "\x00")
+	}
+	return b.String()
+}
