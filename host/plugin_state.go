@@ -125,3 +125,29 @@ func (h *Host) SetPluginEnabled(ctx context.Context, name string, on bool) error
 	}
 	return nil
 }
+
+// EffectiveConfig is the configuration as the host applies it: the
+// snapshot in force with the runtime state merged in (providers added
+// through the API, plugins enabled or disabled through it). It is a copy;
+// secrets are not masked (config.Masked does that).
+func (h *Host) EffectiveConfig() *config.Config {
+	cfg := h.Config()
+	out := cfg.Clone()
+	if out.Plugins == nil {
+		out.Plugins = map[string]config.PluginConfig{}
+	}
+	names := map[string]bool{}
+	for n := range cfg.Plugins {
+		names[n] = true
+	}
+	for _, p := range h.Plugins() {
+		names[p.name] = true
+	}
+	for n := range names {
+		pc := out.Plugins[n]
+		pc.Providers = h.Providers(n)
+		pc.Disabled = h.disabled(cfg, n)
+		out.Plugins[n] = pc
+	}
+	return out
+}

@@ -47,6 +47,14 @@ func serve(args []string) int {
 	defer pluginhost.CleanupProcesses()
 
 	h := host.New(cfg, log)
+	// Reloads read the same file with the same --listen override.
+	h.SetLoader(func() (*config.Config, error) {
+		c, err := config.Load(*cfgPath)
+		if err == nil && *listen != "" {
+			c.Listen = *listen
+		}
+		return c, err
+	})
 	srv := api.New(h, log).HTTPServer(cfg.Listen)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -67,6 +75,18 @@ func serve(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Hot reload: config file and plugin roots are watched; SIGHUP forces it.
+	if err := h.Watch(ctx); err != nil {
+		log.Warn("config and plugin roots not watched; reload with SIGHUP or POST /v1/reload", "error", err)
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			h.Reload(ctx)
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

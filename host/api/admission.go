@@ -89,9 +89,20 @@ func multipartRoute(p string) bool {
 // type, streamed (Ollama's POST /api/blobs/:digest).
 func blobRoute(p string) bool { return strings.HasPrefix(p, "/api/blobs/") }
 
+// archiveUpload reports whether r uploads a plugin archive (POST
+// /v1/plugins/install with an application/gzip body): streamed like a
+// blob, within limits.max_blob_bytes.
+func archiveUpload(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return r.URL.Path == "/v1/plugins/install" && mt == "application/gzip"
+}
+
+// streamed reports whether r's body is streamed rather than decoded.
+func streamed(r *http.Request) bool { return blobRoute(r.URL.Path) || archiveUpload(r) }
+
 // limit is the body limit of r's route (math.MaxInt64: none).
 func (a *admission) limit(r *http.Request) int64 {
-	if blobRoute(r.URL.Path) {
+	if streamed(r) {
 		if a.maxBlob > 0 {
 			return a.maxBlob
 		}
@@ -130,7 +141,7 @@ func (a *admission) wrap(next http.Handler) http.Handler {
 			return
 		}
 		defer func() { <-a.slots }()
-		blob := blobRoute(r.URL.Path)
+		blob := streamed(r)
 		if hasBody {
 			reserve := r.ContentLength
 			if reserve < 0 {
@@ -179,8 +190,8 @@ func busy(w http.ResponseWriter, r *http.Request, msg string) {
 // request), but application/json forces a CORS preflight that a page from
 // an origin not allowed cannot pass.
 func contentTypeProblem(r *http.Request) string {
-	if blobRoute(r.URL.Path) {
-		return "" // raw bytes; the route is admin-scoped (routeScope)
+	if streamed(r) {
+		return "" // raw bytes; the routes are admin- or manage-scoped (routeScope)
 	}
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)

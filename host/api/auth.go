@@ -24,7 +24,10 @@ const (
 	// create, push): admin when API keys are on, open to invoke otherwise
 	// (a desktop user pulls models without a token).
 	scopeManage
-	scopeAdmin // providers, engines, plugin restarts, pprof: always guarded
+	// scopeAdmin: providers, engines, plugin management (install, remove,
+	// enable, disable, restart), reload, the effective config, pprof:
+	// always guarded.
+	scopeAdmin
 )
 
 // routeScope classifies a request. It is the one place that says which
@@ -37,7 +40,8 @@ func routeScope(r *http.Request) scope {
 		return scopeNone
 	case strings.HasPrefix(p, "/v1/providers"), strings.HasPrefix(p, "/debug/pprof"),
 		strings.HasPrefix(p, "/v1/engines/") && m != http.MethodGet,
-		strings.HasPrefix(p, "/v1/plugins/") && m != http.MethodGet:
+		strings.HasPrefix(p, "/v1/plugins/") && m != http.MethodGet,
+		p == "/v1/reload", p == "/v1/config":
 		return scopeAdmin
 	case strings.HasPrefix(p, "/v1/models/") && m != http.MethodGet,
 		strings.HasPrefix(p, "/v1/pulls/") && m == http.MethodDelete,

@@ -43,9 +43,11 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
-	out := client.PluginList{Plugins: []client.PluginStatus{}}
+	out := struct {
+		Plugins []pluginView `json:"plugins"`
+	}{Plugins: []pluginView{}}
 	for _, p := range s.h.Plugins() {
-		out.Plugins = append(out.Plugins, p.Status())
+		out.Plugins = append(out.Plugins, viewPlugin(p))
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
@@ -60,7 +62,7 @@ func (s *Server) plugin(w http.ResponseWriter, r *http.Request, name string) *ho
 
 func (s *Server) getPlugin(w http.ResponseWriter, r *http.Request) {
 	if p := s.plugin(w, r, r.PathValue("name")); p != nil {
-		httpx.WriteJSON(w, http.StatusOK, p.Status())
+		httpx.WriteJSON(w, http.StatusOK, viewPlugin(p))
 	}
 }
 
@@ -77,7 +79,7 @@ func (s *Server) restartPlugin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, p.Status())
+	httpx.WriteJSON(w, http.StatusOK, viewPlugin(p))
 }
 
 func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {

@@ -6,10 +6,12 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/host"
 	"github.com/roundhouse-ai/roundhouse/host/backend"
+	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
 )
 
@@ -24,11 +26,29 @@ type Server struct {
 	admit   *admission
 	mux     *http.ServeMux
 	handler http.Handler
+	// active is the Server built from the configuration in force: every
+	// configuration Host.Apply puts in force builds a new one (routes,
+	// guards, CORS, limits) and swaps it in whole, so a request sees
+	// either the old settings or the new, never a mix.
+	active *atomic.Pointer[Server]
 }
 
-// New builds the API over h.
+// New builds the API over h; it follows h's configuration as it is
+// reloaded.
 func New(h *host.Host, log *slog.Logger) *Server {
-	cfg := h.Config()
+	s := build(h, log, h.Config())
+	s.active = new(atomic.Pointer[Server])
+	s.active.Store(s)
+	h.OnApply(func(cfg *config.Config) {
+		n := build(h, log, cfg)
+		n.active = s.active
+		s.active.Store(n)
+	})
+	return s
+}
+
+// build makes the handler for one configuration.
+func build(h *host.Host, log *slog.Logger, cfg *config.Config) *Server {
 	s := &Server{
 		h:       h,
 		b:       limitStreams(h.Router(), cfg.Limits.MaxStreamsPerClient),
@@ -56,7 +76,9 @@ func New(h *host.Host, log *slog.Logger) *Server {
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.active.Load().handler.ServeHTTP(w, r)
+}
 
 // HTTPServer wraps the handler in an http.Server with the configured
 // timeouts. Write timeouts stay off: streams last as long as generation.
@@ -86,6 +108,13 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/plugins", s.listPlugins)
 	m.HandleFunc("GET /v1/plugins/{name}", s.getPlugin)
 	m.HandleFunc("POST /v1/plugins/{name}/restart", s.restartPlugin)
+	m.HandleFunc("POST /v1/plugins/{name}/enable", s.enablePlugin)
+	m.HandleFunc("POST /v1/plugins/{name}/disable", s.disablePlugin)
+	m.HandleFunc("DELETE /v1/plugins/{name}", s.removePlugin)
+	m.HandleFunc("POST /v1/plugins/install", s.installPlugin)
+	m.HandleFunc("POST /v1/reload", s.reload)
+	m.HandleFunc("GET /v1/config", s.effectiveConfig)
+	m.HandleFunc("GET /v1/inventory", s.inventory)
 
 	m.HandleFunc("GET /v1/services", s.listServices)
 	m.HandleFunc("POST /v1/services/{service}", s.invokeService)
