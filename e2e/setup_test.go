@@ -25,6 +25,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/internal/hosttest"
 	"github.com/roundhouse-ai/roundhouse/internal/testbed"
+	"github.com/roundhouse-ai/roundhouse/internal/testplugin"
 )
 
 var (
@@ -34,6 +35,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	testplugin.MaybeServe() // copies of this binary serve as the test plugin (reload_test.go)
 	code := m.Run()
 	if binDir != "" && os.Getenv("ROUNDHOUSE_PLUGIN_BIN") == "" {
 		os.RemoveAll(binDir)

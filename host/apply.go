@@ -2,12 +2,15 @@ package host
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/roundhouse-ai/roundhouse/host/config"
 )
@@ -220,7 +223,19 @@ func restartKeys(old, cfg *config.Config) []string {
 // pluginSettingsChanged reports whether what Configure sends changed.
 func pluginSettingsChanged(old, cfg *config.Config, name string) bool {
 	a, b := old.Plugins[name], cfg.Plugins[name]
-	return !reflect.DeepEqual(a.Settings, b.Settings) || !reflect.DeepEqual(a.Providers, b.Providers)
+	// Compared as YAML: an empty list and no list are the same setting.
+	return yamlOf(a.Settings) != yamlOf(b.Settings) || yamlOf(a.Providers) != yamlOf(b.Providers)
+}
+
+func yamlOf(v any) string {
+	if reflect.ValueOf(v).Len() == 0 {
+		return ""
+	}
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 // envKey is a comparable form of a plugin's environment: a change

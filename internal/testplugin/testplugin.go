@@ -4,7 +4,8 @@
 //
 // It offers chat (echo, streamed word by word), generate and embed, and
 // misbehaves on request: a user message "CRASH" exits the process mid-call,
-// "SLOW" streams one word every 50 ms until cancelled, "PANIC" panics.
+// "SLOW" streams one word every 50 ms until cancelled ("SLOW 40": 40 words,
+// then done), "PANIC" panics.
 package testplugin
 
 import (
@@ -15,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -146,6 +148,20 @@ func (p *Plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 		time.Sleep(50 * time.Millisecond) // let the chunks leave
 		os.Exit(3)
 	}
+	if n, ok := slowCount(msg); ok { // "SLOW 40": 40 words, one every 50 ms, then done
+		for i := 0; i < n; i++ {
+			select {
+			case <-ctx.Done():
+				markCancelled()
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+			if err := send(&sdk.ChatChunk{Model: req.Model, Content: fmt.Sprintf("w%d ", i)}); err != nil {
+				return err
+			}
+		}
+		return send(&sdk.ChatChunk{Model: req.Model, Done: true, FinishReason: "stop"})
+	}
 	if msg == "SLOW" {
 		for i := 0; ; i++ {
 			select {
@@ -170,6 +186,16 @@ func (p *Plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 	}
 	return send(&sdk.ChatChunk{Model: req.Model, Done: true, FinishReason: "stop",
 		Usage: &sdk.Usage{PromptTokens: 1, CompletionTokens: len(words)}})
+}
+
+// slowCount parses "SLOW <n>".
+func slowCount(msg string) (int, bool) {
+	rest, ok := strings.CutPrefix(msg, "SLOW ")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n > 0
 }
 
 func (p *Plugin) Generate(ctx context.Context, req *sdk.GenerateRequest) (*sdk.GenerateResponse, error) {

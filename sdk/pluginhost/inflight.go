@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"google.golang.org/grpc"
@@ -64,11 +65,17 @@ func (f *inflight) wait(ctx context.Context) bool {
 func (f *inflight) dialOptions() []grpc.DialOption {
 	return []grpc.DialOption{
 		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+			if !counted(method) {
+				return invoker(ctx, method, req, reply, cc, opts...)
+			}
 			done := f.begin()
 			defer done()
 			return invoker(ctx, method, req, reply, cc, opts...)
 		}),
 		grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+			if !counted(method) {
+				return streamer(ctx, desc, cc, method, opts...)
+			}
 			done := f.begin()
 			cs, err := streamer(ctx, desc, cc, method, opts...)
 			if err != nil {
@@ -82,6 +89,11 @@ func (f *inflight) dialOptions() []grpc.DialOption {
 		}),
 	}
 }
+
+// counted reports whether a gRPC method is one of the plugin's services:
+// go-plugin's own streams (broker, stdio, controller) share the
+// connection and live as long as the process.
+func counted(method string) bool { return strings.HasPrefix(method, "/roundhouse.") }
 
 type countedStream struct {
 	grpc.ClientStream
