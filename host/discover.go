@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/sdk/gpu"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 	"github.com/roundhouse-ai/roundhouse/types"
@@ -31,7 +30,7 @@ type Candidate struct {
 	Fingerprint string
 	// GPU is what the manifest supports, what the host found and what the
 	// plugin runs for; nil when the manifest is unusable.
-	GPU *client.PluginGPU
+	GPU *PluginGPU
 	// Err says why the plugin cannot be used.
 	Err error
 }
@@ -137,7 +136,7 @@ func inspect(dir string, usable []types.GPUType) Candidate {
 	}
 	c.Executable, c.SHA256 = choice.Executable, choice.SHA256
 	c.Fingerprint = fingerprint(dir, c.Executable)
-	c.GPU = &client.PluginGPU{Supported: []string{}, Detected: []string{}, Using: choice.Using}
+	c.GPU = &PluginGPU{Supported: []string{}, Detected: []string{}, Using: choice.Using}
 	for _, g := range m.GPUTypes {
 		c.GPU.Supported = append(c.GPU.Supported, string(g))
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/sdk/gpu"
 )
 
@@ -172,7 +171,7 @@ func TestDiscoverChoosesGPUExecutable(t *testing.T) {
 			if c.Executable != filepath.Join(root, "llm", tt.exe) || !strings.HasPrefix(c.SHA256, tt.sha) {
 				t.Errorf("executable %s sha256 %q, want %s %s…", c.Executable, c.SHA256, tt.exe, tt.sha)
 			}
-			want := client.PluginGPU{Supported: []string{"none", "nvidia", "amd", "intel_arc"}, Detected: tt.detected, Using: tt.using, Executable: tt.gpu}
+			want := PluginGPU{Supported: []string{"none", "nvidia", "amd", "intel_arc"}, Detected: tt.detected, Using: tt.using, Executable: tt.gpu}
 			if c.GPU == nil || !reflect.DeepEqual(*c.GPU, want) {
 				t.Errorf("gpu = %+v, want %+v", c.GPU, want)
 			}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
@@ -97,7 +96,7 @@ func (t *PullTracker) Get(id string) *Pull {
 }
 
 // List snapshots every pull, oldest first.
-func (t *PullTracker) List() []client.PullSnapshot {
+func (t *PullTracker) List() []PullSnapshot {
 	t.mu.Lock()
 	ps := make([]*Pull, 0, len(t.pulls))
 	for _, p := range t.pulls {
@@ -105,7 +104,7 @@ func (t *PullTracker) List() []client.PullSnapshot {
 	}
 	t.mu.Unlock()
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Started.Before(ps[j].Started) })
-	out := make([]client.PullSnapshot, 0, len(ps))
+	out := make([]PullSnapshot, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, p.Snapshot())
 	}
@@ -113,10 +112,10 @@ func (t *PullTracker) List() []client.PullSnapshot {
 }
 
 // Snapshot is the pull's state now.
-func (p *Pull) Snapshot() client.PullSnapshot {
+func (p *Pull) Snapshot() PullSnapshot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := client.PullSnapshot{ID: p.ID, Kind: p.Kind, Model: p.Model, Plugin: p.Plugin, State: p.state, StartedAt: p.Started,
+	s := PullSnapshot{ID: p.ID, Kind: p.Kind, Model: p.Model, Plugin: p.Plugin, State: p.state, StartedAt: p.Started,
 		Status: p.last.Status, Digest: p.last.Digest, Total: p.last.Total, Completed: p.last.Completed}
 	if p.err != nil {
 		s.Error = p.err.Error()

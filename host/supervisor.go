@@ -14,7 +14,6 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 
-	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
@@ -112,7 +111,7 @@ type Plugin struct {
 	cancel context.CancelFunc
 
 	// deps are the platform's dependencies as last checked (under mu).
-	deps []client.PluginDependency
+	deps []PluginDependency
 
 	// fingerprint and envKey identify what this Plugin runs; Apply
 	// replaces the Plugin when either changes.
@@ -142,10 +141,10 @@ func (p *Plugin) IsLocal() bool {
 }
 
 // Status returns a snapshot.
-func (p *Plugin) Status() client.PluginStatus {
+func (p *Plugin) Status() PluginStatus {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := client.PluginStatus{Name: p.name, State: string(p.state), Restarts: p.restarts, LastError: p.lastErr, Dir: p.cand.Dir, Health: p.lastHlth}
+	s := PluginStatus{Name: p.name, State: string(p.state), Restarts: p.restarts, LastError: p.lastErr, Dir: p.cand.Dir, Health: p.lastHlth}
 	if m := p.manifest; m != nil {
 		s.DisplayName = m.Provider.DisplayName
 		s.Type = string(m.Provider.Type)
@@ -171,14 +170,14 @@ func (p *Plugin) Status() client.PluginStatus {
 // checkDependencies looks for the manifest's dependencies on this
 // platform (outside p.mu: it searches PATH). The error names each missing
 // one and how to install it.
-func (p *Plugin) checkDependencies() ([]client.PluginDependency, error) {
+func (p *Plugin) checkDependencies() ([]PluginDependency, error) {
 	if p.manifest == nil {
 		return nil, nil
 	}
 	checks, err := p.manifest.CheckDependencies(runtime.GOOS, runtime.GOARCH)
-	var deps []client.PluginDependency
+	var deps []PluginDependency
 	for _, c := range checks {
-		d := client.PluginDependency{Kind: "command", Name: c.Name(), Found: c.Found, Install: c.Install}
+		d := PluginDependency{Kind: "command", Name: c.Name(), Found: c.Found, Install: c.Install}
 		if c.Command == "" {
 			d.Kind = "file"
 		}

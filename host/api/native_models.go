@@ -157,7 +157,7 @@ func (s *Server) followPull(w http.ResponseWriter, r *http.Request, st *httpx.St
 }
 
 func (s *Server) listPulls(w http.ResponseWriter, r *http.Request) {
-	httpx.WriteJSON(w, http.StatusOK, client.PullList{Pulls: s.h.Pulls().List()})
+	httpx.WriteJSON(w, http.StatusOK, client.PullList{Pulls: wirePulls(s.h.Pulls().List())})
 }
 
 func (s *Server) findPull(w http.ResponseWriter, r *http.Request) *host.Pull {
@@ -191,7 +191,7 @@ func (s *Server) cancelPull(w http.ResponseWriter, r *http.Request) {
 	}
 	pull.Cancel()
 	<-pull.Done()
-	httpx.WriteJSON(w, http.StatusOK, pull.Snapshot())
+	httpx.WriteJSON(w, http.StatusOK, wirePull(pull.Snapshot()))
 }
 
 func (s *Server) loadModel(w http.ResponseWriter, r *http.Request) {

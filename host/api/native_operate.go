@@ -25,7 +25,7 @@ type pluginView struct {
 }
 
 func viewPlugin(p *host.Plugin) pluginView {
-	return pluginView{PluginStatus: p.Status(), ReloadError: p.ReloadError(), InFlight: p.InFlight()}
+	return pluginView{PluginStatus: wirePluginStatus(p.Status()), ReloadError: p.ReloadError(), InFlight: p.InFlight()}
 }
 
 // installBody is POST /v1/plugins/install with a JSON body.
