@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,7 +32,25 @@ import (
 type reloadHost struct {
 	url, root, config string
 	cmd               *exec.Cmd
-	log               *bytes.Buffer
+	log               *lockedBuffer
+}
+
+// lockedBuffer collects the host's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startReloadHost(t *testing.T, plugins ...string) *reloadHost {
@@ -56,8 +75,8 @@ func startReloadHost(t *testing.T, plugins ...string) *reloadHost {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(hostBin, "serve", "--config", cfgPath)
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	log := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +87,7 @@ func startReloadHost(t *testing.T, plugins ...string) *reloadHost {
 			t.Logf("host log:\n%s", log.String())
 		}
 	})
-	h := &reloadHost{url: "http://" + listen, root: root, config: cfgPath, cmd: cmd, log: &log}
+	h := &reloadHost{url: "http://" + listen, root: root, config: cfgPath, cmd: cmd, log: log}
 	eventually(t, 30*time.Second, "host up", func() bool {
 		resp, err := http.Get(h.url + "/health")
 		if err == nil {

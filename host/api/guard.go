@@ -3,7 +3,6 @@ package api
 import (
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"slices"
 	"strings"
 )
@@ -28,13 +27,4 @@ func hostGuard(allowed []string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// pprofRoutes mounts the profiler; routeScope makes it admin-only.
-func (s *Server) pprofRoutes() {
-	s.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	s.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-	s.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	s.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-	s.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }

@@ -99,10 +99,7 @@ func (s *Server) effectiveConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, sdk.WrapError(sdk.CodeInternal, err, "render the config"))
 		return
 	}
-	out := struct {
-		Path   string         `json:"path"`
-		Config map[string]any `json:"config"`
-	}{Path: cfg.Path, Config: jsonable(doc).(map[string]any)}
+	out := configAnswer{Path: cfg.Path, Config: jsonable(doc).(map[string]any)}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 

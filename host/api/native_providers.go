@@ -28,9 +28,7 @@ type providerView struct {
 }
 
 func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
-	out := struct {
-		Providers []providerView `json:"providers"`
-	}{Providers: []providerView{}}
+	out := providerList{Providers: []providerView{}}
 	for _, p := range s.h.Plugins() {
 		m := p.Manifest()
 		if m == nil || p.IsLocal() {

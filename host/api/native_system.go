@@ -43,9 +43,7 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
-	out := struct {
-		Plugins []pluginView `json:"plugins"`
-	}{Plugins: []pluginView{}}
+	out := pluginList{Plugins: []pluginView{}}
 	for _, p := range s.h.Plugins() {
 		out.Plugins = append(out.Plugins, viewPlugin(p))
 	}

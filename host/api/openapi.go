@@ -2,8 +2,12 @@ package api
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -12,16 +16,23 @@ import (
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
-// The OpenAPI document of the native API is generated from the Go types
-// the handlers decode and encode, so it cannot drift from the code.
+// The OpenAPI document of the native API is generated from the route
+// table the mux is built from (routes.go) and from the Go types the
+// handlers decode and encode; TestEveryRouteDocumented checks that every
+// table route has an operation with a summary and answer.
 
 var (
 	openapiOnce sync.Once
 	openapiDoc  []byte
+	openapiErr  error
 )
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
-	openapiOnce.Do(func() { openapiDoc, _ = json.MarshalIndent(buildOpenAPI(), "", "  ") })
+	openapiOnce.Do(func() { openapiDoc, openapiErr = json.MarshalIndent(buildOpenAPI(), "", "  ") })
+	if openapiErr != nil {
+		writeError(w, r, s.log, sdk.WrapError(sdk.CodeInternal, openapiErr, "render openapi.json"))
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(openapiDoc)
 }
@@ -96,55 +107,86 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any) {
 	}
 }
 
+func (g *schemaGen) errResp() map[string]any {
+	return map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeFor[client.ErrorBody]())}}}
+}
+
+func (g *schemaGen) okFunc() func(reflect.Type, string) map[string]any {
+	return func(t reflect.Type, desc string) map[string]any {
+		return map[string]any{"200": map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": g.ref(t)}}}, "default": g.errResp()}
+	}
+}
+
+// pathParam matches a mux wildcard: {name} or {name...}.
+var pathParam = regexp.MustCompile(`\{([a-z_]+)(\.\.\.)?\}`)
+
+// openapiPath is a mux path in OpenAPI syntax.
+func openapiPath(p string) string { return pathParam.ReplaceAllString(p, "{$1}") }
+
+// operation documents one table route.
+func (g *schemaGen) operation(rt nativeRoute) map[string]any {
+	if rt.op != nil {
+		return rt.op(g)
+	}
+	op := map[string]any{"summary": rt.summary}
+	var params []any
+	for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	for _, name := range slices.Sorted(maps.Keys(rt.query)) {
+		params = append(params, map[string]any{"name": name, "in": "query", "schema": map[string]any{"type": "string"}, "description": rt.query[name]})
+	}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	if rt.body != nil {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.ref(rt.body)}}}
+	}
+	status := rt.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	code := strconv.Itoa(status)
+	switch {
+	case rt.stream != nil:
+		sc := g.ref(rt.stream)
+		op["responses"] = map[string]any{code: map[string]any{"description": "progress events", "content": map[string]any{
+			"text/event-stream": map[string]any{"schema": sc}, "application/x-ndjson": map[string]any{"schema": sc}, "application/json": map[string]any{"schema": sc}}},
+			"default": g.errResp()}
+	case rt.resp != nil:
+		op["responses"] = map[string]any{code: map[string]any{"description": "ok", "content": map[string]any{"application/json": map[string]any{"schema": g.ref(rt.resp)}}},
+			"default": g.errResp()}
+	default:
+		op["responses"] = map[string]any{code: map[string]any{"description": "ok"}, "default": g.errResp()}
+	}
+	return op
+}
+
 func buildOpenAPI() map[string]any {
 	g := &schemaGen{defs: map[string]any{}}
-	errResp := map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeFor[client.ErrorBody]())}}}
+	errResp := g.errResp()
+	ok := g.okFunc()
+	paths := map[string]any{}
+	for _, rt := range nativeRoutes() {
+		p := openapiPath(rt.path)
+		item, _ := paths[p].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[p] = item
+		}
+		item[strings.ToLower(rt.method)] = g.operation(rt)
+	}
+	// Blob uploads belong to the Ollama-compatible surface but are how
+	// POST /v1/models/create gets its files, so they are documented here.
+	paths["/api/blobs/{digest}"] = map[string]any{
+		"head": map[string]any{"summary": "Whether the local engine has a blob (Ollama-compatible; manage scope): 200 yes, 404 no. digest is sha256:<64 hex>",
+			"responses": map[string]any{"200": map[string]any{"description": "present"}, "404": map[string]any{"description": "absent"}}},
+		"post": map[string]any{"summary": "Upload a blob (Ollama-compatible; manage scope): the body is the file's bytes, streamed (any Content-Type, application/octet-stream preferred; limit limits.max_blob_bytes); the host checks it against digest. Then name it in files of POST /v1/models/create",
+			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}},
+			"responses":   map[string]any{"201": map[string]any{"description": "created"}, "default": errResp}}}
 	jsonBody := func(t reflect.Type) map[string]any {
 		return map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.ref(t)}}}
 	}
-	ok := func(t reflect.Type, desc string) map[string]any {
-		return map[string]any{"200": map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": g.ref(t)}}}, "default": errResp}
-	}
-	stream := func(t reflect.Type, desc string) map[string]any {
-		sc := g.ref(t)
-		return map[string]any{"200": map[string]any{"description": desc, "content": map[string]any{
-			"text/event-stream": map[string]any{"schema": sc}, "application/x-ndjson": map[string]any{"schema": sc}, "application/json": map[string]any{"schema": sc}}},
-			"default": errResp}
-	}
-	paths := map[string]any{
-		"/health":      map[string]any{"get": map[string]any{"summary": "Host health and plugin states", "responses": ok(reflect.TypeFor[client.HealthResponse](), "health")}},
-		"/version":     map[string]any{"get": map[string]any{"summary": "Versions", "responses": ok(reflect.TypeFor[client.VersionResponse](), "versions")}},
-		"/v1/plugins":  map[string]any{"get": map[string]any{"summary": "Plugins with state, pid, restarts", "responses": ok(reflect.TypeFor[client.PluginList](), "plugins")}},
-		"/v1/services": map[string]any{"get": map[string]any{"summary": "Services and the plugins behind them", "responses": ok(reflect.TypeFor[client.ServiceList](), "services")}},
-		"/v1/models/pull": map[string]any{"post": map[string]any{"summary": "Pull a model; streams progress (first event: pull id; last: success or error)",
-			"requestBody": jsonBody(reflect.TypeFor[client.PullRequest]()), "responses": stream(reflect.TypeFor[client.ProgressEvent](), "progress events")}},
-		"/v1/models/push": map[string]any{"post": map[string]any{"summary": "Push a model to its registry (manage scope); streams progress like a pull and is listed in GET /v1/pulls with kind push",
-			"requestBody": jsonBody(reflect.TypeFor[client.PushRequest]()), "responses": stream(reflect.TypeFor[client.ProgressEvent](), "progress events")}},
-		"/v1/models/create": map[string]any{"post": map[string]any{"summary": "Create a model (manage scope) from a base model (from), blobs uploaded with POST /api/blobs/{digest} (files: name → sha256:<hex>) or a model file on the host's machine (path); streams progress like a pull and is listed in GET /v1/pulls with kind create",
-			"requestBody": jsonBody(reflect.TypeFor[client.CreateRequest]()), "responses": stream(reflect.TypeFor[client.ProgressEvent](), "progress events")}},
-		"/v1/models/copy": map[string]any{"post": map[string]any{"summary": "Give a model a second name (manage scope)",
-			"requestBody": jsonBody(reflect.TypeFor[client.CopyRequest]()), "responses": ok(reflect.TypeFor[map[string]string](), "copied")}},
-		"/api/blobs/{digest}": map[string]any{
-			"head": map[string]any{"summary": "Whether the local engine has a blob (Ollama-compatible; manage scope): 200 yes, 404 no. digest is sha256:<64 hex>",
-				"responses": map[string]any{"200": map[string]any{"description": "present"}, "404": map[string]any{"description": "absent"}}},
-			"post": map[string]any{"summary": "Upload a blob (Ollama-compatible; manage scope): the body is the file's bytes, streamed (any Content-Type, application/octet-stream preferred; limit limits.max_blob_bytes); the host checks it against digest. Then name it in files of POST /v1/models/create",
-				"requestBody": map[string]any{"required": true, "content": map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}},
-				"responses":   map[string]any{"201": map[string]any{"description": "created"}, "default": errResp}}},
-		"/v1/models/load":   map[string]any{"post": map[string]any{"summary": "Load a model", "requestBody": jsonBody(reflect.TypeFor[client.ModelRequest]()), "responses": ok(reflect.TypeFor[map[string]string](), "loaded")}},
-		"/v1/models/unload": map[string]any{"post": map[string]any{"summary": "Unload a model", "requestBody": jsonBody(reflect.TypeFor[client.ModelRequest]()), "responses": ok(reflect.TypeFor[map[string]string](), "unloaded")}},
-		"/v1/models/{name}": map[string]any{"delete": map[string]any{"summary": "Delete a model (the name may contain slashes)", "responses": ok(reflect.TypeFor[map[string]string](), "deleted")}},
-		"/v1/pulls":         map[string]any{"get": map[string]any{"summary": "Pulls, pushes and creates in flight (kind says which; /api/pull pulls too)", "responses": ok(reflect.TypeFor[client.PullList](), "pulls")}},
-		"/v1/pulls/{id}": map[string]any{
-			"get":    map[string]any{"summary": "Watch a pull, push or create", "responses": stream(reflect.TypeFor[client.ProgressEvent](), "progress events")},
-			"delete": map[string]any{"summary": "Cancel a pull, push or create (manage scope)", "responses": ok(reflect.TypeFor[client.PullSnapshot](), "cancelled")}},
-		"/v1/engines": map[string]any{"get": map[string]any{"summary": "Local engines", "responses": ok(reflect.TypeFor[client.EngineList](), "engines")}},
-		"/v1/engines/{plugin}/install": map[string]any{"post": map[string]any{"summary": "Install a local plugin's engine (admin); streams progress",
-			"requestBody": jsonBody(reflect.TypeFor[sdk.InstallEngineRequest]()), "responses": stream(reflect.TypeFor[client.ProgressEvent](), "progress events")}},
-		"/v1/providers": map[string]any{
-			"get":  map[string]any{"summary": "Remote provider instances, keys masked (admin)", "responses": ok(reflect.TypeFor[map[string][]sdk.ProviderStatus](), "providers")},
-			"post": map[string]any{"summary": "Add or replace a provider instance (admin); applies without restart", "requestBody": jsonBody(reflect.TypeFor[providerBody]()), "responses": ok(reflect.TypeFor[sdk.ProviderStatus](), "saved")}},
-	}
-	paths["/v1/models/recommended"] = recommendedPath(ok)
 	services := []struct {
 		name      string
 		req, resp reflect.Type
