@@ -104,6 +104,12 @@ func (h *Host) applyLocked(ctx context.Context, cfg *config.Config, cands []Cand
 				rep.Errors[name] = c.Err.Error()
 				h.log.Error("plugin unusable", "plugin", name, "dir", c.Dir, "error", c.Err)
 			}
+		case c.Err != nil && prev.cand.Err != nil:
+			// Still unusable: show the new error, nothing runs to replace.
+			p := h.newPlugin(cfg, c)
+			next[name] = p
+			replaced = append(replaced, prev)
+			rep.Errors[name] = c.Err.Error()
 		case c.Err != nil && prev.cand.Err == nil:
 			// Keep the last good version serving.
 			prev.setReloadError(c.Err.Error())
