@@ -324,7 +324,7 @@ type entry struct {
 func tarGz(t *testing.T, entries ...entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // the archives hold a test binary
 	tw := tar.NewWriter(zw)
 	for _, e := range entries {
 		hdr := &tar.Header{Name: e.name, Typeflag: e.typ, Linkname: e.link, Mode: 0o755}
@@ -342,15 +342,14 @@ func tarGz(t *testing.T, entries ...entry) []byte {
 }
 
 // pluginTarGz packs a plugin as name/plugin.yaml + name/plugin-bin.
-func pluginTarGz(t *testing.T, name string, extra ...entry) []byte {
+func pluginTarGz(t *testing.T, name string) []byte {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), name)
 	pluginFiles(t, dir, name, "1.0.0", nil)
 	y, _ := os.ReadFile(filepath.Join(dir, manifest.FileYAML))
 	bin, _ := os.ReadFile(filepath.Join(dir, "plugin-bin"))
-	es := append([]entry{{name: name + "/", typ: tar.TypeDir}, {name: name + "/plugin.yaml", body: y, typ: tar.TypeReg},
-		{name: name + "/plugin-bin", body: bin, typ: tar.TypeReg}}, extra...)
-	return tarGz(t, es...)
+	return tarGz(t, entry{name: name + "/", typ: tar.TypeDir}, entry{name: name + "/plugin.yaml", body: y, typ: tar.TypeReg},
+		entry{name: name + "/plugin-bin", body: bin, typ: tar.TypeReg})
 }
 
 // Install from a .tar.gz: a good sha256 installs and serves; a bad one and
@@ -358,6 +357,10 @@ func pluginTarGz(t *testing.T, name string, extra ...entry) []byte {
 func TestPluginInstallFromTarGz(t *testing.T) {
 	h := startReloadHost(t, "packed", "evil", "wrongsum")
 	tmp := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(tmp, "manifest-src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeManifest(t, filepath.Join(tmp, "manifest-src"), "evil", "1.0.0")
 	good := pluginTarGz(t, "packed")
 	sum := sha256.Sum256(good)
 	goodPath := filepath.Join(tmp, "packed.tar.gz")
@@ -372,7 +375,9 @@ func TestPluginInstallFromTarGz(t *testing.T) {
 	}
 	// Path traversal (body form): the entry would land beside the root.
 	outside := filepath.Join(filepath.Dir(h.root), "escaped")
-	evil := pluginTarGz(t, "evil", entry{name: "evil/../../escaped", body: []byte("x"), typ: tar.TypeReg})
+	y, _ := os.ReadFile(filepath.Join(tmp, "manifest-src", manifest.FileYAML))
+	evil := tarGz(t, entry{name: "evil/", typ: tar.TypeDir}, entry{name: "evil/plugin.yaml", body: y, typ: tar.TypeReg},
+		entry{name: "evil/../../escaped", body: []byte("x"), typ: tar.TypeReg})
 	if code, resp := h.post(t, "/v1/plugins/install", "application/gzip", bytes.NewReader(evil)); code != 400 || !strings.Contains(resp, "escapes") {
 		t.Fatalf("install with a traversal entry: %d %s", code, resp)
 	}

@@ -27,7 +27,7 @@ type tarEntry struct {
 func tarGz(t *testing.T, entries ...tarEntry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // the archives hold a test binary
 	tw := tar.NewWriter(zw)
 	for _, e := range entries {
 		typ := e.typ
