@@ -153,7 +153,7 @@ func (h *Host) relevant(path string) bool {
 		return true
 	}
 	for _, root := range cfg.PluginDirs {
-		if rel, err := filepath.Rel(root, path); err == nil && rel != ".." && !filepath.IsAbs(rel) && (len(rel) < 3 || rel[:3] != "../") {
+		if rel, err := filepath.Rel(root, path); err == nil && filepath.IsLocal(rel) {
 			return true
 		}
 	}
