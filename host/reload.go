@@ -33,7 +33,7 @@ type reloadState struct {
 
 // SetLoader sets how Reload reads the configuration (serve applies its
 // command-line overrides on top of the file). The default reloads the
-// file the current config came from.
+// file the current config came from, or keeps a config built in memory.
 func (h *Host) SetLoader(load func() (*config.Config, error)) {
 	h.reload.mu.Lock()
 	defer h.reload.mu.Unlock()
@@ -48,8 +48,16 @@ func (h *Host) Reload(ctx context.Context) ReloadResult {
 	load := h.reload.loader
 	h.reload.mu.Unlock()
 	if load == nil {
-		path := h.Config().Path
-		load = func() (*config.Config, error) { return config.Load(path) }
+		// Without a loader: the file the config came from, or, for a
+		// config built in memory, the same config (the plugin roots are
+		// scanned again).
+		cur := h.Config()
+		load = func() (*config.Config, error) {
+			if cur.Path == "" {
+				return cur, nil
+			}
+			return config.Load(cur.Path)
+		}
 	}
 	res := ReloadResult{At: time.Now().UTC(), Report: newReport()}
 	cfg, err := load()

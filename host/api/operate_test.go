@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -136,5 +137,32 @@ func TestInventory(t *testing.T) {
 	}
 	if resp, body := send(t, "GET", h.URL+"/v1/inventory?running=yes", ""); resp.StatusCode != 400 || !strings.Contains(body, "running") {
 		t.Fatalf("bad running: %d %s", resp.StatusCode, body)
+	}
+}
+
+// A configuration put in force by Apply rebuilds the HTTP guards: an
+// origin added to allowed_origins is let in without a restart, and taken
+// out again by the next config.
+func TestApplySwapsGuards(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{})
+	const origin = "http://app.example:3000"
+	get := func() int {
+		resp, _ := send(t, "POST", h.URL+"/v1/services/chat", chatBody, "Content-Type", "application/json", "Origin", origin)
+		return resp.StatusCode
+	}
+	if code := get(); code != http.StatusForbidden {
+		t.Fatalf("origin not listed: %d, want 403", code)
+	}
+	next := h.Config().Clone()
+	next.AllowedOrigins = append(next.AllowedOrigins, origin)
+	h.Apply(context.Background(), next)
+	if code := get(); code != http.StatusOK {
+		t.Fatalf("origin listed by the applied config: %d, want 200", code)
+	}
+	prev := h.Config().Clone()
+	prev.AllowedOrigins = nil
+	h.Apply(context.Background(), prev)
+	if code := get(); code != http.StatusForbidden {
+		t.Fatalf("origin removed again: %d, want 403", code)
 	}
 }
