@@ -26,6 +26,8 @@ type Server struct {
 	admit   *admission
 	mux     *http.ServeMux
 	handler http.Handler
+	// limits built b and admit.
+	limits config.Limits
 	// active is the Server built from the configuration in force: every
 	// configuration Host.Apply puts in force builds a new one (routes,
 	// guards, CORS, limits) and swaps it in whole, so a request sees
@@ -36,28 +38,34 @@ type Server struct {
 // New builds the API over h; it follows h's configuration as it is
 // reloaded.
 func New(h *host.Host, log *slog.Logger) *Server {
-	s := build(h, log, h.Config())
+	s := build(h, log, h.Config(), nil)
 	s.active = new(atomic.Pointer[Server])
 	s.active.Store(s)
 	h.OnApply(func(cfg *config.Config) {
-		n := build(h, log, cfg)
+		n := build(h, log, cfg, s.active.Load())
 		n.active = s.active
 		s.active.Store(n)
 	})
 	return s
 }
 
-// build makes the handler for one configuration.
-func build(h *host.Host, log *slog.Logger, cfg *config.Config) *Server {
+// build makes the handler for one configuration. The stream limiter and
+// admission (which count what is in flight) carry over from prev when
+// their limits did not change, so a reload does not reset the counts.
+func build(h *host.Host, log *slog.Logger, cfg *config.Config, prev *Server) *Server {
 	s := &Server{
 		h:       h,
-		b:       limitStreams(h.Router(), cfg.Limits.MaxStreamsPerClient),
 		log:     log,
 		maxBody: cfg.Limits.MaxBodyBytes,
 		keys:    newKeyring(cfg),
 		origins: newOriginPolicy(cfg.AllowedOrigins),
-		admit:   newAdmission(cfg.Limits),
 		mux:     http.NewServeMux(),
+		limits:  cfg.Limits,
+	}
+	if prev != nil && prev.limits == cfg.Limits {
+		s.b, s.admit = prev.b, prev.admit
+	} else {
+		s.b, s.admit = limitStreams(h.Router(), cfg.Limits.MaxStreamsPerClient), newAdmission(cfg.Limits)
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = httpx.DefaultMaxBody
