@@ -1,7 +1,6 @@
 package host
 
 import (
-	"archive/tar"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,15 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"compress/gzip"
-
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/sdk/gpu"
 )
-
-// maxInstallBytes bounds what an install may unpack (a gzip bomb stops
-// here, not at a full disk).
-const maxInstallBytes = 4 << 30
 
 // InstallSource is what InstallPlugin installs: a directory or a .tar.gz
 // on this machine (Path), or a .tar.gz stream (Archive).
@@ -46,46 +39,21 @@ func (h *Host) InstallPlugin(ctx context.Context, src InstallSource) (*Plugin, e
 		return nil, sdk.Errorf(sdk.CodeFailedPrecondition, "no plugin root is configured: set plugin_dirs in the config")
 	}
 	root := cfg.PluginDirs[0]
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, sdk.WrapError(sdk.CodeInternal, err, "create plugin root %s", root)
-	}
 	want := strings.ToLower(strings.TrimSpace(src.SHA256))
 	if want != "" {
 		if b, err := hex.DecodeString(want); err != nil || len(b) != sha256.Size {
 			return nil, sdk.FieldError("sha256", "%q must be 64 hex digits", src.SHA256)
 		}
 	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, sdk.WrapError(sdk.CodeInternal, err, "create plugin root %s", root)
+	}
 	stage, err := os.MkdirTemp(root, ".install-")
 	if err != nil {
 		return nil, sdk.WrapError(sdk.CodeInternal, err, "create a staging dir in %s", root)
 	}
 	defer os.RemoveAll(stage)
-
-	isDir := false
-	switch {
-	case src.Archive != nil:
-		err = unpackChecked(src.Archive, stage, want)
-	case src.Path == "":
-		return nil, sdk.FieldError("path", "required: a plugin directory or a .tar.gz on the host's machine")
-	case !filepath.IsAbs(src.Path):
-		return nil, sdk.FieldError("path", "%q must be absolute (the host's working directory is not yours)", src.Path)
-	default:
-		st, serr := os.Stat(src.Path)
-		switch {
-		case serr != nil:
-			return nil, sdk.FieldError("path", "%v", serr)
-		case st.IsDir():
-			isDir = true
-			err = copyTree(src.Path, stage)
-		default:
-			f, oerr := os.Open(src.Path)
-			if oerr != nil {
-				return nil, sdk.FieldError("path", "%v", oerr)
-			}
-			err = unpackChecked(f, stage, want)
-			f.Close()
-		}
-	}
+	isDir, err := stageSource(src, stage, want)
 	if err != nil {
 		return nil, err
 	}
@@ -93,23 +61,9 @@ func (h *Host) InstallPlugin(ctx context.Context, src InstallSource) (*Plugin, e
 	if err != nil {
 		return nil, err
 	}
-	c := inspect(dir, UsableGPUs(gpu.Detect()))
-	if c.Err != nil {
-		return nil, &sdk.Error{Code: sdk.CodeManifestInvalid, Field: "manifest", Message: c.Err.Error() + " (nothing was installed)"}
-	}
-	if rel, err := filepath.Rel(dir, c.Executable); err != nil || !filepath.IsLocal(rel) {
-		return nil, &sdk.Error{Code: sdk.CodeManifestInvalid, Field: "manifest", Message: fmt.Sprintf("executable %s is outside the plugin directory; ship it inside (nothing was installed)", c.Executable)}
-	}
-	st, err := os.Stat(c.Executable)
-	if err != nil || !st.Mode().IsRegular() {
-		return nil, &sdk.Error{Code: sdk.CodeManifestInvalid, Field: "manifest", Message: fmt.Sprintf("the executable for this platform (%s) is missing from the plugin (nothing was installed)", filepath.Base(c.Executable))}
-	}
-	sum := fileSHA256(c.Executable)
-	if isDir && want != "" && sum != want {
-		return nil, sdk.FieldError("sha256", "the executable's sha256 is %s, not %s (nothing was installed)", sum, want)
-	}
-	if c.SHA256 != "" && !strings.EqualFold(c.SHA256, sum) {
-		return nil, &sdk.Error{Code: sdk.CodeManifestInvalid, Field: "manifest", Message: fmt.Sprintf("the executable's sha256 is %s but the manifest says %s (nothing was installed)", sum, c.SHA256)}
+	c, err := checkStaged(dir, isDir, want)
+	if err != nil {
+		return nil, err
 	}
 	name := c.Name()
 
@@ -131,6 +85,59 @@ func (h *Host) InstallPlugin(ctx context.Context, src InstallSource) (*Plugin, e
 		return nil, sdk.Errorf(sdk.CodeInternal, "plugin %s was installed in %s but not discovered: %v", name, target, rep.Errors)
 	}
 	return p, nil
+}
+
+// stageSource unpacks or copies src into stage; it reports whether src
+// was a directory (whose sha256 is then the executable's).
+func stageSource(src InstallSource, stage, want string) (bool, error) {
+	switch {
+	case src.Archive != nil:
+		return false, unpackChecked(src.Archive, stage, want)
+	case src.Path == "":
+		return false, sdk.FieldError("path", "required: a plugin directory or a .tar.gz on the host's machine")
+	case !filepath.IsAbs(src.Path):
+		return false, sdk.FieldError("path", "%q must be absolute (the host's working directory is not yours)", src.Path)
+	}
+	st, err := os.Stat(src.Path)
+	if err != nil {
+		return false, sdk.FieldError("path", "%v", err)
+	}
+	if st.IsDir() {
+		return true, copyTree(src.Path, stage)
+	}
+	f, err := os.Open(src.Path)
+	if err != nil {
+		return false, sdk.FieldError("path", "%v", err)
+	}
+	defer f.Close()
+	return false, unpackChecked(f, stage, want)
+}
+
+// checkStaged checks an unpacked plugin as discovery would, and more:
+// the executable must be inside it, and match the sha256 the caller gave
+// (for a directory) and the one in the manifest.
+func checkStaged(dir string, isDir bool, want string) (Candidate, error) {
+	invalid := func(format string, args ...any) error {
+		return &sdk.Error{Code: sdk.CodeManifestInvalid, Field: "manifest", Message: fmt.Sprintf(format, args...) + " (nothing was installed)"}
+	}
+	c := inspect(dir, UsableGPUs(gpu.Detect()))
+	if c.Err != nil {
+		return c, invalid("%s", c.Err.Error())
+	}
+	if rel, err := filepath.Rel(dir, c.Executable); err != nil || !filepath.IsLocal(rel) {
+		return c, invalid("executable %s is outside the plugin directory; ship it inside", c.Executable)
+	}
+	if st, err := os.Stat(c.Executable); err != nil || !st.Mode().IsRegular() {
+		return c, invalid("the executable for this platform (%s) is missing from the plugin", filepath.Base(c.Executable))
+	}
+	sum := fileSHA256(c.Executable)
+	if isDir && want != "" && sum != want {
+		return c, sdk.FieldError("sha256", "the executable's sha256 is %s, not %s (nothing was installed)", sum, want)
+	}
+	if c.SHA256 != "" && !strings.EqualFold(c.SHA256, sum) {
+		return c, invalid("the executable's sha256 is %s but the manifest says %s", sum, c.SHA256)
+	}
+	return c, nil
 }
 
 // RemovePlugin stops the plugin and deletes its directory. Only a
@@ -193,151 +200,4 @@ func pluginDirIn(stage string) (string, error) {
 		return filepath.Join(stage, entries[0].Name()), nil
 	}
 	return "", &sdk.Error{Code: sdk.CodeManifestInvalid, Field: "manifest", Message: "no plugin.yaml (or plugin.json) at the top of the plugin or of its only directory (nothing was installed)"}
-}
-
-// unpackChecked unpacks a .tar.gz into dir, checking its sha256 (when
-// want is set) before anything it unpacked can be used.
-func unpackChecked(r io.Reader, dir, want string) error {
-	hash := sha256.New()
-	tee := io.TeeReader(r, hash)
-	if err := unpack(tee, dir); err != nil {
-		return err
-	}
-	// Read to the end: the sum covers the whole archive, padding included.
-	if _, err := io.Copy(io.Discard, tee); err != nil {
-		return sdk.FieldError("body", "read the archive: %v", err)
-	}
-	if got := hex.EncodeToString(hash.Sum(nil)); want != "" && got != want {
-		return sdk.FieldError("sha256", "the archive's sha256 is %s, not %s (nothing was installed)", got, want)
-	}
-	return nil
-}
-
-func unpack(r io.Reader, dir string) error {
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		return sdk.FieldError("body", "not a .tar.gz: %v", err)
-	}
-	defer zr.Close()
-	tr := tar.NewReader(zr)
-	var total int64
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return sdk.FieldError("body", "bad .tar.gz: %v", err)
-		}
-		target, err := entryPath(dir, hdr.Name)
-		if err != nil {
-			return err
-		}
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return sdk.WrapError(sdk.CodeInternal, err, "unpack %s", hdr.Name)
-			}
-		case tar.TypeReg:
-			total += hdr.Size
-			if total > maxInstallBytes {
-				return sdk.FieldError("body", "the archive unpacks to more than %d bytes", int64(maxInstallBytes))
-			}
-			if err := writeFile(target, tr, hdr.FileInfo().Mode().Perm()); err != nil {
-				return sdk.WrapError(sdk.CodeInternal, err, "unpack %s", hdr.Name)
-			}
-		case tar.TypeSymlink:
-			if err := checkLink(dir, target, hdr.Linkname); err != nil {
-				return err
-			}
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			if err := os.Symlink(hdr.Linkname, target); err != nil {
-				return sdk.WrapError(sdk.CodeInternal, err, "unpack %s", hdr.Name)
-			}
-		default:
-			return sdk.FieldError("body", "archive entry %q: only files, directories and links inside the plugin are allowed", hdr.Name)
-		}
-	}
-}
-
-// entryPath is where an archive entry goes: refused when absolute, when
-// it climbs out with "..", or when it would be written through a link.
-func entryPath(dir, name string) (string, error) {
-	clean := filepath.Clean(filepath.FromSlash(name))
-	if filepath.IsAbs(name) || strings.HasPrefix(name, "/") || !filepath.IsLocal(clean) {
-		return "", sdk.FieldError("body", "archive entry %q escapes the plugin directory (absolute or ..); refused, nothing was installed", name)
-	}
-	target := filepath.Join(dir, clean)
-	// No parent may be a link: a link unpacked earlier must not redirect a
-	// later entry outside the plugin.
-	for p := filepath.Dir(target); p != dir && len(p) > len(dir); p = filepath.Dir(p) {
-		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			return "", sdk.FieldError("body", "archive entry %q is written through a link; refused, nothing was installed", name)
-		}
-	}
-	return target, nil
-}
-
-// checkLink refuses a link whose target is absolute or resolves outside
-// dir.
-func checkLink(dir, at, link string) error {
-	if filepath.IsAbs(link) {
-		return sdk.FieldError("body", "link %s → %s is absolute; refused, nothing was installed", at, link)
-	}
-	resolved := filepath.Join(filepath.Dir(at), link)
-	if rel, err := filepath.Rel(dir, resolved); err != nil || !filepath.IsLocal(rel) {
-		return sdk.FieldError("body", "link %s → %s points outside the plugin; refused, nothing was installed", at, link)
-	}
-	return nil
-}
-
-func writeFile(path string, r io.Reader, mode fs.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode|0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, io.LimitReader(r, maxInstallBytes)); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// copyTree copies a plugin directory: regular files and directories, and
-// links that stay inside it.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			if err := checkLink(dst, target, link); err != nil {
-				return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "path", Message: sdk.AsError(err).Message}
-			}
-			return os.Symlink(link, target)
-		case d.Type().IsRegular():
-			f, err := os.Open(path)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			info, _ := d.Info()
-			return writeFile(target, f, info.Mode().Perm())
-		}
-		return sdk.FieldError("path", "%s: only files, directories and links inside the plugin are allowed", path)
-	})
 }

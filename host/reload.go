@@ -14,7 +14,7 @@ import (
 
 // reloadDebounce gathers a burst of file events (an editor's write and
 // rename, a plugin dir copied file by file) into one reload.
-const reloadDebounce = 300 * time.Millisecond
+const reloadDebounce = 200 * time.Millisecond
 
 // ReloadResult is the outcome of the last reload.
 type ReloadResult struct {
