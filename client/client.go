@@ -248,7 +248,7 @@ func (c *Client) send(ctx context.Context, method, path string, rd io.Reader, si
 	if err != nil {
 		var op *net.OpError
 		if errors.As(err, &op) && op.Op == "dial" {
-			return nil, fmt.Errorf("%w at %s (start it with `roundhouse serve`, or set ROUNDHOUSE_HOST): %v", ErrHostDown, c.base, err)
+			return nil, fmt.Errorf("%w at %s (start it with `roundhouse serve`, or point --host or ROUNDHOUSE_HOST at it): %v", ErrHostDown, c.base, err)
 		}
 		return nil, err
 	}

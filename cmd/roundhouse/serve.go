@@ -15,11 +15,35 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/roundhouse-ai/roundhouse/host"
 	"github.com/roundhouse-ai/roundhouse/host/api"
 	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
+
+// serveCmd runs the host; its flags are parsed by serve itself (the
+// standard flag package), as before cobra.
+func (c *cli) serveCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:                "serve [--config FILE] [--listen ADDR] [--print-default-config]",
+		Short:              "Run the host",
+		DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, a []string) error {
+			for _, x := range a {
+				if x == "-h" || x == "--help" || x == "-help" {
+					fmt.Fprintln(c.out, "usage: roundhouse serve [--config FILE] [--listen ADDR] [--print-default-config]\n\n"+
+						"--config FILE          config file (YAML; default $ROUNDHOUSE_CONFIG); the embedded default applies underneath\n"+
+						"--listen ADDR          listen address (overrides the config)\n"+
+						"--print-default-config print the embedded default config and exit")
+					return nil
+				}
+			}
+			return exitCode(serve(a))
+		},
+	}
+}
 
 func serve(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
