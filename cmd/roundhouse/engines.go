@@ -33,12 +33,12 @@ func (c *cli) enginesCmd() *cobra.Command {
 					if e.Error != nil {
 						msg = e.Error.Message
 					}
-					fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t%s\n", e.Plugin, oneLine(msg))
+					fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t%s\n", e.Plugin, dash(oneLine(msg)))
 					continue
 				}
 				en := e.Engine
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Plugin, yesNo(en.Installed), yesNo(en.Running), dash(en.Version),
-					dash(en.Mode), dash(en.Host), oneLine(en.LastError))
+					dash(en.Mode), dash(en.Host), dash(oneLine(en.LastError)))
 			}
 			return tw.Flush()
 		}),

@@ -157,7 +157,7 @@ func (c *cli) pluginTable(ps []client.PluginStatus) error {
 			note = "engine " + p.EngineMode + " at " + p.EngineHost
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", p.Name, p.Type, p.Version, p.State, p.PID, p.Restarts,
-			strings.Join(p.Services, ","), oneLine(note))
+			strings.Join(p.Services, ","), dash(oneLine(note)))
 	}
 	return tw.Flush()
 }

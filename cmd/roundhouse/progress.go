@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -112,17 +111,18 @@ func (p *plainProgress) finish(err error) {
 
 func (p *plainProgress) close() {}
 
-// barProgress draws one mpb bar per layer (keyed by digest, else status);
-// phases without a size print as lines above the bars.
+// barProgress draws one mpb bar per layer (keyed by digest, else status).
+// Phases without a size print as lines: above the bars while some still
+// move; once all are finished, the bars are drawn a last time and the line
+// goes below them (mpb would not redraw again to show it).
 type barProgress struct {
-	p      *mpb.Progress
 	w      io.Writer
 	verb   string
 	status string
-	mu     sync.Mutex
-	bars   map[string]*layerBar
-	order  []*layerBar
-	closed bool
+	// p draws the current set of bars; nil when none is shown.
+	p     *mpb.Progress
+	bars  map[string]*layerBar
+	order []*layerBar
 }
 
 type layerBar struct {
@@ -132,16 +132,26 @@ type layerBar struct {
 }
 
 func newBarProgress(w io.Writer, verb string) *barProgress {
-	return &barProgress{
-		p:    mpb.New(mpb.WithOutput(w), mpb.WithWidth(30), mpb.WithRefreshRate(100*time.Millisecond)),
-		w:    w,
-		verb: verb,
-		bars: map[string]*layerBar{},
-	}
+	return &barProgress{w: w, verb: verb, bars: map[string]*layerBar{}}
 }
 
 func (b *barProgress) line(s string) {
-	_, _ = fmt.Fprintln(b.p, s)
+	if b.p != nil && b.moving() {
+		_, _ = fmt.Fprintln(b.p, s)
+		return
+	}
+	b.end(nil)
+	fmt.Fprintln(b.w, s)
+}
+
+// moving says whether a bar is neither finished nor stopped.
+func (b *barProgress) moving() bool {
+	for _, lb := range b.order {
+		if !lb.bar.Completed() && !lb.bar.Aborted() {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *barProgress) update(ev client.ProgressEvent) {
@@ -164,7 +174,9 @@ func (b *barProgress) update(ev client.ProgressEvent) {
 	if key == "" {
 		key = ev.Status
 	}
-	b.mu.Lock()
+	if b.p == nil {
+		b.p = mpb.New(mpb.WithOutput(b.w), mpb.WithWidth(30), mpb.WithRefreshRate(100*time.Millisecond))
+	}
 	lb := b.bars[key]
 	if lb == nil {
 		lb = &layerBar{total: ev.Total, start: time.Now()}
@@ -178,7 +190,6 @@ func (b *barProgress) update(ev client.ProgressEvent) {
 		b.bars[key] = lb
 		b.order = append(b.order, lb)
 	}
-	b.mu.Unlock()
 	if ev.Total != lb.total {
 		lb.total = ev.Total
 		lb.bar.SetTotal(ev.Total, false)
@@ -199,15 +210,12 @@ func (lb *layerBar) decor(s decor.Statistics) string {
 	return done + " " + rateETA(s.Current, s.Total, el)
 }
 
-// close completes the bars (err == nil) or stops them where they are, and
-// waits for the last redraw.
+// end completes the bars (err == nil) or stops them where they are, and
+// waits for their last redraw.
 func (b *barProgress) end(err error) {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	if b.p == nil {
 		return
 	}
-	b.closed = true
 	for _, lb := range b.order {
 		if lb.bar.Completed() || lb.bar.Aborted() {
 			continue
@@ -218,8 +226,8 @@ func (b *barProgress) end(err error) {
 			lb.bar.Abort(false)
 		}
 	}
-	b.mu.Unlock()
 	b.p.Wait()
+	b.p, b.bars, b.order = nil, map[string]*layerBar{}, nil
 }
 
 func (b *barProgress) finish(err error) {

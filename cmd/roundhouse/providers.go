@@ -28,14 +28,14 @@ func (c *cli) providersCmd() *cobra.Command {
 				return c.printJSON(client.ProviderList{Providers: nonNil(ps)})
 			}
 			tw := c.table()
-			fmt.Fprintln(tw, "PLUGIN\tNAME\tBASE URL\tKEYS\tMODELS\tNOTE")
+			fmt.Fprintln(tw, "PLUGIN\tNAME\tURL\tKEYS\tMODELS\tNOTE")
 			for _, p := range ps {
 				var keys []string
 				for _, k := range p.Keys {
 					keys = append(keys, k.Masked+" ("+k.State+")")
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Plugin, p.Name, dash(p.BaseURL), dash(strings.Join(keys, ", ")),
-					dash(strings.Join(p.Models, ",")), oneLine(p.Error))
+					dash(strings.Join(p.Models, ",")), dash(oneLine(p.Error)))
 			}
 			return tw.Flush()
 		}),

@@ -37,7 +37,7 @@ func (c *cli) pullsCmd() *cobra.Command {
 					kind = "pull"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, kind, p.Model, dash(p.Plugin), p.State, prog,
-					p.StartedAt.Local().Format(time.DateTime), oneLine(p.Error))
+					p.StartedAt.Local().Format(time.DateTime), dash(oneLine(p.Error)))
 			}
 			return tw.Flush()
 		}),

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/roundhouse-ai/roundhouse/client"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+// fakeHost answers the native API's listing routes with fixed bodies, as
+// the host serves them.
+func fakeHost(t *testing.T) *client.Client {
+	t.Helper()
+	routes := map[string]string{
+		"GET /health":                `{"status":"ok","version":"1.2.3","uptime_seconds":61,"plugins":{"echo":"running"}}`,
+		"GET /version":               `{"version":"1.2.3","sdk_version":"1.0.0","protocol_version":1,"go_version":"go1.26","platform":"linux_amd64"}`,
+		"GET /v1/plugins":            `{"plugins":[{"name":"echo","type":"local","version":"0.1.0","services":["chat","embed"],"state":"running","pid":42,"restarts":0,"dir":"/p/echo"},{"name":"openai","type":"remote","version":"2.0.0","services":["chat"],"state":"failed","restarts":3,"last_error":"bad key\nsecond line","dir":"/p/openai"}]}`,
+		"GET /v1/plugins/echo":       `{"name":"echo","type":"local","version":"0.1.0","services":["chat","embed"],"state":"running","pid":42,"restarts":0,"dir":"/p/echo","gpu":{"supported":["nvidia"],"detected":[],"using":"cpu"}}`,
+		"GET /v1/inventory":          `{"models":[{"name":"tiny:latest","size":1500000,"plugin":"echo"},{"name":"big","size":3000000000,"plugin":"echo","state":"running"}]}`,
+		"GET /v1/pulls":              `{"pulls":[{"id":"p1","kind":"pull","model":"tiny","plugin":"echo","state":"running","status":"pulling abc","total":100,"completed":40,"started_at":"2026-11-30T05:00:00Z"}]}`,
+		"GET /v1/engines":            `{"engines":[{"plugin":"echo","plugin_state":"running","engine":{"installed":true,"running":true,"version":"0.17.4","mode":"managed","host":"127.0.0.1:11500"}}]}`,
+		"GET /v1/providers":          `{"providers":[{"plugin":"openai","name":"main","base_url":"https://api.example","keys":[{"masked":"sk-…abcd","state":"ok","requests":3,"failures":0,"current_rpm":1}]}]}`,
+		"GET /v1/system":             `{"os":"linux","arch":"amd64","cpu_model":"Test CPU","cpu_cores":2,"memory_total_bytes":16000000000,"memory_available_bytes":8000000000,"gpus":[],"preferred_gpu":"none"}`,
+		"GET /v1/config":             `{"listen":"127.0.0.1:7700","plugins":{"openai":{"providers":[{"name":"main","api_keys":[{"value":"sk-…abcd"}]}]}}}`,
+		"GET /v1/routes":             `{"services":{"chat":{"strategy":"priority","targets":[{"plugin":"echo","breaker":"closed"}]}}}`,
+		"GET /v1/models/recommended": `{"service":"chat","machine":{"memory_total_bytes":16000000000,"memory_available_bytes":8000000000},"models":[{"id":"echo/tiny","plugin":"echo","name":"tiny","services":["chat"],"capabilities":[],"fits":true,"reason":"fits in memory","device":"cpu","installed":true}]}`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := routes[r.Method+" "+r.URL.Path]
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"error":{"message":"no route","code":"not_found"}}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := client.New(srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The --json output of every listing and show verb is stable: compared
+// with testdata/<name>.golden (go test -run TestGoldenJSON -update
+// rewrites them).
+func TestGoldenJSON(t *testing.T) {
+	c := fakeHost(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"status", []string{"status"}},
+		{"plugins_ls", []string{"plugins", "ls"}},
+		{"plugins_show", []string{"plugins", "show", "echo"}},
+		{"models_ls", []string{"models", "ls"}},
+		{"models_ps", []string{"models", "ps"}},
+		{"models_show", []string{"models", "show", "tiny"}},
+		{"models_recommend", []string{"models", "recommend"}},
+		{"pulls_ls", []string{"pulls", "ls"}},
+		{"engines_ls", []string{"engines", "ls"}},
+		{"providers_ls", []string{"providers", "ls"}},
+		{"system", []string{"system"}},
+		{"config_show", []string{"config", "show"}},
+		{"routes", []string{"routes"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			cl := &cli{c: c, out: &out, errOut: io.Discard, in: strings.NewReader("")}
+			if err := cl.dispatch(context.Background(), append(tc.args, "--json")); err != nil {
+				t.Fatal(err)
+			}
+			// The fake host's port changes from run to run.
+			checkGolden(t, tc.name+".golden", bytes.ReplaceAll(out.Bytes(), []byte(c.Host()), []byte("http://fake-host")))
+		})
+	}
+}
+
+// The tables of the same answers are aligned: every row has the header's
+// column starts.
+func TestTablesAligned(t *testing.T) {
+	c := fakeHost(t)
+	for _, args := range [][]string{{"plugins", "ls"}, {"models", "ls"}, {"pulls", "ls"}, {"engines", "ls"}, {"providers", "ls"}} {
+		var out bytes.Buffer
+		if err := (&cli{c: c, out: &out, errOut: io.Discard}).dispatch(context.Background(), args); err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, strings.Join(args, "_")+".table.golden", out.Bytes())
+		lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+		header := lines[0]
+		for _, line := range lines[1:] {
+			l := []rune(line) // columns are counted in characters
+			for i, f := range strings.Fields(header) {
+				col := len([]rune(header[:strings.Index(header, f)]))
+				if i > 0 && (len(l) <= col || l[col-1] != ' ' || l[col] == ' ') {
+					t.Errorf("%v: row %q does not start column %s at %d", args, l, f, col)
+				}
+			}
+		}
+	}
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to write it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs:\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
