@@ -129,4 +129,3 @@ func checkGolden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs:\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
-
