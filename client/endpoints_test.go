@@ -84,10 +84,10 @@ func TestEndpoints(t *testing.T) {
 		"POST /v1/providers":               `{"plugin":"openai","name":"main"}`,
 		"DELETE /v1/providers/main":        `{"status":"deleted"}`,
 		"POST /v1/providers/main/test":     `{"ok":true,"latency_seconds":0.5}`,
-		"POST /v1/reload":                  `{"status":"reloaded","restart_required":["listen"]}`,
-		"GET /v1/config":                   `{"listen":"127.0.0.1:7700"}`,
+		"POST /v1/reload":                  `{"at":"2026-11-30T05:00:00Z","report":{"added":["new"],"removed":[],"restarted":[],"reconfigured":[],"errors":{"bad":"manifest invalid"},"needs_restart":["listen"]}}`,
+		"GET /v1/config":                   `{"path":"/etc/rh.yaml","config":{"listen":"127.0.0.1:7700"}}`,
 		"GET /v1/routes":                   `{"services":{}}`,
-		"GET /v1/inventory":                `{"models":[{"name":"tiny","size":5,"plugin":"ollama","state":"running"}]}`,
+		"GET /v1/inventory":                `{"models":[{"name":"tiny","size":5,"plugin":"ollama","type":"local"}]}`,
 		"POST /v1/services/rerank":         `{"model":"r","results":[]}`,
 		"POST /v1/services/text-to-image":  `{"model":"i","images":[{"url":"x"}]}`,
 		"POST /v1/services/text-to-speech": `{"model":"t","audio":"AAE=","mime_type":"audio/wav"}`,
@@ -150,23 +150,23 @@ func TestEndpoints(t *testing.T) {
 	}
 	rr, err := c.Reload(ctx)
 	check("POST /v1/reload", err)
-	if rr.Status != "reloaded" || len(rr.RestartRequired) != 1 || !strings.Contains(string(rr.Raw), "listen") {
+	if len(rr.Report.Added) != 1 || rr.Report.Errors["bad"] == "" || rr.Report.NeedsRestart[0] != "listen" {
 		t.Fatalf("reload %+v", rr)
 	}
 	cfg, err := c.Config(ctx)
 	check("GET /v1/config", err)
-	if cfg["listen"] != "127.0.0.1:7700" {
+	if cfg.Path != "/etc/rh.yaml" || cfg.Config["listen"] != "127.0.0.1:7700" {
 		t.Fatalf("config %v", cfg)
 	}
 	_, err = c.Routes(ctx)
 	check("GET /v1/routes", err)
 	inv, err := c.Inventory(ctx, true)
 	check("GET /v1/inventory?running=true", err)
-	if len(inv) != 1 || inv[0].Name != "tiny" || inv[0].Plugin != "ollama" {
+	if len(inv) != 1 || inv[0].Name != "tiny" || inv[0].Plugin != "ollama" || inv[0].Type != "local" {
 		t.Fatalf("inventory %+v", inv)
 	}
-	ms, err := c.Models(ctx, false)
-	check("GET /v1/inventory", err)
+	ms, err := c.Models(ctx, true)
+	check("GET /v1/inventory?running=true", err)
 	if len(ms) != 1 || ms[0].ID != "tiny" || ms[0].Size != 5 || ms[0].State != "running" {
 		t.Fatalf("models %+v", ms)
 	}

@@ -9,13 +9,12 @@ import (
 )
 
 // InventoryModel is one model of GET /v1/inventory: what its engine or
-// provider tells about it, with the plugin (and provider) that has it.
+// provider tells about it, with the plugin that serves it and the
+// plugin's type (local or remote).
 type InventoryModel struct {
 	types.Model
-	Plugin   string `json:"plugin"`
-	Provider string `json:"provider,omitempty"`
-	// State is "running" for a model loaded in memory.
-	State string `json:"state,omitempty"`
+	Plugin string `json:"plugin"`
+	Type   string `json:"type,omitempty"`
 }
 
 // Inventory is GET /v1/inventory.
@@ -49,10 +48,14 @@ func (c *Client) Models(ctx context.Context, running bool) ([]Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	state := ""
+	if running {
+		state = "running"
+	}
 	out := make([]Model, 0, len(inv))
 	for _, m := range inv {
 		out = append(out, Model{ID: m.Name, Object: "model", Created: m.ModifiedAt, OwnedBy: m.Plugin,
-			Plugin: m.Plugin, Size: m.SizeBytes, State: m.State})
+			Plugin: m.Plugin, Size: m.SizeBytes, State: state})
 	}
 	return out, nil
 }

@@ -2,47 +2,52 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
+	"time"
 )
 
 // Reload is POST /v1/reload: the host reads its config file and plugin
-// roots again. A broken config or manifest leaves what runs untouched and
-// comes back as an error; settings that need a restart are listed.
+// roots again and applies the difference. A config that does not load is
+// a *StatusError (400, field "config") and changes nothing; a plugin whose
+// new manifest or executable is unusable keeps its previous version and
+// is named in Report.Errors.
 func (c *Client) Reload(ctx context.Context) (*ReloadResult, error) {
-	resp, err := c.do(ctx, http.MethodPost, "/v1/reload", nil, "application/json")
-	if err != nil {
-		return nil, err
-	}
-	raw, err := readAll(resp)
-	if err != nil {
-		return nil, err
-	}
-	out := &ReloadResult{Raw: raw}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return callJSON[ReloadResult](ctx, c, http.MethodPost, "/v1/reload", nil)
 }
 
-// ReloadResult is what POST /v1/reload answers. Raw is the whole answer,
-// for fields this client does not know yet.
+// ReloadResult is what POST /v1/reload answers.
 type ReloadResult struct {
-	Status string `json:"status,omitempty"`
-	// RestartRequired names settings that changed but take effect only
-	// when the host restarts (the listen address).
-	RestartRequired []string        `json:"restart_required,omitempty"`
-	Raw             json.RawMessage `json:"-"`
+	At time.Time `json:"at"`
+	// Error says why the config could not be loaded (the last good one
+	// keeps serving).
+	Error  string      `json:"error,omitempty"`
+	Report ApplyReport `json:"report"`
 }
 
-// Config is GET /v1/config: the effective configuration, secrets masked,
-// as the host serves it (a JSON object).
-func (c *Client) Config(ctx context.Context) (map[string]any, error) {
-	out, err := callJSON[map[string]any](ctx, c, http.MethodGet, "/v1/config", nil)
-	if err != nil {
-		return nil, err
-	}
-	return *out, nil
+// ApplyReport is what a reload changed.
+type ApplyReport struct {
+	Added        []string `json:"added"`
+	Removed      []string `json:"removed"`
+	Restarted    []string `json:"restarted"`
+	Reconfigured []string `json:"reconfigured"`
+	// Errors are plugins whose new manifest or binary is unusable, by
+	// name: the previous version keeps serving.
+	Errors map[string]string `json:"errors"`
+	// NeedsRestart are config keys that changed but take effect only when
+	// the host restarts (the listen address).
+	NeedsRestart []string `json:"needs_restart"`
+}
+
+// ConfigView is GET /v1/config: the configuration in force (the file,
+// the embedded default and runtime changes merged), secrets masked, with
+// the config file's key names.
+type ConfigView struct {
+	// Path is the config file ("" = the embedded default only).
+	Path   string         `json:"path"`
+	Config map[string]any `json:"config"`
+}
+
+// Config is GET /v1/config.
+func (c *Client) Config(ctx context.Context) (*ConfigView, error) {
+	return callJSON[ConfigView](ctx, c, http.MethodGet, "/v1/config", nil)
 }

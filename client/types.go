@@ -69,6 +69,12 @@ type PluginStatus struct {
 	// discovery and before each start); state missing_dependency when
 	// one is missing.
 	Dependencies []PluginDependency `json:"dependencies,omitempty"`
+	// ReloadError says why the last reload kept this version (the new
+	// manifest or executable is unusable); hosts before reload leave it
+	// out.
+	ReloadError string `json:"reload_error,omitempty"`
+	// InFlight is how many calls the plugin is answering now.
+	InFlight int `json:"in_flight,omitempty"`
 }
 
 // PluginGPU is which GPU a plugin runs for.

@@ -164,32 +164,28 @@ func (c *cli) reloadCmd() *cobra.Command {
 				return err
 			}
 			if c.json {
-				_, err := c.out.Write(append(r.Raw, '\n'))
-				return err
-			}
-			fmt.Fprintln(c.out, "reloaded")
-			if len(r.RestartRequired) > 0 {
-				fmt.Fprintf(c.out, "restart the host for: %s\n", strings.Join(r.RestartRequired, ", "))
-			}
-			return nil
-		}),
-	}
-}
-
-func (c *cli) routesCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "routes",
-		Short: "Where each service's calls go: targets, strategy, breakers, health, latency",
-		Args:  args(0, 0),
-		RunE: c.run(func(ctx context.Context, cl *client.Client, _ []string) error {
-			r, err := cl.Routes(ctx)
-			if err != nil {
-				return err
-			}
-			if c.json {
 				return c.printJSON(r)
 			}
-			return c.printYAML(r)
+			rep := r.Report
+			fmt.Fprintln(c.out, "reloaded")
+			for _, x := range []struct {
+				what  string
+				names []string
+			}{{"added", rep.Added}, {"removed", rep.Removed}, {"restarted", rep.Restarted}, {"reconfigured", rep.Reconfigured}} {
+				if len(x.names) > 0 {
+					fmt.Fprintf(c.out, "  %s: %s\n", x.what, strings.Join(x.names, ", "))
+				}
+			}
+			for _, name := range sortedKeys(rep.Errors) {
+				fmt.Fprintf(c.out, "  %s %s: %s (the previous version keeps serving)\n", c.paint(c.out, colRed, "not reloaded"), name, oneLine(rep.Errors[name]))
+			}
+			if len(rep.NeedsRestart) > 0 {
+				fmt.Fprintf(c.out, "  restart the host for: %s\n", strings.Join(rep.NeedsRestart, ", "))
+			}
+			if len(rep.Errors) > 0 {
+				return &codeError{code: exitError}
+			}
+			return nil
 		}),
 	}
 }

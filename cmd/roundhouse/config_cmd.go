@@ -25,7 +25,12 @@ func (c *cli) configCmd() *cobra.Command {
 			if c.json {
 				return c.printJSON(cfg)
 			}
-			return c.printYAML(cfg)
+			src := cfg.Path
+			if src == "" {
+				src = "the embedded default"
+			}
+			fmt.Fprintf(c.out, "# effective configuration (from %s; secrets masked)\n", src)
+			return c.printYAML(cfg.Config)
 		}),
 	})
 	cmd.AddCommand(&cobra.Command{

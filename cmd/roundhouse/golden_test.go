@@ -26,13 +26,14 @@ func fakeHost(t *testing.T) *client.Client {
 		"GET /version":               `{"version":"1.2.3","sdk_version":"1.0.0","protocol_version":1,"go_version":"go1.26","platform":"linux_amd64"}`,
 		"GET /v1/plugins":            `{"plugins":[{"name":"echo","type":"local","version":"0.1.0","services":["chat","embed"],"state":"running","pid":42,"restarts":0,"dir":"/p/echo"},{"name":"openai","type":"remote","version":"2.0.0","services":["chat"],"state":"failed","restarts":3,"last_error":"bad key\nsecond line","dir":"/p/openai"}]}`,
 		"GET /v1/plugins/echo":       `{"name":"echo","type":"local","version":"0.1.0","services":["chat","embed"],"state":"running","pid":42,"restarts":0,"dir":"/p/echo","gpu":{"supported":["nvidia"],"detected":[],"using":"cpu"}}`,
-		"GET /v1/inventory":          `{"models":[{"name":"tiny:latest","size":1500000,"plugin":"echo"},{"name":"big","size":3000000000,"plugin":"echo","state":"running"}]}`,
+		"GET /v1/inventory":          `{"models":[{"name":"tiny:latest","size":1500000,"plugin":"echo","type":"local","parameter_size":"1M","context_length":2048},{"name":"big","size":3000000000,"plugin":"echo","type":"local"}]}`,
 		"GET /v1/pulls":              `{"pulls":[{"id":"p1","kind":"pull","model":"tiny","plugin":"echo","state":"running","status":"pulling abc","total":100,"completed":40,"started_at":"2026-11-30T05:00:00Z"}]}`,
 		"GET /v1/engines":            `{"engines":[{"plugin":"echo","plugin_state":"running","engine":{"installed":true,"running":true,"version":"0.17.4","mode":"managed","host":"127.0.0.1:11500"}}]}`,
 		"GET /v1/providers":          `{"providers":[{"plugin":"openai","name":"main","base_url":"https://api.example","keys":[{"masked":"sk-…abcd","state":"ok","requests":3,"failures":0,"current_rpm":1}]}]}`,
 		"GET /v1/system":             `{"os":"linux","arch":"amd64","cpu_model":"Test CPU","cpu_cores":2,"memory_total_bytes":16000000000,"memory_available_bytes":8000000000,"gpus":[],"preferred_gpu":"none"}`,
-		"GET /v1/config":             `{"listen":"127.0.0.1:7700","plugins":{"openai":{"providers":[{"name":"main","api_keys":[{"value":"sk-…abcd"}]}]}}}`,
-		"GET /v1/routes":             `{"services":{"chat":{"strategy":"priority","targets":[{"plugin":"echo","breaker":"closed"}]}}}`,
+		"GET /v1/config":             `{"path":"/etc/roundhouse.yaml","config":{"listen":"127.0.0.1:7700","plugins":{"openai":{"providers":[{"name":"main","api_keys":[{"value":"sk-…abcd"}]}]}}}}`,
+		"GET /v1/routes":             `{"strategy":"priority","services":{"chat":"least_latency"},"fallbacks":{"big":["tiny"]},"groups":[{"name":"fast","strategy":"weighted","targets":[{"target":"echo/tiny","weight":0.9},{"target":"openai:main/gpt-x","weight":0.1}],"canary":{"target":"openai:main/gpt-x","percent":10,"weight":0.1,"rolled_back":false,"canary_error_rate":0,"stable_error_rate":0,"canary_requests":3}}],"targets":[{"target":"echo/tiny","plugin":"echo","model":"tiny","breaker":{"state":"closed","requests":10,"successes":10,"failures":0,"consecutive_failures":0,"window_requests":10,"window_failures":0},"health":1,"latency_ms":12.5,"error_rate":0,"requests":10},{"target":"openai:main/gpt-x","plugin":"openai","provider":"main","model":"gpt-x","breaker":{"state":"open","requests":4,"successes":1,"failures":3,"consecutive_failures":3,"window_requests":4,"window_failures":3},"health":0.2,"latency_ms":0,"error_rate":0.75,"requests":4}]}`,
+		"POST /v1/reload":            `{"at":"2026-11-30T05:00:00Z","report":{"added":["new"],"removed":[],"restarted":["echo"],"reconfigured":[],"errors":{},"needs_restart":["listen"]}}`,
 		"GET /v1/models/recommended": `{"service":"chat","machine":{"memory_total_bytes":16000000000,"memory_available_bytes":8000000000},"models":[{"id":"echo/tiny","plugin":"echo","name":"tiny","services":["chat"],"capabilities":[],"fits":true,"reason":"fits in memory","device":"cpu","installed":true}]}`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -75,6 +76,7 @@ func TestGoldenJSON(t *testing.T) {
 		{"system", []string{"system"}},
 		{"config_show", []string{"config", "show"}},
 		{"routes", []string{"routes"}},
+		{"reload", []string{"reload"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -92,7 +94,7 @@ func TestGoldenJSON(t *testing.T) {
 // column starts.
 func TestTablesAligned(t *testing.T) {
 	c := fakeHost(t)
-	for _, args := range [][]string{{"plugins", "ls"}, {"models", "ls"}, {"pulls", "ls"}, {"engines", "ls"}, {"providers", "ls"}} {
+	for _, args := range [][]string{{"plugins", "ls"}, {"models", "ls"}, {"pulls", "ls"}, {"engines", "ls"}, {"providers", "ls"}, {"system"}} {
 		var out bytes.Buffer
 		if err := (&cli{c: c, out: &out, errOut: io.Discard}).dispatch(context.Background(), args); err != nil {
 			t.Fatal(err)
@@ -127,5 +129,27 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs:\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// The other human outputs, as a user sees them.
+func TestGoldenText(t *testing.T) {
+	c := fakeHost(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"routes", []string{"routes"}},
+		{"config_show", []string{"config", "show"}},
+		{"reload", []string{"reload"}},
+		{"plugins_show", []string{"plugins", "show", "echo"}},
+		{"models_show", []string{"models", "show", "tiny"}},
+		{"status", []string{"status"}},
+	} {
+		var out bytes.Buffer
+		if err := (&cli{c: c, out: &out, errOut: io.Discard}).dispatch(context.Background(), tc.args); err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, tc.name+".txt.golden", bytes.ReplaceAll(out.Bytes(), []byte(c.Host()), []byte("http://fake-host")))
 	}
 }

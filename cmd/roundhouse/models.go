@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roundhouse-ai/roundhouse/client"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 func (c *cli) modelsCmd() *cobra.Command {
@@ -136,6 +138,18 @@ func (c *cli) listModels(ctx context.Context, cl *client.Client, running bool) e
 // "<plugin>/<name>") and prints what its engine tells.
 func (c *cli) showModel(ctx context.Context, cl *client.Client, name string) error {
 	inv, err := cl.Inventory(ctx, false)
+	var se *client.StatusError
+	if errors.As(err, &se) && se.StatusCode == 404 && se.Code() != types.CodeModelNotFound {
+		// A host without GET /v1/inventory: what its model list says.
+		ms, lerr := cl.Models(ctx, false)
+		if lerr != nil {
+			return lerr
+		}
+		inv, err = nil, nil
+		for _, m := range ms {
+			inv = append(inv, client.InventoryModel{Model: types.Model{Name: m.ID, SizeBytes: m.Size}, Plugin: m.Plugin})
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -164,8 +178,7 @@ func (c *cli) showModel(ctx context.Context, cl *client.Client, name string) err
 		}
 		row("model", m.Name)
 		row("plugin", m.Plugin)
-		row("provider", m.Provider)
-		row("state", m.State)
+		row("type", m.Type)
 		if m.SizeBytes > 0 {
 			row("size", humanBytes(m.SizeBytes))
 		}
