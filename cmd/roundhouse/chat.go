@@ -121,6 +121,9 @@ start and end a message with """ to write several lines. Ctrl-C stops the answer
 // told apart from input: during an answer it cancels the answer; at the
 // prompt it reminds how to leave.
 func (c *cli) chat(ctx context.Context, cl *client.Client, model, system string, o client.Options) error {
+	// Cancelled on return, so the reader stops handing over lines.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	interactive := isTerminal(c.in)
 	lines := make(chan string)
 	readErr := make(chan error, 1)

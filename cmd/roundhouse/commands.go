@@ -42,7 +42,7 @@ func (c *cli) root() *cobra.Command {
 			root.AddCommand(cmd)
 		}
 	}
-	add("host", c.serveCmd(), c.statusCmd(), c.versionCmd(), c.systemCmd(), c.reloadCmd(), c.configCmd(), c.routesCmd())
+	add("host", c.serveCmd(), c.statusCmd(), c.versionCmd(), c.systemCmd(), c.reloadCmd(), c.configCmd(), c.routesCmd(), c.usageCmd())
 	add("ai", c.chatCmd(), c.runCmd(), c.invokeCmd())
 	add("manage", c.modelsCmd(), c.pullsCmd(), c.pluginsCmd(), c.enginesCmd(), c.providersCmd(), c.keysCmd())
 	root.SetHelpCommandGroupID("host")

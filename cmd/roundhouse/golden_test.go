@@ -34,6 +34,9 @@ func fakeHost(t *testing.T) *client.Client {
 		"GET /v1/config":             `{"path":"/etc/roundhouse.yaml","config":{"listen":"127.0.0.1:7700","plugins":{"openai":{"providers":[{"name":"main","api_keys":[{"value":"sk-…abcd"}]}]}}}}`,
 		"GET /v1/routes":             `{"strategy":"priority","services":{"chat":"least_latency"},"fallbacks":{"big":["tiny"]},"groups":[{"name":"fast","strategy":"weighted","targets":[{"target":"echo/tiny","weight":0.9},{"target":"openai:main/gpt-x","weight":0.1}],"canary":{"target":"openai:main/gpt-x","percent":10,"weight":0.1,"rolled_back":false,"canary_error_rate":0,"stable_error_rate":0,"canary_requests":3}}],"targets":[{"target":"echo/tiny","plugin":"echo","model":"tiny","breaker":{"state":"closed","requests":10,"successes":10,"failures":0,"consecutive_failures":0,"window_requests":10,"window_failures":0},"health":1,"latency_ms":12.5,"error_rate":0,"requests":10},{"target":"openai:main/gpt-x","plugin":"openai","provider":"main","model":"gpt-x","breaker":{"state":"open","requests":4,"successes":1,"failures":3,"consecutive_failures":3,"window_requests":4,"window_failures":3},"health":0.2,"latency_ms":0,"error_rate":0.75,"requests":4}]}`,
 		"POST /v1/reload":            `{"at":"2026-11-30T05:00:00Z","report":{"added":["new"],"removed":[],"restarted":["echo"],"reconfigured":[],"errors":{},"needs_restart":["listen"]}}`,
+		"GET /v1/usage":              `{"from":"2026-11-01T00:00:00Z","to":"2026-11-30T00:00:00Z","group_by":"model","groups":[{"key":"tiny","requests":10,"errors":1,"cache_hits":2,"input_tokens":500,"output_tokens":700,"estimated_requests":3,"cost":null,"unpriced_requests":10},{"key":"gpt-x","requests":4,"errors":0,"cache_hits":0,"input_tokens":100,"output_tokens":50,"estimated_requests":0,"cost":0.0025,"unpriced_requests":0}],"total":{"key":"total","requests":14,"errors":1,"cache_hits":2,"input_tokens":600,"output_tokens":750,"estimated_requests":3,"cost":0.0025,"unpriced_requests":10}}`,
+		"GET /v1/usage/records":      `{"records":[{"id":2,"time":"2026-11-29T10:00:00Z","app":"notes","service":"chat","model":"tiny","plugin":"echo","input_tokens":12,"output_tokens":30,"estimated":true,"cost":null,"latency_ms":120,"ttft_ms":20,"status":200,"code":"ok","cache_hit":false}],"next_cursor":"c2"}`,
+		"GET /v1/budgets":            `{"budgets":[{"name":"daily","window":"day","tokens_used":1350,"tokens_limit":100000,"cost_used":0.0025,"cost_limit":1,"ratio":0.0135,"window_start":"2026-11-30T00:00:00Z","resets_at":"2026-12-01T00:00:00Z"}]}`,
 		"GET /v1/models/recommended": `{"service":"chat","machine":{"memory_total_bytes":16000000000,"memory_available_bytes":8000000000},"models":[{"id":"echo/tiny","plugin":"echo","name":"tiny","services":["chat"],"capabilities":[],"fits":true,"reason":"fits in memory","device":"cpu","installed":true}]}`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -77,6 +80,9 @@ func TestGoldenJSON(t *testing.T) {
 		{"config_show", []string{"config", "show"}},
 		{"routes", []string{"routes"}},
 		{"reload", []string{"reload"}},
+		{"usage", []string{"usage"}},
+		{"usage_records", []string{"usage", "records"}},
+		{"usage_budgets", []string{"usage", "budgets"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -145,6 +151,9 @@ func TestGoldenText(t *testing.T) {
 		{"plugins_show", []string{"plugins", "show", "echo"}},
 		{"models_show", []string{"models", "show", "tiny"}},
 		{"status", []string{"status"}},
+		{"usage", []string{"usage"}},
+		{"usage_records", []string{"usage", "records"}},
+		{"usage_budgets", []string{"usage", "budgets"}},
 	} {
 		var out bytes.Buffer
 		if err := (&cli{c: c, out: &out, errOut: io.Discard}).dispatch(context.Background(), tc.args); err != nil {
