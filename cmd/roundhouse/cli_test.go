@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/coder/websocket"
 	"github.com/creack/pty"
 
 	"github.com/roundhouse-ai/roundhouse/client"
@@ -227,6 +228,25 @@ func TestInvokeServices(t *testing.T) {
 		"POST /v1/services/text-to-image":  answer(`{"model":"i","images":[{"data":"iVBORw==","mime_type":"image/png"},{"url":"https://x/y.png"}]}`),
 		"POST /v1/services/text-to-speech": answer(`{"model":"t","audio":"UklGRg==","mime_type":"audio/wav"}`),
 		"POST /v1/services/speech-to-text": answer(`{"model":"s","text":"hello world"}`),
+		"GET /v1/services/speech-to-text/live": func(w http.ResponseWriter, r *http.Request) {
+			conn, err := websocket.Accept(w, r, nil)
+			if err != nil {
+				return
+			}
+			defer conn.CloseNow()
+			n := 0
+			_, _, _ = conn.Read(r.Context()) // the config
+			for {
+				typ, data, err := conn.Read(r.Context())
+				if err != nil || typ == websocket.MessageText {
+					break
+				}
+				n += len(data)
+				_ = conn.Write(r.Context(), websocket.MessageText, []byte(`{"text":"partial","is_final":false}`))
+			}
+			_ = conn.Write(r.Context(), websocket.MessageText, []byte(`{"text":"heard `+itoa(n)+` bytes","is_final":true}`))
+			conn.Close(websocket.StatusNormalClosure, "done")
+		},
 	})
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -257,6 +277,9 @@ func TestInvokeServices(t *testing.T) {
 		t.Errorf("speech body %s", b)
 	}
 	check(`"text": "hello world"`, "speech-to-text", "--data", `{"audio":"AA=="}`)
+	if code, out, errOut := runCLI("abcd", "--host", url, "invoke", "speech-to-text", "-", "--live"); code != 0 || out != "heard 4 bytes\n" {
+		t.Errorf("live from stdin: %d %q %q", code, out, errOut)
+	}
 	check(`"content": "echo(1): x"`, "chat", "x", "--json")
 	if code, _, errOut := runCLI("", "--host", url, "invoke", "dance"); code != 2 || !strings.Contains(errOut, "unknown service") {
 		t.Errorf("unknown service: %d %q", code, errOut)

@@ -31,6 +31,7 @@ type invokeFlags struct {
 	routeFlags
 	model, data, output, query, voice, format, size, language string
 	n, topN                                                   int
+	live                                                      bool
 }
 
 func (c *cli) invokeCmd() *cobra.Command {
@@ -63,6 +64,7 @@ func (c *cli) invokeCmd() *cobra.Command {
 	fl.StringVar(&f.size, "size", "", "text-to-image: size (1024x1024)")
 	fl.IntVar(&f.n, "n", 0, "text-to-image: number of images")
 	fl.StringVar(&f.language, "language", "", "speech-to-text: the audio's language (en, fr...)")
+	fl.BoolVar(&f.live, "live", false, "speech-to-text: stream the audio (a file, or - for stdin) and print transcripts as they come")
 	return cmd
 }
 
@@ -205,7 +207,10 @@ func (c *cli) invoke(ctx context.Context, cmd *cobra.Command, cl *client.Client,
 		return nil
 	case types.ServiceSpeechToText:
 		if len(a) != 1 {
-			return usagef(cmd, "speech-to-text needs one audio file")
+			return usagef(cmd, "speech-to-text needs one audio file (- reads stdin with --live)")
+		}
+		if f.live {
+			return c.liveTranscript(ctx, cl, a[0], &types.SpeechToTextRequest{Model: f.model, Language: f.language}, o)
 		}
 		r, err := cl.SpeechToTextFile(ctx, a[0], &types.SpeechToTextRequest{Model: f.model, Language: f.language}, o)
 		if err != nil || c.json {
@@ -215,6 +220,32 @@ func (c *cli) invoke(ctx context.Context, cmd *cobra.Command, cl *client.Client,
 		return nil
 	}
 	return usagef(cmd, "unknown service %q (one of %s; --data sends any body)", service, strings.Join(types.ServiceNames, ", "))
+}
+
+// liveTranscript streams a file (or stdin) through the live endpoint and
+// prints each final segment as it comes.
+func (c *cli) liveTranscript(ctx context.Context, cl *client.Client, path string, req *types.SpeechToTextRequest, o client.Options) error {
+	var audio io.Reader = c.in
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		audio = f
+	}
+	return cl.SpeechToTextLive(ctx, req, o, audio, func(out *types.LiveSpeechOutput) error {
+		if c.json {
+			b, _ := json.Marshal(out)
+			_, err := fmt.Fprintln(c.out, string(b))
+			return err
+		}
+		if out.IsFinal {
+			_, err := fmt.Fprintln(c.out, out.Text)
+			return err
+		}
+		return nil
+	})
 }
 
 // printTyped prints a typed answer as JSON, or returns the error.
