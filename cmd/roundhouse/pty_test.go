@@ -379,7 +379,8 @@ func TestPTYModelsPull(t *testing.T) {
 
 // `chat` on a terminal: answers stream; a message of several lines
 // between """; Ctrl-C stops the answer being written and the session goes
-// on (the stopped question is not sent again); /bye leaves with exit 0.
+// on (the stopped question is not sent again), Ctrl-C at the prompt says
+// how to leave; /bye leaves with exit 0.
 func TestPTYChat(t *testing.T) {
 	stopped := make(chan struct{}, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -435,6 +436,10 @@ func TestPTYChat(t *testing.T) {
 	p.send("after\r")
 	p.waitFor("echo(5): after", 1)
 	p.waitFor(">>> ", 5)
+	// Ctrl-C at the prompt does not leave either: it says how to.
+	p.send("\x03")
+	p.waitFor("(use /bye or Ctrl-D to leave)", 1)
+	p.waitFor(">>> ", 6)
 	p.send("/bye\r")
 	if err := p.wait(); err != nil {
 		t.Fatalf("exit after /bye: %v\n%s", err, p.output())

@@ -52,9 +52,6 @@ type cli struct {
 	host  string
 	token string
 	json  bool
-	// interrupts delivers SIGINT to commands that take Ctrl-C over
-	// (chat); tests send to it directly. nil: signal.Notify is used.
-	interrupts chan os.Signal
 }
 
 // usageError is a bad command line: exit code 2.
@@ -66,7 +63,7 @@ func usagef(cmd *cobra.Command, format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...) + "; usage: " + cmd.UseLine()}
 }
 
-// exitError carries an exit code decided by the command itself (serve,
+// codeError carries an exit code decided by the command itself (serve,
 // keys, plugins new).
 type codeError struct{ code int }
 
@@ -152,12 +149,19 @@ func (c *cli) dispatch(ctx context.Context, argv []string) error {
 	return err
 }
 
-// isCobraUsage recognises the errors cobra makes for bad command lines.
+// isCobraUsage recognises the untyped errors cobra and pflag make for bad
+// command lines; the verbs' own errors are typed and never match.
 func isCobraUsage(err error) bool {
+	var se *client.StatusError
+	var ue *usageError
+	var ce *codeError
+	if errors.As(err, &se) || errors.As(err, &ue) || errors.As(err, &ce) {
+		return false
+	}
 	s := err.Error()
 	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument",
-		"invalid argument", "required flag", "accepts ", "requires at least", "if any flags in the group"} {
-		if strings.HasPrefix(s, p) || strings.Contains(s, p) {
+		"invalid argument", "required flag"} {
+		if strings.HasPrefix(s, p) {
 			return true
 		}
 	}
@@ -253,9 +257,6 @@ func (c *cli) printJSON(v any) error {
 
 // notifyInterrupt delivers Ctrl-C to ch until stop is called.
 func (c *cli) notifyInterrupt() (<-chan os.Signal, func()) {
-	if c.interrupts != nil {
-		return c.interrupts, func() {}
-	}
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt)
 	return ch, func() { signal.Stop(ch) }
