@@ -65,53 +65,55 @@ type Options struct {
 	Policy Policy `json:"policy,omitempty"`
 	// Plugin pins the call to one plugin ("" = the host chooses).
 	Plugin string `json:"plugin,omitempty"`
-	// Stream is set by the streaming methods; leave it unset.
+}
+
+// streaming is the body's stream field: set by the streaming methods
+// only, so the method called decides, not an option.
+type streaming struct {
 	Stream bool `json:"stream,omitempty"`
 }
 
 type chatBody struct {
+	streaming
 	*types.ChatRequest
 	Options
 }
 
 // Chat asks for a whole answer.
 func (c *Client) Chat(ctx context.Context, req *types.ChatRequest, o Options) (*types.ChatResponse, error) {
-	o.Stream = false
-	return callJSON[types.ChatResponse](ctx, c, http.MethodPost, "/v1/services/chat", chatBody{req, o})
+	return callJSON[types.ChatResponse](ctx, c, http.MethodPost, "/v1/services/chat", chatBody{streaming{}, req, o})
 }
 
 // ChatStream streams the answer, calling fn per chunk.
 func (c *Client) ChatStream(ctx context.Context, req *types.ChatRequest, o Options, fn func(*types.ChatChunk) error) error {
-	o.Stream = true
-	return stream(ctx, c, http.MethodPost, "/v1/services/chat", chatBody{req, o}, func(ch types.ChatChunk) error { return fn(&ch) })
+	return stream(ctx, c, http.MethodPost, "/v1/services/chat", chatBody{streaming{true}, req, o}, func(ch types.ChatChunk) error { return fn(&ch) })
 }
 
 type generateBody struct {
+	streaming
 	*types.GenerateRequest
 	Options
 }
 
 // Generate asks for a whole completion.
 func (c *Client) Generate(ctx context.Context, req *types.GenerateRequest, o Options) (*types.GenerateResponse, error) {
-	o.Stream = false
-	return callJSON[types.GenerateResponse](ctx, c, http.MethodPost, "/v1/services/generate", generateBody{req, o})
+	return callJSON[types.GenerateResponse](ctx, c, http.MethodPost, "/v1/services/generate", generateBody{streaming{}, req, o})
 }
 
 // GenerateStream streams a completion, calling fn per chunk.
 func (c *Client) GenerateStream(ctx context.Context, req *types.GenerateRequest, o Options, fn func(*types.GenerateChunk) error) error {
-	o.Stream = true
-	return stream(ctx, c, http.MethodPost, "/v1/services/generate", generateBody{req, o}, func(ch types.GenerateChunk) error { return fn(&ch) })
+	return stream(ctx, c, http.MethodPost, "/v1/services/generate", generateBody{streaming{true}, req, o}, func(ch types.GenerateChunk) error { return fn(&ch) })
 }
 
 type embedBody struct {
+	streaming
 	*types.EmbedRequest
 	Options
 }
 
 // Embed turns texts into vectors.
 func (c *Client) Embed(ctx context.Context, req *types.EmbedRequest, o Options) (*types.EmbedResponse, error) {
-	o.Stream = false
-	return callJSON[types.EmbedResponse](ctx, c, http.MethodPost, "/v1/services/embed", embedBody{req, o})
+	return callJSON[types.EmbedResponse](ctx, c, http.MethodPost, "/v1/services/embed", embedBody{streaming{}, req, o})
 }
 
 // Pull pulls a model, calling fn per progress event (the first carries the
@@ -136,7 +138,7 @@ func progressStream(ctx context.Context, c *Client, method, path string, body an
 		return fn(ev)
 	})
 	if err == nil && final != nil {
-		return &StatusError{StatusCode: http.StatusOK, ErrorDetail: *final}
+		return streamError(*final)
 	}
 	return err
 }

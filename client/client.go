@@ -122,10 +122,22 @@ func FromEnvironment(opts ...Option) (*Client, error) {
 // Host is the base URL.
 func (c *Client) Host() string { return c.base.String() }
 
-// StatusError is a non-2xx answer from the host.
+// StatusError is an error answer from the host: a non-2xx status, or an
+// error event that ended a stream (or live session) after it started.
 type StatusError struct {
+	// StatusCode is the HTTP status; for an error that ended a stream it
+	// is the status the error's code maps to (the stream itself began
+	// with 200), and InStream is set.
 	StatusCode int
+	InStream   bool
 	ErrorDetail
+}
+
+// streamError is the error event that ended a stream.
+func streamError(d ErrorDetail) *StatusError {
+	se := &StatusError{InStream: true, ErrorDetail: d}
+	se.StatusCode = se.Code().HTTPStatus()
+	return se
 }
 
 func (e *StatusError) Error() string {
@@ -315,7 +327,7 @@ func stream[T any](ctx context.Context, c *Client, method, path string, body any
 		if bytes.HasPrefix(line, []byte(`{"error"`)) {
 			var eb ErrorBody
 			if json.Unmarshal(line, &eb) == nil && eb.Error.Message != "" {
-				return &StatusError{StatusCode: http.StatusOK, ErrorDetail: eb.Error}
+				return streamError(eb.Error)
 			}
 		}
 		var v T

@@ -347,7 +347,36 @@ func TestInvokeStream(t *testing.T) {
 		return nil
 	})
 	var se *StatusError
-	if len(got) != 2 || !errors.As(err, &se) || se.Code() != types.CodeEngineUnavailable {
-		t.Fatalf("%v %v", got, err)
+	if len(got) != 2 || !errors.As(err, &se) || se.Code() != types.CodeEngineUnavailable || !se.InStream || se.StatusCode != 503 {
+		t.Fatalf("%v %#v", got, err)
+	}
+}
+
+// The service bodies carry the routing options and the stream flag next
+// to the request's own fields: a request type that grew a field of the
+// same JSON name would make encoding/json drop both, silently.
+func TestBodiesKeepRoutingFields(t *testing.T) {
+	o := Options{Policy: PolicyRemote, Plugin: "p"}
+	for name, body := range map[string]any{
+		"chat":           chatBody{streaming{true}, &types.ChatRequest{Model: "m"}, o},
+		"generate":       generateBody{streaming{true}, &types.GenerateRequest{Model: "m"}, o},
+		"embed":          embedBody{streaming{true}, &types.EmbedRequest{Model: "m"}, o},
+		"rerank":         rerankBody{&types.RerankRequest{Model: "m"}, o},
+		"text-to-image":  textToImageBody{&types.TextToImageRequest{Model: "m"}, o},
+		"text-to-speech": textToSpeechBody{&types.TextToSpeechRequest{Model: "m"}, o},
+		"speech-to-text": speechToTextBody{&types.SpeechToTextRequest{Model: "m"}, o},
+	} {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		if m["policy"] != "remote" || m["plugin"] != "p" || m["model"] != "m" {
+			t.Errorf("%s body lost a field: %s", name, b)
+		}
+		if streams := name == "chat" || name == "generate" || name == "embed"; streams && m["stream"] != true {
+			t.Errorf("%s body lost stream: %s", name, b)
+		}
 	}
 }

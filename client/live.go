@@ -32,8 +32,7 @@ func (c *Client) SpeechToTextLive(ctx context.Context, req *types.SpeechToTextRe
 		cfgReq = *req
 	}
 	cfgReq.Audio = nil
-	o.Stream = false
-	cfg, err := withOptions(&cfgReq, o)
+	cfg, err := withOptions(&cfgReq, o, false)
 	if err != nil {
 		return err
 	}
@@ -83,7 +82,7 @@ func (c *Client) SpeechToTextLive(ctx context.Context, req *types.SpeechToTextRe
 		if bytes.HasPrefix(bytes.TrimSpace(data), []byte(`{"error"`)) {
 			var eb ErrorBody
 			if json.Unmarshal(data, &eb) == nil && eb.Error.Message != "" {
-				return &StatusError{StatusCode: http.StatusOK, ErrorDetail: eb.Error}
+				return streamError(eb.Error)
 			}
 		}
 		var out types.LiveSpeechOutput

@@ -20,7 +20,6 @@ type rerankBody struct {
 
 // Rerank orders documents by relevance to a query.
 func (c *Client) Rerank(ctx context.Context, req *types.RerankRequest, o Options) (*types.RerankResponse, error) {
-	o.Stream = false
 	return callJSON[types.RerankResponse](ctx, c, http.MethodPost, "/v1/services/rerank", rerankBody{req, o})
 }
 
@@ -31,7 +30,6 @@ type textToImageBody struct {
 
 // TextToImage makes images from a prompt.
 func (c *Client) TextToImage(ctx context.Context, req *types.TextToImageRequest, o Options) (*types.TextToImageResponse, error) {
-	o.Stream = false
 	return callJSON[types.TextToImageResponse](ctx, c, http.MethodPost, "/v1/services/text-to-image", textToImageBody{req, o})
 }
 
@@ -42,7 +40,6 @@ type textToSpeechBody struct {
 
 // TextToSpeech reads text aloud; the answer carries the audio bytes.
 func (c *Client) TextToSpeech(ctx context.Context, req *types.TextToSpeechRequest, o Options) (*types.TextToSpeechResponse, error) {
-	o.Stream = false
 	return callJSON[types.TextToSpeechResponse](ctx, c, http.MethodPost, "/v1/services/text-to-speech", textToSpeechBody{req, o})
 }
 
@@ -55,7 +52,6 @@ type speechToTextBody struct {
 // in the JSON body (base64); the OpenAI-compatible route
 // /v1/audio/transcriptions is the multipart one.
 func (c *Client) SpeechToText(ctx context.Context, req *types.SpeechToTextRequest, o Options) (*types.SpeechToTextResponse, error) {
-	o.Stream = false
 	return callJSON[types.SpeechToTextResponse](ctx, c, http.MethodPost, "/v1/services/speech-to-text", speechToTextBody{req, o})
 }
 
@@ -98,8 +94,7 @@ func (c *Client) SpeechToTextFile(ctx context.Context, path string, req *types.S
 // apps that let the user pick the service; the typed methods are easier
 // otherwise.
 func (c *Client) Invoke(ctx context.Context, service string, req any, o Options) (json.RawMessage, error) {
-	o.Stream = false
-	body, err := withOptions(req, o)
+	body, err := withOptions(req, o, false)
 	if err != nil {
 		return nil, err
 	}
@@ -113,16 +108,16 @@ func (c *Client) Invoke(ctx context.Context, service string, req any, o Options)
 // InvokeStream calls a streaming service (chat, generate) by name and
 // calls fn with each event's JSON.
 func (c *Client) InvokeStream(ctx context.Context, service string, req any, o Options, fn func(json.RawMessage) error) error {
-	o.Stream = true
-	body, err := withOptions(req, o)
+	body, err := withOptions(req, o, true)
 	if err != nil {
 		return err
 	}
 	return stream(ctx, c, http.MethodPost, "/v1/services/"+url.PathEscape(service), body, func(ev json.RawMessage) error { return fn(ev) })
 }
 
-// withOptions merges the routing options into a request's JSON object.
-func withOptions(req any, o Options) (map[string]any, error) {
+// withOptions merges the routing options and the stream flag into a
+// request's JSON object.
+func withOptions(req any, o Options, stream bool) (map[string]any, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
@@ -137,7 +132,7 @@ func withOptions(req any, o Options) (map[string]any, error) {
 	if o.Plugin != "" {
 		m["plugin"] = o.Plugin
 	}
-	if o.Stream {
+	if stream {
 		m["stream"] = true
 	} else {
 		delete(m, "stream")
