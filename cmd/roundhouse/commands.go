@@ -103,16 +103,21 @@ func (c *cli) versionCmd() *cobra.Command {
 		Args:  args(0, 0),
 		RunE: c.run(func(ctx context.Context, cl *client.Client, _ []string) error {
 			v, err := cl.Version(ctx)
-			if err != nil {
-				return err
-			}
 			if c.json {
+				if err != nil {
+					return err
+				}
 				return c.printJSON(struct {
 					CLI  string                  `json:"cli"`
 					Host *client.VersionResponse `json:"host"`
 				}{host.Version, v})
 			}
-			fmt.Fprintf(c.out, "host %s (sdk %s, protocol v%d, %s, %s)\ncli  %s\n", v.Version, v.SDKVersion, v.ProtocolVersion, v.GoVersion, v.Platform, host.Version)
+			// The CLI's own version is known without a host.
+			fmt.Fprintf(c.out, "cli  %s\n", host.Version)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "host %s (sdk %s, protocol v%d, %s, %s)\n", v.Version, v.SDKVersion, v.ProtocolVersion, v.GoVersion, v.Platform)
 			return nil
 		}),
 	}
