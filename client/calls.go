@@ -18,87 +18,102 @@ import (
 
 // Health is GET /health.
 func (c *Client) Health(ctx context.Context) (*HealthResponse, error) {
-	var out HealthResponse
-	return &out, c.call(ctx, http.MethodGet, "/health", nil, &out)
+	return callJSON[HealthResponse](ctx, c, http.MethodGet, "/health", nil)
 }
 
 // Version is GET /version.
 func (c *Client) Version(ctx context.Context) (*VersionResponse, error) {
-	var out VersionResponse
-	return &out, c.call(ctx, http.MethodGet, "/version", nil, &out)
+	return callJSON[VersionResponse](ctx, c, http.MethodGet, "/version", nil)
 }
 
 // Plugins is GET /v1/plugins.
 func (c *Client) Plugins(ctx context.Context) ([]PluginStatus, error) {
-	var out PluginList
-	return out.Plugins, c.call(ctx, http.MethodGet, "/v1/plugins", nil, &out)
+	out, err := callJSON[PluginList](ctx, c, http.MethodGet, "/v1/plugins", nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Plugins, nil
 }
 
 // RestartPlugin stops and starts a plugin and waits until it runs.
 func (c *Client) RestartPlugin(ctx context.Context, name string) (*PluginStatus, error) {
-	var out PluginStatus
-	return &out, c.call(ctx, http.MethodPost, "/v1/plugins/"+url.PathEscape(name)+"/restart", nil, &out)
+	return callJSON[PluginStatus](ctx, c, http.MethodPost, "/v1/plugins/"+url.PathEscape(name)+"/restart", nil)
 }
 
 // Services is GET /v1/services.
 func (c *Client) Services(ctx context.Context) ([]ServiceInfo, error) {
-	var out ServiceList
-	return out.Services, c.call(ctx, http.MethodGet, "/v1/services", nil, &out)
+	out, err := callJSON[ServiceList](ctx, c, http.MethodGet, "/v1/services", nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Services, nil
 }
 
-// Options routes a service call.
+// Policy says where a service call may run.
+type Policy string
+
+// Policies.
+const (
+	PolicyAuto   Policy = "auto"   // local plugins first, then remote (the default)
+	PolicyLocal  Policy = "local"  // only local plugins
+	PolicyRemote Policy = "remote" // only remote plugins (cloud APIs)
+)
+
+// Options routes a service call. The zero value lets the host choose.
 type Options struct {
-	// Policy: "auto" (default), "local" or "remote".
-	Policy string `json:"policy,omitempty"`
-	Stream bool   `json:"stream,omitempty"`
+	// Policy: PolicyAuto (default, ""), PolicyLocal or PolicyRemote.
+	Policy Policy `json:"policy,omitempty"`
+	// Plugin pins the call to one plugin ("" = the host chooses).
+	Plugin string `json:"plugin,omitempty"`
+}
+
+// streaming is the body's stream field: set by the streaming methods
+// only, so the method called decides, not an option.
+type streaming struct {
+	Stream bool `json:"stream,omitempty"`
 }
 
 type chatBody struct {
+	streaming
 	*types.ChatRequest
 	Options
 }
 
 // Chat asks for a whole answer.
 func (c *Client) Chat(ctx context.Context, req *types.ChatRequest, o Options) (*types.ChatResponse, error) {
-	o.Stream = false
-	var out types.ChatResponse
-	return &out, c.call(ctx, http.MethodPost, "/v1/services/chat", chatBody{req, o}, &out)
+	return callJSON[types.ChatResponse](ctx, c, http.MethodPost, "/v1/services/chat", chatBody{streaming{}, req, o})
 }
 
 // ChatStream streams the answer, calling fn per chunk.
 func (c *Client) ChatStream(ctx context.Context, req *types.ChatRequest, o Options, fn func(*types.ChatChunk) error) error {
-	o.Stream = true
-	return stream(ctx, c, http.MethodPost, "/v1/services/chat", chatBody{req, o}, func(ch types.ChatChunk) error { return fn(&ch) })
+	return stream(ctx, c, http.MethodPost, "/v1/services/chat", chatBody{streaming{true}, req, o}, func(ch types.ChatChunk) error { return fn(&ch) })
 }
 
 type generateBody struct {
+	streaming
 	*types.GenerateRequest
 	Options
 }
 
 // Generate asks for a whole completion.
 func (c *Client) Generate(ctx context.Context, req *types.GenerateRequest, o Options) (*types.GenerateResponse, error) {
-	o.Stream = false
-	var out types.GenerateResponse
-	return &out, c.call(ctx, http.MethodPost, "/v1/services/generate", generateBody{req, o}, &out)
+	return callJSON[types.GenerateResponse](ctx, c, http.MethodPost, "/v1/services/generate", generateBody{streaming{}, req, o})
 }
 
 // GenerateStream streams a completion, calling fn per chunk.
 func (c *Client) GenerateStream(ctx context.Context, req *types.GenerateRequest, o Options, fn func(*types.GenerateChunk) error) error {
-	o.Stream = true
-	return stream(ctx, c, http.MethodPost, "/v1/services/generate", generateBody{req, o}, func(ch types.GenerateChunk) error { return fn(&ch) })
+	return stream(ctx, c, http.MethodPost, "/v1/services/generate", generateBody{streaming{true}, req, o}, func(ch types.GenerateChunk) error { return fn(&ch) })
 }
 
 type embedBody struct {
+	streaming
 	*types.EmbedRequest
 	Options
 }
 
 // Embed turns texts into vectors.
 func (c *Client) Embed(ctx context.Context, req *types.EmbedRequest, o Options) (*types.EmbedResponse, error) {
-	o.Stream = false
-	var out types.EmbedResponse
-	return &out, c.call(ctx, http.MethodPost, "/v1/services/embed", embedBody{req, o}, &out)
+	return callJSON[types.EmbedResponse](ctx, c, http.MethodPost, "/v1/services/embed", embedBody{streaming{}, req, o})
 }
 
 // Pull pulls a model, calling fn per progress event (the first carries the
@@ -123,31 +138,23 @@ func progressStream(ctx context.Context, c *Client, method, path string, body an
 		return fn(ev)
 	})
 	if err == nil && final != nil {
-		return &StatusError{StatusCode: http.StatusOK, ErrorDetail: *final}
+		return streamError(*final)
 	}
 	return err
 }
 
 // Pulls lists pulls in flight.
 func (c *Client) Pulls(ctx context.Context) ([]PullSnapshot, error) {
-	var out PullList
-	return out.Pulls, c.call(ctx, http.MethodGet, "/v1/pulls", nil, &out)
+	out, err := callJSON[PullList](ctx, c, http.MethodGet, "/v1/pulls", nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Pulls, nil
 }
 
 // CancelPull cancels a pull by id.
 func (c *Client) CancelPull(ctx context.Context, id string) (*PullSnapshot, error) {
-	var out PullSnapshot
-	return &out, c.call(ctx, http.MethodDelete, "/v1/pulls/"+url.PathEscape(id), nil, &out)
-}
-
-// Models lists models across plugins; running=true lists loaded ones.
-func (c *Client) Models(ctx context.Context, running bool) ([]Model, error) {
-	path := "/v1/models"
-	if running {
-		path += "?state=running"
-	}
-	var out ModelList
-	return out.Data, c.call(ctx, http.MethodGet, path, nil, &out)
+	return callJSON[PullSnapshot](ctx, c, http.MethodDelete, "/v1/pulls/"+url.PathEscape(id), nil)
 }
 
 // LoadModel loads a model into memory.
@@ -173,8 +180,11 @@ func escapeModel(m string) string {
 
 // Engines lists local plugins' engines.
 func (c *Client) Engines(ctx context.Context) ([]EngineInfo, error) {
-	var out EngineList
-	return out.Engines, c.call(ctx, http.MethodGet, "/v1/engines", nil, &out)
+	out, err := callJSON[EngineList](ctx, c, http.MethodGet, "/v1/engines", nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Engines, nil
 }
 
 // InstallEngine installs a local plugin's engine, calling fn per progress

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // blobServer is a fake host for the model management calls.
@@ -174,7 +176,7 @@ func TestCopyCreatePush(t *testing.T) {
 	if err := c.CopyModel(ctx, &CopyRequest{Source: "ghost", Destination: "b"}); !errors.As(err, &se) || se.StatusCode != 404 || se.Field != "source" {
 		t.Fatalf("copy error %#v", err)
 	}
-	if err := c.PushModel(ctx, &PushRequest{Model: "m"}, nil); !errors.As(err, &se) || se.Code != "unavailable" {
+	if err := c.PushModel(ctx, &PushRequest{Model: "m"}, nil); !errors.As(err, &se) || se.Code() != types.CodeUnavailable {
 		t.Fatalf("push error %#v", err)
 	}
 }

@@ -69,6 +69,12 @@ type PluginStatus struct {
 	// discovery and before each start); state missing_dependency when
 	// one is missing.
 	Dependencies []PluginDependency `json:"dependencies,omitempty"`
+	// ReloadError says why the last reload kept this version (the new
+	// manifest or executable is unusable); hosts before reload leave it
+	// out.
+	ReloadError string `json:"reload_error,omitempty"`
+	// InFlight is how many calls the plugin is answering now.
+	InFlight int `json:"in_flight,omitempty"`
 }
 
 // PluginGPU is which GPU a plugin runs for.
@@ -249,3 +255,74 @@ type ModelList struct {
 	Object string  `json:"object"`
 	Data   []Model `json:"data"`
 }
+
+// SystemInfo is GET /v1/system: what this machine offers to engines.
+type SystemInfo struct {
+	OS          string      `json:"os"`
+	Arch        string      `json:"arch"`
+	CPUModel    string      `json:"cpu_model,omitempty"`
+	CPUCores    int         `json:"cpu_cores"`
+	MemoryTotal uint64      `json:"memory_total_bytes"`
+	MemoryFree  uint64      `json:"memory_available_bytes"`
+	GPUs        []GPUDevice `json:"gpus"`
+	// PreferredGPU is the GPU family engines run on ("none" = the CPU).
+	PreferredGPU types.GPUType `json:"preferred_gpu"`
+}
+
+// GPUDevice is one GPU the host found.
+type GPUDevice struct {
+	PCIAddress string        `json:"pci_address"`
+	Type       types.GPUType `json:"type"`
+	VendorID   string        `json:"vendor_id"`
+	DeviceID   string        `json:"device_id"`
+	// Driver is the kernel driver bound ("" = none: it cannot compute).
+	Driver     string `json:"driver,omitempty"`
+	VRAMBytes  int64  `json:"vram_bytes,omitempty"`
+	Integrated bool   `json:"integrated,omitempty"`
+}
+
+// Provider is one provider instance in GET /v1/providers: keys masked,
+// header values masked.
+type Provider struct {
+	Plugin string `json:"plugin"`
+	types.ProviderStatus
+	Headers map[string]string `json:"headers,omitempty"`
+	// Error says why the plugin refused this provider.
+	Error string `json:"error,omitempty"`
+}
+
+// ProviderList is GET /v1/providers.
+type ProviderList struct {
+	Providers []Provider `json:"providers"`
+}
+
+// ProviderRequest is POST /v1/providers. Its keys are sent as given (the
+// types.APIKey JSON form masks them, so it is not used here).
+type ProviderRequest struct {
+	// Plugin is the remote plugin ("" = the only one, or the one whose
+	// name the provider has).
+	Plugin  string            `json:"plugin,omitempty"`
+	Name    string            `json:"name"`
+	BaseURL string            `json:"base_url,omitempty"`
+	APIKey  string            `json:"api_key,omitempty"`
+	APIKeys []ProviderKey     `json:"api_keys,omitempty"`
+	Models  []string          `json:"models,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	// Timeout in seconds; 0 = the plugin's default.
+	Timeout     float64 `json:"timeout,omitempty"`
+	KeyStrategy string  `json:"key_strategy,omitempty"`
+	AuthType    string  `json:"auth_type,omitempty"`
+}
+
+// ProviderKey is one key of a ProviderRequest.
+type ProviderKey struct {
+	Value    string `json:"value"`
+	Weight   int    `json:"weight,omitempty"`
+	Priority int    `json:"priority,omitempty"`
+	RPM      int    `json:"rpm,omitempty"`
+	RPD      int    `json:"rpd,omitempty"`
+	Label    string `json:"label,omitempty"`
+}
+
+// String masks the key, so a logged request does not leak it.
+func (k ProviderKey) String() string { return types.MaskKey(k.Value) }

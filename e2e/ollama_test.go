@@ -197,7 +197,7 @@ func TestOllamaEndToEnd(t *testing.T) {
 			return nil
 		})
 		var se *client.StatusError
-		if !errors.As(err, &se) || se.Code != "canceled" {
+		if !errors.As(err, &se) || se.ErrorDetail.Code != "canceled" {
 			t.Fatalf("cancelled pull ended with %v", err)
 		}
 		if has(t, h, big) {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"github.com/spf13/cobra"
 	"io"
 	"os"
 	"strings"
@@ -45,4 +46,27 @@ func keys(out io.Writer, args []string) int {
 	fmt.Fprintf(out, "add to the host config under api_keys:\n  - name: %s\n    sha256: %s\n    scopes: [%s]\n",
 		name, hex.EncodeToString(sum[:]), strings.Join(scopes, ", "))
 	return 0
+}
+
+// keysCmd is `roundhouse keys new NAME [--scope invoke,admin]`; it needs
+// no host.
+func (c *cli) keysCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Make host API keys"}
+	cmd.AddCommand(&cobra.Command{
+		Use:                "new NAME [--scope invoke,admin]",
+		Short:              "Make a host API key and its config entry",
+		DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, a []string) error {
+			return exitCode(keys(c.out, append([]string{"new"}, a...)))
+		},
+	})
+	return cmd
+}
+
+// exitCode turns a command's exit code into its error.
+func exitCode(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return &codeError{code: code}
 }

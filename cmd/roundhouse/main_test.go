@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envAsHost) != "" {
 		os.Exit(run(os.Args[1:]))
 	}
+	// Times print the same on every machine (golden files); set before
+	// any goroutine reads it.
+	time.Local = time.UTC
 	os.Exit(m.Run())
 }
 

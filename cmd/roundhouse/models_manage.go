@@ -3,79 +3,90 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
 
+	"github.com/spf13/cobra"
+
 	"github.com/roundhouse-ai/roundhouse/client"
 )
 
-// copyModel is `roundhouse models cp SRC DST`.
-func (c *cli) copyModel(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("models cp", flag.ContinueOnError)
-	plugin := fs.String("plugin", "", "local plugin that has SRC")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
+func (c *cli) copyCmd() *cobra.Command {
+	var plugin string
+	cmd := &cobra.Command{
+		Use:     "cp SRC DST",
+		Aliases: []string{"copy"},
+		Short:   "Give a model a second name",
+		Args:    args(2, 2),
+		RunE: c.run(func(ctx context.Context, cl *client.Client, a []string) error {
+			if err := cl.CopyModel(ctx, &client.CopyRequest{Source: a[0], Destination: a[1], Plugin: plugin}); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "copied %s to %s\n", a[0], a[1])
+			return nil
+		}),
 	}
-	if len(pos) != 2 {
-		return fmt.Errorf("usage: roundhouse models cp SRC DST [--plugin P]")
-	}
-	if err := c.c.CopyModel(ctx, &client.CopyRequest{Source: pos[0], Destination: pos[1], Plugin: *plugin}); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.out, "copied %s to %s\n", pos[0], pos[1])
-	return nil
+	cmd.Flags().StringVar(&plugin, "plugin", "", "local plugin that has SRC")
+	return cmd
 }
 
-// push is `roundhouse models push NAME [--insecure]`.
-func (c *cli) push(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("models push", flag.ContinueOnError)
-	insecure := fs.Bool("insecure", false, "allow plain-HTTP registries")
-	plugin := fs.String("plugin", "", "local plugin that has the model")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
+func (c *cli) pushCmd() *cobra.Command {
+	var insecure bool
+	var plugin string
+	cmd := &cobra.Command{
+		Use:   "push NAME",
+		Short: "Push a model to its registry",
+		Args:  args(1, 1),
+		RunE: c.run(func(ctx context.Context, cl *client.Client, a []string) error {
+			pr := newProgress(c.out, isTerminal(c.out), "pushing")
+			err := cl.PushModel(ctx, &client.PushRequest{Model: a[0], Insecure: insecure, Plugin: plugin}, func(ev client.ProgressEvent) error {
+				pr.update(ev)
+				return nil
+			})
+			pr.finish(err)
+			return err
+		}),
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("usage: roundhouse models push NAME [--insecure] [--plugin P]")
-	}
-	bar := newProgressBar(c.out, isTerminal(c.out))
-	bar.verb = "pushing"
-	err = c.c.PushModel(ctx, &client.PushRequest{Model: pos[0], Insecure: *insecure, Plugin: *plugin}, func(ev client.ProgressEvent) error {
-		bar.update(ev)
-		return nil
-	})
-	bar.finish(err)
-	return err
+	cmd.Flags().BoolVar(&insecure, "insecure", false, "allow plain-HTTP and unverified-TLS registries")
+	cmd.Flags().StringVar(&plugin, "plugin", "", "local plugin that has the model")
+	return cmd
 }
 
-// createModel is `roundhouse models create NAME --from FILE | --modelfile
+// createCmd is `roundhouse models create NAME --from FILE | --modelfile
 // FILE`: a model file on this machine is uploaded as a blob (with a
 // progress bar; one the host has already is not sent again), then the
 // model is created from it.
-func (c *cli) createModel(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("models create", flag.ContinueOnError)
-	from := fs.String("from", "", "model file (GGUF) to import")
-	modelfile := fs.String("modelfile", "", "Modelfile: FROM (a file or a model name), TEMPLATE, SYSTEM, PARAMETER")
-	quantize := fs.String("quantize", "", "quantize to this type (q4_K_M, q8_0...)")
-	plugin := fs.String("plugin", "", "local plugin to create with")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
+func (c *cli) createCmd() *cobra.Command {
+	var from, modelfile, quantize, plugin string
+	cmd := &cobra.Command{
+		Use:   "create NAME (--from FILE.gguf | --modelfile FILE)",
+		Short: "Import a model file, or make a model from a Modelfile",
+		Args:  args(1, 1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			if (from == "") == (modelfile == "") {
+				return usagef(cmd, "give one of --from or --modelfile")
+			}
+			return c.run(func(ctx context.Context, cl *client.Client, a []string) error {
+				return c.createModel(ctx, cl, a[0], from, modelfile, quantize, plugin)
+			})(cmd, a)
+		},
 	}
-	if len(pos) != 1 || (*from == "") == (*modelfile == "") {
-		return fmt.Errorf("usage: roundhouse models create NAME --from FILE.gguf | --modelfile FILE [--quantize Q] [--plugin P]")
-	}
-	req := &client.CreateRequest{Model: pos[0], Quantize: *quantize, Plugin: *plugin}
-	file := *from
-	if *modelfile != "" {
-		mf, err := readModelfile(*modelfile)
+	cmd.Flags().StringVar(&from, "from", "", "model file (GGUF) to import")
+	cmd.Flags().StringVar(&modelfile, "modelfile", "", "Modelfile: FROM (a file or a model name), TEMPLATE, SYSTEM, PARAMETER")
+	cmd.Flags().StringVar(&quantize, "quantize", "", "quantize to this type (q4_K_M, q8_0...)")
+	cmd.Flags().StringVar(&plugin, "plugin", "", "local plugin to create with")
+	return cmd
+}
+
+func (c *cli) createModel(ctx context.Context, cl *client.Client, name, from, modelfile, quantize, plugin string) error {
+	req := &client.CreateRequest{Model: name, Quantize: quantize, Plugin: plugin}
+	file := from
+	if modelfile != "" {
+		mf, err := readModelfile(modelfile)
 		if err != nil {
 			return err
 		}
@@ -94,45 +105,24 @@ func (c *cli) createModel(ctx context.Context, args []string) error {
 		if st.IsDir() {
 			return fmt.Errorf("%s is a directory: only a single model file (GGUF) can be imported", file)
 		}
-		bar := newProgressBar(c.out, isTerminal(c.out))
-		up, err := c.c.UploadBlob(ctx, file, func(ev client.ProgressEvent) error {
-			bar.update(ev)
+		pr := newProgress(c.out, isTerminal(c.out), "")
+		up, err := cl.UploadBlob(ctx, file, func(ev client.ProgressEvent) error {
+			pr.update(ev)
 			return nil
 		})
-		if bar.drawn && bar.tty {
-			fmt.Fprintln(c.out)
-		}
+		pr.close()
 		if err != nil {
 			return fmt.Errorf("uploading %s: %w", file, err)
 		}
 		req.Files = map[string]string{filepath.Base(file): up.Digest}
 	}
-	bar := newProgressBar(c.out, isTerminal(c.out))
-	bar.verb = "creating"
-	err = c.c.CreateModel(ctx, req, func(ev client.ProgressEvent) error {
-		bar.update(ev)
+	pr := newProgress(c.out, isTerminal(c.out), "creating")
+	err := cl.CreateModel(ctx, req, func(ev client.ProgressEvent) error {
+		pr.update(ev)
 		return nil
 	})
-	bar.finish(err)
+	pr.finish(err)
 	return err
-}
-
-// parseInterleaved parses flags that may come before, between or after
-// the positional arguments, and returns the positional ones.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
 }
 
 // modelfile is what `models create --modelfile` reads from a Modelfile.

@@ -9,9 +9,9 @@ import (
 	"github.com/roundhouse-ai/roundhouse/client"
 )
 
-func TestProgressBarPlainLines(t *testing.T) {
+func TestProgressPlainLines(t *testing.T) {
 	var out bytes.Buffer
-	b := newProgressBar(&out, false)
+	b := newPlainProgress(&out, "")
 	now := time.Unix(0, 0)
 	b.now = func() time.Time { return now }
 	b.update(client.ProgressEvent{ID: "p1", Status: "started", Model: "tiny"})
@@ -31,23 +31,26 @@ func TestProgressBarPlainLines(t *testing.T) {
 	if strings.Contains(s, "\r") {
 		t.Error("carriage returns in non-terminal output")
 	}
-	if n := strings.Count(s, "pulling sha256"); n < 10 || n > 12 {
-		t.Errorf("%d progress lines, want one per 10%%", n)
+	if n := strings.Count(s, "pulling sha256"); n != 11 {
+		t.Errorf("%d progress lines, want one per 10%%:\n%s", n, s)
+	}
+	if strings.Count(s, "success") != 1 {
+		t.Errorf("success said twice:\n%s", s)
 	}
 }
 
-func TestProgressBarTerminalRedraws(t *testing.T) {
+// Layers whose events interleave (engines download them in parallel) get
+// their own 10% steps: one line per layer per step, not one per event.
+func TestProgressPlainInterleavedLayers(t *testing.T) {
 	var out bytes.Buffer
-	b := newProgressBar(&out, true)
-	now := time.Unix(0, 0)
-	b.now = func() time.Time { return now }
-	for i := int64(1); i <= 10; i++ {
-		now = now.Add(200 * time.Millisecond)
-		b.update(client.ProgressEvent{Status: "pulling x", Total: 10, Completed: i})
+	b := newPlainProgress(&out, "")
+	for i := int64(0); i <= 100; i++ {
+		b.update(client.ProgressEvent{Status: "pulling aaa", Digest: "sha256:aaa", Total: 100, Completed: i})
+		b.update(client.ProgressEvent{Status: "pulling bbb", Digest: "sha256:bbb", Total: 200, Completed: 2 * i})
 	}
 	b.finish(nil)
-	if n := strings.Count(out.String(), "\r"); n != 10 {
-		t.Errorf("%d redraws, want 10:\n%q", n, out.String())
+	if a, bb := strings.Count(out.String(), "pulling aaa"), strings.Count(out.String(), "pulling bbb"); a != 11 || bb != 11 {
+		t.Fatalf("%d and %d lines:\n%s", a, bb, out.String())
 	}
 }
 

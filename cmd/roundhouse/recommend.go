@@ -2,29 +2,40 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roundhouse-ai/roundhouse/client"
 )
 
-// recommend is `roundhouse models recommend [--service chat] [--plugin P]`:
-// the plugins' recommended models for this machine, those that fit first.
-func (c *cli) recommend(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("models recommend", flag.ContinueOnError)
-	fs.SetOutput(c.out)
-	service := fs.String("service", "chat", `service the models are for ("" = every service)`)
-	plugin := fs.String("plugin", "", "only this plugin's catalogue")
-	if err := fs.Parse(args); err != nil {
-		return err
+// recommendCmd is `roundhouse models recommend [--service chat] [--plugin
+// P]`: the plugins' recommended models for this machine, those that fit
+// first.
+func (c *cli) recommendCmd() *cobra.Command {
+	var service, plugin string
+	cmd := &cobra.Command{
+		Use:   "recommend [--service chat] [--plugin P]",
+		Short: "Models that fit this machine, to pull",
+		Args:  args(0, 0),
+		RunE: c.run(func(ctx context.Context, cl *client.Client, _ []string) error {
+			list, err := cl.RecommendedModelsFor(ctx, service, plugin)
+			if err != nil {
+				return err
+			}
+			if c.json {
+				return c.printJSON(list)
+			}
+			return c.printRecommended(list, service)
+		}),
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("usage: roundhouse models recommend [--service chat] [--plugin P]")
-	}
-	list, err := c.c.RecommendedModelsFor(ctx, *service, *plugin)
-	if err != nil {
-		return err
-	}
+	cmd.Flags().StringVar(&service, "service", "chat", `service the models are for ("" = every service)`)
+	cmd.Flags().StringVar(&plugin, "plugin", "", "only this plugin's catalogue")
+	return cmd
+}
+
+func (c *cli) printRecommended(list *client.RecommendedModelList, service string) error {
 	gpu := "no GPU"
 	if list.Machine.GPU != "" {
 		gpu = list.Machine.GPU + " GPU"
@@ -35,13 +46,13 @@ func (c *cli) recommend(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.out, "this machine: %s memory, %s free, %s\n", humanBytes(int64(list.Machine.MemoryTotal)), humanBytes(int64(list.Machine.MemoryAvailable)), gpu)
 	if len(list.Models) == 0 {
 		what := "any service"
-		if *service != "" {
-			what = *service
+		if service != "" {
+			what = service
 		}
 		fmt.Fprintf(c.out, "no plugin recommends models for %s\n", what)
 		return nil
 	}
-	tw := tabwriter.NewWriter(c.out, 2, 4, 2, ' ', 0)
+	tw := c.table()
 	fmt.Fprintln(tw, "MODEL\tSIZE\tPARAMS\tCONTEXT\tQUANT\tCAPABILITIES\tINSTALLED\tFITS\tREASON")
 	for _, m := range list.Models {
 		size := "-"
@@ -74,18 +85,4 @@ func contextLabel(n int) string {
 		return fmt.Sprintf("%dK", n/1024)
 	}
 	return fmt.Sprint(n)
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }

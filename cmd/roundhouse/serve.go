@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,31 +14,45 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/roundhouse-ai/roundhouse/host"
 	"github.com/roundhouse-ai/roundhouse/host/api"
 	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
-func serve(args []string) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfgPath := fs.String("config", os.Getenv("ROUNDHOUSE_CONFIG"), "config file (YAML); the embedded default applies underneath")
-	listen := fs.String("listen", "", "listen address (overrides config and ROUNDHOUSE_HOST)")
-	printDefault := fs.Bool("print-default-config", false, "print the embedded default config and exit")
-	if err := fs.Parse(args); err != nil {
-		return 2
+// serveCmd runs the host.
+func (c *cli) serveCmd() *cobra.Command {
+	var cfgPath, listen string
+	var printDefault bool
+	cmd := &cobra.Command{
+		Use:   "serve [--config FILE] [--listen ADDR]",
+		Short: "Run the host",
+		Args:  args(0, 0),
+		RunE: func(*cobra.Command, []string) error {
+			if printDefault {
+				_, err := c.out.Write(config.DefaultYAML())
+				return err
+			}
+			return exitCode(serve(cfgPath, listen))
+		},
 	}
-	if *printDefault {
-		os.Stdout.Write(config.DefaultYAML())
-		return 0
-	}
-	cfg, err := config.Load(*cfgPath)
+	cmd.Flags().StringVar(&cfgPath, "config", os.Getenv("ROUNDHOUSE_CONFIG"), "config file (YAML); the embedded default applies underneath")
+	cmd.Flags().StringVar(&listen, "listen", "", "listen address (overrides the config and $ROUNDHOUSE_HOST)")
+	cmd.Flags().BoolVar(&printDefault, "print-default-config", false, "print the embedded default config and exit")
+	return cmd
+}
+
+// serve runs the host until SIGINT or SIGTERM and returns the exit code.
+func serve(cfgPath, listen string) int {
+	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "roundhouse: config:", err)
 		return 2
 	}
-	if *listen != "" {
-		cfg.Listen = *listen
+	if listen != "" {
+		cfg.Listen = listen
 	}
 	log := newLogger(cfg.LogLevel)
 	slog.SetDefault(log)

@@ -170,7 +170,7 @@ func TestClientCalls(t *testing.T) {
 	}
 	_, err = c.Chat(ctx, &sdk.ChatRequest{Model: "missing", Messages: []sdk.Message{{Role: "user", Content: "hi"}}}, client.Options{})
 	var se *client.StatusError
-	if !asStatus(err, &se) || se.StatusCode != 404 || se.Code != "model_not_found" || se.Field != "model" {
+	if !asStatus(err, &se) || se.StatusCode != 404 || se.ErrorDetail.Code != "model_not_found" || se.Field != "model" {
 		t.Fatalf("typed error: %#v", err)
 	}
 	e, err := c.Embed(ctx, &sdk.EmbedRequest{Input: []string{"a", "b"}}, client.Options{})
