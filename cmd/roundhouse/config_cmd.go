@@ -38,7 +38,7 @@ func (c *cli) configCmd() *cobra.Command {
 		Short: "Check a config file here, without a host (errors name the key and line)",
 		Args:  args(1, 1),
 		RunE: func(_ *cobra.Command, a []string) error {
-			if _, err := config.Load(a[0]); err != nil {
+			if err := config.Validate(a[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.out, "%s: ok\n", a[0])

@@ -62,9 +62,9 @@ func serve(cfgPath, listen string) int {
 	h := host.New(cfg, log)
 	// Reloads read the same file with the same --listen override.
 	h.SetLoader(func() (*config.Config, error) {
-		c, err := config.Load(*cfgPath)
-		if err == nil && *listen != "" {
-			c.Listen = *listen
+		c, err := config.Load(cfgPath)
+		if err == nil && listen != "" {
+			c.Listen = listen
 		}
 		return c, err
 	})
