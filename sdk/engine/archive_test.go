@@ -1,127 +1,24 @@
 package engine
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine/enginetest"
 )
 
-// entry is one archive member for the test builders.
-type entry struct {
-	name, body, link string
-	dir, symlink     bool
-	hardlink         bool
-	mode             int64
-}
+type entry = enginetest.File
 
 // formats are the archive kinds Extract takes, by builder.
-var formats = map[string]func(t *testing.T, entries []entry) []byte{
-	"tar.gz":  makeTgz,
-	"tar.zst": makeTzst,
-	"zip":     makeZip,
-}
+var formats = map[string]func(t *testing.T, entries []entry) []byte{}
 
-func makeTar(t *testing.T, w io.Writer, entries []entry) {
-	t.Helper()
-	tw := tar.NewWriter(w)
-	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Mode: e.mode}
-		switch {
-		case e.dir:
-			h.Typeflag, h.Mode = tar.TypeDir, 0o755
-		case e.symlink:
-			h.Typeflag, h.Linkname = tar.TypeSymlink, e.link
-		case e.hardlink:
-			h.Typeflag, h.Linkname = tar.TypeLink, e.link
-		default:
-			h.Typeflag, h.Size = tar.TypeReg, int64(len(e.body))
-			if h.Mode == 0 {
-				h.Mode = 0o644
-			}
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			if _, err := tw.Write([]byte(e.body)); err != nil {
-				t.Fatal(err)
-			}
-		}
+func init() {
+	for _, f := range enginetest.Formats {
+		formats[f] = func(t *testing.T, entries []entry) []byte { return enginetest.MustArchive(t, f, entries) }
 	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func makeTgz(t *testing.T, entries []entry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // fast under -race
-	makeTar(t, zw, entries)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func makeTzst(t *testing.T, entries []entry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw, err := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedFastest))
-	if err != nil {
-		t.Fatal(err)
-	}
-	makeTar(t, zw, entries)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func makeZip(t *testing.T, entries []entry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
-		switch {
-		case e.dir:
-			h.Name += "/"
-			h.SetMode(fs.ModeDir | 0o755)
-		case e.symlink:
-			h.SetMode(fs.ModeSymlink | 0o777)
-		default:
-			mode := fs.FileMode(e.mode)
-			if mode == 0 {
-				mode = 0o644
-			}
-			h.SetMode(mode)
-		}
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch {
-		case e.symlink:
-			w.Write([]byte(e.link))
-		case !e.dir:
-			w.Write([]byte(e.body))
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 func extractBytes(t *testing.T, data []byte) (string, error) {
@@ -140,11 +37,11 @@ func extractBytes(t *testing.T, data []byte) (string, error) {
 
 func TestExtractGood(t *testing.T) {
 	good := []entry{
-		{name: "bin", dir: true},
-		{name: "bin/engine", body: "#!/bin/sh\n", mode: 0o755},
-		{name: "lib/engine/libggml.so.1", body: "lib"},
-		{name: "lib/engine/libggml.so", symlink: true, link: "libggml.so.1"},
-		{name: "./lib/engine/./README", body: "readme"},
+		{Name: "bin", Dir: true},
+		{Name: "bin/engine", Body: "#!/bin/sh\n", Mode: 0o755},
+		{Name: "lib/engine/libggml.so.1", Body: "lib"},
+		{Name: "lib/engine/libggml.so", Symlink: true, Link: "libggml.so.1"},
+		{Name: "./lib/engine/./README", Body: "readme"},
 	}
 	for kind, build := range formats {
 		t.Run(kind, func(t *testing.T) {
@@ -169,7 +66,7 @@ func TestExtractGood(t *testing.T) {
 	}
 	for _, kind := range []string{"tar.gz", "tar.zst"} {
 		t.Run(kind+" hardlink", func(t *testing.T) {
-			dest, err := extractBytes(t, formats[kind](t, []entry{{name: "a", body: "x"}, {name: "b", hardlink: true, link: "a"}}))
+			dest, err := extractBytes(t, formats[kind](t, []entry{{Name: "a", Body: "x"}, {Name: "b", Hardlink: true, Link: "a"}}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,21 +81,21 @@ func TestExtractGood(t *testing.T) {
 // nothing is written outside it.
 func TestExtractRejectsTraversal(t *testing.T) {
 	bad := map[string][]entry{
-		"dotdot":              {{name: "../evil", body: "x"}},
-		"nested dotdot":       {{name: "bin/../../evil", body: "x"}},
-		"absolute":            {{name: "/tmp/evil", body: "x"}},
-		"backslash":           {{name: `..\evil`, body: "x"}},
-		"drive letter":        {{name: "C:/evil", body: "x"}},
-		"symlink absolute":    {{name: "lib", symlink: true, link: "/etc"}},
-		"symlink dotdot":      {{name: "lib", symlink: true, link: "../.."}},
-		"symlink then write":  {{name: "lib", symlink: true, link: "sub/../.."}, {name: "lib/evil", body: "x"}},
-		"hardlink outside":    {{name: "a", hardlink: true, link: "../../etc/passwd"}},
-		"hardlink absolute":   {{name: "a", hardlink: true, link: "/etc/passwd"}},
-		"duplicate overwrite": {{name: "a", body: "x"}, {name: "a", body: "y"}},
+		"dotdot":              {{Name: "../evil", Body: "x"}},
+		"nested dotdot":       {{Name: "bin/../../evil", Body: "x"}},
+		"absolute":            {{Name: "/tmp/evil", Body: "x"}},
+		"backslash":           {{Name: `..\evil`, Body: "x"}},
+		"drive letter":        {{Name: "C:/evil", Body: "x"}},
+		"symlink absolute":    {{Name: "lib", Symlink: true, Link: "/etc"}},
+		"symlink dotdot":      {{Name: "lib", Symlink: true, Link: "../.."}},
+		"symlink then write":  {{Name: "lib", Symlink: true, Link: "sub/../.."}, {Name: "lib/evil", Body: "x"}},
+		"hardlink outside":    {{Name: "a", Hardlink: true, Link: "../../etc/passwd"}},
+		"hardlink absolute":   {{Name: "a", Hardlink: true, Link: "/etc/passwd"}},
+		"duplicate overwrite": {{Name: "a", Body: "x"}, {Name: "a", Body: "y"}},
 	}
 	for name, entries := range bad {
 		for kind, build := range formats {
-			if kind == "zip" && entries[0].hardlink {
+			if kind == "zip" && entries[0].Hardlink {
 				continue // zip has no hard links
 			}
 			t.Run(name+"/"+kind, func(t *testing.T) {
@@ -243,7 +140,7 @@ func TestExtractLinkThenWriteThroughIt(t *testing.T) {
 				t.Fatal(err)
 			}
 			src := filepath.Join(parent, "archive")
-			os.WriteFile(src, formats[kind](t, []entry{{name: "lib/evil", body: "x"}}), 0o644)
+			os.WriteFile(src, formats[kind](t, []entry{{Name: "lib/evil", Body: "x"}}), 0o644)
 			if err := Extract(context.Background(), src, dest); err == nil {
 				t.Fatal("wrote through a link that leaves the destination")
 			}
@@ -262,9 +159,7 @@ func TestExtractFormats(t *testing.T) {
 		t.Error("broken zstd accepted")
 	}
 	// A plain (uncompressed) tar works too.
-	var buf bytes.Buffer
-	makeTar(t, &buf, []entry{{name: "engine", body: "hi", mode: 0o755}})
-	dest, err := extractBytes(t, buf.Bytes())
+	dest, err := extractBytes(t, enginetest.MustArchive(t, "tar", []entry{{Name: "engine", Body: "hi", Mode: 0o755}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +176,7 @@ func TestExtractHonoursContext(t *testing.T) {
 	cancel()
 	dir := t.TempDir()
 	src := filepath.Join(dir, "a.tgz")
-	os.WriteFile(src, makeTgz(t, []entry{{name: "a", body: "x"}}), 0o644)
+	os.WriteFile(src, formats["tar.gz"](t, []entry{{Name: "a", Body: "x"}}), 0o644)
 	os.Mkdir(filepath.Join(dir, "out"), 0o755)
 	if err := Extract(ctx, src, filepath.Join(dir, "out")); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Extract with a cancelled ctx = %v", err)

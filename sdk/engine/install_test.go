@@ -2,23 +2,17 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/roundhouse-ai/roundhouse/sdk/engine/enginetest"
 	"github.com/roundhouse-ai/roundhouse/types"
 )
 
@@ -36,10 +30,7 @@ var noise = sync.OnceValue(func() string {
 	return string(b)
 })
 
-func sha(data []byte) string {
-	s := sha256.Sum256(data)
-	return hex.EncodeToString(s[:])
-}
+func sha(data []byte) string { return enginetest.SHA256(data) }
 
 // releases caches built archives (building them is slow under -race).
 var releases sync.Map // kind+"|"+version → []byte
@@ -51,48 +42,16 @@ func release(t *testing.T, kind, version string) []byte {
 		return b.([]byte)
 	}
 	b := formats[kind](t, []entry{
-		{name: "engine-" + version + "/bin/engine", body: version, mode: 0o755},
-		{name: "engine-" + version + "/lib/libbig.so", body: noise()},
+		{Name: "engine-" + version + "/bin/engine", Body: version, Mode: 0o755},
+		{Name: "engine-" + version + "/lib/libbig.so", Body: noise()},
 	})
 	releases.Store(kind+"|"+version, b)
 	return b
 }
 
-// server serves archives by path, honouring Range requests.
-type server struct {
-	*httptest.Server
-	files  map[string][]byte
-	ranges atomic.Int32 // Range requests seen
-	// cut, when positive, makes the next full answer break off after that
-	// many bytes.
-	cut atomic.Int64
-}
+type server = enginetest.Server
 
-func newServer(t *testing.T, files map[string][]byte) *server {
-	s := &server{files: files}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		data, ok := s.files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		if r.Header.Get("Range") != "" {
-			s.ranges.Add(1)
-		}
-		if n := s.cut.Swap(0); n > 0 {
-			w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-			w.Write(data[:n])
-			if hj, ok := w.(http.Hijacker); ok { // break the connection mid-body
-				c, _, _ := hj.Hijack()
-				c.Close()
-			}
-			return
-		}
-		http.ServeContent(w, r, "a", time.Time{}, strings.NewReader(string(data)))
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
+func newServer(t *testing.T, files map[string][]byte) *server { return enginetest.NewServer(t, files) }
 
 // verifyEngine is an Installer.Verify: the tree must hold an engine
 // executable whose content is its version.
@@ -156,7 +115,7 @@ func TestInstallEachFormatThenRollback(t *testing.T) {
 					last = e.Completed
 				}
 			}
-			if downloads < 2 || last != int64(len(files["/1."+kind])) || events[len(events)-1].Status != "installed" {
+			if downloads < 2 || last != int64(len(files["/1."+kind])) || events[len(events)-1].Status != "unpacking" {
 				t.Errorf("progress events = %+v", events)
 			}
 			if _, ok := in.Previous(); ok {
@@ -246,7 +205,7 @@ func TestInstallRefusesWithoutChecksum(t *testing.T) {
 }
 
 func TestInstallVerifyRefuses(t *testing.T) {
-	data := formats["zip"](t, []entry{{name: "README", body: "no engine here"}})
+	data := formats["zip"](t, []entry{{Name: "README", Body: "no engine here"}})
 	s := newServer(t, map[string][]byte{"/e.zip": data})
 	in := newInstaller(t, s)
 	_, err := in.Install(context.Background(), Download{URL: s.URL + "/e.zip", SHA256: sha(data)}, nil)
@@ -268,7 +227,7 @@ func TestInstallResumesBrokenDownload(t *testing.T) {
 	s := newServer(t, map[string][]byte{"/e.tar.zst": data})
 	in := newInstaller(t, s)
 	d := Download{URL: s.URL + "/e.tar.zst", SHA256: sha(data)}
-	s.cut.Store(int64(len(data) / 2))
+	s.CutNext(int64(len(data) / 2))
 	_, err := in.Install(context.Background(), d, nil)
 	if e := wantCode(t, err, types.CodeEngineInstallFailed); !e.Retryable {
 		t.Errorf("a broken download is not retryable: %+v", e)
@@ -278,8 +237,8 @@ func TestInstallResumesBrokenDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.ranges.Load() != 1 || inst.Version != "3" {
-		t.Errorf("ranges = %d, installed %+v", s.ranges.Load(), inst)
+	if s.Ranges.Load() != 1 || inst.Version != "3" {
+		t.Errorf("ranges = %d, installed %+v", s.Ranges.Load(), inst)
 	}
 	if events[0].Completed != int64(len(data)/2) || !strings.Contains(events[0].Message, "resuming") {
 		t.Errorf("first event = %+v", events[0])

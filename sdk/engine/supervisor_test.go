@@ -335,7 +335,7 @@ func TestReapLeftover(t *testing.T) {
 		r := rec
 		mutate(&r)
 		path := filepath.Join(t.TempDir(), "engine.pid")
-		if err := writePIDFile(path, r); err != nil {
+		if err := WritePIDFile(path, r); err != nil {
 			t.Fatal(err)
 		}
 		if _, reaped, err := ReapLeftover(ctx, path, spec.Addr, time.Second); reaped || err != nil {
