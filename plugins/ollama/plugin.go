@@ -29,9 +29,9 @@ type plugin struct {
 	mu     sync.Mutex
 	set    settings
 	client *ollamaClient
-	mode   string      // "" until decided, then modeManaged or modeAttached
+	mode   string             // "" until decided, then modeManaged or modeAttached
 	sup    *engine.Supervisor // the managed engine; nil when none was started
-	closed bool        // Shutdown ran: start nothing more
+	closed bool               // Shutdown ran: start nothing more
 
 	decideMu  sync.Mutex    // one mode decision at a time
 	startMu   sync.Mutex    // one engine start at a time
