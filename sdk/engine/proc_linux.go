@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"fmt"
@@ -8,12 +8,12 @@ import (
 	"syscall"
 )
 
-// engineSysProcAttr: own process group (see proc_unix.go), and SIGTERM to
-// the engine when the plugin dies, even by SIGKILL. Pdeathsig fires when
-// the thread that forked the child exits, not the process
-// (golang/go#27505), so the engine is started from a goroutine locked to
-// its thread for the engine's whole life (see spawn).
-func engineSysProcAttr() *syscall.SysProcAttr {
+// sysProcAttr: own process group (see proc_unix.go), and SIGTERM to the
+// engine when the plugin dies, even by SIGKILL. Pdeathsig fires when the
+// thread that forked the child exits, not the process (golang/go#27505),
+// so the engine is started from a goroutine locked to its thread for the
+// engine's whole life (see Supervisor.spawn).
+func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 }
 
@@ -41,4 +41,10 @@ func processStartID(pid int) (string, error) {
 		return "", fmt.Errorf("unexpected /proc/%d/stat start time: %v", pid, err)
 	}
 	return fields[startTime], nil
+}
+
+// processImage is the executable a process runs (what the kernel exec'd,
+// after any script or wrapper), from /proc/<pid>/exe.
+func processImage(pid int) (string, error) {
+	return os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
 }

@@ -1,21 +1,20 @@
 //go:build unix
 
-package main
+package engine
 
 import (
 	"errors"
-	"os"
 	"syscall"
 )
 
-// A managed engine is started as the leader of its own process group, so
-// the runner processes `ollama serve` spawns for each loaded model belong
-// to it too. Signalling the group (-pid) reaches all of them and nothing
-// else: other ollama processes on the machine are never touched.
+// The engine leads its own process group, so the helpers it spawns (model
+// runners, workers) belong to it too. Signalling the group (-pid) reaches
+// all of them and nothing else: other copies of the same engine on the
+// machine are never touched.
 
-func terminateTree(p *os.Process) error { return signalGroup(p.Pid, syscall.SIGTERM) }
+func terminateGroup(pid int) error { return signalGroup(pid, syscall.SIGTERM) }
 
-func killTree(p *os.Process) error { return signalGroup(p.Pid, syscall.SIGKILL) }
+func killGroup(pid int) error { return signalGroup(pid, syscall.SIGKILL) }
 
 func signalGroup(pgid int, sig syscall.Signal) error {
 	if pgid <= 1 {

@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"archive/tar"
@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,27 +14,33 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/klauspost/compress/zstd"
 )
 
-// Limits against archives that would fill the disk. Ollama's own archives
-// are a few GB with CUDA libraries.
+// Limits against archives that would fill the disk. Engine archives are a
+// few GB with GPU libraries.
 const (
 	maxArchiveBytes   = 16 << 30
 	maxArchiveEntries = 100_000
 )
 
-// errUnsafeEntry marks an archive entry that would write outside the
-// destination.
-var errUnsafeEntry = errors.New("unsafe archive entry")
+// ErrUnsafeEntry marks an archive entry that would write outside the
+// destination (a "..", an absolute path, a link that leaves it) or that
+// is not a plain file, directory or link.
+var ErrUnsafeEntry = errors.New("unsafe archive entry")
 
-// extractArchive unpacks the archive at src into dest (an existing empty
-// directory), sniffing the format from its first bytes rather than trusting
-// a URL's extension: gzip'd tar (.tgz, .tar.gz), plain tar, or zip.
+// Extract unpacks the archive at src into dest (an existing, empty
+// directory). The format is sniffed from the first bytes, not trusted from
+// a file name: gzip'd tar (.tar.gz, .tgz), zstd'd tar (.tar.zst), plain
+// tar, or zip.
 //
-// Every write goes through an os.Root, which refuses to leave dest even via
-// symlinks; names are also checked up front so the error says which entry
-// was rejected.
-func extractArchive(src, dest string) error {
+// Every write goes through an [os.Root], which refuses to leave dest even
+// via a symlink an earlier entry created; names and link targets are also
+// checked up front so the error says which entry was rejected (it wraps
+// [ErrUnsafeEntry]). An existing file is never overwritten. ctx is checked
+// between entries.
+func Extract(ctx context.Context, src, dest string) error {
 	f, err := os.Open(src)
 	if err != nil {
 		return err
@@ -57,19 +64,26 @@ func extractArchive(src, dest string) error {
 			return fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
-		return extractTar(zr, root)
+		return extractTar(ctx, zr, root)
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		// One goroutine: decoding is sequential anyway, and nothing is left
+		// running after Close.
+		zr, err := zstd.NewReader(bufio.NewReader(f), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		if err != nil {
+			return fmt.Errorf("zstd: %w", err)
+		}
+		defer zr.Close()
+		return extractTar(ctx, zr, root)
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
 		st, err := f.Stat()
 		if err != nil {
 			return err
 		}
-		return extractZip(f, st.Size(), root)
+		return extractZip(ctx, f, st.Size(), root)
 	case len(head) >= 262 && string(head[257:262]) == "ustar":
-		return extractTar(bufio.NewReader(f), root)
-	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		return errors.New("zstd-compressed archives (.tar.zst) are not supported: repack it as .tgz (zstd -dc x.tar.zst | gzip > x.tgz) or use a .zip")
+		return extractTar(ctx, bufio.NewReader(f), root)
 	default:
-		return errors.New("unknown archive format: expected .tgz/.tar.gz, .tar or .zip")
+		return errors.New("unknown archive format: expected .tar.gz/.tgz, .tar.zst, .tar or .zip")
 	}
 }
 
@@ -77,7 +91,7 @@ func extractArchive(src, dest string) error {
 // slash form, relative to the destination.
 func entryName(name string) (string, error) {
 	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("%w %q: %s", errUnsafeEntry, name, why)
+		return "", fmt.Errorf("%w %q: %s", ErrUnsafeEntry, name, why)
 	}
 	switch {
 	case name == "":
@@ -96,11 +110,7 @@ func entryName(name string) (string, error) {
 			return bad("path traversal (..)")
 		}
 	}
-	clean := path.Clean(name)
-	if clean == "." {
-		return ".", nil
-	}
-	return clean, nil
+	return path.Clean(name), nil
 }
 
 // linkTarget validates a symlink target: relative and without "..", so it
@@ -108,13 +118,13 @@ func entryName(name string) (string, error) {
 func linkTarget(name, target string) error {
 	switch {
 	case target == "":
-		return fmt.Errorf("%w %q: empty symlink target", errUnsafeEntry, name)
+		return fmt.Errorf("%w %q: empty symlink target", ErrUnsafeEntry, name)
 	case strings.HasPrefix(target, "/") || strings.Contains(target, `\`) || (len(target) >= 2 && target[1] == ':'):
-		return fmt.Errorf("%w %q: symlink to absolute path %q", errUnsafeEntry, name, target)
+		return fmt.Errorf("%w %q: symlink to absolute path %q", ErrUnsafeEntry, name, target)
 	}
 	for _, part := range strings.Split(target, "/") {
 		if part == ".." {
-			return fmt.Errorf("%w %q: symlink target %q leaves its directory", errUnsafeEntry, name, target)
+			return fmt.Errorf("%w %q: symlink target %q leaves its directory", ErrUnsafeEntry, name, target)
 		}
 	}
 	return nil
@@ -126,7 +136,10 @@ type budget struct {
 	entries int
 }
 
-func (b *budget) entry() error {
+func (b *budget) entry(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	b.entries++
 	if b.entries > maxArchiveEntries {
 		return fmt.Errorf("archive has more than %d entries", maxArchiveEntries)
@@ -134,7 +147,7 @@ func (b *budget) entry() error {
 	return nil
 }
 
-func extractTar(r io.Reader, root *os.Root) error {
+func extractTar(ctx context.Context, r io.Reader, root *os.Root) error {
 	tr := tar.NewReader(r)
 	var b budget
 	for {
@@ -145,7 +158,7 @@ func extractTar(r io.Reader, root *os.Root) error {
 		if err != nil {
 			return fmt.Errorf("tar: %w", err)
 		}
-		if err := b.entry(); err != nil {
+		if err := b.entry(ctx); err != nil {
 			return err
 		}
 		name, err := entryName(h.Name)
@@ -154,50 +167,37 @@ func extractTar(r io.Reader, root *os.Root) error {
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := root.MkdirAll(name, 0o755); err != nil {
-				return err
-			}
+			err = root.MkdirAll(name, 0o755)
 		case tar.TypeReg: // tar.Reader already turned legacy TypeRegA into this
-			if err := writeFile(root, name, h.FileInfo().Mode(), tr, &b); err != nil {
-				return err
-			}
+			err = writeFile(root, name, h.FileInfo().Mode(), tr, &b)
 		case tar.TypeSymlink:
-			if err := linkTarget(h.Name, h.Linkname); err != nil {
-				return err
-			}
-			if err := mkParent(root, name); err != nil {
-				return err
-			}
-			if err := root.Symlink(h.Linkname, name); err != nil {
-				return err
-			}
+			err = symlink(root, h.Name, name, h.Linkname)
 		case tar.TypeLink:
-			target, err := entryName(h.Linkname)
-			if err != nil {
-				return err
-			}
-			if err := mkParent(root, name); err != nil {
-				return err
-			}
-			if err := root.Link(target, name); err != nil {
-				return err
+			var target string
+			if target, err = entryName(h.Linkname); err == nil {
+				if err = mkParent(root, name); err == nil {
+					err = root.Link(target, name)
+				}
 			}
 		case tar.TypeXGlobalHeader, tar.TypeXHeader, tar.TypeGNULongName, tar.TypeGNULongLink:
 			// Metadata; tar.Reader already applied it.
 		default:
-			return fmt.Errorf("%w %q: unsupported type %q (devices and fifos are not allowed)", errUnsafeEntry, h.Name, h.Typeflag)
+			err = fmt.Errorf("%w %q: unsupported type %q (devices and fifos are not allowed)", ErrUnsafeEntry, h.Name, h.Typeflag)
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
 
-func extractZip(r io.ReaderAt, size int64, root *os.Root) error {
+func extractZip(ctx context.Context, r io.ReaderAt, size int64, root *os.Root) error {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return fmt.Errorf("zip: %w", err)
 	}
 	var b budget
 	for _, zf := range zr.File {
-		if err := b.entry(); err != nil {
+		if err := b.entry(ctx); err != nil {
 			return err
 		}
 		name, err := entryName(zf.Name)
@@ -207,43 +207,46 @@ func extractZip(r io.ReaderAt, size int64, root *os.Root) error {
 		mode := zf.Mode()
 		switch {
 		case mode.IsDir():
-			if err := root.MkdirAll(name, 0o755); err != nil {
-				return err
-			}
+			err = root.MkdirAll(name, 0o755)
 		case mode&fs.ModeSymlink != 0:
-			rc, err := zf.Open()
-			if err != nil {
-				return err
-			}
-			target, err := io.ReadAll(io.LimitReader(rc, 4096))
-			rc.Close()
-			if err != nil {
-				return err
-			}
-			if err := linkTarget(zf.Name, string(target)); err != nil {
-				return err
-			}
-			if err := mkParent(root, name); err != nil {
-				return err
-			}
-			if err := root.Symlink(string(target), name); err != nil {
-				return err
+			var target []byte
+			if target, err = readSmall(zf); err == nil {
+				err = symlink(root, zf.Name, name, string(target))
 			}
 		case mode.IsRegular():
-			rc, err := zf.Open()
-			if err != nil {
-				return err
-			}
-			err = writeFile(root, name, mode, rc, &b)
-			rc.Close()
-			if err != nil {
-				return err
+			var rc io.ReadCloser
+			if rc, err = zf.Open(); err == nil {
+				err = writeFile(root, name, mode, rc, &b)
+				rc.Close()
 			}
 		default:
-			return fmt.Errorf("%w %q: unsupported file type %v", errUnsafeEntry, zf.Name, mode.Type())
+			err = fmt.Errorf("%w %q: unsupported file type %v", ErrUnsafeEntry, zf.Name, mode.Type())
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// readSmall reads a zip symlink entry's target.
+func readSmall(zf *zip.File) ([]byte, error) {
+	rc, err := zf.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, 4096))
+}
+
+func symlink(root *os.Root, rawName, name, target string) error {
+	if err := linkTarget(rawName, target); err != nil {
+		return err
+	}
+	if err := mkParent(root, name); err != nil {
+		return err
+	}
+	return root.Symlink(target, name)
 }
 
 func mkParent(root *os.Root, name string) error {
