@@ -371,7 +371,7 @@ func TestConfigValidate(t *testing.T) {
 	if code, out, _ := runCLI("", "config", "validate", good); code != 0 || !strings.Contains(out, "ok") {
 		t.Fatalf("good: %d %q", code, out)
 	}
-	if code, _, errOut := runCLI("", "config", "validate", bad); code != 1 || !strings.Contains(errOut, "line 2") || !strings.Contains(errOut, "listen_adress") {
+	if code, _, errOut := runCLI("", "config", "validate", bad); code != 1 || !strings.Contains(errOut, "bad.yaml:2:") || !strings.Contains(errOut, "listen_adress") {
 		t.Fatalf("bad: %d %q", code, errOut)
 	}
 }
