@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/roundhouse-ai/roundhouse/internal/bench/floor"
 	"github.com/roundhouse-ai/roundhouse/internal/bench/harness"
 )
 
@@ -67,6 +68,7 @@ func (o options) want(s string) bool {
 
 func main() {
 	maybeServeUpstream() // re-executed as the upstream: never returns
+	floor.Main()         // re-executed as a floor front or plugin: never returns
 
 	var o options
 	flag.StringVar(&o.out, "out", "", "write the report here (default: stdout)")

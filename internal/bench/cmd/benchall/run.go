@@ -141,6 +141,7 @@ type env struct {
 	hostOpts harness.HostOptions
 	openai   string // "" when the openai plugin is usable, else why not
 	rep      *report
+	floors   *floors
 	// pprofAddr is where a host with the ROUNDHOUSE_PPROF hook serves
 	// pprof.
 	pprofAddr string
@@ -346,6 +347,9 @@ func (e *env) mainHost(ctx context.Context) error {
 	for _, p := range append(procs[2:], pluginProcs(ps, "openai")...) {
 		rssPids = append(rssPids, p.Pid)
 	}
+	e.floors = e.startFloors()
+	defer e.floors.stop()
+	procs = append(procs, e.floors.procs()...)
 
 	compatNA := e.probeCompat(ctx, h)
 	if e.o.want("unary") {
@@ -445,6 +449,10 @@ func (e *env) unary(ctx context.Context, h *harness.Host, compatNA string, procs
 			Body: []byte(`{"provider":"openai","model":"` + upstream.Model + `",` + msgs + `}`)}, []byte(upstream.Reply))
 		compat := load.Unary(newLoadClient(conc).c, load.Request{URL: h.URL + "/v1/chat/completions", Header: compatHeader,
 			Body: []byte(`{"model":"` + upstream.Model + `",` + msgs + `}`)}, []byte(upstream.Reply))
+		floorOp := func(name string) namedOp {
+			return namedOp{name: name, na: e.floors.na, op: load.Unary(newLoadClient(conc).c, load.Request{URL: e.floors.url(name) + "/v1/chat/completions",
+				Body: []byte(`{"model":"` + upstream.Model + `",` + msgs + `}`)}, []byte(upstream.Reply))}
+		}
 		logf("non-stream, concurrency %d", conc)
 		var smp *harness.Sampler
 		if conc > 1 {
@@ -452,8 +460,11 @@ func (e *env) unary(ctx context.Context, h *harness.Host, compatNA string, procs
 		}
 		paths := measure(ctx, e.o, conc, []namedOp{
 			{name: pDirect, op: direct},
+			floorOp(pFloor),
+			floorOp(pFloorTLS),
 			{name: pNative, op: native, na: e.openai},
 			{name: pCompat, op: compat, na: compatNA},
+			floorOp(pLease),
 		}, procs)
 		if smp != nil {
 			e.notePeaks(smp.Stop(), false)
@@ -476,6 +487,11 @@ func (e *env) streams(ctx context.Context, h *harness.Host, compatNA string, pro
 		compat := load.Stream(newLoadClient(pt.conc).c, load.StreamSpec{Numbered: true, WantChunks: pt.chunks,
 			Request: load.Request{URL: h.URL + "/v1/chat/completions", Header: compatHeader,
 				Body: []byte(`{"model":"` + upstream.Model + `","stream":true,"max_tokens":` + n + `,` + msgs + `}`)}})
+		floorOp := func(name string) namedOp {
+			return namedOp{name: name, na: e.floors.na, op: load.Stream(newLoadClient(pt.conc).c, load.StreamSpec{Numbered: true, WantChunks: pt.chunks,
+				Request: load.Request{URL: e.floors.url(name) + "/v1/chat/completions",
+					Body: []byte(`{"model":"` + upstream.Model + `","stream":true,"stream_options":{"include_usage":true},"max_tokens":` + n + `,` + msgs + `}`)}})}
+		}
 		logf("stream, concurrency %d, %d chunks per stream", pt.conc, pt.chunks)
 		var smp *harness.Sampler
 		if pt.conc > 1 {
@@ -483,8 +499,11 @@ func (e *env) streams(ctx context.Context, h *harness.Host, compatNA string, pro
 		}
 		paths := measure(ctx, e.o, pt.conc, []namedOp{
 			{name: pDirect, op: direct},
+			floorOp(pFloor),
+			floorOp(pFloorTLS),
 			{name: pNative, op: native, na: e.openai},
 			{name: pCompat, op: compat, na: compatNA},
+			floorOp(pLease),
 		}, procs)
 		if smp != nil {
 			e.notePeaks(smp.Stop(), true)
