@@ -48,6 +48,7 @@ type options struct {
 	only       string
 	gomaxprocs int
 	gogc       string
+	baseline   string
 }
 
 // sections are the parts of a run -only can pick.
@@ -88,6 +89,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (configs, logs, profiles)")
 	flag.IntVar(&o.gomaxprocs, "gomaxprocs", 0, "GOMAXPROCS for the host and its plugins (0: Go's default), for tuning experiments")
 	flag.StringVar(&o.gogc, "gogc", "", "GOGC for the host and its plugins (empty: Go's default), for tuning experiments")
+	flag.StringVar(&o.baseline, "baseline", "", "directory with another build (roundhouse and plugins/, as make build lays out bin/) to run as one more path beside the host: same-run before/after")
 	flag.StringVar(&o.only, "only", "", "run only these sections, comma-separated: "+strings.Join(sections, ","))
 	flag.Parse()
 

@@ -654,6 +654,15 @@ func (r *report) writeScenario(b *strings.Builder, sc scenario) {
 		}
 	}
 	w("\n")
+	if c, bl := sc.path(pCompat), sc.path(pBaseline); c != nil && bl != nil && c.Res != nil && bl.Res != nil && c.Res.Requests > 0 && bl.Res.Requests > 0 {
+		if sc.Stream {
+			w("This build against the baseline build, same rounds: %.0f %% of its chunks/s, TTFC p50 %s.\n\n",
+				100*c.Res.ChunksPerSec/bl.Res.ChunksPerSec, signed(c.Res.TTFC.P50-bl.Res.TTFC.P50))
+		} else {
+			w("This build against the baseline build, same rounds: %.0f %% of its req/s, p50 %s.\n\n",
+				100*c.Res.RPS/bl.Res.RPS, signed(c.Res.Latency.P50-bl.Res.Latency.P50))
+		}
+	}
 	r.writeCPU(b, sc)
 	r.writeCeiling(b, sc)
 	for _, p := range sc.Paths {

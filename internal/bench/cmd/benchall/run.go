@@ -95,6 +95,7 @@ type namedOp struct {
 // measure runs every op at conc, alternating them round by round, and
 // accounts the CPU time procs spend on each.
 func measure(ctx context.Context, o options, conc int, ops []namedOp, procs []proc) []path {
+	ops = slices.DeleteFunc(slices.Clone(ops), func(op namedOp) bool { return op.name == "" }) // paths not configured
 	per := make([][]load.Result, len(ops))
 	out := make([]path, len(ops))
 	for i, op := range ops {
@@ -142,6 +143,7 @@ type env struct {
 	openai   string // "" when the openai plugin is usable, else why not
 	rep      *report
 	floors   *floors
+	base     *baseline
 	// pprofAddr is where a host with the ROUNDHOUSE_PPROF hook serves
 	// pprof.
 	pprofAddr string
@@ -350,6 +352,9 @@ func (e *env) mainHost(ctx context.Context) error {
 	e.floors = e.startFloors()
 	defer e.floors.stop()
 	procs = append(procs, e.floors.procs()...)
+	e.base = e.startBaseline(ctx)
+	defer e.base.stop()
+	procs = append(procs, e.base.procs(ctx)...)
 
 	compatNA := e.probeCompat(ctx, h)
 	if e.o.want("unary") {
@@ -465,6 +470,8 @@ func (e *env) unary(ctx context.Context, h *harness.Host, compatNA string, procs
 			{name: pNative, op: native, na: e.openai},
 			{name: pCompat, op: compat, na: compatNA},
 			floorOp(pLease),
+			e.base.op(load.Unary(newLoadClient(conc).c, load.Request{URL: e.base.url() + "/v1/chat/completions", Header: compatHeader,
+				Body: []byte(`{"model":"` + upstream.Model + `",` + msgs + `}`)}, []byte(upstream.Reply))),
 		}, procs)
 		if smp != nil {
 			e.notePeaks(smp.Stop(), false)
@@ -504,6 +511,9 @@ func (e *env) streams(ctx context.Context, h *harness.Host, compatNA string, pro
 			{name: pNative, op: native, na: e.openai},
 			{name: pCompat, op: compat, na: compatNA},
 			floorOp(pLease),
+			e.base.op(load.Stream(newLoadClient(pt.conc).c, load.StreamSpec{Numbered: true, WantChunks: pt.chunks,
+				Request: load.Request{URL: e.base.url() + "/v1/chat/completions", Header: compatHeader,
+					Body: []byte(`{"model":"` + upstream.Model + `","stream":true,"max_tokens":` + n + `,` + msgs + `}`)}})),
 		}, procs)
 		if smp != nil {
 			e.notePeaks(smp.Stop(), true)
