@@ -433,7 +433,12 @@ func (r *report) write(out string) error {
 	w("- **host**: `bin/roundhouse serve` with `bin/plugins` (all first-party plugins); plugin `openai` has one provider `fast` → the upstream (key `sk-bench-0001`); plugin `ollama` is attached (`manage_engine: false`) to the test-bed Ollama, or to a closed port when there is none; `limits.max_streams_per_client: 1024`.\n")
 	w("- **load**: `internal/bench/load`, closed loop: N workers each with one request in flight, %s recorded per path after a %s warm-up, split in %d rounds that alternate the paths of a point. ", o.duration, o.warmup, o.rounds)
 	w("Latency is request sent → last byte; TTFC is request sent → first content chunk. Every stream is checked chunk by chunk: a lost, repeated or reordered chunk counts as an error.\n")
-	w("- Percentiles are nearest-rank over all recorded requests; *added* = through the host minus direct.\n")
+	w("- **floor** and **floor+TLS**: `internal/bench/floor`, the same process hops as the host with no logic — an HTTP server that forwards the raw body as one gRPC message (raw bytes, no protobuf, no JSON) over a unix socket to its own plugin process, which POSTs it to the upstream and returns the raw answer; a stream is relayed SSE event by SSE event, each flushed. floor+TLS adds mutual TLS on the gRPC leg with throw-away P-521 certificates, as go-plugin's AutoMTLS does for the host. The host's targets are stated against these: what the host costs above them is Roundhouse's own cost, not the hops'.\n")
+	w("- **prototype: lease**: the floor's front asks its plugin over gRPC (mutual TLS) for a short-lived route to the upstream (URL and key, renewed every 30 s) and calls the upstream itself — one process hop fewer for plain pass-through calls (see the design note above).\n")
+	if o.baseline != "" {
+		w("- **baseline host**: `-baseline %s`, another build of the host and its plugins with the same configuration, measured in the same alternating rounds: the before/after of this build's changes.\n", o.baseline)
+	}
+	w("- Percentiles are nearest-rank over all recorded requests; *added* = through the host minus direct (or minus the floor where the column says so).\n")
 	w("- CPU tables: each process's user+system CPU while a path ran, per request (per chunk for streams), and in parentheses the cores it kept busy; *other processes* is the machine's busy CPU (/proc/stat) minus those processes — work that is not this benchmark's (other jobs on the machine), or kernel time charged to no process.\n\n")
 
 	w("## Targets\n\n")
@@ -447,11 +452,9 @@ func (r *report) write(out string) error {
 	}
 	w("\n")
 
-	if misses > 0 {
-		w("%s\n", analysisMD)
-	}
+	w("%s\n", analysisMD) // the hand-written notes: misses, changes and their effect, design notes
 
-	w("## Hop: direct vs through the host\n\n")
+	w("## Hop: direct, the floor, and through the host\n\n")
 	for _, sc := range r.Unary {
 		r.writeScenario(&b, sc)
 	}
@@ -813,7 +816,8 @@ func errCell(x *load.Result) string {
 	return fmt.Sprint(x.Errors)
 }
 
-// analysisMD explains the misses and the plan; it is hand-written, so it
+// analysisMD holds the hand-written notes (misses, changes and their
+// measured effect, design notes); it is hand-written, so it
 // survives regeneration of the measured parts.
 //
 //go:embed analysis.md
