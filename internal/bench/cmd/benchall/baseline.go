@@ -19,8 +19,9 @@ const pBaseline = "baseline host /v1/chat/completions"
 
 // baseline is the second host, when -baseline names a build of it.
 type baseline struct {
-	h  *harness.Host
-	na string
+	h       *harness.Host
+	na      string
+	version string // its roundhouse version (commit)
 }
 
 // startBaseline starts <dir>/roundhouse with <dir>/plugins, configured as
@@ -57,6 +58,10 @@ func (e *env) startBaseline(ctx context.Context) *baseline {
 		return b
 	}
 	b.h, b.na = h, ""
+	if v, err := h.Version(ctx); err == nil {
+		b.version = v.Version
+		e.rep.BaselineVersion = v.Version
+	}
 	logf("baseline host on %s: %s", h.Addr, harness.Describe(ps))
 	return b
 }

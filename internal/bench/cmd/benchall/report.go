@@ -106,6 +106,8 @@ type report struct {
 	ProfileNote string
 
 	Targets []target
+
+	BaselineVersion string // -baseline's roundhouse version
 }
 
 const (
@@ -436,7 +438,7 @@ func (r *report) write(out string) error {
 	w("- **floor** and **floor+TLS**: `internal/bench/floor`, the same process hops as the host with no logic — an HTTP server that forwards the raw body as one gRPC message (raw bytes, no protobuf, no JSON) over a unix socket to its own plugin process, which POSTs it to the upstream and returns the raw answer; a stream is relayed SSE event by SSE event, each flushed. floor+TLS adds mutual TLS on the gRPC leg with throw-away P-521 certificates, as go-plugin's AutoMTLS does for the host. The host's targets are stated against these: what the host costs above them is Roundhouse's own cost, not the hops'.\n")
 	w("- **prototype: lease**: the floor's front asks its plugin over gRPC (mutual TLS) for a short-lived route to the upstream (URL and key, renewed every 30 s) and calls the upstream itself — one process hop fewer for plain pass-through calls (see the design note above).\n")
 	if o.baseline != "" {
-		w("- **baseline host**: `-baseline %s`, another build of the host and its plugins with the same configuration, measured in the same alternating rounds: the before/after of this build's changes.\n", o.baseline)
+		w("- **baseline host**: `-baseline %s` (roundhouse %s), another build of the host and its plugins with the same configuration, measured in the same alternating rounds: the before/after of this build's changes.\n", o.baseline, orNA(r.BaselineVersion))
 	}
 	w("- Percentiles are nearest-rank over all recorded requests; *added* = through the host minus direct (or minus the floor where the column says so).\n")
 	w("- CPU tables: each process's user+system CPU while a path ran, per request (per chunk for streams), and in parentheses the cores it kept busy; *other processes* is the machine's busy CPU (/proc/stat) minus those processes — work that is not this benchmark's (other jobs on the machine), or kernel time charged to no process.\n\n")
