@@ -17,7 +17,9 @@ type Hint struct {
 
 type key struct{}
 
-// With returns ctx carrying a fresh hint for one stream.
+// With returns ctx carrying a fresh hint for one stream. A hint belongs to
+// one stream at a time: a layer that runs two plugin streams on the same
+// context at once (hedging) must give each its own hint, or neither.
 func With(ctx context.Context) (context.Context, *Hint) {
 	h := &Hint{}
 	return context.WithValue(ctx, key{}, h), h
