@@ -141,3 +141,41 @@ func TestFloorProcesses(t *testing.T) {
 		p.Stop()
 	}
 }
+
+// An NDJSON upstream (Ollama's /api/chat) is relayed line by line.
+func TestFloorNDJSON(t *testing.T) {
+	const n = 30
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/chat" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		for i := range n {
+			_, _ = w.Write([]byte(`{"message":{"role":"assistant","content":"` + load.ChunkToken(i) + `"},"done":false}` + "\n"))
+			w.(http.Flusher).Flush()
+		}
+		_, _ = w.Write([]byte(`{"message":{"role":"assistant","content":""},"done":true}` + "\n"))
+	}))
+	t.Cleanup(up.Close)
+	sock := filepath.Join(t.TempDir(), "p.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := NewPluginServer(PluginOptions{Upstream: up.URL, Path: "/api/chat", NDJSON: true})
+	go func() { _ = gs.Serve(ln) }()
+	t.Cleanup(gs.Stop)
+	cc, err := DialPlugin(sock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cc.Close() })
+	fs := httptest.NewServer(NewFront(cc, Relay).NDJSON())
+	t.Cleanup(fs.Close)
+	st := load.Stream(load.NewClient(1), load.StreamSpec{NDJSON: true, Numbered: true, WantChunks: n,
+		Request: load.Request{URL: fs.URL + "/api/chat", Body: []byte(`{"model":"tiny","stream":true}`)}})(context.Background(), 0)
+	if st.Err != nil || st.OrderErr != nil || st.Chunks != n {
+		t.Fatalf("stream: err %v, order %v, %d chunks (want %d)", st.Err, st.OrderErr, st.Chunks, n)
+	}
+}

@@ -34,8 +34,9 @@ const leaseTTL = 30 * time.Second
 
 // Front is the HTTP server in the host's place.
 type Front struct {
-	cc   *grpc.ClientConn
-	mode Mode
+	cc     *grpc.ClientConn
+	mode   Mode
+	ndjson bool // streams are NDJSON, not SSE
 
 	hc    *http.Client
 	route atomic.Pointer[route]
@@ -62,6 +63,10 @@ func DialPlugin(socket string, tc *tls.Config) (*grpc.ClientConn, error) {
 func NewFront(cc *grpc.ClientConn, mode Mode) *Front {
 	return &Front{cc: cc, mode: mode, hc: &http.Client{Transport: newTransport()}}
 }
+
+// NDJSON makes the front label streams application/x-ndjson (the plugin
+// must relay them line by line: PluginOptions.NDJSON).
+func (f *Front) NDJSON() *Front { f.ndjson = true; return f }
 
 var streamFlag = []byte(`"stream":true`)
 
@@ -113,7 +118,11 @@ func (f *Front) relayStream(w http.ResponseWriter, ctx context.Context, body []b
 			return
 		}
 		if i == 0 {
-			w.Header().Set("Content-Type", "text/event-stream")
+			ct := "text/event-stream"
+			if f.ndjson {
+				ct = "application/x-ndjson"
+			}
+			w.Header().Set("Content-Type", ct)
 		}
 		if _, err := w.Write(msg); err != nil {
 			return

@@ -25,11 +25,17 @@ type PluginOptions struct {
 	APIKey string
 	// TLS, when set, makes the gRPC server require mutual TLS.
 	TLS *tls.Config
+	// Path is appended to Upstream (default "/chat/completions").
+	Path string
+	// NDJSON relays a stream line by line (Ollama's /api/chat) instead of
+	// SSE event by event.
+	NDJSON bool
 }
 
 // plugin is the relay the gRPC server serves.
 type plugin struct {
 	url, auth string
+	ndjson    bool
 	hc        *http.Client
 }
 
@@ -45,7 +51,10 @@ func NewPluginServer(o PluginOptions) *grpc.Server {
 }
 
 func newPlugin(o PluginOptions) *plugin {
-	p := &plugin{url: o.Upstream + "/chat/completions", hc: &http.Client{Transport: newTransport()}}
+	if o.Path == "" {
+		o.Path = "/chat/completions"
+	}
+	p := &plugin{url: o.Upstream + o.Path, ndjson: o.NDJSON, hc: &http.Client{Transport: newTransport()}}
 	if o.APIKey != "" {
 		p.auth = "Bearer " + o.APIKey
 	}
@@ -96,7 +105,7 @@ func (p *plugin) call(ctx context.Context, body []byte) ([]byte, error) {
 }
 
 // stream sends each SSE event (its lines up to and including the blank
-// line that ends it) as one message.
+// line that ends it), or each NDJSON line, as one message.
 func (p *plugin) stream(body []byte, send func([]byte) error, ctx context.Context) error {
 	resp, err := p.post(ctx, body)
 	if err != nil {
@@ -108,6 +117,13 @@ func (p *plugin) stream(body []byte, send func([]byte) error, ctx context.Contex
 	for {
 		line, err := br.ReadSlice('\n')
 		ev = append(ev, line...)
+		if p.ndjson && err == nil && len(ev) > 0 {
+			if serr := send(ev); serr != nil {
+				return serr
+			}
+			ev = nil // gRPC may still hold the message
+			continue
+		}
 		if blank := len(line) == 1 || (len(line) == 2 && line[0] == '\r'); blank {
 			if len(ev) > len(line) {
 				if serr := send(ev); serr != nil {

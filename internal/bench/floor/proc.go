@@ -31,6 +31,8 @@ const (
 	envUpstream   = "ROUNDHOUSE_BENCH_FLOOR_UPSTREAM"
 	envKey        = "ROUNDHOUSE_BENCH_FLOOR_KEY"
 	envClientCert = "ROUNDHOUSE_BENCH_FLOOR_CLIENT_CERT"
+	envPath       = "ROUNDHOUSE_BENCH_FLOOR_PATH"
+	envNDJSON     = "ROUNDHOUSE_BENCH_FLOOR_NDJSON"
 )
 
 // Options start a floor.
@@ -40,6 +42,10 @@ type Options struct {
 	TLS      bool
 	Mode     Mode // default Relay
 	Log      string
+	// Path and NDJSON: see PluginOptions (Ollama's /api/chat: "/api/chat",
+	// true).
+	Path   string
+	NDJSON bool
 }
 
 // Proc is a running floor: the front (its process group holds the
@@ -63,7 +69,7 @@ func Start(o Options) (*Proc, error) {
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), envRole+"=front", envUpstream+"="+o.Upstream, envKey+"="+o.APIKey,
-		envMode+"="+string(o.Mode), envTLS+"="+boolEnv(o.TLS))
+		envMode+"="+string(o.Mode), envTLS+"="+boolEnv(o.TLS), envPath+"="+o.Path, envNDJSON+"="+boolEnv(o.NDJSON))
 	if o.Log != "" {
 		lf, err := os.Create(o.Log)
 		if err != nil {
@@ -155,7 +161,8 @@ func exitOnStdinEOF() {
 
 func mainPlugin() error {
 	exitOnStdinEOF()
-	o := PluginOptions{Upstream: os.Getenv(envUpstream), APIKey: os.Getenv(envKey)}
+	o := PluginOptions{Upstream: os.Getenv(envUpstream), APIKey: os.Getenv(envKey),
+		Path: os.Getenv(envPath), NDJSON: os.Getenv(envNDJSON) == "1"}
 	var certPEM []byte
 	if os.Getenv(envTLS) == "1" {
 		cert, pemb, err := newCert()
@@ -240,5 +247,9 @@ func mainFront() error {
 		return err
 	}
 	fmt.Printf("listening %s %d\n", ln.Addr(), cmd.Process.Pid)
-	return ListenFront(context.Background(), ln, NewFront(cc, Mode(os.Getenv(envMode))))
+	f := NewFront(cc, Mode(os.Getenv(envMode)))
+	if os.Getenv(envNDJSON) == "1" {
+		f.NDJSON()
+	}
+	return ListenFront(context.Background(), ln, f)
 }
