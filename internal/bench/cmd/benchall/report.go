@@ -793,7 +793,7 @@ func cpuCell(c time.Duration, p path, units float64) string {
 // vsFloor compares a host (or prototype) path with the two floors:
 // throughput ratio and added p50 (TTFC p50 for streams).
 func vsFloor(sc scenario, p path) string {
-	if p.Name == pDirect || p.Name == pFloor || p.Name == pFloorTLS || p.Res == nil || p.Res.Requests == 0 {
+	if p.Name == pDirect || p.Name == pOllama || p.Name == pFloor || p.Name == pFloorTLS || p.Res == nil || p.Res.Requests == 0 {
 		return ""
 	}
 	var parts []string
