@@ -132,6 +132,8 @@ func Serve(impl Plugin, opts ...ServeOption) error {
 				grpc.ChainUnaryInterceptor(rpc.UnaryGuard(base)),
 				grpc.ChainStreamInterceptor(rpc.StreamGuard(base)),
 			)
+			// Flow-control windows (internal/rpc/transport.go).
+			o = append(o, rpc.ServerOptions()...)
 			o = append(o, inflightOptions()...) // sdktest's call accounting; nothing unless asked
 			return grpc.NewServer(o...)
 		},

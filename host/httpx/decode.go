@@ -12,10 +12,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
+
+// bufPool holds request-body buffers.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // DefaultMaxBody caps request bodies (images and audio fit; abuse does not).
 const DefaultMaxBody = 32 << 20

@@ -6,9 +6,11 @@ import (
 	"io"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
 
 	"github.com/roundhouse-ai/roundhouse/internal/convert"
 	pb "github.com/roundhouse-ai/roundhouse/internal/pluginv1"
+	"github.com/roundhouse-ai/roundhouse/internal/streamhint"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/types"
 )
@@ -66,6 +68,9 @@ func callStream[In, PIn, PC, C any](ctx context.Context, in *In, to func(*In) *P
 	if err != nil {
 		return convert.RequestError(err, pin)
 	}
+	if h := streamhint.From(ctx); h != nil {
+		return relayPrefetched(ctx, st, from, send, h)
+	}
 	for {
 		c, err := st.Recv()
 		if errors.Is(err, io.EOF) {
@@ -75,6 +80,59 @@ func callStream[In, PIn, PC, C any](ctx context.Context, in *In, to func(*In) *P
 			return convert.FromStatusError(err)
 		}
 		if err := send(from(c)); err != nil {
+			return err
+		}
+	}
+}
+
+// prefetchDepth is how many chunks may wait, received, for the writer.
+const prefetchDepth = 32
+
+// relayPrefetched is the receive loop for a caller that asked, with a
+// streamhint, to know whether chunks queue behind the one it is writing:
+// a goroutine receives ahead into a small queue, and the hint reports that
+// queue's length. Under load the writer then flushes once per batch
+// instead of once per chunk; when it keeps up, the queue is empty and it
+// flushes every chunk as before.
+func relayPrefetched[PC, C any](ctx context.Context, st grpc.ServerStreamingClient[PC], from func(*PC) *C, send func(*C) error, h *streamhint.Hint) error {
+	type item struct {
+		c   *PC
+		err error
+	}
+	q := make(chan item, prefetchDepth)
+	go func() {
+		for {
+			c, err := st.Recv()
+			select {
+			case q <- item{c, err}:
+			case <-ctx.Done(): // the caller returned (or gave up)
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	h.Set(func() bool { return len(q) > 0 })
+	defer h.Set(nil)
+	for {
+		var it item
+		select {
+		case it = <-q:
+		case <-ctx.Done():
+			select {
+			case it = <-q:
+			default: // what Recv would have said
+				it = item{err: status.FromContextError(ctx.Err()).Err()}
+			}
+		}
+		if errors.Is(it.err, io.EOF) {
+			return nil
+		}
+		if it.err != nil {
+			return convert.FromStatusError(it.err)
+		}
+		if err := send(from(it.c)); err != nil {
 			return err
 		}
 	}

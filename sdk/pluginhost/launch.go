@@ -149,6 +149,7 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 		Logger:           newSlogHCLog(cfg.Logger, cfg.Name),
 		Stderr:           stderr,
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: cfg.SocketDir},
+		GRPCDialOptions:  rpc.DialOptions(),
 		// Long JSON log lines (a request dump) stay one entry.
 		PluginLogBufferSize: 1 << 20,
 	}

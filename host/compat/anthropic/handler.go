@@ -6,6 +6,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/internal/streamhint"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
@@ -82,6 +83,7 @@ func (h *handler) messages(w http.ResponseWriter, r *http.Request) {
 	}
 	enc := &StreamEncoder{ID: id, Model: req.Model}
 	st := httpx.NewStream(w, httpx.SSE)
+	ctx, hint := streamhint.With(r.Context())
 	done := false
 	send := func(c *sdk.ChatChunk) error {
 		if done {
@@ -89,18 +91,21 @@ func (h *handler) messages(w http.ResponseWriter, r *http.Request) {
 		}
 		done = c.Done
 		for _, ev := range enc.Encode(c) {
-			if err := st.SendEvent(ev.Name, ev.Data); err != nil {
+			if err := st.QueueEvent(ev.Name, ev.Data); err != nil {
 				return err
 			}
 		}
-		return nil
+		if !done && hint.Pending() {
+			return nil // the next chunk flushes these
+		}
+		return st.Flush()
 	}
-	err = h.b.ChatStream(r.Context(), rt, sreq, send)
+	err = h.b.ChatStream(ctx, rt, sreq, send)
 	if r.Context().Err() != nil {
 		return // the client went away; the backend saw the cancellation
 	}
 	if err != nil {
-		if !st.Started() {
+		if !st.Started() && !st.Queued() {
 			h.fail(w, r, err)
 			return
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/internal/streamhint"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
@@ -148,7 +149,7 @@ func (h *handler) endStream(w http.ResponseWriter, r *http.Request, st *httpx.St
 	if err == nil || r.Context().Err() != nil {
 		return
 	}
-	if !st.Started() {
+	if !st.Started() && !st.Queued() {
 		h.fail(w, r, err)
 		return
 	}
@@ -516,6 +517,7 @@ func (h *handler) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	enc := NewChatStreamEncoder(req.Model)
 	st := httpx.NewStream(w, httpx.NDJSON)
+	ctx, hint := streamhint.With(r.Context())
 	done := false
 	send := func(c *sdk.ChatChunk) error {
 		if done {
@@ -523,13 +525,16 @@ func (h *handler) chat(w http.ResponseWriter, r *http.Request) {
 		}
 		done = c.Done
 		for _, line := range enc.Encode(c) {
-			if err := st.Send(line); err != nil {
+			if err := st.Queue(line); err != nil {
 				return err
 			}
 		}
-		return nil
+		if !done && hint.Pending() {
+			return nil // the next chunk flushes these
+		}
+		return st.Flush()
 	}
-	err = h.b.ChatStream(r.Context(), rt, sreq, send)
+	err = h.b.ChatStream(ctx, rt, sreq, send)
 	if err == nil && !done && r.Context().Err() == nil {
 		err = send(&sdk.ChatChunk{Done: true})
 	}
@@ -567,6 +572,7 @@ func (h *handler) generate(w http.ResponseWriter, r *http.Request) {
 	}
 	enc := NewGenerateStreamEncoder(req.Model)
 	st := httpx.NewStream(w, httpx.NDJSON)
+	ctx, hint := streamhint.With(r.Context())
 	done := false
 	send := func(c *sdk.GenerateChunk) error {
 		if done {
@@ -574,13 +580,16 @@ func (h *handler) generate(w http.ResponseWriter, r *http.Request) {
 		}
 		done = c.Done
 		for _, line := range enc.Encode(c) {
-			if err := st.Send(line); err != nil {
+			if err := st.Queue(line); err != nil {
 				return err
 			}
 		}
-		return nil
+		if !done && hint.Pending() {
+			return nil // the next chunk flushes these
+		}
+		return st.Flush()
 	}
-	err = h.b.GenerateStream(r.Context(), rt, sreq, send)
+	err = h.b.GenerateStream(ctx, rt, sreq, send)
 	if err == nil && !done && r.Context().Err() == nil {
 		err = send(&sdk.GenerateChunk{Done: true})
 	}

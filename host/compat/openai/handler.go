@@ -9,6 +9,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/internal/streamhint"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
@@ -113,13 +114,13 @@ func (h *handler) endStream(w http.ResponseWriter, r *http.Request, st *httpx.St
 		return // the client went away; the backend saw the cancellation
 	}
 	if err != nil {
-		if !st.Started() {
+		if !st.Started() && !st.Queued() {
 			h.fail(w, r, err)
 			return
 		}
 		h.log.Warn("openai compat: stream failed", "path", r.URL.Path, "err", err)
 		_, body := ToError(err)
-		_ = st.Send(body)
+		_ = st.Queue(body)
 		_ = st.SendRaw(doneEvent)
 		return
 	}
@@ -153,6 +154,7 @@ func (h *handler) chat(w http.ResponseWriter, r *http.Request) {
 	enc := &ChatStreamEncoder{ID: id, Created: created, Model: req.Model,
 		IncludeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage}
 	st := httpx.NewStream(w, httpx.SSE)
+	ctx, hint := streamhint.With(r.Context())
 	done := false
 	send := func(c *sdk.ChatChunk) error {
 		if done {
@@ -160,13 +162,16 @@ func (h *handler) chat(w http.ResponseWriter, r *http.Request) {
 		}
 		done = c.Done
 		for _, oc := range enc.Encode(c) {
-			if err := st.Send(oc); err != nil {
+			if err := st.Queue(oc); err != nil {
 				return err
 			}
 		}
-		return nil
+		if done || hint.Pending() {
+			return nil // [DONE] or the next chunk flushes these
+		}
+		return st.Flush()
 	}
-	err = h.b.ChatStream(r.Context(), rt, sreq, send)
+	err = h.b.ChatStream(ctx, rt, sreq, send)
 	h.endStream(w, r, st, err, func() error {
 		if done {
 			return nil
@@ -203,6 +208,7 @@ func (h *handler) completions(w http.ResponseWriter, r *http.Request) {
 	enc := &CompletionStreamEncoder{ID: id, Created: created, Model: req.Model, Echo: echo,
 		IncludeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage}
 	st := httpx.NewStream(w, httpx.SSE)
+	ctx, hint := streamhint.With(r.Context())
 	done := false
 	send := func(c *sdk.GenerateChunk) error {
 		if done {
@@ -210,13 +216,16 @@ func (h *handler) completions(w http.ResponseWriter, r *http.Request) {
 		}
 		done = c.Done
 		for _, oc := range enc.Encode(c) {
-			if err := st.Send(oc); err != nil {
+			if err := st.Queue(oc); err != nil {
 				return err
 			}
 		}
-		return nil
+		if done || hint.Pending() {
+			return nil // [DONE] or the next chunk flushes these
+		}
+		return st.Flush()
 	}
-	err = h.b.GenerateStream(r.Context(), rt, sreq, send)
+	err = h.b.GenerateStream(ctx, rt, sreq, send)
 	h.endStream(w, r, st, err, func() error {
 		if done {
 			return nil

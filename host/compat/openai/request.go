@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/sdk"
@@ -149,6 +150,9 @@ func parseContent(raw json.RawMessage, field string, allowImages bool) (string, 
 	}
 	switch raw[0] {
 	case '"':
+		if s, ok := plainString(raw); ok {
+			return s, nil, nil
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", nil, sdk.FieldError(field, "invalid string: %v", err)
@@ -158,7 +162,7 @@ func parseContent(raw json.RawMessage, field string, allowImages bool) (string, 
 	default:
 		return "", nil, sdk.FieldError(field, "must be a string or an array of content parts")
 	}
-	var parts []ContentPart
+	var parts []contentPartIn
 	if err := json.Unmarshal(raw, &parts); err != nil {
 		return "", nil, sdk.FieldError(field, "must be an array of content parts: %v", err)
 	}
@@ -177,14 +181,13 @@ func parseContent(raw json.RawMessage, field string, allowImages bool) (string, 
 			if !allowImages {
 				return "", nil, sdk.FieldError(pf+".type", "image parts are only allowed in user messages")
 			}
-			if p.ImageURL == nil || p.ImageURL.URL == "" {
+			if p.ImageURL == nil || p.ImageURL.URL.empty {
 				return "", nil, sdk.FieldError(pf+".image_url.url", "is required")
 			}
-			img, err := DecodeDataURL(p.ImageURL.URL)
-			if err != nil {
+			if err := p.ImageURL.URL.err; err != nil {
 				return "", nil, sdk.FieldError(pf+".image_url.url", "%v", err)
 			}
-			images = append(images, img)
+			images = append(images, p.ImageURL.URL.img)
 		case "":
 			return "", nil, sdk.FieldError(pf+".type", "is required")
 		default:
@@ -192,6 +195,88 @@ func parseContent(raw json.RawMessage, field string, allowImages bool) (string, 
 		}
 	}
 	return strings.Join(texts, "\n"), images, nil
+}
+
+// contentPartIn is ContentPart as parseContent decodes it: the image is
+// decoded straight from the request's bytes (dataURL), not first copied
+// into a string — for a large image that string was the one copy of the
+// body too many.
+type contentPartIn struct {
+	Type     string `json:"type"`
+	Text     string `json:"text,omitempty"`
+	ImageURL *struct {
+		URL dataURL `json:"url"`
+	} `json:"image_url,omitempty"`
+	Refusal string `json:"refusal,omitempty"`
+}
+
+// dataURL is a data: URL decoded while the JSON is: img is the image, err
+// why it is not one, empty that the URL was "" or null.
+type dataURL struct {
+	img   []byte
+	err   error
+	empty bool
+}
+
+func (d *dataURL) UnmarshalJSON(b []byte) error {
+	// b is the JSON string, valid (checked before any UnmarshalJSON);
+	// without escapes its bytes are the URL's and are decoded in place.
+	if len(b) >= 2 && b[0] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		u := b[1 : len(b)-1]
+		d.empty = len(u) == 0
+		if !d.empty {
+			d.img, d.err = decodeDataURLBytes(u)
+		}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	d.empty = s == ""
+	if !d.empty {
+		d.img, d.err = DecodeDataURL(s)
+	}
+	return nil
+}
+
+// decodeDataURLBytes is DecodeDataURL on bytes; its error paths (rare)
+// defer to DecodeDataURL so the messages live in one place. The result
+// never aliases u.
+func decodeDataURLBytes(u []byte) ([]byte, error) {
+	rest, ok := bytes.CutPrefix(u, []byte("data:"))
+	if !ok {
+		return DecodeDataURL(string(u))
+	}
+	meta, data, ok := bytes.Cut(rest, []byte(","))
+	if !ok || !bytes.HasSuffix(meta, []byte(";base64")) {
+		return DecodeDataURL(string(u))
+	}
+	b := make([]byte, base64.StdEncoding.DecodedLen(len(data)))
+	n, err := base64.StdEncoding.Decode(b, data)
+	if err != nil || n == 0 {
+		return DecodeDataURL(string(u))
+	}
+	return b[:n], nil
+}
+
+// plainString returns the JSON string raw when it holds no escapes and
+// only valid UTF-8, as json.Unmarshal would, without its validation pass
+// and unquoting (the common case: plain text of any length).
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c < 0x20 || c == '\\' || c == '"' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(in) {
+		return "", false
+	}
+	return string(in), true
 }
 
 // DecodeDataURL returns the bytes of a base64 data: URL. Remote http(s)

@@ -22,14 +22,20 @@ func TestReadMemAndCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(100 * time.Millisecond)
-	x := 0
-	for time.Now().Before(deadline) {
-		x++
+	// Spin until the reading moves by 50 ms (two 10 ms ticks are its
+	// resolution). On a loaded machine that takes longer than 50 ms of wall
+	// time, so the wall clock only bounds a reading that never moves.
+	deadline := time.Now().Add(60 * time.Second)
+	c1 := c0
+	for x := 0; c1 < c0+50*time.Millisecond && time.Now().Before(deadline); x++ {
+		if x%100_000 == 0 {
+			if c1, err = CPUTime(os.Getpid()); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	c1, _ := CPUTime(os.Getpid())
 	if c1 < c0+50*time.Millisecond {
-		t.Fatalf("CPU %v → %v after 100 ms of spinning", c0, c1)
+		t.Fatalf("CPU time stayed at %v → %v while this process spun for 60 s", c0, c1)
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/roundhouse-ai/roundhouse/internal/bench/floor"
 	"github.com/roundhouse-ai/roundhouse/internal/bench/harness"
 )
 
@@ -47,6 +48,7 @@ type options struct {
 	only       string
 	gomaxprocs int
 	gogc       string
+	baseline   string
 }
 
 // sections are the parts of a run -only can pick.
@@ -67,6 +69,7 @@ func (o options) want(s string) bool {
 
 func main() {
 	maybeServeUpstream() // re-executed as the upstream: never returns
+	floor.Main()         // re-executed as a floor front or plugin: never returns
 
 	var o options
 	flag.StringVar(&o.out, "out", "", "write the report here (default: stdout)")
@@ -86,6 +89,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (configs, logs, profiles)")
 	flag.IntVar(&o.gomaxprocs, "gomaxprocs", 0, "GOMAXPROCS for the host and its plugins (0: Go's default), for tuning experiments")
 	flag.StringVar(&o.gogc, "gogc", "", "GOGC for the host and its plugins (empty: Go's default), for tuning experiments")
+	flag.StringVar(&o.baseline, "baseline", "", "directory with another build (roundhouse and plugins/, as make build lays out bin/) to run as one more path beside the host: same-run before/after")
 	flag.StringVar(&o.only, "only", "", "run only these sections, comma-separated: "+strings.Join(sections, ","))
 	flag.Parse()
 

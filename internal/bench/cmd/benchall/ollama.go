@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/client"
+	"github.com/roundhouse-ai/roundhouse/internal/bench/floor"
 	"github.com/roundhouse-ai/roundhouse/internal/bench/harness"
 	"github.com/roundhouse-ai/roundhouse/internal/bench/load"
 	"github.com/roundhouse-ai/roundhouse/internal/testbed"
@@ -117,13 +118,34 @@ func (e *env) ollamaPoints(ctx context.Context, h *harness.Host, ps []client.Plu
 	if p, ok := harness.Find(ps, "ollama"); ok && p.PID != 0 {
 		procs = append(procs, proc{"plugin ollama", p.PID})
 	}
-	paths := measure(ctx, e.o, 1, []namedOp{{name: pOllama, op: direct}, {name: pNative, op: native}}, procs)
+	// The floor in front of Ollama: the same hops, relaying /api/chat's
+	// NDJSON line by line.
+	ops := []namedOp{{name: pOllama, op: direct}}
+	for _, f := range []struct {
+		name string
+		tls  bool
+	}{{pFloor, false}, {pFloorTLS, true}} {
+		fp, err := floor.Start(floor.Options{Upstream: e.ollama.URL(), Path: "/api/chat", NDJSON: true, TLS: f.tls,
+			Log: filepath.Join(e.work, "ollama-"+f.name+".log")})
+		if err != nil {
+			ops = append(ops, namedOp{name: f.name, na: "n/a (floor did not start: " + firstLine(err.Error()) + ")"})
+			continue
+		}
+		defer fp.Stop()
+		procs = append(procs, proc{f.name, fp.Pid()}, proc{f.name + " plugin", fp.PluginPid})
+		op := load.Stream(load.NewClient(1), load.StreamSpec{NDJSON: true, Request: load.Request{
+			URL:  fp.URL + "/api/chat",
+			Body: []byte(fmt.Sprintf(`{"model":"tiny","stream":true,%s,"options":{"num_predict":%d,"temperature":0,"seed":1}}`, prompt, ollamaTokens))}})
+		ops = append(ops, namedOp{name: f.name, op: op})
+	}
+	ops = append(ops, namedOp{name: pNative, op: native})
+	paths := measure(ctx, e.o, 1, ops, procs)
 	sc := scenario{Title: fmt.Sprintf("Ollama chat stream (tiny model, up to %d tokens), concurrency 1", ollamaTokens),
 		Stream: true, Concurrency: 1, Chunks: ollamaTokens, Paths: paths, Procs: procs}
 	logScenario(sc)
 	e.rep.Ollama = &sc
 	var plugin proc
-	if len(procs) > 2 {
+	if len(procs) > 2 && procs[2].Name == "plugin ollama" {
 		plugin = procs[2]
 	}
 	e.profilePoint(ctx, h, e.pprofAddr, profPoint{key: "ollama", title: "Ollama chat streams through the host, concurrency 1",

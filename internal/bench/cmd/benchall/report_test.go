@@ -78,3 +78,38 @@ func TestEvaluateNA(t *testing.T) {
 		t.Fatalf("targets: %+v", r.Targets)
 	}
 }
+
+// The hop targets are stated against the floor: the host passes at 90 %
+// of floor+TLS throughput and misses below it.
+func TestEvaluateAgainstFloor(t *testing.T) {
+	res := func(rps float64, p50 time.Duration) *load.Result {
+		return &load.Result{Requests: 100, RPS: rps, Latency: load.Dist{P50: p50, P99: 2 * p50}}
+	}
+	r := &report{Unary: []scenario{
+		{Concurrency: 1, Paths: []path{{Name: pDirect, Res: res(8000, 100*time.Microsecond)}, {Name: pFloor, Res: res(1500, 600*time.Microsecond)},
+			{Name: pFloorTLS, Res: res(1400, 620*time.Microsecond)}, {Name: pNative, Res: res(1400, 650*time.Microsecond)},
+			{Name: pCompat, Res: res(1200, 800*time.Microsecond)}}},
+		{Concurrency: unaryConcHigh, Paths: []path{{Name: pDirect, Res: res(30000, time.Millisecond)}, {Name: pFloor, Res: res(7500, time.Millisecond)},
+			{Name: pFloorTLS, Res: res(7000, time.Millisecond)}, {Name: pNative, Res: res(6400, time.Millisecond)},
+			{Name: pCompat, Res: res(6000, time.Millisecond)}}},
+	}}
+	r.evaluate()
+	want := map[string]string{
+		"Non-stream, c=1: added latency p50 over the floor (native)":                  pass,
+		"Non-stream, c=1: added latency p50 over the floor (OpenAI-compatible route)": miss,
+		"Non-stream throughput, c=32: host vs floor+TLS (native)":                     pass,
+		"Non-stream throughput, c=32: host vs floor+TLS (OpenAI-compatible route)":    miss,
+		"Stream throughput, 64 streams: host vs floor (chunks/s) (native)":            na,
+	}
+	for _, tg := range r.Targets {
+		if st, ok := want[tg.Name]; ok {
+			if tg.Status != st {
+				t.Errorf("%s: %s (%s), want %s", tg.Name, tg.Status, tg.Measured, st)
+			}
+			delete(want, tg.Name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("targets missing: %v", want)
+	}
+}

@@ -95,6 +95,7 @@ type namedOp struct {
 // measure runs every op at conc, alternating them round by round, and
 // accounts the CPU time procs spend on each.
 func measure(ctx context.Context, o options, conc int, ops []namedOp, procs []proc) []path {
+	ops = slices.DeleteFunc(slices.Clone(ops), func(op namedOp) bool { return op.name == "" }) // paths not configured
 	per := make([][]load.Result, len(ops))
 	out := make([]path, len(ops))
 	for i, op := range ops {
@@ -141,6 +142,8 @@ type env struct {
 	hostOpts harness.HostOptions
 	openai   string // "" when the openai plugin is usable, else why not
 	rep      *report
+	floors   *floors
+	base     *baseline
 	// pprofAddr is where a host with the ROUNDHOUSE_PPROF hook serves
 	// pprof.
 	pprofAddr string
@@ -346,6 +349,12 @@ func (e *env) mainHost(ctx context.Context) error {
 	for _, p := range append(procs[2:], pluginProcs(ps, "openai")...) {
 		rssPids = append(rssPids, p.Pid)
 	}
+	e.floors = e.startFloors()
+	defer e.floors.stop()
+	procs = append(procs, e.floors.procs()...)
+	e.base = e.startBaseline(ctx)
+	defer e.base.stop()
+	procs = append(procs, e.base.procs(ctx)...)
 
 	compatNA := e.probeCompat(ctx, h)
 	if e.o.want("unary") {
@@ -445,6 +454,10 @@ func (e *env) unary(ctx context.Context, h *harness.Host, compatNA string, procs
 			Body: []byte(`{"provider":"openai","model":"` + upstream.Model + `",` + msgs + `}`)}, []byte(upstream.Reply))
 		compat := load.Unary(newLoadClient(conc).c, load.Request{URL: h.URL + "/v1/chat/completions", Header: compatHeader,
 			Body: []byte(`{"model":"` + upstream.Model + `",` + msgs + `}`)}, []byte(upstream.Reply))
+		floorOp := func(name string) namedOp {
+			return namedOp{name: name, na: e.floors.na, op: load.Unary(newLoadClient(conc).c, load.Request{URL: e.floors.url(name) + "/v1/chat/completions",
+				Body: []byte(`{"model":"` + upstream.Model + `",` + msgs + `}`)}, []byte(upstream.Reply))}
+		}
 		logf("non-stream, concurrency %d", conc)
 		var smp *harness.Sampler
 		if conc > 1 {
@@ -452,8 +465,13 @@ func (e *env) unary(ctx context.Context, h *harness.Host, compatNA string, procs
 		}
 		paths := measure(ctx, e.o, conc, []namedOp{
 			{name: pDirect, op: direct},
+			floorOp(pFloor),
+			floorOp(pFloorTLS),
 			{name: pNative, op: native, na: e.openai},
 			{name: pCompat, op: compat, na: compatNA},
+			floorOp(pLease),
+			e.base.op(load.Unary(newLoadClient(conc).c, load.Request{URL: e.base.url() + "/v1/chat/completions", Header: compatHeader,
+				Body: []byte(`{"model":"` + upstream.Model + `",` + msgs + `}`)}, []byte(upstream.Reply))),
 		}, procs)
 		if smp != nil {
 			e.notePeaks(smp.Stop(), false)
@@ -476,6 +494,11 @@ func (e *env) streams(ctx context.Context, h *harness.Host, compatNA string, pro
 		compat := load.Stream(newLoadClient(pt.conc).c, load.StreamSpec{Numbered: true, WantChunks: pt.chunks,
 			Request: load.Request{URL: h.URL + "/v1/chat/completions", Header: compatHeader,
 				Body: []byte(`{"model":"` + upstream.Model + `","stream":true,"max_tokens":` + n + `,` + msgs + `}`)}})
+		floorOp := func(name string) namedOp {
+			return namedOp{name: name, na: e.floors.na, op: load.Stream(newLoadClient(pt.conc).c, load.StreamSpec{Numbered: true, WantChunks: pt.chunks,
+				Request: load.Request{URL: e.floors.url(name) + "/v1/chat/completions",
+					Body: []byte(`{"model":"` + upstream.Model + `","stream":true,"stream_options":{"include_usage":true},"max_tokens":` + n + `,` + msgs + `}`)}})}
+		}
 		logf("stream, concurrency %d, %d chunks per stream", pt.conc, pt.chunks)
 		var smp *harness.Sampler
 		if pt.conc > 1 {
@@ -483,8 +506,14 @@ func (e *env) streams(ctx context.Context, h *harness.Host, compatNA string, pro
 		}
 		paths := measure(ctx, e.o, pt.conc, []namedOp{
 			{name: pDirect, op: direct},
+			floorOp(pFloor),
+			floorOp(pFloorTLS),
 			{name: pNative, op: native, na: e.openai},
 			{name: pCompat, op: compat, na: compatNA},
+			floorOp(pLease),
+			e.base.op(load.Stream(newLoadClient(pt.conc).c, load.StreamSpec{Numbered: true, WantChunks: pt.chunks,
+				Request: load.Request{URL: e.base.url() + "/v1/chat/completions", Header: compatHeader,
+					Body: []byte(`{"model":"` + upstream.Model + `","stream":true,"max_tokens":` + n + `,` + msgs + `}`)}})),
 		}, procs)
 		if smp != nil {
 			e.notePeaks(smp.Stop(), true)
