@@ -169,7 +169,7 @@ func callSpec[T any](ctx context.Context, r *Router, service string, rt backend.
 		defer cancel()
 	}
 	out, err := fn(ctx, conn, t.spec)
-	if notDelivered(err) && t.p.waitDead(time.Second) {
+	if notDelivered(err) && t.p.waitDead(ctx, time.Second) {
 		// The plugin died before the call reached it: wait for the
 		// restart and send the call once more.
 		if conn, err = t.p.Conn(ctx); err != nil {
@@ -177,7 +177,7 @@ func callSpec[T any](ctx context.Context, r *Router, service string, rt backend.
 		}
 		out, err = fn(ctx, conn, t.spec)
 	}
-	return out, t.p.crashedDuring(err)
+	return out, t.p.crashedDuring(ctx, err)
 }
 
 func (r *Router) Chat(ctx context.Context, rt backend.Route, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
@@ -380,7 +380,7 @@ func (r *Router) ShowModel(ctx context.Context, rt backend.Route, model string) 
 		return nil, "", err
 	}
 	d, err := conn.ShowModel(ctx, model)
-	return d, p.name, p.crashedDuring(err)
+	return d, p.name, p.crashedDuring(ctx, err)
 }
 
 func (r *Router) PullModel(ctx context.Context, req backend.PullRequest, progress func(*sdk.Progress) error) error {
@@ -393,7 +393,7 @@ func (r *Router) PullModel(ctx context.Context, req backend.PullRequest, progres
 		return err
 	}
 	defer r.h.models.invalidate(p.name)
-	return p.crashedDuring(conn.PullModel(ctx, &sdk.PullRequest{Model: model, Insecure: req.Insecure}, progress))
+	return p.crashedDuring(ctx, conn.PullModel(ctx, &sdk.PullRequest{Model: model, Insecure: req.Insecure}, progress))
 }
 
 func (r *Router) DeleteModel(ctx context.Context, rt backend.Route, model string) error {
@@ -408,7 +408,7 @@ func (r *Router) DeleteModel(ctx context.Context, rt backend.Route, model string
 		return err
 	}
 	defer r.h.models.invalidate(p.name)
-	return p.crashedDuring(conn.DeleteModel(ctx, model))
+	return p.crashedDuring(ctx, conn.DeleteModel(ctx, model))
 }
 
 func (r *Router) LoadModel(ctx context.Context, rt backend.Route, req *sdk.LoadRequest) error {
@@ -424,7 +424,7 @@ func (r *Router) LoadModel(ctx context.Context, rt backend.Route, req *sdk.LoadR
 	}
 	lr := *req
 	lr.Model = model
-	return p.crashedDuring(conn.LoadModel(ctx, &lr))
+	return p.crashedDuring(ctx, conn.LoadModel(ctx, &lr))
 }
 
 func (r *Router) UnloadModel(ctx context.Context, rt backend.Route, model string) error {
@@ -438,7 +438,7 @@ func (r *Router) UnloadModel(ctx context.Context, rt backend.Route, model string
 	if err != nil {
 		return err
 	}
-	return p.crashedDuring(conn.UnloadModel(ctx, model))
+	return p.crashedDuring(ctx, conn.UnloadModel(ctx, model))
 }
 
 // CopyModel copies on the plugin that has the source model.
@@ -461,7 +461,7 @@ func (r *Router) CopyModel(ctx context.Context, rt backend.Route, req *sdk.CopyR
 		return err
 	}
 	defer r.h.models.invalidate(p.name)
-	return p.crashedDuring(conn.CopyModel(ctx, &sdk.CopyRequest{Source: source, Destination: dest}))
+	return p.crashedDuring(ctx, conn.CopyModel(ctx, &sdk.CopyRequest{Source: source, Destination: dest}))
 }
 
 // CreateModel runs on the pinned plugin, else the one that has the base
@@ -487,7 +487,7 @@ func (r *Router) CreateModel(ctx context.Context, rt backend.Route, req *sdk.Cre
 		return err
 	}
 	defer r.h.models.invalidate(p.name)
-	return p.crashedDuring(conn.CreateModel(ctx, &cr, progress))
+	return p.crashedDuring(ctx, conn.CreateModel(ctx, &cr, progress))
 }
 
 // PushModel pushes from the plugin that has the model; no deadline, like
@@ -501,7 +501,7 @@ func (r *Router) PushModel(ctx context.Context, rt backend.Route, req *sdk.PushR
 	if err != nil {
 		return err
 	}
-	return p.crashedDuring(conn.PushModel(ctx, &sdk.PushRequest{Model: model, Insecure: req.Insecure}, progress))
+	return p.crashedDuring(ctx, conn.PushModel(ctx, &sdk.PushRequest{Model: model, Insecure: req.Insecure}, progress))
 }
 
 // blobPlugin is the local plugin that holds blobs: the pinned one, else
@@ -539,7 +539,7 @@ func (r *Router) CheckBlob(ctx context.Context, rt backend.Route, digest string)
 		return false, err
 	}
 	ok, err := conn.CheckBlob(ctx, digest)
-	return ok, p.crashedDuring(err)
+	return ok, p.crashedDuring(ctx, err)
 }
 
 // CreateBlob streams body to the plugin; the caller's context (and the
@@ -553,7 +553,7 @@ func (r *Router) CreateBlob(ctx context.Context, rt backend.Route, digest string
 	if err != nil {
 		return err
 	}
-	return p.crashedDuring(conn.CreateBlob(ctx, digest, body))
+	return p.crashedDuring(ctx, conn.CreateBlob(ctx, digest, body))
 }
 
 // withField names the request field an error from a name check refers to.
