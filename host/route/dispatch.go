@@ -262,7 +262,7 @@ func Failover(err error) bool {
 		return true
 	}
 	switch types.ErrorCode(err) {
-	case types.CodeUnknown, types.CodeInternal, types.CodeQuotaExceeded, types.CodeUpstreamQuota, types.CodeUpstreamAuth,
+	case types.CodePluginCrashed, types.CodeUnknown, types.CodeInternal, types.CodeQuotaExceeded, types.CodeUpstreamQuota, types.CodeUpstreamAuth,
 		types.CodeNoUsableKey, types.CodeModelNotFound, types.CodeModelUnsupported, types.CodeModelLoadFailed,
 		types.CodePluginNotConfigured, types.CodePluginStartFailed, types.CodeEngineUnavailable, types.CodeEngineStartFailed,
 		types.CodeEngineNotInstalled, types.CodeNotFound, types.CodeUnimplemented:

@@ -59,7 +59,7 @@ func (b *fullJitter) NextBackOff() time.Duration {
 
 // Retryable reports whether err is worth the same call on the same target
 // again after a wait: rate limits, upstream 5xx, timeouts before the first
-// byte, a plugin crashed or restarting. Not quotas (they last), not the
+// byte, a plugin restarting. Not quotas (they last), not the
 // client's mistakes, not an engine that is down (the next candidate is the
 // better bet).
 func Retryable(err error) bool {
@@ -68,10 +68,11 @@ func Retryable(err error) bool {
 	}
 	switch types.ErrorCode(err) {
 	case types.CodeRateLimited, types.CodeUpstreamRateLimited, types.CodeUpstreamError, types.CodeUpstreamTimeout,
-		types.CodeTimeout, types.CodeUnavailable, types.CodeServiceUnavailable, types.CodePluginCrashed,
-		types.CodePluginUnavailable:
+		types.CodeTimeout, types.CodeUnavailable, types.CodeServiceUnavailable, types.CodePluginUnavailable:
 		return true
 	}
+	// Not plugin_crashed: the request may be what crashed the plugin;
+	// sending it again would crash it again. The next candidate may take it.
 	return false
 }
 
