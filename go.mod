@@ -11,7 +11,6 @@ require (
 	github.com/ollama/ollama v0.17.4
 	github.com/openai/openai-go/v3 v3.96.0
 	github.com/shirou/gopsutil/v4 v4.26.10
-	github.com/sony/gobreaker/v2 v2.4.0
 	golang.org/x/sync v0.25.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
