@@ -16,8 +16,8 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/api"
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/config"
-	"github.com/roundhouse-ai/roundhouse/host/route"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/host/route"
 	"github.com/roundhouse-ai/roundhouse/internal/hosttest"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
