@@ -111,7 +111,7 @@ func (s *TargetStats) healthLocked(now time.Time) float64 {
 // maxTargets bounds the targets whose stats are kept: model names come
 // from clients, and a client naming endless models must not grow the map
 // (nor make each insert, which copies it, slower) without end.
-const maxTargets = 4096
+const maxTargets = 1024
 
 // Stats holds the TargetStats of every target seen, created on first use.
 // Reads are lock-free (a copy-on-write map): strategies look up every
