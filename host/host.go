@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/host/route"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
@@ -33,9 +34,10 @@ type Host struct {
 	plugins map[string]*Plugin
 	order   []string // names, sorted
 
-	models *modelIndex
-	pulls  *PullTracker
-	provs  *providerStore
+	models   *modelIndex
+	dispatch *route.Dispatcher
+	pulls    *PullTracker
+	provs    *providerStore
 	// provMu serialises provider changes (validate, save, apply).
 	provMu sync.Mutex
 
@@ -84,6 +86,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) *Host {
 	}
 	sort.Strings(h.order)
 	h.models = newModelIndex(h)
+	h.dispatch = route.New(cfg.Routing, route.Options{Log: log, Timeout: h.dispatchTimeout})
 	h.pulls = NewPullTracker()
 	for _, o := range opts {
 		o(h)
@@ -111,6 +114,12 @@ func (h *Host) newPlugin(cfg *config.Config, c Candidate) *Plugin {
 		envKey:         envKey(pc.Env),
 	}
 	p.config = func() *sdk.Config { return h.pluginConfig(name) }
+	p.onHealth = func(serving bool) {
+		// Health scores of the plugin's targets follow its probes.
+		if h.dispatch != nil {
+			h.dispatch.Stats().SetPluginServing(name, serving)
+		}
+	}
 	p.refused = func(sent *sdk.Config, err error) bool { return h.skipRefusedProvider(name, sent, err) }
 	switch {
 	case c.Err != nil:

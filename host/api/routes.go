@@ -108,6 +108,8 @@ func nativeRoutes() []nativeRoute {
 		{method: "POST", path: "/v1/engines/{plugin}/start", handle: (*Server).startEngine, summary: "Start a local plugin's engine (admin)", resp: typ[sdk.EngineStatus]()},
 		{method: "POST", path: "/v1/engines/{plugin}/stop", handle: (*Server).stopEngine, summary: "Stop a local plugin's engine (admin)", resp: typ[sdk.EngineStatus]()},
 
+		{method: "GET", path: "/v1/routes", handle: (*Server).listRoutes, summary: "Routing: strategies per service and group, model groups with canary weights, fallbacks, and each target's breaker state and counts, health score and EWMA latency", resp: typ[client.RouteTable]()},
+
 		{method: "GET", path: "/v1/providers", handle: (*Server).listProviders, summary: "Remote provider instances, keys masked (admin); error says why one is left out", resp: typ[providerList]()},
 		{method: "POST", path: "/v1/providers", handle: (*Server).putProvider, summary: "Add or replace a provider instance (admin); checked by its plugin, saved (0600) and applied without restart",
 			body: typ[providerBody](), resp: typ[providerView]()},

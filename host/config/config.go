@@ -80,6 +80,9 @@ type Config struct {
 	// CallTimeout bounds host→plugin calls that are not service calls:
 	// model lists, provider lists, health, info, engine status.
 	CallTimeout time.Duration `yaml:"call_timeout"`
+	// Routing configures the dispatch chain: strategies, model groups,
+	// fallbacks, breaker and retries (see routing.go).
+	Routing Routing `yaml:"routing"`
 
 	// Path is the file this config was loaded from ("" for the default).
 	Path string `yaml:"-"`
@@ -273,6 +276,9 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("api_keys[%d].scopes[%d]: %q must be invoke or admin", i, j, s)
 			}
 		}
+	}
+	if err := c.Routing.Validate(); err != nil {
+		return err
 	}
 	if !IsLoopback(c.Listen) && len(c.APIKeys) == 0 {
 		return fmt.Errorf("listen: %s is reachable beyond this machine but no api_keys are set, so anyone on the network could use the host; "+

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
 	"github.com/roundhouse-ai/roundhouse/internal/rpc"
 	"github.com/roundhouse-ai/roundhouse/types"
 )
@@ -149,12 +151,16 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 		Logger:           newSlogHCLog(cfg.Logger, cfg.Name),
 		Stderr:           stderr,
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: cfg.SocketDir},
-		GRPCDialOptions:  rpc.DialOptions(),
 		// Long JSON log lines (a request dump) stay one entry.
 		PluginLogBufferSize: 1 << 20,
 	}
 	calls := newInflight()
-	pc.GRPCDialOptions = calls.dialOptions()
+	// Transport tuning (windows, buffers), then the request id of each
+	// call as gRPC metadata, then the in-flight count the host drains on.
+	pc.GRPCDialOptions = append(rpc.DialOptions(),
+		grpc.WithChainUnaryInterceptor(rpc.UnaryRequestID),
+		grpc.WithChainStreamInterceptor(rpc.StreamRequestID))
+	pc.GRPCDialOptions = append(pc.GRPCDialOptions, calls.dialOptions()...)
 	if cfg.SHA256 != "" {
 		sum, err := hex.DecodeString(cfg.SHA256)
 		if err != nil || len(sum) != sha256.Size {
