@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/wire/openaiwire"
 )
 
 // The services route the request to a provider and let that provider's
@@ -32,58 +33,54 @@ func (p *plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 	return p.wire(pr).ChatStream(ctx, req, send)
 }
 
-func (p *plugin) Generate(ctx context.Context, req *sdk.GenerateRequest) (*sdk.GenerateResponse, error) {
-	c, err := p.routeWire(ctx, req.Model, req.Provider)
+// unary routes a request and calls method on its provider's client;
+// stream does the same for a streaming method.
+func unary[Req, Resp any](ctx context.Context, p *plugin, model, pinned string, req *Req,
+	method func(*openaiwire.Client, context.Context, *Req) (*Resp, error)) (*Resp, error) {
+	c, err := p.routeWire(ctx, model, pinned)
 	if err != nil {
 		return nil, err
 	}
-	return c.Generate(ctx, req)
+	return method(c, ctx, req)
+}
+
+func stream[Req, Chunk any](ctx context.Context, p *plugin, model, pinned string, req *Req, send func(*Chunk) error,
+	method func(*openaiwire.Client, context.Context, *Req, func(*Chunk) error) error) error {
+	c, err := p.routeWire(ctx, model, pinned)
+	if err != nil {
+		return err
+	}
+	return method(c, ctx, req, send)
+}
+
+func (p *plugin) Generate(ctx context.Context, req *sdk.GenerateRequest) (*sdk.GenerateResponse, error) {
+	return unary(ctx, p, req.Model, req.Provider, req, (*openaiwire.Client).Generate)
 }
 
 func (p *plugin) GenerateStream(ctx context.Context, req *sdk.GenerateRequest, send func(*sdk.GenerateChunk) error) error {
-	c, err := p.routeWire(ctx, req.Model, req.Provider)
-	if err != nil {
-		return err
-	}
-	return c.GenerateStream(ctx, req, send)
+	return stream(ctx, p, req.Model, req.Provider, req, send, (*openaiwire.Client).GenerateStream)
 }
 
 func (p *plugin) Embed(ctx context.Context, req *sdk.EmbedRequest) (*sdk.EmbedResponse, error) {
-	c, err := p.routeWire(ctx, req.Model, req.Provider)
-	if err != nil {
-		return nil, err
-	}
-	return c.Embed(ctx, req)
+	return unary(ctx, p, req.Model, req.Provider, req, (*openaiwire.Client).Embed)
 }
 
 func (p *plugin) TextToImage(ctx context.Context, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error) {
-	c, err := p.routeWire(ctx, req.Model, req.Provider)
-	if err != nil {
-		return nil, err
-	}
-	return c.TextToImage(ctx, req)
+	return unary(ctx, p, req.Model, req.Provider, req, (*openaiwire.Client).TextToImage)
+}
+
+func (p *plugin) ImageToImage(ctx context.Context, req *sdk.ImageToImageRequest) (*sdk.ImageToImageResponse, error) {
+	return unary(ctx, p, req.Model, req.Provider, req, (*openaiwire.Client).ImageToImage)
 }
 
 func (p *plugin) TextToSpeech(ctx context.Context, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error) {
-	c, err := p.routeWire(ctx, req.Model, req.Provider)
-	if err != nil {
-		return nil, err
-	}
-	return c.TextToSpeech(ctx, req)
+	return unary(ctx, p, req.Model, req.Provider, req, (*openaiwire.Client).TextToSpeech)
 }
 
 func (p *plugin) TextToSpeechStream(ctx context.Context, req *sdk.TextToSpeechRequest, send func(*sdk.AudioChunk) error) error {
-	c, err := p.routeWire(ctx, req.Model, req.Provider)
-	if err != nil {
-		return err
-	}
-	return c.TextToSpeechStream(ctx, req, send)
+	return stream(ctx, p, req.Model, req.Provider, req, send, (*openaiwire.Client).TextToSpeechStream)
 }
 
 func (p *plugin) SpeechToText(ctx context.Context, req *sdk.SpeechToTextRequest) (*sdk.SpeechToTextResponse, error) {
-	c, err := p.routeWire(ctx, req.Model, req.Provider)
-	if err != nil {
-		return nil, err
-	}
-	return c.SpeechToText(ctx, req)
+	return unary(ctx, p, req.Model, req.Provider, req, (*openaiwire.Client).SpeechToText)
 }

@@ -1,6 +1,6 @@
 // Package fake is a protocol-faithful fake of the OpenAI REST API for
-// tests: the endpoints Ollama's /v1 lacks (images/generations, audio/speech,
-// audio/transcriptions), plus models, chat/completions, completions and
+// tests: the endpoints Ollama's /v1 lacks (images/generations, images/edits,
+// audio/speech, audio/transcriptions), plus models, chat/completions, completions and
 // embeddings good enough for unit tests.
 //
 // Requests are checked and answered as the API reference describes: Bearer
@@ -265,6 +265,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.embeddings(w, rec)
 	case route == "POST /v1/images/generations":
 		s.images(w, rec)
+	case route == "POST /v1/images/edits":
+		s.edits(w, rec)
 	case route == "POST /v1/audio/speech":
 		s.speech(w, r, rec)
 	case route == "POST /v1/audio/transcriptions":
