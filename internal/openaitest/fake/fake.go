@@ -72,6 +72,12 @@ type Options struct {
 	// Intercept, when set, sees each authenticated request first; a
 	// non-nil *APIError is answered instead of the normal answer.
 	Intercept func(r *http.Request, key string) *APIError
+	// Anthropic makes the server Anthropic's Messages API instead
+	// (anthropic.go): x-api-key and anthropic-version headers, POST
+	// /v1/messages and GET /v1/models, Anthropic's error shape and event
+	// stream. An *APIError from Intercept or Chat is sent in Anthropic's
+	// shape, its type from the status.
+	Anthropic bool
 }
 
 // Server is a running fake.
@@ -124,7 +130,11 @@ func NewServer(opts Options) *Server {
 func New(opts Options) *Server {
 	s := &Server{opts: opts, files: map[string][]byte{}, spoken: map[string]string{}}
 	s.models = opts.Models
-	if len(s.models) == 0 {
+	switch {
+	case len(s.models) > 0:
+	case opts.Anthropic:
+		s.models = AnthropicModels
+	default:
 		s.models = DefaultModels
 	}
 	if s.opts.ContextLimit <= 0 {
@@ -233,6 +243,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Openai-Version", "2020-10-01")
 	if strings.HasPrefix(r.URL.Path, "/files/") && r.Method == http.MethodGet {
 		s.serveFile(w, r)
+		return
+	}
+	if s.opts.Anthropic {
+		s.serveAnthropic(w, r)
 		return
 	}
 	key, authErr := s.authenticate(r)
