@@ -512,7 +512,7 @@ func convFullConfig() *types.Config {
 		Providers: []types.ProviderConfig{{
 			Name: "openai-eu", BaseURL: "https://api.openai.com/v1", APIKeys: convFullAPIKeys(),
 			Models: []string{"gpt-4o"}, Headers: map[string]string{"OpenAI-Organization": "org-1"},
-			Timeout: 30.5, KeyStrategy: "weighted_random", AuthType: "apikey",
+			Timeout: 30.5, KeyStrategy: "weighted_random", AuthType: "apikey", Format: "anthropic",
 		}},
 		DataDir: "/var/lib/roundhouse/plugins/ollama",
 	}

@@ -85,3 +85,8 @@ func (c *Client) now() time.Time {
 	}
 	return time.Now()
 }
+
+// Transport is the client's transport: the openaiwire.Client it sends
+// with, set up for Anthropic (x-api-key, anthropic-version, MapError), for
+// other calls on the same upstream such as GET /models.
+func (c *Client) Transport() *openaiwire.Client { return c.wire }
