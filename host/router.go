@@ -149,6 +149,10 @@ func (r *Router) TextToImage(ctx context.Context, rt backend.Route, req *sdk.Tex
 	return service(ctx, r, sdk.ServiceTextToImage, rt, req, &req.Model, &req.Provider, (*pluginhost.Conn).TextToImage)
 }
 
+func (r *Router) ImageToImage(ctx context.Context, rt backend.Route, req *sdk.ImageToImageRequest) (*sdk.ImageToImageResponse, error) {
+	return service(ctx, r, sdk.ServiceImageToImage, rt, req, &req.Model, &req.Provider, (*pluginhost.Conn).ImageToImage)
+}
+
 func (r *Router) TextToSpeech(ctx context.Context, rt backend.Route, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error) {
 	return service(ctx, r, sdk.ServiceTextToSpeech, rt, req, &req.Model, &req.Provider, (*pluginhost.Conn).TextToSpeech)
 }
