@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/wire/openaiwire"
 )
 
 // largeBody is the size of the chat message in BenchmarkLargeChatBody: the
@@ -32,7 +33,7 @@ func BenchmarkLargeChatBody(b *testing.B) {
 		_, _ = io.WriteString(w, `{"model":"m","choices":[{"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
 	}))
 	b.Cleanup(upstream.Close)
-	p := newPluginWith(&http.Client{Transport: newTransport()}, time.Now)
+	p := newPluginWith(&http.Client{Transport: openaiwire.NewTransport()}, time.Now)
 	b.Cleanup(p.client.CloseIdleConnections)
 	if err := p.Configure(context.Background(), &sdk.Config{Providers: []sdk.ProviderConfig{
 		{Name: "main", BaseURL: upstream.URL, APIKeys: []sdk.APIKey{{Value: testKey(1)}}},

@@ -12,6 +12,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/internal/openaitest/fake"
 	"github.com/roundhouse-ai/roundhouse/internal/openaitest/front"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/wire/openaiwire"
 )
 
 // fakeKey is the key the fake accepts; fronts send it upstream.
@@ -40,7 +41,7 @@ func startFront(t *testing.T, upstream string, keys ...string) *front.Front {
 
 func newTestPlugin(t *testing.T) *plugin {
 	t.Helper()
-	p := newPluginWith(&http.Client{Transport: newTransport()}, time.Now)
+	p := newPluginWith(&http.Client{Transport: openaiwire.NewTransport()}, time.Now)
 	t.Cleanup(p.client.CloseIdleConnections)
 	return p
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/wire/openaiwire"
 )
 
 // Key selection strategies (ProviderConfig.KeyStrategy).
@@ -36,8 +37,8 @@ const (
 	// until CooldownUntil, then one request at a time probes it. A 403
 	// about one model only forbids the key for that model: the key stays
 	// ok and its Reason lists the models.
-	stateUnauthorized = "unauthorized"
-	stateForbidden    = "forbidden"
+	stateUnauthorized = openaiwire.StateUnauthorized
+	stateForbidden    = openaiwire.StateForbidden
 )
 
 const (
@@ -357,8 +358,8 @@ func (l *lease) failed(e *sdk.Error) {
 	switch e.Code {
 	case sdk.CodeUpstreamAuth:
 		state, model := stateUnauthorized, ""
-		if rf := refusalOf(e); rf != nil {
-			state, model = rf.state, rf.model
+		if rf := openaiwire.RefusalOf(e); rf != nil {
+			state, model = rf.State, rf.Model
 		}
 		if model != "" && model == l.model {
 			// The key itself was accepted: a refusal of it that this
@@ -414,16 +415,16 @@ func rateLimitBackoff(n int) time.Duration {
 // acquire picks a key usable for model ("" for calls without one) that
 // is not in skip, by the pool's strategy.
 // A pool without keys gives an anonymous lease. When no key can be had it
-// returns errKeysTried if some key is usable but was skipped (the caller
+// returns openaiwire.ErrKeysTried if some key is usable but was skipped (the caller
 // then reports its own last error), or the error that says why no key is
 // usable.
-func (p *keyPool) acquire(model string, skip map[*keyState]bool) (*lease, error) {
+func (p *keyPool) acquire(model string, skip map[string]bool) (*lease, error) {
 	if len(p.keys) == 0 {
 		return &lease{pool: p, model: model}, nil
 	}
 	now := p.now()
 	for _, k := range p.order(now) {
-		if skip[k] {
+		if skip[k.value] {
 			continue
 		}
 		l := &lease{pool: p, key: k, model: model}
@@ -434,11 +435,8 @@ func (p *keyPool) acquire(model string, skip map[*keyState]bool) (*lease, error)
 	if err := p.unusableError(now, model); err != nil {
 		return nil, err
 	}
-	return nil, errKeysTried
+	return nil, openaiwire.ErrKeysTried
 }
-
-// errKeysTried says every usable key was already tried by this call.
-var errKeysTried = &sdk.Error{Code: sdk.CodeUpstreamError, Message: "every usable key was tried"}
 
 // order lists the keys in the order the strategy wants them tried.
 func (p *keyPool) order(now time.Time) []*keyState {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/wire/openaiwire"
 )
 
 // clock is a settable time source.
@@ -231,9 +232,9 @@ func refuse(t *testing.T, p *keyPool, model string) *lease {
 
 func refuseLease(l *lease) {
 	e := &sdk.Error{Code: sdk.CodeUpstreamAuth, Message: "provider \"main\" (HTTP 401): Incorrect API key provided: sk-…0001",
-		Err: &keyRefused{state: stateUnauthorized}}
+		Err: &openaiwire.KeyRefused{State: stateUnauthorized}}
 	if l.model != "" {
-		e = &sdk.Error{Code: sdk.CodeUpstreamAuth, Err: &keyRefused{state: stateForbidden, model: l.model},
+		e = &sdk.Error{Code: sdk.CodeUpstreamAuth, Err: &openaiwire.KeyRefused{State: stateForbidden, Model: l.model},
 			Message: "provider \"main\" (HTTP 403): Project `proj_x` does not have access to model `" + l.model + "`"}
 	}
 	l.failed(e)
@@ -542,8 +543,8 @@ func TestClientErrorsDoNotHurtKeys(t *testing.T) {
 
 func TestSkipAndErrKeysTried(t *testing.T) {
 	p := newTestPool(t, strategyRoundRobin, newClock(), keys(2)...)
-	skip := map[*keyState]bool{p.keys[0]: true, p.keys[1]: true}
-	if _, err := p.acquire("", skip); !errors.Is(err, errKeysTried) {
+	skip := map[string]bool{p.keys[0].value: true, p.keys[1].value: true}
+	if _, err := p.acquire("", skip); !errors.Is(err, openaiwire.ErrKeysTried) {
 		t.Fatalf("err = %v, want errKeysTried", err)
 	}
 }

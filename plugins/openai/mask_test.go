@@ -3,8 +3,10 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/wire/openaiwire"
 )
 
 func TestMaskKey(t *testing.T) {
@@ -65,5 +67,18 @@ func TestBaseURLSecretsAreScrubbed(t *testing.T) {
 	}
 	if pr.displayURL != "http://127.0.0.1:1/v1" {
 		t.Fatalf("display URL %q", pr.displayURL)
+	}
+}
+
+func TestMapUpstreamErrorScrubsKeys(t *testing.T) {
+	key := "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789wxyz"
+	body := `{"error":{"message":"Incorrect API key provided: sk-proj-ABCD****************************wxyz. Also ` + key +
+		` and Bearer ` + key + `","type":"invalid_request_error","code":"invalid_api_key"}}`
+	e := openaiwire.MapError("main", 401, nil, []byte(body), newScrubber([]string{key}).scrub, time.Now(), "")
+	if strings.Contains(e.Message, "ABCD") || strings.Contains(e.Message, key) {
+		t.Fatalf("secret leaked: %q", e.Message)
+	}
+	if !strings.Contains(e.Message, "sk-…wxyz") {
+		t.Fatalf("want the masked key in %q", e.Message)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/wire/openaiwire"
 )
 
 // pluginVersion matches provider.version in plugin.yaml.
@@ -43,7 +44,7 @@ var (
 )
 
 func newPlugin() *plugin {
-	return newPluginWith(&http.Client{Transport: newTransport()}, time.Now)
+	return newPluginWith(&http.Client{Transport: openaiwire.NewTransport()}, time.Now)
 }
 
 func newPluginWith(client *http.Client, now func() time.Time) *plugin {
@@ -287,7 +288,7 @@ func (p *plugin) route(ctx context.Context, model, pinned string) (*provider, er
 
 // fetchModels lists a provider's models with GET /models.
 func (p *plugin) fetchModels(ctx context.Context, pr *provider) ([]string, error) {
-	u, err := p.send(ctx, pr, &request{method: http.MethodGet, path: "/models", accept: "application/json"})
+	u, err := p.wire(pr).Send(ctx, &openaiwire.Request{Method: http.MethodGet, Path: "/models", Accept: "application/json"})
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +298,7 @@ func (p *plugin) fetchModels(ctx context.Context, pr *provider) ([]string, error
 			ID string `json:"id"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(u.data, &list); err != nil {
+	if err := json.Unmarshal(u.Data, &list); err != nil {
 		return nil, badAnswer(pr, "/models", err)
 	}
 	models := make([]string, 0, len(list.Data))
@@ -308,10 +309,4 @@ func (p *plugin) fetchModels(ctx context.Context, pr *provider) ([]string, error
 	}
 	sort.Strings(models)
 	return models, nil
-}
-
-// badAnswer reports an upstream answer that is not what the API promises.
-func badAnswer(pr *provider, path string, err error) *sdk.Error {
-	return &sdk.Error{Code: sdk.CodeUpstreamError, Err: err,
-		Message: fmt.Sprintf("provider %q: unexpected answer from %s: %s", pr.name, path, pr.scrub.scrub(err.Error()))}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 	"github.com/roundhouse-ai/roundhouse/sdk/sdktest"
+	"github.com/roundhouse-ai/roundhouse/sdk/wire/openaiwire"
 )
 
 // The manifest is valid for every platform it lists.
@@ -53,8 +54,8 @@ func TestManifest(t *testing.T) {
 		if !ok || c != s.Capabilities {
 			t.Errorf("service %s: manifest %+v vs Info %+v", s.ServiceName, s, c)
 		}
-		if s.DefaultModel != defaultModels[s.ServiceName] {
-			t.Errorf("service %s: default_model %q vs plugin default %q", s.ServiceName, s.DefaultModel, defaultModels[s.ServiceName])
+		if s.DefaultModel != openaiwire.DefaultModels[s.ServiceName] {
+			t.Errorf("service %s: default_model %q vs plugin default %q", s.ServiceName, s.DefaultModel, openaiwire.DefaultModels[s.ServiceName])
 		}
 	}
 }

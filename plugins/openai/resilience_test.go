@@ -18,6 +18,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/internal/openaitest/fake"
 	"github.com/roundhouse-ai/roundhouse/internal/openaitest/front"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/wire/openaiwire"
 )
 
 // Two keys A and B behind a front before the fake.
@@ -107,7 +108,7 @@ func frontSetupClock(t *testing.T, opts fake.Options, nkeys int) (*plugin, *fron
 	}
 	f := startFront(t, srv.URL, ks...)
 	c := newClock()
-	p := newPluginWith(&http.Client{Transport: newTransport()}, c.now)
+	p := newPluginWith(&http.Client{Transport: openaiwire.NewTransport()}, c.now)
 	t.Cleanup(p.client.CloseIdleConnections)
 	configure(t, p, prov("main", f.URL, ks...))
 	return p, f, ks, c
@@ -186,7 +187,7 @@ func fakeWithClock(t *testing.T, intercept func(r *http.Request, key string) *fa
 	t.Helper()
 	srv := startFake(t, fake.Options{Keys: []string{}, Intercept: intercept})
 	c := newClock()
-	p := newPluginWith(&http.Client{Transport: newTransport()}, c.now)
+	p := newPluginWith(&http.Client{Transport: openaiwire.NewTransport()}, c.now)
 	t.Cleanup(p.client.CloseIdleConnections)
 	configure(t, p, prov("main", srv.URL, keys...))
 	return p, srv, c
@@ -905,15 +906,15 @@ func TestAuthModesAndHeaders(t *testing.T) {
 		}
 	}
 	if got[0].Get("Authorization") != "Bearer "+k || got[0].Get("Openai-Organization") != "org-1" {
-		t.Fatalf("bearer headers %v", redactHeaders(got[0]))
+		t.Fatalf("bearer headers %v", openaiwire.RedactHeaders(got[0]))
 	}
 	if got[1].Get("Api-Key") != k || got[1].Get("Authorization") != "" {
-		t.Fatalf("azure headers %v", redactHeaders(got[1]))
+		t.Fatalf("azure headers %v", openaiwire.RedactHeaders(got[1]))
 	}
 	if got[2].Get("Authorization") != "" || got[2].Get("Api-Key") != "" {
-		t.Fatalf("none headers %v", redactHeaders(got[2]))
+		t.Fatalf("none headers %v", openaiwire.RedactHeaders(got[2]))
 	}
-	if r := redactHeaders(got[0]); r.Get("Authorization") != "[redacted]" {
+	if r := openaiwire.RedactHeaders(got[0]); r.Get("Authorization") != "[redacted]" {
 		t.Fatalf("redactHeaders: %v", r)
 	}
 }
@@ -926,7 +927,7 @@ func TestMaxTokensFieldForOpenAI(t *testing.T) {
 	req := userChat("gpt-4o", "x")
 	req.Options = &sdk.Options{MaxTokens: &max}
 	body := func(pr *provider, r *sdk.ChatRequest) map[string]any {
-		b, err := p.buildChat(pr, r, false)
+		b, err := p.wire(pr).BuildChat(r, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package main
+package openaiwire
 
 import (
 	"bytes"
@@ -7,19 +7,19 @@ import (
 	"io"
 )
 
-// maxEventSize bounds one SSE line and one event's data, so a broken or
+// MaxEventSize bounds one SSE line and one event's data, so a broken or
 // hostile upstream cannot make the plugin buffer without end. Real chunks
 // are tiny; a long base64 payload fits easily.
-const maxEventSize = 32 << 20
+const MaxEventSize = 32 << 20
 
-// sseEvent is one server-sent event.
-type sseEvent struct {
-	event string // the "event:" field; "" means "message"
-	data  []byte // the "data:" lines joined with "\n"
-	id    string
+// SSEEvent is one server-sent event.
+type SSEEvent struct {
+	Event string // the "event:" field; "" means "message"
+	Data  []byte // the "data:" lines joined with "\n"
+	ID    string
 }
 
-// sseReader parses a text/event-stream per the WHATWG HTML "server-sent
+// SSEReader parses a text/event-stream per the WHATWG HTML "server-sent
 // events" rules, robustly:
 //
 //   - lines end in LF, CRLF or a lone CR, split across reads anywhere;
@@ -31,7 +31,7 @@ type sseEvent struct {
 //     servers that close without the final blank line are common), one
 //     pending at a read error is not: the error is returned;
 //   - a line or event larger than max is an error, not a memory blow-up.
-type sseReader struct {
+type SSEReader struct {
 	r       io.Reader
 	max     int
 	buf     []byte
@@ -43,16 +43,18 @@ type sseReader struct {
 	line    []byte
 }
 
-func newSSEReader(r io.Reader, max int) *sseReader {
-	return &sseReader{r: r, max: max, buf: make([]byte, 4096)}
+// NewSSEReader reads events from r; max bounds a line and an event.
+func NewSSEReader(r io.Reader, max int) *SSEReader {
+	return &SSEReader{r: r, max: max, buf: make([]byte, 4096)}
 }
 
-var errSSETooLarge = errors.New("server-sent event too large")
+// ErrSSETooLarge is the error for a line or an event over the bound.
+var ErrSSETooLarge = errors.New("server-sent event too large")
 
 // readLine returns the next line without its terminator. At the end of
 // the stream it returns a final unterminated line (if any) and then the
 // read error (io.EOF at a clean end).
-func (s *sseReader) readLine() ([]byte, error) {
+func (s *SSEReader) readLine() ([]byte, error) {
 	scanFrom := s.start
 	for {
 		if s.skipLF && s.start < s.end {
@@ -81,7 +83,7 @@ func (s *sseReader) readLine() ([]byte, error) {
 			return nil, s.err
 		}
 		if s.end-s.start > s.max {
-			return nil, fmt.Errorf("%w: a line is longer than %d bytes", errSSETooLarge, s.max)
+			return nil, fmt.Errorf("%w: a line is longer than %d bytes", ErrSSETooLarge, s.max)
 		}
 		// Make room: move the partial line to the front, grow if full.
 		if s.start > 0 {
@@ -102,10 +104,10 @@ func (s *sseReader) readLine() ([]byte, error) {
 	}
 }
 
-// next returns the next event, or io.EOF (or the read error) at the end.
-func (s *sseReader) next() (*sseEvent, error) {
+// Next returns the next event, or io.EOF (or the read error) at the end.
+func (s *SSEReader) Next() (*SSEEvent, error) {
 	var (
-		ev      sseEvent
+		ev      SSEEvent
 		data    []byte
 		hasData bool
 	)
@@ -116,7 +118,7 @@ func (s *sseReader) next() (*sseEvent, error) {
 			// read error means the event was cut short, and half an event
 			// must not pass for a whole one.
 			if hasData && errors.Is(err, io.EOF) {
-				ev.data = data
+				ev.Data = data
 				return &ev, nil
 			}
 			return nil, err
@@ -127,10 +129,10 @@ func (s *sseReader) next() (*sseEvent, error) {
 		}
 		if len(line) == 0 {
 			if hasData {
-				ev.data = data
+				ev.Data = data
 				return &ev, nil
 			}
-			ev = sseEvent{}
+			ev = SSEEvent{}
 			continue
 		}
 		if line[0] == ':' {
@@ -146,7 +148,7 @@ func (s *sseReader) next() (*sseEvent, error) {
 		switch string(field) {
 		case "data":
 			if len(data)+len(value)+1 > s.max {
-				return nil, fmt.Errorf("%w: an event holds more than %d bytes", errSSETooLarge, s.max)
+				return nil, fmt.Errorf("%w: an event holds more than %d bytes", ErrSSETooLarge, s.max)
 			}
 			if hasData {
 				data = append(data, '\n')
@@ -154,10 +156,10 @@ func (s *sseReader) next() (*sseEvent, error) {
 			data = append(data, value...)
 			hasData = true
 		case "event":
-			ev.event = string(value)
+			ev.Event = string(value)
 		case "id":
 			if bytes.IndexByte(value, 0) < 0 {
-				ev.id = string(value)
+				ev.ID = string(value)
 			}
 		}
 		// "retry" and unknown fields are ignored.

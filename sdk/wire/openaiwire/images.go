@@ -1,4 +1,4 @@
-package main
+package openaiwire
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 type imageRequest struct {
@@ -43,55 +43,51 @@ type imageResponse struct {
 // images). NegativePrompt has no OpenAI field and is not sent (Extra can
 // carry a server-specific one); Extra {"response_format": "url"} asks
 // for links.
-func (p *plugin) TextToImage(ctx context.Context, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error) {
+func (c *Client) TextToImage(ctx context.Context, req *types.TextToImageRequest) (*types.TextToImageResponse, error) {
 	if strings.TrimSpace(req.Prompt) == "" {
-		return nil, sdk.FieldError("prompt", "required")
+		return nil, types.FieldError("prompt", "required")
 	}
 	if req.N < 0 {
-		return nil, sdk.FieldError("n", "must be >= 0")
+		return nil, types.FieldError("n", "must be >= 0")
 	}
-	pr, err := p.route(ctx, req.Model, req.Provider)
-	if err != nil {
-		return nil, err
-	}
-	model := modelOr(req.Model, sdk.ServiceTextToImage)
+	model := modelOr(req.Model, types.ServiceTextToImage)
 	w := imageRequest{Model: model, Prompt: req.Prompt, N: req.N, Size: req.Size, Quality: req.Quality, Style: req.Style}
 	if !strings.HasPrefix(model, "gpt-image") {
 		w.ResponseFormat = "b64_json"
 	}
-	if !pr.official {
+	if !c.Official {
 		w.Seed = req.Seed
 	}
-	body, err := encodeBody(w, req.Extra)
+	body, err := EncodeBody(w, req.Extra)
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/images/generations", model: model, body: body, slow: 3 * time.Minute,
-		contentType: "application/json", accept: "application/json"})
+	u, err := c.Send(ctx, &Request{Method: http.MethodPost, Path: "/images/generations", Model: model, Body: body, Slow: 3 * time.Minute,
+		ContentType: "application/json", Accept: "application/json"})
 	if err != nil {
 		return nil, err
 	}
 	defer u.Close()
 	var r imageResponse
-	if err := decodeAnswer(pr, "/images/generations", u.data, &r); err != nil {
+	if err := c.DecodeAnswer("/images/generations", u.Data, &r); err != nil {
 		return nil, err
 	}
 	if len(r.Data) == 0 {
-		return nil, badAnswer(pr, "/images/generations", errorString("the answer holds no image"))
+		return nil, c.BadAnswer("/images/generations", errorString("the answer holds no image"))
 	}
-	out := &sdk.TextToImageResponse{Model: model}
+	out := &types.TextToImageResponse{Model: model}
 	for i, d := range r.Data {
-		img := sdk.Image{URL: d.URL, RevisedPrompt: d.RevisedPrompt}
+		img := types.Image{URL: d.URL, RevisedPrompt: d.RevisedPrompt}
 		if d.B64JSON != "" {
 			data, err := base64.StdEncoding.DecodeString(d.B64JSON)
 			if err != nil {
-				return nil, badAnswer(pr, "/images/generations", fmt.Errorf("image %d: %w", i, err))
+				return nil, c.BadAnswer("/images/generations", fmt.Errorf("image %d: %w", i, err))
 			}
 			img.Data = data
 			img.MIMEType = imageMIME(r.OutputFormat, data)
 		}
 		if img.Data == nil && img.URL == "" {
-			return nil, badAnswer(pr, "/images/generations", fmt.Errorf("image %d has neither b64_json nor url", i))
+			return nil, c.BadAnswer("/images/generations", fmt.Errorf("image %d has neither b64_json nor url", i))
 		}
 		out.Images = append(out.Images, img)
 	}

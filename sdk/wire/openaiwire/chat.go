@@ -1,4 +1,4 @@
-package main
+package openaiwire
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // Wire types of POST /chat/completions.
@@ -135,20 +135,20 @@ type chatChunk struct {
 	Usage *usage `json:"usage"`
 }
 
-// buildChat maps a ChatRequest to the wire request.
+// BuildChat maps a ChatRequest to the body of POST /chat/completions.
 //
 // Options.MaxTokens goes out as max_completion_tokens to api.openai.com
 // (the API reference deprecates max_tokens there, and reasoning models
 // reject it) and as max_tokens to every other base URL, since compatible
-// servers (Ollama, vLLM, llama.cpp...) read max_tokens. The plugin setting
-// max_tokens_field overrides this, and a max_tokens or
+// servers (Ollama, vLLM, llama.cpp...) read max_tokens. Client.MaxTokensField
+// overrides this, and a max_tokens or
 // max_completion_tokens key in Extra replaces it. TopK and NumCtx have no
 // OpenAI field and are not sent (use Extra for servers that take them).
-func (p *plugin) buildChat(pr *provider, req *sdk.ChatRequest, stream bool) ([]byte, error) {
+func (c *Client) BuildChat(req *types.ChatRequest, stream bool) ([]byte, error) {
 	if len(req.Messages) == 0 {
-		return nil, sdk.FieldError("messages", "at least one message is required")
+		return nil, types.FieldError("messages", "at least one message is required")
 	}
-	w := chatRequest{Model: modelOr(req.Model, sdk.ServiceChat), Stream: stream}
+	w := chatRequest{Model: modelOr(req.Model, types.ServiceChat), Stream: stream}
 	if stream {
 		w.StreamOptions = &streamOptions{IncludeUsage: true}
 	}
@@ -165,10 +165,10 @@ func (p *plugin) buildChat(pr *provider, req *sdk.ChatRequest, stream bool) ([]b
 	}
 	for i, t := range req.Tools {
 		if t.Name == "" {
-			return nil, sdk.FieldError("tools["+itoa(i)+"].name", "required")
+			return nil, types.FieldError("tools["+itoa(i)+"].name", "required")
 		}
 		if t.Type != "" && t.Type != "function" {
-			return nil, sdk.FieldError("tools["+itoa(i)+"].type", "only function tools are supported, not %q", t.Type)
+			return nil, types.FieldError("tools["+itoa(i)+"].type", "only function tools are supported, not %q", t.Type)
 		}
 		w.Tools = append(w.Tools, chatTool{Type: "function",
 			Function: toolFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters}})
@@ -185,7 +185,7 @@ func (p *plugin) buildChat(pr *provider, req *sdk.ChatRequest, stream bool) ([]b
 		w.PresencePenalty, w.FrequencyPenalty = o.PresencePenalty, o.FrequencyPenalty
 		w.Stop = o.Stop
 		if o.MaxTokens != nil && !hasAny(req.Extra, "max_tokens", "max_completion_tokens") {
-			if p.maxTokensField(pr) == "max_completion_tokens" {
+			if c.maxTokensField() == "max_completion_tokens" {
 				w.MaxCompletionTokens = o.MaxTokens
 			} else {
 				w.MaxTokens = o.MaxTokens
@@ -201,7 +201,7 @@ func (p *plugin) buildChat(pr *provider, req *sdk.ChatRequest, stream bool) ([]b
 			w.ReasoningEffort = strings.ToLower(o.Think)
 		}
 	}
-	skeleton, err := encodeBody(w, req.Extra, "stream")
+	skeleton, err := EncodeBody(w, req.Extra, "stream")
 	if err != nil {
 		return nil, err
 	}
@@ -210,28 +210,28 @@ func (p *plugin) buildChat(pr *provider, req *sdk.ChatRequest, stream bool) ([]b
 
 // wireToolChoice is OpenAI's tool_choice: "auto", "none", "required", or
 // {"type": "function", "function": {"name": …}}; nil leaves it unset.
-func wireToolChoice(c *sdk.ToolChoice) (any, error) {
+func wireToolChoice(c *types.ToolChoice) (any, error) {
 	if c == nil {
 		return nil, nil
 	}
 	switch c.Mode {
-	case sdk.ToolChoiceAuto, sdk.ToolChoiceNone, sdk.ToolChoiceRequired:
+	case types.ToolChoiceAuto, types.ToolChoiceNone, types.ToolChoiceRequired:
 		return c.Mode, nil
-	case sdk.ToolChoiceFunction:
+	case types.ToolChoiceFunction:
 		if c.Name == "" {
-			return nil, sdk.FieldError("tool_choice.name", "required when mode is function")
+			return nil, types.FieldError("tool_choice.name", "required when mode is function")
 		}
 		return map[string]any{"type": "function", "function": map[string]string{"name": c.Name}}, nil
 	}
-	return nil, sdk.FieldError("tool_choice.mode", "unknown mode %q (want auto, none, required or function)", c.Mode)
+	return nil, types.FieldError("tool_choice.mode", "unknown mode %q (want auto, none, required or function)", c.Mode)
 }
 
-func (p *plugin) maxTokensField(pr *provider) string {
-	switch f := p.settings.Load().maxTokensField; f {
+func (c *Client) maxTokensField() string {
+	switch f := c.MaxTokensField; f {
 	case "max_tokens", "max_completion_tokens":
 		return f
 	}
-	if pr.official {
+	if c.Official {
 		return "max_completion_tokens"
 	}
 	return "max_tokens"
@@ -247,14 +247,14 @@ func hasAny(m map[string]any, keys ...string) bool {
 }
 
 // wireMessage maps one message; big texts and images go to slots.
-func wireMessage(i int, m sdk.Message, slots *bodySlots) (chatMessage, error) {
+func wireMessage(i int, m types.Message, slots *bodySlots) (chatMessage, error) {
 	f := "messages[" + itoa(i) + "]"
 	if m.Role == "" {
-		return chatMessage{}, sdk.FieldError(f+".role", "required (system, user, assistant or tool)")
+		return chatMessage{}, types.FieldError(f+".role", "required (system, user, assistant or tool)")
 	}
 	cm := chatMessage{Role: m.Role, Name: m.Name, ToolCallID: m.ToolCallID, Content: slots.text(m.Content)}
 	if m.Role == "tool" && m.ToolCallID == "" {
-		return chatMessage{}, sdk.FieldError(f+".tool_call_id", "required on a tool message: the id of the call it answers")
+		return chatMessage{}, types.FieldError(f+".tool_call_id", "required on a tool message: the id of the call it answers")
 	}
 	if len(m.Images) > 0 {
 		parts := make([]contentPart, 0, len(m.Images)+1)
@@ -263,7 +263,7 @@ func wireMessage(i int, m sdk.Message, slots *bodySlots) (chatMessage, error) {
 		}
 		for _, img := range m.Images {
 			if len(img) == 0 {
-				return chatMessage{}, sdk.FieldError(f+".images", "empty image")
+				return chatMessage{}, types.FieldError(f+".images", "empty image")
 			}
 			parts = append(parts, contentPart{Type: "image_url", ImageURL: &imageURL{URL: slots.image(img)}})
 		}
@@ -271,7 +271,7 @@ func wireMessage(i int, m sdk.Message, slots *bodySlots) (chatMessage, error) {
 	}
 	for j, tc := range m.ToolCalls {
 		if tc.Name == "" {
-			return chatMessage{}, sdk.FieldError(f+".tool_calls["+itoa(j)+"].name", "required")
+			return chatMessage{}, types.FieldError(f+".tool_calls["+itoa(j)+"].name", "required")
 		}
 		args := tc.Arguments
 		if args == "" {
@@ -302,7 +302,7 @@ func sniffImageMIME(img []byte) string {
 
 var schemaNameBad = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
 
-func wireResponseFormat(rf *sdk.ResponseFormat) (*responseFormat, error) {
+func wireResponseFormat(rf *types.ResponseFormat) (*responseFormat, error) {
 	if rf == nil || rf.Type == "" {
 		return nil, nil
 	}
@@ -311,7 +311,7 @@ func wireResponseFormat(rf *sdk.ResponseFormat) (*responseFormat, error) {
 		return &responseFormat{Type: rf.Type}, nil
 	case "json_schema":
 		if rf.Schema == nil {
-			return nil, sdk.FieldError("options.response_format.schema", "required when type is json_schema")
+			return nil, types.FieldError("options.response_format.schema", "required when type is json_schema")
 		}
 		name := schemaNameBad.ReplaceAllString(rf.Name, "_")
 		if name == "" {
@@ -327,7 +327,7 @@ func wireResponseFormat(rf *sdk.ResponseFormat) (*responseFormat, error) {
 		}
 		return &responseFormat{Type: "json_schema", JSONSchema: js}, nil
 	}
-	return nil, sdk.FieldError("options.response_format.type", "unknown type %q (want text, json_object or json_schema)", rf.Type)
+	return nil, types.FieldError("options.response_format.type", "unknown type %q (want text, json_object or json_schema)", rf.Type)
 }
 
 // contentText reads message content: a string, null, or a list of parts
@@ -384,72 +384,65 @@ func thinkingOf(m *answerMessage) string {
 	return string(m.Reasoning)
 }
 
-func (p *plugin) Chat(ctx context.Context, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
-	pr, err := p.route(ctx, req.Model, req.Provider)
+// Chat calls POST /chat/completions and reads the whole answer.
+func (c *Client) Chat(ctx context.Context, req *types.ChatRequest) (*types.ChatResponse, error) {
+	body, err := c.BuildChat(req, false)
 	if err != nil {
 		return nil, err
 	}
-	return p.chatOn(ctx, pr, req)
-}
-
-func (p *plugin) chatOn(ctx context.Context, pr *provider, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
-	body, err := p.buildChat(pr, req, false)
-	if err != nil {
-		return nil, err
-	}
-	u, err := p.postJSON(ctx, pr, "/chat/completions", modelOr(req.Model, sdk.ServiceChat), body)
+	u, err := c.PostJSON(ctx, "/chat/completions", modelOr(req.Model, types.ServiceChat), body)
 	if err != nil {
 		return nil, err
 	}
 	defer u.Close()
-	return chatAnswer(pr, req, u.data)
+	return c.chatAnswer(req, u.Data)
 }
 
 // chatAnswer reads a whole (non-streamed) chat completion.
-func chatAnswer(pr *provider, req *sdk.ChatRequest, data []byte) (*sdk.ChatResponse, error) {
+func (c *Client) chatAnswer(req *types.ChatRequest, data []byte) (*types.ChatResponse, error) {
 	var r chatResponse
-	if err := decodeAnswer(pr, "/chat/completions", data, &r); err != nil {
+	if err := c.DecodeAnswer("/chat/completions", data, &r); err != nil {
 		return nil, err
 	}
 	if len(r.Choices) == 0 {
-		return nil, badAnswer(pr, "/chat/completions", errNoChoices)
+		return nil, c.BadAnswer("/chat/completions", errNoChoices)
 	}
-	c := r.Choices[0]
-	msg := sdk.Message{Role: string(c.Message.Role), Content: contentText(c.Message.Content), Thinking: thinkingOf(&c.Message)}
+	ch := r.Choices[0]
+	msg := types.Message{Role: string(ch.Message.Role), Content: contentText(ch.Message.Content), Thinking: thinkingOf(&ch.Message)}
 	if msg.Role == "" {
 		msg.Role = "assistant"
 	}
-	if msg.Content == "" && c.Message.Refusal != "" {
-		msg.Content = string(c.Message.Refusal)
+	if msg.Content == "" && ch.Message.Refusal != "" {
+		msg.Content = string(ch.Message.Refusal)
 	}
-	for i, tc := range c.Message.ToolCalls {
+	for i, tc := range ch.Message.ToolCalls {
 		idx := i
 		if tc.Index != nil {
 			idx = *tc.Index
 		}
-		msg.ToolCalls = append(msg.ToolCalls, sdk.ToolCall{ID: string(tc.ID), Name: string(tc.Function.Name),
+		msg.ToolCalls = append(msg.ToolCalls, types.ToolCall{ID: string(tc.ID), Name: string(tc.Function.Name),
 			Arguments: argumentsText(tc.Function.Arguments), Index: idx})
 	}
 	model := r.Model
 	if model == "" {
-		model = modelOr(req.Model, sdk.ServiceChat)
+		model = modelOr(req.Model, types.ServiceChat)
 	}
-	finish := finishReason(c.FinishReason)
+	finish := finishReason(ch.FinishReason)
 	if len(msg.ToolCalls) > 0 && (finish == "" || finish == "stop") {
 		finish = "tool_calls"
 	}
-	return &sdk.ChatResponse{Model: model, Message: msg, FinishReason: finish, Usage: r.Usage.toSDK()}, nil
+	return &types.ChatResponse{Model: model, Message: msg, FinishReason: finish, Usage: r.Usage.toSDK()}, nil
 }
 
 // toolDeltas turns the upstream's tool call deltas into sdk fragments and
-// assembles them with an sdk.ToolCallAccumulator. OpenAI keys the deltas
+// assembles them with an types.ToolCallAccumulator. OpenAI keys the deltas
 // of a call by index, the first with id and name. Some compatible servers
 // omit the index (a delta with a new id starts a call, one with a known id
 // continues it, one without continues the last call) or send the id and
 // name again on later deltas: an upstream index names one call, so those
 // never start another.
 type toolDeltas struct {
-	acc  sdk.ToolCallAccumulator
+	acc  types.ToolCallAccumulator
 	ids  map[string]int // upstream id -> upstream index, for deltas without index
 	last int
 }
@@ -467,7 +460,7 @@ func (t *toolDeltas) add(pos int, d answerToolCall) {
 			idx = t.acc.Len()
 		}
 	}
-	tc := sdk.ToolCall{Index: idx, ID: string(d.ID), Name: string(d.Function.Name), Arguments: argumentsText(d.Function.Arguments)}
+	tc := types.ToolCall{Index: idx, ID: string(d.ID), Name: string(d.Function.Name), Arguments: argumentsText(d.Function.Arguments)}
 	if cur, ok := t.acc.Current(idx); ok {
 		if cur.ID != "" {
 			tc.ID = ""
@@ -490,60 +483,56 @@ func (t *toolDeltas) add(pos int, d answerToolCall) {
 // the accumulated tool calls (complete, one chunk), then a final chunk
 // with Done, the finish reason and the usage (stream_options.include_usage
 // is always sent, so OpenAI adds a usage chunk at the end).
-func (p *plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
-	pr, err := p.route(ctx, req.Model, req.Provider)
+func (c *Client) ChatStream(ctx context.Context, req *types.ChatRequest, send func(*types.ChatChunk) error) error {
+	body, err := c.BuildChat(req, true)
 	if err != nil {
 		return err
 	}
-	body, err := p.buildChat(pr, req, true)
-	if err != nil {
-		return err
-	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/chat/completions", model: modelOr(req.Model, sdk.ServiceChat), body: body,
-		contentType: "application/json", accept: "text/event-stream", stream: true})
+	u, err := c.Send(ctx, &Request{Method: http.MethodPost, Path: "/chat/completions", Model: modelOr(req.Model, types.ServiceChat), Body: body,
+		ContentType: "application/json", Accept: "text/event-stream", Stream: true})
 	if err != nil {
 		return err
 	}
 	defer u.Close()
-	if isJSON(u.header) {
+	if IsJSON(u.Header) {
 		// A server that ignores "stream": relay its whole answer.
-		data, err := readStreamBody(ctx, pr, u)
+		data, err := c.readStreamBody(ctx, u)
 		if err != nil {
 			return err
 		}
-		resp, err := chatAnswer(pr, req, data)
+		resp, err := c.chatAnswer(req, data)
 		if err != nil {
 			return err
 		}
 		m := resp.Message
 		if m.Content != "" || m.Thinking != "" {
-			if err := send(&sdk.ChatChunk{Model: resp.Model, Role: m.Role, Content: m.Content, Thinking: m.Thinking}); err != nil {
+			if err := send(&types.ChatChunk{Model: resp.Model, Role: m.Role, Content: m.Content, Thinking: m.Thinking}); err != nil {
 				return err
 			}
 		}
 		if len(m.ToolCalls) > 0 {
-			if err := send(&sdk.ChatChunk{Model: resp.Model, ToolCalls: m.ToolCalls}); err != nil {
+			if err := send(&types.ChatChunk{Model: resp.Model, ToolCalls: m.ToolCalls}); err != nil {
 				return err
 			}
 		}
-		return send(&sdk.ChatChunk{Model: resp.Model, Done: true, FinishReason: resp.FinishReason, Usage: resp.Usage})
+		return send(&types.ChatChunk{Model: resp.Model, Done: true, FinishReason: resp.FinishReason, Usage: resp.Usage})
 	}
 
 	var (
-		model  = modelOr(req.Model, sdk.ServiceChat)
+		model  = modelOr(req.Model, types.ServiceChat)
 		finish string
 		use    *usage
 		tools  toolDeltas
 		role   string
 	)
-	sawDone, err := readEvents(ctx, p, pr, u, func(c *chatChunk) error {
-		if c.Model != "" {
-			model = c.Model
+	sawDone, err := ReadEvents(ctx, c, u, func(cc *chatChunk) error {
+		if cc.Model != "" {
+			model = cc.Model
 		}
-		if c.Usage != nil {
-			use = c.Usage
+		if cc.Usage != nil {
+			use = cc.Usage
 		}
-		for _, ch := range c.Choices {
+		for _, ch := range cc.Choices {
 			if ch.Index != 0 {
 				continue // n > 1 is not supported; keep the first choice
 			}
@@ -551,7 +540,7 @@ func (p *plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 			for i, tc := range d.ToolCalls {
 				tools.add(i, tc)
 			}
-			out := &sdk.ChatChunk{Model: model, Content: contentText(d.Content), Thinking: thinkingOf(d)}
+			out := &types.ChatChunk{Model: model, Content: contentText(d.Content), Thinking: thinkingOf(d)}
 			if out.Content == "" && d.Refusal != "" {
 				out.Content = string(d.Refusal)
 			}
@@ -571,21 +560,21 @@ func (p *plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 		return nil
 	})
 	if err != nil {
-		u.lease.failed(sdk.AsError(err))
+		u.Failed(types.AsError(err))
 		return err
 	}
 	if !sawDone && finish == "" {
-		e := incomplete(pr)
-		u.lease.failed(e)
+		e := c.incomplete()
+		u.Failed(e)
 		return e
 	}
 	if calls := tools.acc.Calls(); len(calls) > 0 {
-		if err := send(&sdk.ChatChunk{Model: model, ToolCalls: calls}); err != nil {
+		if err := send(&types.ChatChunk{Model: model, ToolCalls: calls}); err != nil {
 			return err
 		}
 		if finish == "" || finish == "stop" {
 			finish = "tool_calls"
 		}
 	}
-	return send(&sdk.ChatChunk{Model: model, Done: true, FinishReason: finish, Usage: use.toSDK()})
+	return send(&types.ChatChunk{Model: model, Done: true, FinishReason: finish, Usage: use.toSDK()})
 }

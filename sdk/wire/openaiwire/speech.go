@@ -1,4 +1,4 @@
-package main
+package openaiwire
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 type speechRequest struct {
@@ -36,14 +36,14 @@ var audioMIME = map[string]string{
 	"pcm":  "audio/pcm", // raw 24 kHz 16-bit signed little-endian mono
 }
 
-func (p *plugin) buildSpeech(req *sdk.TextToSpeechRequest) (string, []byte, error) {
+func buildSpeech(req *types.TextToSpeechRequest) (string, []byte, error) {
 	if req.Input == "" {
-		return "", nil, sdk.FieldError("input", "required")
+		return "", nil, types.FieldError("input", "required")
 	}
 	if req.Speed != 0 && (req.Speed < 0.25 || req.Speed > 4) {
-		return "", nil, sdk.FieldError("speed", "must be between 0.25 and 4.0")
+		return "", nil, types.FieldError("speed", "must be between 0.25 and 4.0")
 	}
-	w := speechRequest{Model: modelOr(req.Model, sdk.ServiceTextToSpeech), Input: req.Input, Voice: req.Voice,
+	w := speechRequest{Model: modelOr(req.Model, types.ServiceTextToSpeech), Input: req.Input, Voice: req.Voice,
 		ResponseFormat: strings.ToLower(req.Format), Speed: req.Speed, Instructions: req.Instructions}
 	if w.Voice == "" {
 		w.Voice = defaultVoice
@@ -51,7 +51,7 @@ func (p *plugin) buildSpeech(req *sdk.TextToSpeechRequest) (string, []byte, erro
 	if w.ResponseFormat == "" {
 		w.ResponseFormat = defaultAudioFormat
 	}
-	body, err := encodeBody(w, req.Extra)
+	body, err := EncodeBody(w, req.Extra)
 	return w.ResponseFormat, body, err
 }
 
@@ -68,51 +68,43 @@ func speechMIME(h http.Header, format string) string {
 }
 
 // TextToSpeech calls POST /audio/speech; the answer body is the audio.
-func (p *plugin) TextToSpeech(ctx context.Context, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error) {
-	format, body, err := p.buildSpeech(req)
+func (c *Client) TextToSpeech(ctx context.Context, req *types.TextToSpeechRequest) (*types.TextToSpeechResponse, error) {
+	format, body, err := buildSpeech(req)
 	if err != nil {
 		return nil, err
 	}
-	pr, err := p.route(ctx, req.Model, req.Provider)
-	if err != nil {
-		return nil, err
-	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/audio/speech", model: modelOr(req.Model, sdk.ServiceTextToSpeech), body: body,
-		contentType: "application/json", accept: "audio/*, application/octet-stream"})
+	u, err := c.Send(ctx, &Request{Method: http.MethodPost, Path: "/audio/speech", Model: modelOr(req.Model, types.ServiceTextToSpeech), Body: body,
+		ContentType: "application/json", Accept: "audio/*, application/octet-stream"})
 	if err != nil {
 		return nil, err
 	}
 	defer u.Close()
-	if len(u.data) == 0 {
-		return nil, badAnswer(pr, "/audio/speech", errorString("empty audio"))
+	if len(u.Data) == 0 {
+		return nil, c.BadAnswer("/audio/speech", errorString("empty audio"))
 	}
-	return &sdk.TextToSpeechResponse{Model: modelOr(req.Model, sdk.ServiceTextToSpeech), Audio: u.data,
-		MIMEType: speechMIME(u.header, format)}, nil
+	return &types.TextToSpeechResponse{Model: modelOr(req.Model, types.ServiceTextToSpeech), Audio: u.Data,
+		MIMEType: speechMIME(u.Header, format)}, nil
 }
 
 // TextToSpeechStream relays the audio as the upstream sends it (OpenAI
 // streams the speech body with chunked transfer encoding).
-func (p *plugin) TextToSpeechStream(ctx context.Context, req *sdk.TextToSpeechRequest, send func(*sdk.AudioChunk) error) error {
-	format, body, err := p.buildSpeech(req)
+func (c *Client) TextToSpeechStream(ctx context.Context, req *types.TextToSpeechRequest, send func(*types.AudioChunk) error) error {
+	format, body, err := buildSpeech(req)
 	if err != nil {
 		return err
 	}
-	pr, err := p.route(ctx, req.Model, req.Provider)
-	if err != nil {
-		return err
-	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/audio/speech", model: modelOr(req.Model, sdk.ServiceTextToSpeech), body: body,
-		contentType: "application/json", accept: "audio/*, application/octet-stream", stream: true})
+	u, err := c.Send(ctx, &Request{Method: http.MethodPost, Path: "/audio/speech", Model: modelOr(req.Model, types.ServiceTextToSpeech), Body: body,
+		ContentType: "application/json", Accept: "audio/*, application/octet-stream", Stream: true})
 	if err != nil {
 		return err
 	}
 	defer u.Close()
-	mt := speechMIME(u.header, format)
+	mt := speechMIME(u.Header, format)
 	buf := make([]byte, audioChunkSize)
 	for {
-		n, rerr := fill(u.body, buf)
+		n, rerr := fill(u.Body, buf)
 		if n > 0 {
-			if err := send(&sdk.AudioChunk{Data: append([]byte(nil), buf[:n]...), MIMEType: mt}); err != nil {
+			if err := send(&types.AudioChunk{Data: append([]byte(nil), buf[:n]...), MIMEType: mt}); err != nil {
 				return err
 			}
 		}
@@ -123,12 +115,12 @@ func (p *plugin) TextToSpeechStream(ctx context.Context, req *sdk.TextToSpeechRe
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			e := streamBroken(pr.name, rerr, pr.scrub)
-			u.lease.failed(e)
+			e := StreamBroken(c.Name, rerr, c.Scrub)
+			u.Failed(e)
 			return e
 		}
 	}
-	return send(&sdk.AudioChunk{MIMEType: mt, Done: true})
+	return send(&types.AudioChunk{MIMEType: mt, Done: true})
 }
 
 // fill reads into buf until it is full or the reader fails. Unlike

@@ -1,4 +1,4 @@
-package main
+package openaiwire
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // stdJSONString is encoding/json's rendering of s, HTML escaping off.
@@ -47,20 +47,16 @@ func FuzzAppendJSONString(f *testing.F) {
 // A big message goes into the body by splicing; the body must be the
 // same JSON as plain marshalling gives, Extra merged as before.
 func TestBuildChatSplicesBigValues(t *testing.T) {
-	p := newTestPlugin(t)
-	pr, err := buildProvider("providers[0]", prov("main", "http://x/v1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := &Client{BaseURL: "http://x/v1", Name: "main"}
 	big := strings.Repeat("a \"big\" prompt\twith <tags> & \u2028 and \xff bad bytes\n", spliceMin/40+10)
 	img := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{1, 2, 3}, spliceMin)...)
-	req := &sdk.ChatRequest{Model: "m", Messages: []sdk.Message{
+	req := &types.ChatRequest{Model: "m", Messages: []types.Message{
 		{Role: "system", Content: "short"},
 		{Role: "user", Content: big, Images: [][]byte{img}},
-		{Role: "assistant", ToolCalls: []sdk.ToolCall{{ID: "c1", Name: "f", Arguments: `{"x":"` + strings.Repeat("y", spliceMin) + `"}`}}},
+		{Role: "assistant", ToolCalls: []types.ToolCall{{ID: "c1", Name: "f", Arguments: `{"x":"` + strings.Repeat("y", spliceMin) + `"}`}}},
 		{Role: "tool", ToolCallID: "c1", Content: big},
 	}, Extra: map[string]any{"user": "u1", "temperature": nil}}
-	body, err := p.buildChat(pr, req, true)
+	body, err := c.BuildChat(req, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +99,7 @@ func TestBuildChatSplicesBigValues(t *testing.T) {
 	}
 	// A field that merely looks like a placeholder is left alone.
 	req.Messages[0].Content = "\x00rh-slot:0000000000000000:0\x00"
-	body, err = p.buildChat(pr, req, false)
+	body, err = c.BuildChat(req, false)
 	if err != nil || !json.Valid(body) || !bytes.Contains(body, []byte(`"\u0000rh-slot:0000000000000000:0\u0000"`)) {
 		t.Fatalf("err %v; body head %q", err, head(body, 200))
 	}

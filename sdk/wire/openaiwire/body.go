@@ -1,4 +1,4 @@
-package main
+package openaiwire
 
 import (
 	"bytes"
@@ -8,41 +8,41 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
-// defaultModels are used when a request names no model (the host usually
-// fills in the manifest's default_model first).
-var defaultModels = map[string]string{
-	sdk.ServiceChat:         "gpt-4o-mini",
-	sdk.ServiceGenerate:     "gpt-3.5-turbo-instruct",
-	sdk.ServiceEmbed:        "text-embedding-3-small",
-	sdk.ServiceTextToImage:  "gpt-image-1",
-	sdk.ServiceTextToSpeech: "gpt-4o-mini-tts",
-	sdk.ServiceSpeechToText: "whisper-1",
+// DefaultModels are used when a request names no model (the host usually
+// fills in the manifest's default_model first): OpenAI's.
+var DefaultModels = map[string]string{
+	types.ServiceChat:         "gpt-4o-mini",
+	types.ServiceGenerate:     "gpt-3.5-turbo-instruct",
+	types.ServiceEmbed:        "text-embedding-3-small",
+	types.ServiceTextToImage:  "gpt-image-1",
+	types.ServiceTextToSpeech: "gpt-4o-mini-tts",
+	types.ServiceSpeechToText: "whisper-1",
 }
 
 func modelOr(model, service string) string {
 	if model != "" {
 		return model
 	}
-	return defaultModels[service]
+	return DefaultModels[service]
 }
 
-// encodeBody marshals v and merges extra into the top-level object: extra
+// EncodeBody marshals v and merges extra into the top-level object: extra
 // wins, except for the keys in fixed (such as "stream", which decides how
 // the answer is read). A nil-valued extra key deletes the field.
-func encodeBody(v any, extra map[string]any, fixed ...string) ([]byte, error) {
+func EncodeBody(v any, extra map[string]any, fixed ...string) ([]byte, error) {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return nil, sdk.WrapError(sdk.CodeInvalidArgument, err, "encode request")
+		return nil, types.WrapError(types.CodeInvalidArgument, err, "encode request")
 	}
 	if len(extra) == 0 {
 		return data, nil
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil {
-		return nil, sdk.WrapError(sdk.CodeInternal, err, "encode request")
+		return nil, types.WrapError(types.CodeInternal, err, "encode request")
 	}
 	skip := map[string]bool{}
 	for _, k := range fixed {
@@ -58,7 +58,7 @@ func encodeBody(v any, extra map[string]any, fixed ...string) ([]byte, error) {
 		}
 		raw, err := json.Marshal(extra[k])
 		if err != nil {
-			return nil, sdk.FieldError("extra."+k, "cannot be encoded as JSON: %v", err)
+			return nil, types.FieldError("extra."+k, "cannot be encoded as JSON: %v", err)
 		}
 		obj[k] = raw
 	}
@@ -66,7 +66,7 @@ func encodeBody(v any, extra map[string]any, fixed ...string) ([]byte, error) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(obj); err != nil {
-		return nil, sdk.WrapError(sdk.CodeInternal, err, "encode request")
+		return nil, types.WrapError(types.CodeInternal, err, "encode request")
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
@@ -92,7 +92,7 @@ type usage struct {
 	TotalTokens      int `json:"total_tokens"`
 }
 
-func (u *usage) toSDK() *sdk.Usage {
+func (u *usage) toSDK() *types.Usage {
 	if u == nil {
 		return nil
 	}
@@ -100,14 +100,22 @@ func (u *usage) toSDK() *sdk.Usage {
 	if total == 0 {
 		total = u.PromptTokens + u.CompletionTokens
 	}
-	return &sdk.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: total}
+	return &types.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: total}
 }
 
-func decodeAnswer(pr *provider, path string, data []byte, v any) error {
+// DecodeAnswer decodes a JSON answer from path into v; an answer that is
+// not what the API promises is an upstream_error naming path.
+func (c *Client) DecodeAnswer(path string, data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
-		return badAnswer(pr, path, fmt.Errorf("%w (body starts %q)", err, head(data, 80)))
+		return c.BadAnswer(path, fmt.Errorf("%w (body starts %q)", err, head(data, 80)))
 	}
 	return nil
+}
+
+// BadAnswer reports an upstream answer that is not what the API promises.
+func (c *Client) BadAnswer(path string, err error) *types.Error {
+	return &types.Error{Code: types.CodeUpstreamError, Err: err,
+		Message: fmt.Sprintf("%s: unexpected answer from %s: %s", c.name(), path, c.scrub(err.Error()))}
 }
 
 func head(b []byte, n int) string {

@@ -1,4 +1,4 @@
-package main
+package openaiwire
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 type embeddingRequest struct {
@@ -33,38 +33,34 @@ type embeddingResponse struct {
 // third of the bytes on the wire; OpenAI and recent Ollama support it).
 // Either answer form is decoded, whatever was asked. Truncate has no
 // OpenAI field (OpenAI errors on over-long input) and is not sent.
-func (p *plugin) Embed(ctx context.Context, req *sdk.EmbedRequest) (*sdk.EmbedResponse, error) {
+func (c *Client) Embed(ctx context.Context, req *types.EmbedRequest) (*types.EmbedResponse, error) {
 	if len(req.Input) == 0 {
-		return nil, sdk.FieldError("input", "at least one text is required")
+		return nil, types.FieldError("input", "at least one text is required")
 	}
 	for i, s := range req.Input {
 		if s == "" {
-			return nil, sdk.FieldError(fmt.Sprintf("input[%d]", i), "empty text (the API rejects empty input)")
+			return nil, types.FieldError(fmt.Sprintf("input[%d]", i), "empty text (the API rejects empty input)")
 		}
 	}
 	if req.Dimensions < 0 {
-		return nil, sdk.FieldError("dimensions", "must be >= 0")
+		return nil, types.FieldError("dimensions", "must be >= 0")
 	}
-	pr, err := p.route(ctx, req.Model, req.Provider)
-	if err != nil {
-		return nil, err
-	}
-	body, err := encodeBody(embeddingRequest{Model: modelOr(req.Model, sdk.ServiceEmbed), Input: req.Input,
+	body, err := EncodeBody(embeddingRequest{Model: modelOr(req.Model, types.ServiceEmbed), Input: req.Input,
 		Dimensions: req.Dimensions, EncodingFormat: "float"}, req.Extra)
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.postJSON(ctx, pr, "/embeddings", modelOr(req.Model, sdk.ServiceEmbed), body)
+	u, err := c.PostJSON(ctx, "/embeddings", modelOr(req.Model, types.ServiceEmbed), body)
 	if err != nil {
 		return nil, err
 	}
 	defer u.Close()
 	var r embeddingResponse
-	if err := decodeAnswer(pr, "/embeddings", u.data, &r); err != nil {
+	if err := c.DecodeAnswer("/embeddings", u.Data, &r); err != nil {
 		return nil, err
 	}
 	if len(r.Data) != len(req.Input) {
-		return nil, badAnswer(pr, "/embeddings", fmt.Errorf("%d vectors for %d inputs", len(r.Data), len(req.Input)))
+		return nil, c.BadAnswer("/embeddings", fmt.Errorf("%d vectors for %d inputs", len(r.Data), len(req.Input)))
 	}
 	out := make([][]float32, len(req.Input))
 	for i, d := range r.Data {
@@ -74,15 +70,15 @@ func (p *plugin) Embed(ctx context.Context, req *sdk.EmbedRequest) (*sdk.EmbedRe
 		}
 		v, err := decodeVector(d.Embedding)
 		if err != nil {
-			return nil, badAnswer(pr, "/embeddings", err)
+			return nil, c.BadAnswer("/embeddings", err)
 		}
 		out[idx] = v
 	}
 	model := r.Model
 	if model == "" {
-		model = modelOr(req.Model, sdk.ServiceEmbed)
+		model = modelOr(req.Model, types.ServiceEmbed)
 	}
-	return &sdk.EmbedResponse{Model: model, Embeddings: out, Usage: r.Usage.toSDK()}, nil
+	return &types.EmbedResponse{Model: model, Embeddings: out, Usage: r.Usage.toSDK()}, nil
 }
 
 // decodeVector reads a float list or a base64 string of little-endian

@@ -1,4 +1,4 @@
-package main
+package openaiwire
 
 import (
 	"bytes"
@@ -10,12 +10,12 @@ import (
 )
 
 // readAll drains r into events.
-func readAllEvents(t *testing.T, r io.Reader, max int) ([]sseEvent, error) {
+func readAllEvents(t *testing.T, r io.Reader, max int) ([]SSEEvent, error) {
 	t.Helper()
-	rd := newSSEReader(r, max)
-	var out []sseEvent
+	rd := NewSSEReader(r, max)
+	var out []SSEEvent
 	for {
-		ev, err := rd.next()
+		ev, err := rd.Next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return out, nil
@@ -26,10 +26,10 @@ func readAllEvents(t *testing.T, r io.Reader, max int) ([]sseEvent, error) {
 	}
 }
 
-func datas(evs []sseEvent) []string {
+func datas(evs []SSEEvent) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
-		out[i] = string(e.data)
+		out[i] = string(e.Data)
 	}
 	return out
 }
@@ -69,14 +69,14 @@ func TestSSEFieldsCommentsMultiline(t *testing.T) {
 	if len(evs) != 3 {
 		t.Fatalf("got %d events %q", len(evs), datas(evs))
 	}
-	if evs[0].event != "error" || evs[0].id != "7" || string(evs[0].data) != "{\"a\":\n1}" {
+	if evs[0].Event != "error" || evs[0].ID != "7" || string(evs[0].Data) != "{\"a\":\n1}" {
 		t.Fatalf("first event %+v", evs[0])
 	}
-	if string(evs[1].data) != "" || evs[1].event != "" {
+	if string(evs[1].Data) != "" || evs[1].Event != "" {
 		t.Fatalf("second event %+v (event type must reset after dispatch)", evs[1])
 	}
-	if string(evs[2].data) != " two spaces" {
-		t.Fatalf("only one space is dropped: %q", evs[2].data)
+	if string(evs[2].Data) != " two spaces" {
+		t.Fatalf("only one space is dropped: %q", evs[2].Data)
 	}
 }
 
@@ -118,22 +118,22 @@ func TestSSEHugeLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 2 || len(evs[0].data) != 1<<20 || string(evs[1].data) != "after" {
-		t.Fatalf("got %d events, first %d bytes", len(evs), len(evs[0].data))
+	if len(evs) != 2 || len(evs[0].Data) != 1<<20 || string(evs[1].Data) != "after" {
+		t.Fatalf("got %d events, first %d bytes", len(evs), len(evs[0].Data))
 	}
 }
 
 func TestSSETooLarge(t *testing.T) {
 	in := "data: " + strings.Repeat("x", 5000) + "\n\n"
 	_, err := readAllEvents(t, strings.NewReader(in), 1000)
-	if !errors.Is(err, errSSETooLarge) {
-		t.Fatalf("err = %v, want errSSETooLarge", err)
+	if !errors.Is(err, ErrSSETooLarge) {
+		t.Fatalf("err = %v, want ErrSSETooLarge", err)
 	}
 	// Many small data lines adding up past the limit.
 	in = strings.Repeat("data: "+strings.Repeat("y", 100)+"\n", 20) + "\n"
 	_, err = readAllEvents(t, strings.NewReader(in), 1000)
-	if !errors.Is(err, errSSETooLarge) {
-		t.Fatalf("err = %v, want errSSETooLarge", err)
+	if !errors.Is(err, ErrSSETooLarge) {
+		t.Fatalf("err = %v, want ErrSSETooLarge", err)
 	}
 }
 
@@ -153,14 +153,14 @@ func TestSSEGarbageAndMissingTerminator(t *testing.T) {
 func TestSSEReadErrorAfterData(t *testing.T) {
 	boom := errors.New("connection reset")
 	r := io.MultiReader(strings.NewReader("data: a\n\ndata: {\"partial\": true}"), iotest.ErrReader(boom))
-	rd := newSSEReader(r, 1<<20)
-	ev, err := rd.next()
-	if err != nil || string(ev.data) != "a" {
+	rd := NewSSEReader(r, 1<<20)
+	ev, err := rd.Next()
+	if err != nil || string(ev.Data) != "a" {
 		t.Fatalf("first: %v %v", ev, err)
 	}
 	// The event cut short by the error is not dispatched: the error is.
-	if ev, err = rd.next(); !errors.Is(err, boom) {
-		t.Fatalf("second: event %q, err %v; want %v", ev.data, err, boom)
+	if ev, err = rd.Next(); !errors.Is(err, boom) {
+		t.Fatalf("second: event %q, err %v; want %v", ev.Data, err, boom)
 	}
 }
 
@@ -168,9 +168,9 @@ func FuzzSSE(f *testing.F) {
 	f.Add([]byte("data: a\r\n\r\n"))
 	f.Add([]byte("\r\r\n\n:x\ndata\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		rd := newSSEReader(bytes.NewReader(b), 1<<16)
+		rd := NewSSEReader(bytes.NewReader(b), 1<<16)
 		for i := 0; i < 10000; i++ {
-			if _, err := rd.next(); err != nil {
+			if _, err := rd.Next(); err != nil {
 				return
 			}
 		}

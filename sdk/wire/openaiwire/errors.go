@@ -1,9 +1,8 @@
-package main
+package openaiwire
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -12,30 +11,30 @@ import (
 	"strings"
 	"time"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // maxRetryAfter caps a Retry-After hint: a broken or hostile upstream must
 // not park a key for ever.
 const maxRetryAfter = 24 * time.Hour
 
-// apiError is the error object of the OpenAI API:
+// APIError is the error object of the OpenAI API:
 //
 //	{"error": {"message": "...", "type": "...", "param": "...", "code": "..."}}
 //
 // code and param may be null, and some compatible servers send a number as
-// code or a bare string as error; parseAPIError accepts all of these.
-type apiError struct {
+// code or a bare string as error; ParseAPIError accepts all of these.
+type APIError struct {
 	Message string
 	Type    string
 	Param   string
 	Code    string
 }
 
-// parseAPIError reads an error body. found is false when the body is not
+// ParseAPIError reads an error body. found is false when the body is not
 // a JSON error object (an HTML page, plain text); Message then holds the
 // trimmed text.
-func parseAPIError(body []byte) (e apiError, found bool) {
+func ParseAPIError(body []byte) (e APIError, found bool) {
 	var env struct {
 		Error   json.RawMessage `json:"error"`
 		Message string          `json:"message"`
@@ -50,7 +49,7 @@ func parseAPIError(body []byte) (e apiError, found bool) {
 				Code    json.RawMessage `json:"code"`
 			}
 			if json.Unmarshal(env.Error, &obj) == nil {
-				return apiError{
+				return APIError{
 					Message: jsonScalar(obj.Message),
 					Type:    jsonScalar(obj.Type),
 					Param:   jsonScalar(obj.Param),
@@ -59,20 +58,20 @@ func parseAPIError(body []byte) (e apiError, found bool) {
 			}
 		}
 		if s := jsonScalar(env.Error); s != "" {
-			return apiError{Message: s}, true
+			return APIError{Message: s}, true
 		}
 		if env.Message != "" {
-			return apiError{Message: env.Message}, true
+			return APIError{Message: env.Message}, true
 		}
 		if env.Detail != "" {
-			return apiError{Message: env.Detail}, true
+			return APIError{Message: env.Detail}, true
 		}
 	}
 	text := strings.TrimSpace(string(bytes.ToValidUTF8(body, []byte("?"))))
 	if len(text) > 300 {
 		text = text[:300] + "…"
 	}
-	return apiError{Message: text}, false
+	return APIError{Message: text}, false
 }
 
 // jsonScalar renders a JSON string, number or bool as text; null, objects
@@ -96,29 +95,6 @@ func jsonScalar(raw json.RawMessage) string {
 	return ""
 }
 
-// keyRefused is the cause (sdk.Error.Err) of a 401/403: what the upstream
-// refused, for the key pool. model is set when the refusal is about the
-// request's model only; the key stays usable for other models.
-type keyRefused struct {
-	state string // stateUnauthorized (401) or stateForbidden (403)
-	model string
-}
-
-func (r *keyRefused) Error() string {
-	if r.model != "" {
-		return "key " + r.state + " for model " + r.model
-	}
-	return "key " + r.state
-}
-
-func refusalOf(e *sdk.Error) *keyRefused {
-	var r *keyRefused
-	if errors.As(e.Err, &r) {
-		return r
-	}
-	return nil
-}
-
 // modelCodes are the error codes by which an API says a model may not be
 // used (OpenAI answers a project without access to a model with 403 and
 // code model_not_found: "Project `proj_…` does not have access to model
@@ -130,7 +106,7 @@ var modelCodes = []string{"model_not_found", "unsupported_model", "model_not_sup
 // than the key: a model error code, a message that names the model, or a
 // message about access to a model ("You are not allowed to sample from
 // this model", "does not have access to model …").
-func aboutModel(ae apiError, model string) bool {
+func aboutModel(ae APIError, model string) bool {
 	if slices.Contains(modelCodes, strings.ToLower(ae.Code)) {
 		return true
 	}
@@ -147,14 +123,15 @@ func aboutModel(ae apiError, model string) bool {
 	return false
 }
 
-// mapUpstreamError turns an upstream error answer into an *sdk.Error. The
+// MapError turns an upstream error answer into an *types.Error. The
 // message names the provider and the HTTP status and carries the
 // upstream's own message, scrubbed of secrets. model is the request's
 // model ("" for calls without one): it tells a 403 about the model from
 // a 403 about the key.
-func mapUpstreamError(provider string, status int, h http.Header, body []byte, sc *scrubber, now time.Time, model string) *sdk.Error {
-	ae, isJSON := parseAPIError(body)
-	msg := sc.scrub(ae.Message)
+func MapError(provider string, status int, h http.Header, body []byte, scrub func(string) string, now time.Time, model string) *types.Error {
+	sc := scrubFunc(scrub)
+	ae, isJSON := ParseAPIError(body)
+	msg := sc(ae.Message)
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
@@ -165,61 +142,61 @@ func mapUpstreamError(provider string, status int, h http.Header, body []byte, s
 	if status > 0 {
 		where = fmt.Sprintf("provider %q (HTTP %d)", provider, status)
 	}
-	e := &sdk.Error{Message: where + ": " + msg}
+	e := &types.Error{Message: where + ": " + msg}
 
 	switch {
 	case status == http.StatusForbidden && model != "" && aboutModel(ae, model):
 		// The key is fine, this model is not for it: another key (another
 		// project) may have access.
-		e.Code = sdk.CodeUpstreamAuth
-		e.Err = &keyRefused{state: stateForbidden, model: model}
+		e.Code = types.CodeUpstreamAuth
+		e.Err = &KeyRefused{State: StateForbidden, Model: model}
 	case code == "context_length_exceeded" || strings.Contains(lmsg, "maximum context length") ||
 		strings.Contains(lmsg, "context length exceeded") || strings.Contains(lmsg, "context_length_exceeded"):
-		e.Code = sdk.CodeContextTooLong
+		e.Code = types.CodeContextTooLong
 	case code == "content_filter" || code == "content_policy_violation" || typ == "content_filter" ||
 		code == "moderation_blocked":
-		e.Code = sdk.CodeContentFiltered
+		e.Code = types.CodeContentFiltered
 	case code == "model_not_found" || (status == http.StatusNotFound && isJSON):
-		e.Code = sdk.CodeModelNotFound
+		e.Code = types.CodeModelNotFound
 	case status == http.StatusNotFound:
 		// A 404 without an API error body is a wrong path, not a model.
-		e.Code = sdk.CodeUpstreamError
+		e.Code = types.CodeUpstreamError
 		e.Message += " (the endpoint does not exist: check the provider's base_url, which usually ends in /v1)"
 	case status == http.StatusUnauthorized:
-		e.Code = sdk.CodeUpstreamAuth
-		e.Err = &keyRefused{state: stateUnauthorized}
+		e.Code = types.CodeUpstreamAuth
+		e.Err = &KeyRefused{State: StateUnauthorized}
 	case status == http.StatusForbidden:
-		e.Code = sdk.CodeUpstreamAuth
-		e.Err = &keyRefused{state: stateForbidden}
+		e.Code = types.CodeUpstreamAuth
+		e.Err = &KeyRefused{State: StateForbidden}
 	case status == http.StatusTooManyRequests && (code == "insufficient_quota" || typ == "insufficient_quota"):
-		e.Code = sdk.CodeUpstreamQuota
+		e.Code = types.CodeUpstreamQuota
 	case status == http.StatusTooManyRequests:
-		e.Code = sdk.CodeUpstreamRateLimited
+		e.Code = types.CodeUpstreamRateLimited
 		e.Retryable = true
-		e.RetryAfter = retryAfter(h, now)
+		e.RetryAfter = RetryAfter(h, now)
 	case status == http.StatusRequestTimeout || status == http.StatusGatewayTimeout:
-		e.Code = sdk.CodeUpstreamTimeout
+		e.Code = types.CodeUpstreamTimeout
 		e.Retryable = true
 	case status >= 500 || status == 0:
-		e.Code = sdk.CodeUpstreamError
+		e.Code = types.CodeUpstreamError
 		e.Retryable = true
-		e.RetryAfter = retryAfter(h, now)
+		e.RetryAfter = RetryAfter(h, now)
 	case status >= 400:
-		e.Code = sdk.CodeInvalidArgument
+		e.Code = types.CodeInvalidArgument
 	default:
-		e.Code = sdk.CodeUpstreamError
+		e.Code = types.CodeUpstreamError
 	}
-	if e.Code == sdk.CodeInvalidArgument || e.Code == sdk.CodeContextTooLong {
+	if e.Code == types.CodeInvalidArgument || e.Code == types.CodeContextTooLong {
 		e.Field = ae.Param
 	}
 	return e
 }
 
-// retryAfter reads how long the upstream asks us to wait: Retry-After-Ms
+// RetryAfter reads how long the upstream asks us to wait: Retry-After-Ms
 // (milliseconds), Retry-After (seconds, possibly fractional, or an HTTP
 // date), or, failing those, the reset time of an exhausted OpenAI
 // x-ratelimit-* budget. 0 means no hint.
-func retryAfter(h http.Header, now time.Time) time.Duration {
+func RetryAfter(h http.Header, now time.Time) time.Duration {
 	if h == nil {
 		return 0
 	}
@@ -266,21 +243,29 @@ func capRetry(d time.Duration) time.Duration {
 	return d
 }
 
-// timeoutError is what an attempt that ran past the provider's timeout
+// TimeoutError is what an attempt that ran past the provider's timeout
 // gives.
-func timeoutError(provider string, d time.Duration) *sdk.Error {
-	return &sdk.Error{Code: sdk.CodeUpstreamTimeout, Retryable: true,
+func TimeoutError(provider string, d time.Duration) *types.Error {
+	return &types.Error{Code: types.CodeUpstreamTimeout, Retryable: true,
 		Message: fmt.Sprintf("provider %q did not answer within %s (raise the provider's timeout if the model is slow)", provider, d)}
 }
 
-// transportError is a failure to talk to the provider at all.
-func transportError(provider string, err error, sc *scrubber) *sdk.Error {
-	return &sdk.Error{Code: sdk.CodeUpstreamError, Retryable: true, Err: err,
-		Message: fmt.Sprintf("cannot reach provider %q: %s", provider, sc.scrub(err.Error()))}
+// TransportError is a failure to talk to the provider at all.
+func TransportError(provider string, err error, scrub func(string) string) *types.Error {
+	return &types.Error{Code: types.CodeUpstreamError, Retryable: true, Err: err,
+		Message: fmt.Sprintf("cannot reach provider %q: %s", provider, scrubFunc(scrub)(err.Error()))}
 }
 
-// streamBroken reports a stream that failed after it started.
-func streamBroken(provider string, err error, sc *scrubber) *sdk.Error {
-	return &sdk.Error{Code: sdk.CodeUpstreamError, Err: err,
-		Message: fmt.Sprintf("provider %q: the stream broke off: %s", provider, sc.scrub(err.Error()))}
+// StreamBroken reports a stream that failed after it started.
+func StreamBroken(provider string, err error, scrub func(string) string) *types.Error {
+	return &types.Error{Code: types.CodeUpstreamError, Err: err,
+		Message: fmt.Sprintf("provider %q: the stream broke off: %s", provider, scrubFunc(scrub)(err.Error()))}
+}
+
+// scrubFunc is scrub, or the identity when nil.
+func scrubFunc(scrub func(string) string) func(string) string {
+	if scrub == nil {
+		return func(s string) string { return s }
+	}
+	return scrub
 }

@@ -1,10 +1,10 @@
-package main
+package openaiwire
 
 import (
 	"context"
 	"net/http"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // Wire types of POST /completions (the legacy text completion API, which
@@ -39,12 +39,13 @@ type completionResponse struct {
 // buildCompletion maps a GenerateRequest. The completions API has no
 // system prompt: System is put before the prompt, separated by a blank
 // line. Images and response formats need the chat API.
-func buildCompletion(req *sdk.GenerateRequest, stream bool) ([]byte, error) {
+// BuildCompletion maps a GenerateRequest to the body of POST /completions.
+func BuildCompletion(req *types.GenerateRequest, stream bool) ([]byte, error) {
 	if len(req.Images) > 0 {
-		return nil, sdk.FieldError("images", "the completions API takes no images; use the chat service")
+		return nil, types.FieldError("images", "the completions API takes no images; use the chat service")
 	}
 	slots := &bodySlots{} // see spliceMin
-	w := completionRequest{Model: modelOr(req.Model, sdk.ServiceGenerate), Prompt: slots.text(req.Prompt), Suffix: req.Suffix, Stream: stream}
+	w := completionRequest{Model: modelOr(req.Model, types.ServiceGenerate), Prompt: slots.text(req.Prompt), Suffix: req.Suffix, Stream: stream}
 	if req.System != "" {
 		w.Prompt = slots.text(req.System + "\n\n" + req.Prompt)
 	}
@@ -53,103 +54,97 @@ func buildCompletion(req *sdk.GenerateRequest, stream bool) ([]byte, error) {
 	}
 	if o := req.Options; o != nil {
 		if o.ResponseFormat != nil && o.ResponseFormat.Type != "" && o.ResponseFormat.Type != "text" {
-			return nil, sdk.FieldError("options.response_format", "the completions API has no response format; use the chat service")
+			return nil, types.FieldError("options.response_format", "the completions API has no response format; use the chat service")
 		}
 		w.MaxTokens, w.Temperature, w.TopP, w.Seed = o.MaxTokens, o.Temperature, o.TopP, o.Seed
 		w.PresencePenalty, w.FrequencyPenalty, w.Stop = o.PresencePenalty, o.FrequencyPenalty, o.Stop
 	}
-	skeleton, err := encodeBody(w, req.Extra, "stream")
+	skeleton, err := EncodeBody(w, req.Extra, "stream")
 	if err != nil {
 		return nil, err
 	}
 	return slots.splice(skeleton), nil
 }
 
-func (p *plugin) Generate(ctx context.Context, req *sdk.GenerateRequest) (*sdk.GenerateResponse, error) {
-	pr, err := p.route(ctx, req.Model, req.Provider)
+// Generate calls POST /completions and reads the whole answer.
+func (c *Client) Generate(ctx context.Context, req *types.GenerateRequest) (*types.GenerateResponse, error) {
+	body, err := BuildCompletion(req, false)
 	if err != nil {
 		return nil, err
 	}
-	body, err := buildCompletion(req, false)
-	if err != nil {
-		return nil, err
-	}
-	u, err := p.postJSON(ctx, pr, "/completions", modelOr(req.Model, sdk.ServiceGenerate), body)
+	u, err := c.PostJSON(ctx, "/completions", modelOr(req.Model, types.ServiceGenerate), body)
 	if err != nil {
 		return nil, err
 	}
 	defer u.Close()
-	return completionAnswer(pr, req, u.data)
+	return c.completionAnswer(req, u.Data)
 }
 
 // completionAnswer reads a whole (non-streamed) completion.
-func completionAnswer(pr *provider, req *sdk.GenerateRequest, data []byte) (*sdk.GenerateResponse, error) {
+func (c *Client) completionAnswer(req *types.GenerateRequest, data []byte) (*types.GenerateResponse, error) {
 	var r completionResponse
-	if err := decodeAnswer(pr, "/completions", data, &r); err != nil {
+	if err := c.DecodeAnswer("/completions", data, &r); err != nil {
 		return nil, err
 	}
 	if len(r.Choices) == 0 {
-		return nil, badAnswer(pr, "/completions", errNoChoices)
+		return nil, c.BadAnswer("/completions", errNoChoices)
 	}
 	model := r.Model
 	if model == "" {
-		model = modelOr(req.Model, sdk.ServiceGenerate)
+		model = modelOr(req.Model, types.ServiceGenerate)
 	}
-	c := r.Choices[0]
-	return &sdk.GenerateResponse{Model: model, Text: c.Text, Thinking: string(c.Reasoning),
-		FinishReason: finishReason(c.FinishReason), Usage: r.Usage.toSDK()}, nil
+	ch := r.Choices[0]
+	return &types.GenerateResponse{Model: model, Text: ch.Text, Thinking: string(ch.Reasoning),
+		FinishReason: finishReason(ch.FinishReason), Usage: r.Usage.toSDK()}, nil
 }
 
-func (p *plugin) GenerateStream(ctx context.Context, req *sdk.GenerateRequest, send func(*sdk.GenerateChunk) error) error {
-	pr, err := p.route(ctx, req.Model, req.Provider)
+// GenerateStream streams POST /completions.
+func (c *Client) GenerateStream(ctx context.Context, req *types.GenerateRequest, send func(*types.GenerateChunk) error) error {
+	body, err := BuildCompletion(req, true)
 	if err != nil {
 		return err
 	}
-	body, err := buildCompletion(req, true)
-	if err != nil {
-		return err
-	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/completions", model: modelOr(req.Model, sdk.ServiceGenerate), body: body,
-		contentType: "application/json", accept: "text/event-stream", stream: true})
+	u, err := c.Send(ctx, &Request{Method: http.MethodPost, Path: "/completions", Model: modelOr(req.Model, types.ServiceGenerate), Body: body,
+		ContentType: "application/json", Accept: "text/event-stream", Stream: true})
 	if err != nil {
 		return err
 	}
 	defer u.Close()
-	if isJSON(u.header) {
+	if IsJSON(u.Header) {
 		// A server that ignores "stream": relay its whole answer.
-		data, err := readStreamBody(ctx, pr, u)
+		data, err := c.readStreamBody(ctx, u)
 		if err != nil {
 			return err
 		}
-		resp, err := completionAnswer(pr, req, data)
+		resp, err := c.completionAnswer(req, data)
 		if err != nil {
 			return err
 		}
 		if resp.Text != "" || resp.Thinking != "" {
-			if err := send(&sdk.GenerateChunk{Model: resp.Model, Text: resp.Text, Thinking: resp.Thinking}); err != nil {
+			if err := send(&types.GenerateChunk{Model: resp.Model, Text: resp.Text, Thinking: resp.Thinking}); err != nil {
 				return err
 			}
 		}
-		return send(&sdk.GenerateChunk{Model: resp.Model, Done: true, FinishReason: resp.FinishReason, Usage: resp.Usage})
+		return send(&types.GenerateChunk{Model: resp.Model, Done: true, FinishReason: resp.FinishReason, Usage: resp.Usage})
 	}
 	var (
-		model  = modelOr(req.Model, sdk.ServiceGenerate)
+		model  = modelOr(req.Model, types.ServiceGenerate)
 		finish string
 		use    *usage
 	)
-	sawDone, err := readEvents(ctx, p, pr, u, func(c *completionResponse) error {
-		if c.Model != "" {
-			model = c.Model
+	sawDone, err := ReadEvents(ctx, c, u, func(cr *completionResponse) error {
+		if cr.Model != "" {
+			model = cr.Model
 		}
-		if c.Usage != nil {
-			use = c.Usage
+		if cr.Usage != nil {
+			use = cr.Usage
 		}
-		for _, ch := range c.Choices {
+		for _, ch := range cr.Choices {
 			if ch.Index != 0 {
 				continue
 			}
 			if ch.Text != "" || ch.Reasoning != "" {
-				if err := send(&sdk.GenerateChunk{Model: model, Text: ch.Text, Thinking: string(ch.Reasoning)}); err != nil {
+				if err := send(&types.GenerateChunk{Model: model, Text: ch.Text, Thinking: string(ch.Reasoning)}); err != nil {
 					return err
 				}
 			}
@@ -160,13 +155,13 @@ func (p *plugin) GenerateStream(ctx context.Context, req *sdk.GenerateRequest, s
 		return nil
 	})
 	if err != nil {
-		u.lease.failed(sdk.AsError(err))
+		u.Failed(types.AsError(err))
 		return err
 	}
 	if !sawDone && finish == "" {
-		e := incomplete(pr)
-		u.lease.failed(e)
+		e := c.incomplete()
+		u.Failed(e)
 		return e
 	}
-	return send(&sdk.GenerateChunk{Model: model, Done: true, FinishReason: finish, Usage: use.toSDK()})
+	return send(&types.GenerateChunk{Model: model, Done: true, FinishReason: finish, Usage: use.toSDK()})
 }

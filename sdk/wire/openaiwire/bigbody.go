@@ -1,4 +1,4 @@
-package main
+package openaiwire
 
 import (
 	"bytes"

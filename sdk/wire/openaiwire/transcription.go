@@ -1,4 +1,4 @@
-package main
+package openaiwire
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 type transcriptionResponse struct {
@@ -43,9 +43,9 @@ var audioExt = map[string]string{
 // Extra.response_format picks the answer format (json by default;
 // verbose_json for segments; text, srt and vtt give plain text);
 // asking for timestamp_granularities implies verbose_json.
-func buildTranscription(req *sdk.SpeechToTextRequest) (body []byte, contentType, format string, err error) {
+func buildTranscription(req *types.SpeechToTextRequest) (body []byte, contentType, format string, err error) {
 	if len(req.Audio) == 0 {
-		return nil, "", "", sdk.FieldError("audio", "required")
+		return nil, "", "", types.FieldError("audio", "required")
 	}
 	extra := map[string]any{}
 	for k, v := range req.Extra {
@@ -87,7 +87,7 @@ func buildTranscription(req *sdk.SpeechToTextRequest) (body []byte, contentType,
 	if _, err := fw.Write(req.Audio); err != nil {
 		return nil, "", "", err
 	}
-	fields := [][2]string{{"model", modelOr(req.Model, sdk.ServiceSpeechToText)}, {"response_format", format}}
+	fields := [][2]string{{"model", modelOr(req.Model, types.ServiceSpeechToText)}, {"response_format", format}}
 	if req.Language != "" {
 		fields = append(fields, [2]string{"language", req.Language})
 	}
@@ -137,35 +137,31 @@ func formValue(v any) string {
 }
 
 // SpeechToText uploads the audio to POST /audio/transcriptions.
-func (p *plugin) SpeechToText(ctx context.Context, req *sdk.SpeechToTextRequest) (*sdk.SpeechToTextResponse, error) {
+func (c *Client) SpeechToText(ctx context.Context, req *types.SpeechToTextRequest) (*types.SpeechToTextResponse, error) {
 	body, ctype, format, err := buildTranscription(req)
 	if err != nil {
 		return nil, err
 	}
-	pr, err := p.route(ctx, req.Model, req.Provider)
-	if err != nil {
-		return nil, err
-	}
-	u, err := p.send(ctx, pr, &request{method: http.MethodPost, path: "/audio/transcriptions", model: modelOr(req.Model, sdk.ServiceSpeechToText), body: body, slow: 2 * time.Minute,
-		contentType: ctype, accept: "application/json, text/plain"})
+	u, err := c.Send(ctx, &Request{Method: http.MethodPost, Path: "/audio/transcriptions", Model: modelOr(req.Model, types.ServiceSpeechToText), Body: body, Slow: 2 * time.Minute,
+		ContentType: ctype, Accept: "application/json, text/plain"})
 	if err != nil {
 		return nil, err
 	}
 	defer u.Close()
-	out := &sdk.SpeechToTextResponse{Model: modelOr(req.Model, sdk.ServiceSpeechToText)}
-	mt, _, _ := mime.ParseMediaType(u.header.Get("Content-Type"))
-	if format == "text" || format == "srt" || format == "vtt" || (mt != "application/json" && !json.Valid(u.data)) {
-		out.Text = string(u.data)
+	out := &types.SpeechToTextResponse{Model: modelOr(req.Model, types.ServiceSpeechToText)}
+	mt, _, _ := mime.ParseMediaType(u.Header.Get("Content-Type"))
+	if format == "text" || format == "srt" || format == "vtt" || (mt != "application/json" && !json.Valid(u.Data)) {
+		out.Text = string(u.Data)
 		return out, nil
 	}
 	var r transcriptionResponse
-	if err := decodeAnswer(pr, "/audio/transcriptions", u.data, &r); err != nil {
+	if err := c.DecodeAnswer("/audio/transcriptions", u.Data, &r); err != nil {
 		return nil, err
 	}
 	out.Text, out.Language, out.Duration = r.Text, r.Language, r.Duration
 	for _, s := range r.Segments {
 		// Whisper starts segment texts with a space; the SDK type wants the text.
-		out.Segments = append(out.Segments, sdk.TranscriptSegment{Start: s.Start, End: s.End, Text: strings.TrimSpace(s.Text)})
+		out.Segments = append(out.Segments, types.TranscriptSegment{Start: s.Start, End: s.End, Text: strings.TrimSpace(s.Text)})
 	}
 	return out, nil
 }
