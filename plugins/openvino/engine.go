@@ -275,7 +275,9 @@ func (p *plugin) CheckEngine(ctx context.Context) (*sdk.EngineStatus, error) {
 }
 
 // EngineStatus is CheckEngine.
-func (p *plugin) EngineStatus(ctx context.Context) (*sdk.EngineStatus, error) { return p.CheckEngine(ctx) }
+func (p *plugin) EngineStatus(ctx context.Context) (*sdk.EngineStatus, error) {
+	return p.CheckEngine(ctx)
+}
 
 // InstallEngine installs an OVMS release archive (.tar.gz, .zip or
 // .tar.zst; url and sha256 from the request, else from the settings).

@@ -239,4 +239,3 @@ func send(progress func(*sdk.Progress) error, ev *sdk.Progress) error {
 	}
 	return progress(ev)
 }
-
