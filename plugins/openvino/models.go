@@ -133,23 +133,37 @@ func (p *plugin) LoadModel(ctx context.Context, req *sdk.LoadRequest) error {
 	if err := p.reload(ctx, s); err != nil {
 		return err
 	}
+	return p.waitReady(ctx, s, req.Model, true)
+}
+
+// waitReady waits until OVMS serves the model (GET
+// /v2/models/{name}/ready answers 200), or /v1/config reports that it
+// failed, or settings.load_timeout passes. With mustExist false, a name
+// OVMS does not know at all returns at once (OVMS then answers the
+// request with its own "not found").
+func (p *plugin) waitReady(ctx context.Context, s settings, model string, mustExist bool) error {
 	ctx, cancel := context.WithTimeout(ctx, s.loadTimeout)
 	defer cancel()
 	for {
-		ok, err := p.ready(ctx, s, req.Model)
+		ok, err := p.ready(ctx, s, model)
 		if ok {
 			return nil
 		}
 		if err == nil {
 			if st, err := p.statuses(ctx, s); err == nil {
-				if state, msg := st[req.Model].state(); msg != "" {
-					return sdk.Errorf(sdk.CodeModelLoadFailed, "ovms could not load %s (%s): %s", req.Model, state, msg)
+				ss, known := st[model]
+				state, msg := ss.state()
+				switch {
+				case msg != "":
+					return sdk.Errorf(sdk.CodeModelLoadFailed, "ovms could not load %s (%s): %s", model, state, msg)
+				case !known && !mustExist, state == "END":
+					return nil
 				}
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return sdk.Errorf(sdk.CodeTimeout, "%s is not ready after %s (settings.load_timeout); ovms's log: %s", req.Model, s.loadTimeout, filepath.Join(s.dataDir, "ovms.log"))
+			return sdk.Errorf(sdk.CodeTimeout, "%s is not ready after %s (settings.load_timeout); ovms's log: %s", model, s.loadTimeout, filepath.Join(s.dataDir, "ovms.log"))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -321,8 +335,12 @@ func (p *plugin) ensureLoaded(ctx context.Context, model string) (settings, erro
 		return s, nil
 	}
 	entries, err := reg.Entries()
-	if err != nil || hasEntry(entries, model) {
+	if err != nil {
 		return s, nil
+	}
+	if hasEntry(entries, model) {
+		// Configured: after an engine (re)start it may still be loading.
+		return s, p.waitReady(ctx, s, model, false)
 	}
 	if _, _, ok := graphInfo(p.modelDir(s, model)); !ok {
 		return s, nil // OVMS answers "not found" itself
