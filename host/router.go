@@ -235,6 +235,12 @@ func (r *Router) TextToImage(ctx context.Context, rt backend.Route, req *sdk.Tex
 	})
 }
 
+func (r *Router) ImageToImage(ctx context.Context, rt backend.Route, req *sdk.ImageToImageRequest) (*sdk.ImageToImageResponse, error) {
+	return call(ctx, r, sdk.ServiceImageToImage, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.ImageToImageResponse, error) {
+		return c.ImageToImage(ctx, req)
+	})
+}
+
 func (r *Router) TextToSpeech(ctx context.Context, rt backend.Route, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error) {
 	return call(ctx, r, sdk.ServiceTextToSpeech, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.TextToSpeechResponse, error) {
 		return c.TextToSpeech(ctx, req)

@@ -62,6 +62,12 @@ type TextToImageService interface {
 	TextToImage(ctx context.Context, req *TextToImageRequest) (*TextToImageResponse, error)
 }
 
+// ImageToImageService serves image-to-image (ServiceImageToImage): an
+// edit or a variation of a source image, as OpenAI's /images/edits.
+type ImageToImageService interface {
+	ImageToImage(ctx context.Context, req *ImageToImageRequest) (*ImageToImageResponse, error)
+}
+
 // TextToSpeechService serves text-to-speech (ServiceTextToSpeech); one of
 // the two methods is enough (TextToSpeechFromStream, TextToSpeechToStream).
 type TextToSpeechService interface {

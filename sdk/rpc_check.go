@@ -18,6 +18,8 @@ var (
 	_ RerankService           = rpc.RerankService(nil)
 	_ rpc.TextToImageService  = TextToImageService(nil)
 	_ TextToImageService      = rpc.TextToImageService(nil)
+	_ rpc.ImageToImageService = ImageToImageService(nil)
+	_ ImageToImageService     = rpc.ImageToImageService(nil)
 	_ rpc.TextToSpeechService = TextToSpeechService(nil)
 	_ TextToSpeechService     = rpc.TextToSpeechService(nil)
 	_ rpc.SpeechToTextService = SpeechToTextService(nil)

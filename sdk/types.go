@@ -244,6 +244,12 @@ type Image = types.Image
 // TextToImageResponse holds the images.
 type TextToImageResponse = types.TextToImageResponse
 
+// ImageToImageRequest asks for images made from a source image and a prompt.
+type ImageToImageRequest = types.ImageToImageRequest
+
+// ImageToImageResponse holds the images.
+type ImageToImageResponse = types.ImageToImageResponse
+
 // TextToSpeechRequest asks for spoken audio of Input.
 type TextToSpeechRequest = types.TextToSpeechRequest
 
@@ -370,6 +376,7 @@ const (
 	ServiceTextToImage  = types.ServiceTextToImage
 	ServiceTextToSpeech = types.ServiceTextToSpeech
 	ServiceSpeechToText = types.ServiceSpeechToText
+	ServiceImageToImage = types.ServiceImageToImage
 )
 
 // ServiceNames lists every service name in a stable order.

@@ -28,6 +28,37 @@ type TextToImageResponse struct {
 	Images []Image `json:"images"`
 }
 
+// ImageToImageRequest asks for images made from a source image and a
+// prompt: an edit (with Mask, only where the mask is transparent) or a
+// variation. It is OpenAI's POST /images/edits and OVMS's /v3/images/edits.
+type ImageToImageRequest struct {
+	Model          string `json:"model,omitempty"`
+	Prompt         string `json:"prompt"`
+	NegativePrompt string `json:"negative_prompt,omitempty"`
+	// Image is the source image; ImageMIMEType its type ("image/png"),
+	// sniffed when empty.
+	Image         []byte `json:"image"`
+	ImageMIMEType string `json:"image_mime_type,omitempty"`
+	// Mask is optional: a PNG of the image's size whose transparent
+	// pixels mark where to edit.
+	Mask    []byte `json:"mask,omitempty"`
+	N       int    `json:"n,omitempty"`
+	Size    string `json:"size,omitempty"`
+	Quality string `json:"quality,omitempty"`
+	// Strength is how far from the source to go, 0..1, for engines that
+	// take it (diffusion image-to-image); nil = the engine's default.
+	Strength *float64       `json:"strength,omitempty"`
+	Seed     *int64         `json:"seed,omitempty"`
+	Extra    map[string]any `json:"extra,omitempty"`
+	Provider string         `json:"provider,omitempty"`
+}
+
+// ImageToImageResponse holds the images, as TextToImageResponse does.
+type ImageToImageResponse struct {
+	Model  string  `json:"model"`
+	Images []Image `json:"images"`
+}
+
 // TextToSpeechRequest asks for spoken audio of Input.
 type TextToSpeechRequest struct {
 	Model string `json:"model,omitempty"`

@@ -70,6 +70,9 @@ type ProviderConfig struct {
 	// KeyStrategy: "round_robin", "weighted_random", "priority", "least_used".
 	KeyStrategy string `json:"key_strategy,omitempty" yaml:"key_strategy,omitempty"`
 	AuthType    string `json:"auth_type,omitempty" yaml:"auth_type,omitempty"`
+	// Format is the upstream's wire format: "openai" (default) or
+	// "anthropic" (the Messages API), for plugins that speak both.
+	Format string `json:"format,omitempty" yaml:"format,omitempty"`
 }
 
 // APIKey is one credential of a provider. Value is a secret: it never

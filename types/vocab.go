@@ -45,6 +45,7 @@ const (
 	ServiceEmbed        = "embed"
 	ServiceRerank       = "rerank"
 	ServiceTextToImage  = "text-to-image"
+	ServiceImageToImage = "image-to-image"
 	ServiceTextToSpeech = "text-to-speech"
 	ServiceSpeechToText = "speech-to-text"
 )
@@ -52,5 +53,5 @@ const (
 // ServiceNames lists every service name in a stable order.
 var ServiceNames = []string{
 	ServiceChat, ServiceGenerate, ServiceEmbed, ServiceRerank,
-	ServiceTextToImage, ServiceTextToSpeech, ServiceSpeechToText,
+	ServiceTextToImage, ServiceTextToSpeech, ServiceSpeechToText, ServiceImageToImage,
 }

@@ -73,7 +73,7 @@ func newAdmission(l config.Limits) *admission {
 // the larger body limit.
 func mediaRoute(p string) bool {
 	switch p {
-	case "/v1/services/text-to-image", "/v1/services/text-to-speech", "/v1/services/speech-to-text":
+	case "/v1/services/text-to-image", "/v1/services/image-to-image", "/v1/services/text-to-speech", "/v1/services/speech-to-text":
 		return true
 	}
 	return strings.HasPrefix(p, "/v1/audio/") || strings.HasPrefix(p, "/v1/images/")
@@ -82,7 +82,7 @@ func mediaRoute(p string) bool {
 // multipartRoute reports whether a route takes multipart/form-data (OpenAI's
 // audio uploads) instead of JSON.
 func multipartRoute(p string) bool {
-	return p == "/v1/audio/transcriptions" || p == "/v1/audio/translations"
+	return p == "/v1/audio/transcriptions" || p == "/v1/audio/translations" || p == "/v1/images/edits"
 }
 
 // blobRoute reports whether a route takes a blob upload: any content

@@ -39,6 +39,10 @@ type (
 		sdk.TextToImageRequest
 		common
 	}
+	imageToImageBody struct {
+		sdk.ImageToImageRequest
+		common
+	}
 	textToSpeechBody struct {
 		sdk.TextToSpeechRequest
 		common
@@ -97,6 +101,12 @@ func (s *Server) invokeService(w http.ResponseWriter, r *http.Request) {
 		var b textToImageBody
 		if s.decode(w, r, &b) {
 			unaryOnly(s, w, r, b.common, &b.Provider, &b.TextToImageRequest, s.b.TextToImage, nil)
+		}
+	case sdk.ServiceImageToImage:
+		// JSON: image and mask are base64 (as every []byte field is).
+		var b imageToImageBody
+		if s.decode(w, r, &b) {
+			unaryOnly(s, w, r, b.common, &b.Provider, &b.ImageToImageRequest, s.b.ImageToImage, backend.ValidateImageToImage)
 		}
 	case sdk.ServiceTextToSpeech:
 		var b textToSpeechBody

@@ -155,6 +155,7 @@ func buildOpenAPI() map[string]any {
 		{sdk.ServiceEmbed, reflect.TypeFor[embedBody](), reflect.TypeFor[sdk.EmbedResponse](), nil},
 		{sdk.ServiceRerank, reflect.TypeFor[rerankBody](), reflect.TypeFor[sdk.RerankResponse](), nil},
 		{sdk.ServiceTextToImage, reflect.TypeFor[textToImageBody](), reflect.TypeFor[sdk.TextToImageResponse](), nil},
+		{sdk.ServiceImageToImage, reflect.TypeFor[imageToImageBody](), reflect.TypeFor[sdk.ImageToImageResponse](), nil},
 		{sdk.ServiceTextToSpeech, reflect.TypeFor[textToSpeechBody](), reflect.TypeFor[sdk.TextToSpeechResponse](), nil},
 		{sdk.ServiceSpeechToText, reflect.TypeFor[speechToTextBody](), reflect.TypeFor[sdk.SpeechToTextResponse](), nil},
 	}

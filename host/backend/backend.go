@@ -61,6 +61,7 @@ type Backend interface {
 	Embed(ctx context.Context, rt Route, req *sdk.EmbedRequest) (*sdk.EmbedResponse, error)
 	Rerank(ctx context.Context, rt Route, req *sdk.RerankRequest) (*sdk.RerankResponse, error)
 	TextToImage(ctx context.Context, rt Route, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error)
+	ImageToImage(ctx context.Context, rt Route, req *sdk.ImageToImageRequest) (*sdk.ImageToImageResponse, error)
 	TextToSpeech(ctx context.Context, rt Route, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error)
 	SpeechToText(ctx context.Context, rt Route, req *sdk.SpeechToTextRequest) (*sdk.SpeechToTextResponse, error)
 	// SpeechToTextLive transcribes while audio arrives: cfg picks the model,

@@ -101,6 +101,22 @@ func ValidateEmbed(req *sdk.EmbedRequest) error {
 	return nil
 }
 
+// ValidateImageToImage checks an image-to-image request: a prompt, a
+// source image, and a count that is not negative.
+func ValidateImageToImage(req *sdk.ImageToImageRequest) error {
+	switch {
+	case strings.TrimSpace(req.Prompt) == "":
+		return sdk.FieldError("prompt", "required: what to make of the image")
+	case len(req.Image) == 0:
+		return sdk.FieldError("image", "required: the source image (PNG, JPEG or WebP)")
+	case req.N < 0:
+		return sdk.FieldError("n", "must not be negative, got %d (leave it out for one image)", req.N)
+	case req.Strength != nil && (*req.Strength < 0 || *req.Strength > 1):
+		return sdk.FieldError("strength", "must be between 0 and 1, got %g", *req.Strength)
+	}
+	return nil
+}
+
 // InDialect renames the field of an error from its sdk JSON name to the
 // name a surface's client sent (names maps one to the other); the field of
 // any other error, and fields not in names, stay as they are. A key

@@ -198,6 +198,7 @@ func ToProtoProviderConfig(p *types.ProviderConfig) *pb.ProviderConfig {
 		TimeoutSeconds: p.Timeout,
 		KeyStrategy:    p.KeyStrategy,
 		AuthType:       p.AuthType,
+		Format:         p.Format,
 	}
 }
 
@@ -214,6 +215,7 @@ func FromProtoProviderConfig(p *pb.ProviderConfig) *types.ProviderConfig {
 		Timeout:     p.GetTimeoutSeconds(),
 		KeyStrategy: p.GetKeyStrategy(),
 		AuthType:    p.GetAuthType(),
+		Format:      p.GetFormat(),
 	}
 }
 

@@ -369,6 +369,14 @@ func convFullTextToImageRequest() *types.TextToImageRequest {
 	}
 }
 
+func convFullImageToImageRequest() *types.ImageToImageRequest {
+	return &types.ImageToImageRequest{
+		Model: "sdxl", Prompt: "a cat in a hat", NegativePrompt: "dog", Image: []byte{0x89, 'P', 'N', 'G'},
+		ImageMIMEType: "image/png", Mask: []byte{0x89, 'M'}, N: 2, Size: "512x512", Quality: "high",
+		Strength: convPtr(0.6), Seed: convPtr(int64(7)), Extra: convertExtra(), Provider: "p",
+	}
+}
+
 func convFullTextToImageResponse() *types.TextToImageResponse {
 	return &types.TextToImageResponse{
 		Model: "sdxl",
@@ -504,7 +512,7 @@ func convFullConfig() *types.Config {
 		Providers: []types.ProviderConfig{{
 			Name: "openai-eu", BaseURL: "https://api.openai.com/v1", APIKeys: convFullAPIKeys(),
 			Models: []string{"gpt-4o"}, Headers: map[string]string{"OpenAI-Organization": "org-1"},
-			Timeout: 30.5, KeyStrategy: "weighted_random", AuthType: "apikey",
+			Timeout: 30.5, KeyStrategy: "weighted_random", AuthType: "apikey", Format: "anthropic",
 		}},
 		DataDir: "/var/lib/roundhouse/plugins/ollama",
 	}
@@ -580,6 +588,13 @@ func TestConvertRoundTrip(t *testing.T) {
 		}},
 		{"TextToImageResponse", func(t *testing.T) {
 			convertCheckFull(t, convFullTextToImageResponse(), ToProtoTextToImageResponse, FromProtoTextToImageResponse)
+		}},
+		{"ImageToImageRequest", func(t *testing.T) {
+			convertCheckFull(t, convFullImageToImageRequest(), ToProtoImageToImageRequest, FromProtoImageToImageRequest)
+		}},
+		{"ImageToImageResponse", func(t *testing.T) {
+			r := convFullTextToImageResponse()
+			convertCheckFull(t, &types.ImageToImageResponse{Model: r.Model, Images: r.Images}, ToProtoImageToImageResponse, FromProtoImageToImageResponse)
 		}},
 		{"Image", func(t *testing.T) {
 			convertCheckFull(t, &convFullTextToImageResponse().Images[0], ToProtoImage, FromProtoImage)

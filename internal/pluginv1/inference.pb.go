@@ -1724,6 +1724,202 @@ func (x *TextToImageResponse) GetImages() []*Image {
 	return nil
 }
 
+type ImageToImageRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Model          string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	Prompt         string                 `protobuf:"bytes,2,opt,name=prompt,proto3" json:"prompt,omitempty"`
+	NegativePrompt string                 `protobuf:"bytes,3,opt,name=negative_prompt,json=negativePrompt,proto3" json:"negative_prompt,omitempty"`
+	// The source image's bytes and media type ("image/png"...).
+	Image         []byte `protobuf:"bytes,4,opt,name=image,proto3" json:"image,omitempty"`
+	ImageMimeType string `protobuf:"bytes,5,opt,name=image_mime_type,json=imageMimeType,proto3" json:"image_mime_type,omitempty"`
+	// Optional mask: where it is transparent the image is edited.
+	Mask []byte `protobuf:"bytes,6,opt,name=mask,proto3" json:"mask,omitempty"`
+	N    int32  `protobuf:"varint,7,opt,name=n,proto3" json:"n,omitempty"`
+	// "1024x1024" style.
+	Size    string `protobuf:"bytes,8,opt,name=size,proto3" json:"size,omitempty"`
+	Quality string `protobuf:"bytes,9,opt,name=quality,proto3" json:"quality,omitempty"`
+	// How far from the source image to go, 0..1 (engines that take it).
+	Strength      *float64         `protobuf:"fixed64,10,opt,name=strength,proto3,oneof" json:"strength,omitempty"`
+	Seed          *int64           `protobuf:"varint,11,opt,name=seed,proto3,oneof" json:"seed,omitempty"`
+	Extra         *structpb.Struct `protobuf:"bytes,12,opt,name=extra,proto3" json:"extra,omitempty"`
+	Provider      string           `protobuf:"bytes,13,opt,name=provider,proto3" json:"provider,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImageToImageRequest) Reset() {
+	*x = ImageToImageRequest{}
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImageToImageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImageToImageRequest) ProtoMessage() {}
+
+func (x *ImageToImageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImageToImageRequest.ProtoReflect.Descriptor instead.
+func (*ImageToImageRequest) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ImageToImageRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ImageToImageRequest) GetPrompt() string {
+	if x != nil {
+		return x.Prompt
+	}
+	return ""
+}
+
+func (x *ImageToImageRequest) GetNegativePrompt() string {
+	if x != nil {
+		return x.NegativePrompt
+	}
+	return ""
+}
+
+func (x *ImageToImageRequest) GetImage() []byte {
+	if x != nil {
+		return x.Image
+	}
+	return nil
+}
+
+func (x *ImageToImageRequest) GetImageMimeType() string {
+	if x != nil {
+		return x.ImageMimeType
+	}
+	return ""
+}
+
+func (x *ImageToImageRequest) GetMask() []byte {
+	if x != nil {
+		return x.Mask
+	}
+	return nil
+}
+
+func (x *ImageToImageRequest) GetN() int32 {
+	if x != nil {
+		return x.N
+	}
+	return 0
+}
+
+func (x *ImageToImageRequest) GetSize() string {
+	if x != nil {
+		return x.Size
+	}
+	return ""
+}
+
+func (x *ImageToImageRequest) GetQuality() string {
+	if x != nil {
+		return x.Quality
+	}
+	return ""
+}
+
+func (x *ImageToImageRequest) GetStrength() float64 {
+	if x != nil && x.Strength != nil {
+		return *x.Strength
+	}
+	return 0
+}
+
+func (x *ImageToImageRequest) GetSeed() int64 {
+	if x != nil && x.Seed != nil {
+		return *x.Seed
+	}
+	return 0
+}
+
+func (x *ImageToImageRequest) GetExtra() *structpb.Struct {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
+func (x *ImageToImageRequest) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+type ImageToImageResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Model         string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	Images        []*Image               `protobuf:"bytes,2,rep,name=images,proto3" json:"images,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImageToImageResponse) Reset() {
+	*x = ImageToImageResponse{}
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImageToImageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImageToImageResponse) ProtoMessage() {}
+
+func (x *ImageToImageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImageToImageResponse.ProtoReflect.Descriptor instead.
+func (*ImageToImageResponse) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ImageToImageResponse) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ImageToImageResponse) GetImages() []*Image {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
 type TextToSpeechRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Model string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
@@ -1741,7 +1937,7 @@ type TextToSpeechRequest struct {
 
 func (x *TextToSpeechRequest) Reset() {
 	*x = TextToSpeechRequest{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[21]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1753,7 +1949,7 @@ func (x *TextToSpeechRequest) String() string {
 func (*TextToSpeechRequest) ProtoMessage() {}
 
 func (x *TextToSpeechRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[21]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1766,7 +1962,7 @@ func (x *TextToSpeechRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TextToSpeechRequest.ProtoReflect.Descriptor instead.
 func (*TextToSpeechRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{21}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *TextToSpeechRequest) GetModel() string {
@@ -1836,7 +2032,7 @@ type TextToSpeechResponse struct {
 
 func (x *TextToSpeechResponse) Reset() {
 	*x = TextToSpeechResponse{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[22]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1848,7 +2044,7 @@ func (x *TextToSpeechResponse) String() string {
 func (*TextToSpeechResponse) ProtoMessage() {}
 
 func (x *TextToSpeechResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[22]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1861,7 +2057,7 @@ func (x *TextToSpeechResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TextToSpeechResponse.ProtoReflect.Descriptor instead.
 func (*TextToSpeechResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{22}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *TextToSpeechResponse) GetModel() string {
@@ -1897,7 +2093,7 @@ type AudioChunk struct {
 
 func (x *AudioChunk) Reset() {
 	*x = AudioChunk{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[23]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1909,7 +2105,7 @@ func (x *AudioChunk) String() string {
 func (*AudioChunk) ProtoMessage() {}
 
 func (x *AudioChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[23]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1922,7 +2118,7 @@ func (x *AudioChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AudioChunk.ProtoReflect.Descriptor instead.
 func (*AudioChunk) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{23}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AudioChunk) GetData() []byte {
@@ -1964,7 +2160,7 @@ type SpeechToTextRequest struct {
 
 func (x *SpeechToTextRequest) Reset() {
 	*x = SpeechToTextRequest{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[24]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1976,7 +2172,7 @@ func (x *SpeechToTextRequest) String() string {
 func (*SpeechToTextRequest) ProtoMessage() {}
 
 func (x *SpeechToTextRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[24]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1989,7 +2185,7 @@ func (x *SpeechToTextRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpeechToTextRequest.ProtoReflect.Descriptor instead.
 func (*SpeechToTextRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{24}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SpeechToTextRequest) GetModel() string {
@@ -2066,7 +2262,7 @@ type TranscriptSegment struct {
 
 func (x *TranscriptSegment) Reset() {
 	*x = TranscriptSegment{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[25]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2078,7 +2274,7 @@ func (x *TranscriptSegment) String() string {
 func (*TranscriptSegment) ProtoMessage() {}
 
 func (x *TranscriptSegment) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[25]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2091,7 +2287,7 @@ func (x *TranscriptSegment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TranscriptSegment.ProtoReflect.Descriptor instead.
 func (*TranscriptSegment) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{25}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *TranscriptSegment) GetStartSeconds() float64 {
@@ -2128,7 +2324,7 @@ type SpeechToTextResponse struct {
 
 func (x *SpeechToTextResponse) Reset() {
 	*x = SpeechToTextResponse{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[26]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2336,7 @@ func (x *SpeechToTextResponse) String() string {
 func (*SpeechToTextResponse) ProtoMessage() {}
 
 func (x *SpeechToTextResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[26]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2349,7 @@ func (x *SpeechToTextResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpeechToTextResponse.ProtoReflect.Descriptor instead.
 func (*SpeechToTextResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{26}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SpeechToTextResponse) GetModel() string {
@@ -2206,7 +2402,7 @@ type LiveSpeechInput struct {
 
 func (x *LiveSpeechInput) Reset() {
 	*x = LiveSpeechInput{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[27]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2218,7 +2414,7 @@ func (x *LiveSpeechInput) String() string {
 func (*LiveSpeechInput) ProtoMessage() {}
 
 func (x *LiveSpeechInput) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[27]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2231,7 +2427,7 @@ func (x *LiveSpeechInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiveSpeechInput.ProtoReflect.Descriptor instead.
 func (*LiveSpeechInput) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{27}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *LiveSpeechInput) GetConfig() *SpeechToTextRequest {
@@ -2268,7 +2464,7 @@ type LiveSpeechOutput struct {
 
 func (x *LiveSpeechOutput) Reset() {
 	*x = LiveSpeechOutput{}
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[28]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2280,7 +2476,7 @@ func (x *LiveSpeechOutput) String() string {
 func (*LiveSpeechOutput) ProtoMessage() {}
 
 func (x *LiveSpeechOutput) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[28]
+	mi := &file_roundhouse_plugin_v1_inference_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2293,7 +2489,7 @@ func (x *LiveSpeechOutput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiveSpeechOutput.ProtoReflect.Descriptor instead.
 func (*LiveSpeechOutput) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{28}
+	return file_roundhouse_plugin_v1_inference_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *LiveSpeechOutput) GetText() string {
@@ -2491,6 +2687,26 @@ const file_roundhouse_plugin_v1_inference_proto_rawDesc = "" +
 	"\x0erevised_prompt\x18\x04 \x01(\tR\rrevisedPrompt\"`\n" +
 	"\x13TextToImageResponse\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x123\n" +
+	"\x06images\x18\x02 \x03(\v2\x1b.roundhouse.plugin.v1.ImageR\x06images\"\x95\x03\n" +
+	"\x13ImageToImageRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12\x16\n" +
+	"\x06prompt\x18\x02 \x01(\tR\x06prompt\x12'\n" +
+	"\x0fnegative_prompt\x18\x03 \x01(\tR\x0enegativePrompt\x12\x14\n" +
+	"\x05image\x18\x04 \x01(\fR\x05image\x12&\n" +
+	"\x0fimage_mime_type\x18\x05 \x01(\tR\rimageMimeType\x12\x12\n" +
+	"\x04mask\x18\x06 \x01(\fR\x04mask\x12\f\n" +
+	"\x01n\x18\a \x01(\x05R\x01n\x12\x12\n" +
+	"\x04size\x18\b \x01(\tR\x04size\x12\x18\n" +
+	"\aquality\x18\t \x01(\tR\aquality\x12\x1f\n" +
+	"\bstrength\x18\n" +
+	" \x01(\x01H\x00R\bstrength\x88\x01\x01\x12\x17\n" +
+	"\x04seed\x18\v \x01(\x03H\x01R\x04seed\x88\x01\x01\x12-\n" +
+	"\x05extra\x18\f \x01(\v2\x17.google.protobuf.StructR\x05extra\x12\x1a\n" +
+	"\bprovider\x18\r \x01(\tR\bproviderB\v\n" +
+	"\t_strengthB\a\n" +
+	"\x05_seed\"a\n" +
+	"\x14ImageToImageResponse\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x123\n" +
 	"\x06images\x18\x02 \x03(\v2\x1b.roundhouse.plugin.v1.ImageR\x06images\"\xf4\x01\n" +
 	"\x13TextToSpeechRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x14\n" +
@@ -2541,7 +2757,7 @@ const file_roundhouse_plugin_v1_inference_proto_rawDesc = "" +
 	"\bis_final\x18\x02 \x01(\bR\aisFinal\x12#\n" +
 	"\rstart_seconds\x18\x03 \x01(\x01R\fstartSeconds\x12\x1f\n" +
 	"\vend_seconds\x18\x04 \x01(\x01R\n" +
-	"endSeconds2\x95\b\n" +
+	"endSeconds2\xfc\b\n" +
 	"\x10InferenceService\x12M\n" +
 	"\x04Chat\x12!.roundhouse.plugin.v1.ChatRequest\x1a\".roundhouse.plugin.v1.ChatResponse\x12R\n" +
 	"\n" +
@@ -2554,7 +2770,8 @@ const file_roundhouse_plugin_v1_inference_proto_rawDesc = "" +
 	"\fTextToSpeech\x12).roundhouse.plugin.v1.TextToSpeechRequest\x1a*.roundhouse.plugin.v1.TextToSpeechResponse\x12c\n" +
 	"\x12TextToSpeechStream\x12).roundhouse.plugin.v1.TextToSpeechRequest\x1a .roundhouse.plugin.v1.AudioChunk0\x01\x12e\n" +
 	"\fSpeechToText\x12).roundhouse.plugin.v1.SpeechToTextRequest\x1a*.roundhouse.plugin.v1.SpeechToTextResponse\x12e\n" +
-	"\x10SpeechToTextLive\x12%.roundhouse.plugin.v1.LiveSpeechInput\x1a&.roundhouse.plugin.v1.LiveSpeechOutput(\x010\x01B@Z>github.com/roundhouse-ai/roundhouse/internal/pluginv1;pluginv1b\x06proto3"
+	"\x10SpeechToTextLive\x12%.roundhouse.plugin.v1.LiveSpeechInput\x1a&.roundhouse.plugin.v1.LiveSpeechOutput(\x010\x01\x12e\n" +
+	"\fImageToImage\x12).roundhouse.plugin.v1.ImageToImageRequest\x1a*.roundhouse.plugin.v1.ImageToImageResponseB@Z>github.com/roundhouse-ai/roundhouse/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_roundhouse_plugin_v1_inference_proto_rawDescOnce sync.Once
@@ -2568,7 +2785,7 @@ func file_roundhouse_plugin_v1_inference_proto_rawDescGZIP() []byte {
 	return file_roundhouse_plugin_v1_inference_proto_rawDescData
 }
 
-var file_roundhouse_plugin_v1_inference_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_roundhouse_plugin_v1_inference_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_roundhouse_plugin_v1_inference_proto_goTypes = []any{
 	(*ChatRequest)(nil),          // 0: roundhouse.plugin.v1.ChatRequest
 	(*ToolChoice)(nil),           // 1: roundhouse.plugin.v1.ToolChoice
@@ -2591,74 +2808,80 @@ var file_roundhouse_plugin_v1_inference_proto_goTypes = []any{
 	(*TextToImageRequest)(nil),   // 18: roundhouse.plugin.v1.TextToImageRequest
 	(*Image)(nil),                // 19: roundhouse.plugin.v1.Image
 	(*TextToImageResponse)(nil),  // 20: roundhouse.plugin.v1.TextToImageResponse
-	(*TextToSpeechRequest)(nil),  // 21: roundhouse.plugin.v1.TextToSpeechRequest
-	(*TextToSpeechResponse)(nil), // 22: roundhouse.plugin.v1.TextToSpeechResponse
-	(*AudioChunk)(nil),           // 23: roundhouse.plugin.v1.AudioChunk
-	(*SpeechToTextRequest)(nil),  // 24: roundhouse.plugin.v1.SpeechToTextRequest
-	(*TranscriptSegment)(nil),    // 25: roundhouse.plugin.v1.TranscriptSegment
-	(*SpeechToTextResponse)(nil), // 26: roundhouse.plugin.v1.SpeechToTextResponse
-	(*LiveSpeechInput)(nil),      // 27: roundhouse.plugin.v1.LiveSpeechInput
-	(*LiveSpeechOutput)(nil),     // 28: roundhouse.plugin.v1.LiveSpeechOutput
-	(*structpb.Struct)(nil),      // 29: google.protobuf.Struct
-	(*Usage)(nil),                // 30: roundhouse.plugin.v1.Usage
+	(*ImageToImageRequest)(nil),  // 21: roundhouse.plugin.v1.ImageToImageRequest
+	(*ImageToImageResponse)(nil), // 22: roundhouse.plugin.v1.ImageToImageResponse
+	(*TextToSpeechRequest)(nil),  // 23: roundhouse.plugin.v1.TextToSpeechRequest
+	(*TextToSpeechResponse)(nil), // 24: roundhouse.plugin.v1.TextToSpeechResponse
+	(*AudioChunk)(nil),           // 25: roundhouse.plugin.v1.AudioChunk
+	(*SpeechToTextRequest)(nil),  // 26: roundhouse.plugin.v1.SpeechToTextRequest
+	(*TranscriptSegment)(nil),    // 27: roundhouse.plugin.v1.TranscriptSegment
+	(*SpeechToTextResponse)(nil), // 28: roundhouse.plugin.v1.SpeechToTextResponse
+	(*LiveSpeechInput)(nil),      // 29: roundhouse.plugin.v1.LiveSpeechInput
+	(*LiveSpeechOutput)(nil),     // 30: roundhouse.plugin.v1.LiveSpeechOutput
+	(*structpb.Struct)(nil),      // 31: google.protobuf.Struct
+	(*Usage)(nil),                // 32: roundhouse.plugin.v1.Usage
 }
 var file_roundhouse_plugin_v1_inference_proto_depIdxs = []int32{
 	2,  // 0: roundhouse.plugin.v1.ChatRequest.messages:type_name -> roundhouse.plugin.v1.Message
 	3,  // 1: roundhouse.plugin.v1.ChatRequest.tools:type_name -> roundhouse.plugin.v1.Tool
 	5,  // 2: roundhouse.plugin.v1.ChatRequest.options:type_name -> roundhouse.plugin.v1.GenerationOptions
-	29, // 3: roundhouse.plugin.v1.ChatRequest.extra:type_name -> google.protobuf.Struct
+	31, // 3: roundhouse.plugin.v1.ChatRequest.extra:type_name -> google.protobuf.Struct
 	1,  // 4: roundhouse.plugin.v1.ChatRequest.tool_choice:type_name -> roundhouse.plugin.v1.ToolChoice
 	4,  // 5: roundhouse.plugin.v1.Message.tool_calls:type_name -> roundhouse.plugin.v1.ToolCall
-	29, // 6: roundhouse.plugin.v1.Tool.parameters:type_name -> google.protobuf.Struct
+	31, // 6: roundhouse.plugin.v1.Tool.parameters:type_name -> google.protobuf.Struct
 	6,  // 7: roundhouse.plugin.v1.GenerationOptions.response_format:type_name -> roundhouse.plugin.v1.ResponseFormat
-	29, // 8: roundhouse.plugin.v1.ResponseFormat.schema:type_name -> google.protobuf.Struct
+	31, // 8: roundhouse.plugin.v1.ResponseFormat.schema:type_name -> google.protobuf.Struct
 	2,  // 9: roundhouse.plugin.v1.ChatResponse.message:type_name -> roundhouse.plugin.v1.Message
-	30, // 10: roundhouse.plugin.v1.ChatResponse.usage:type_name -> roundhouse.plugin.v1.Usage
+	32, // 10: roundhouse.plugin.v1.ChatResponse.usage:type_name -> roundhouse.plugin.v1.Usage
 	4,  // 11: roundhouse.plugin.v1.ChatChunk.tool_calls:type_name -> roundhouse.plugin.v1.ToolCall
-	30, // 12: roundhouse.plugin.v1.ChatChunk.usage:type_name -> roundhouse.plugin.v1.Usage
+	32, // 12: roundhouse.plugin.v1.ChatChunk.usage:type_name -> roundhouse.plugin.v1.Usage
 	5,  // 13: roundhouse.plugin.v1.GenerateRequest.options:type_name -> roundhouse.plugin.v1.GenerationOptions
-	29, // 14: roundhouse.plugin.v1.GenerateRequest.extra:type_name -> google.protobuf.Struct
-	30, // 15: roundhouse.plugin.v1.GenerateResponse.usage:type_name -> roundhouse.plugin.v1.Usage
-	30, // 16: roundhouse.plugin.v1.GenerateChunk.usage:type_name -> roundhouse.plugin.v1.Usage
-	29, // 17: roundhouse.plugin.v1.EmbedRequest.extra:type_name -> google.protobuf.Struct
+	31, // 14: roundhouse.plugin.v1.GenerateRequest.extra:type_name -> google.protobuf.Struct
+	32, // 15: roundhouse.plugin.v1.GenerateResponse.usage:type_name -> roundhouse.plugin.v1.Usage
+	32, // 16: roundhouse.plugin.v1.GenerateChunk.usage:type_name -> roundhouse.plugin.v1.Usage
+	31, // 17: roundhouse.plugin.v1.EmbedRequest.extra:type_name -> google.protobuf.Struct
 	13, // 18: roundhouse.plugin.v1.EmbedResponse.embeddings:type_name -> roundhouse.plugin.v1.Embedding
-	30, // 19: roundhouse.plugin.v1.EmbedResponse.usage:type_name -> roundhouse.plugin.v1.Usage
-	29, // 20: roundhouse.plugin.v1.RerankRequest.extra:type_name -> google.protobuf.Struct
+	32, // 19: roundhouse.plugin.v1.EmbedResponse.usage:type_name -> roundhouse.plugin.v1.Usage
+	31, // 20: roundhouse.plugin.v1.RerankRequest.extra:type_name -> google.protobuf.Struct
 	16, // 21: roundhouse.plugin.v1.RerankResponse.results:type_name -> roundhouse.plugin.v1.RerankResult
-	30, // 22: roundhouse.plugin.v1.RerankResponse.usage:type_name -> roundhouse.plugin.v1.Usage
-	29, // 23: roundhouse.plugin.v1.TextToImageRequest.extra:type_name -> google.protobuf.Struct
+	32, // 22: roundhouse.plugin.v1.RerankResponse.usage:type_name -> roundhouse.plugin.v1.Usage
+	31, // 23: roundhouse.plugin.v1.TextToImageRequest.extra:type_name -> google.protobuf.Struct
 	19, // 24: roundhouse.plugin.v1.TextToImageResponse.images:type_name -> roundhouse.plugin.v1.Image
-	29, // 25: roundhouse.plugin.v1.TextToSpeechRequest.extra:type_name -> google.protobuf.Struct
-	29, // 26: roundhouse.plugin.v1.SpeechToTextRequest.extra:type_name -> google.protobuf.Struct
-	25, // 27: roundhouse.plugin.v1.SpeechToTextResponse.segments:type_name -> roundhouse.plugin.v1.TranscriptSegment
-	24, // 28: roundhouse.plugin.v1.LiveSpeechInput.config:type_name -> roundhouse.plugin.v1.SpeechToTextRequest
-	0,  // 29: roundhouse.plugin.v1.InferenceService.Chat:input_type -> roundhouse.plugin.v1.ChatRequest
-	0,  // 30: roundhouse.plugin.v1.InferenceService.ChatStream:input_type -> roundhouse.plugin.v1.ChatRequest
-	9,  // 31: roundhouse.plugin.v1.InferenceService.Generate:input_type -> roundhouse.plugin.v1.GenerateRequest
-	9,  // 32: roundhouse.plugin.v1.InferenceService.GenerateStream:input_type -> roundhouse.plugin.v1.GenerateRequest
-	12, // 33: roundhouse.plugin.v1.InferenceService.Embed:input_type -> roundhouse.plugin.v1.EmbedRequest
-	15, // 34: roundhouse.plugin.v1.InferenceService.Rerank:input_type -> roundhouse.plugin.v1.RerankRequest
-	18, // 35: roundhouse.plugin.v1.InferenceService.TextToImage:input_type -> roundhouse.plugin.v1.TextToImageRequest
-	21, // 36: roundhouse.plugin.v1.InferenceService.TextToSpeech:input_type -> roundhouse.plugin.v1.TextToSpeechRequest
-	21, // 37: roundhouse.plugin.v1.InferenceService.TextToSpeechStream:input_type -> roundhouse.plugin.v1.TextToSpeechRequest
-	24, // 38: roundhouse.plugin.v1.InferenceService.SpeechToText:input_type -> roundhouse.plugin.v1.SpeechToTextRequest
-	27, // 39: roundhouse.plugin.v1.InferenceService.SpeechToTextLive:input_type -> roundhouse.plugin.v1.LiveSpeechInput
-	7,  // 40: roundhouse.plugin.v1.InferenceService.Chat:output_type -> roundhouse.plugin.v1.ChatResponse
-	8,  // 41: roundhouse.plugin.v1.InferenceService.ChatStream:output_type -> roundhouse.plugin.v1.ChatChunk
-	10, // 42: roundhouse.plugin.v1.InferenceService.Generate:output_type -> roundhouse.plugin.v1.GenerateResponse
-	11, // 43: roundhouse.plugin.v1.InferenceService.GenerateStream:output_type -> roundhouse.plugin.v1.GenerateChunk
-	14, // 44: roundhouse.plugin.v1.InferenceService.Embed:output_type -> roundhouse.plugin.v1.EmbedResponse
-	17, // 45: roundhouse.plugin.v1.InferenceService.Rerank:output_type -> roundhouse.plugin.v1.RerankResponse
-	20, // 46: roundhouse.plugin.v1.InferenceService.TextToImage:output_type -> roundhouse.plugin.v1.TextToImageResponse
-	22, // 47: roundhouse.plugin.v1.InferenceService.TextToSpeech:output_type -> roundhouse.plugin.v1.TextToSpeechResponse
-	23, // 48: roundhouse.plugin.v1.InferenceService.TextToSpeechStream:output_type -> roundhouse.plugin.v1.AudioChunk
-	26, // 49: roundhouse.plugin.v1.InferenceService.SpeechToText:output_type -> roundhouse.plugin.v1.SpeechToTextResponse
-	28, // 50: roundhouse.plugin.v1.InferenceService.SpeechToTextLive:output_type -> roundhouse.plugin.v1.LiveSpeechOutput
-	40, // [40:51] is the sub-list for method output_type
-	29, // [29:40] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	31, // 25: roundhouse.plugin.v1.ImageToImageRequest.extra:type_name -> google.protobuf.Struct
+	19, // 26: roundhouse.plugin.v1.ImageToImageResponse.images:type_name -> roundhouse.plugin.v1.Image
+	31, // 27: roundhouse.plugin.v1.TextToSpeechRequest.extra:type_name -> google.protobuf.Struct
+	31, // 28: roundhouse.plugin.v1.SpeechToTextRequest.extra:type_name -> google.protobuf.Struct
+	27, // 29: roundhouse.plugin.v1.SpeechToTextResponse.segments:type_name -> roundhouse.plugin.v1.TranscriptSegment
+	26, // 30: roundhouse.plugin.v1.LiveSpeechInput.config:type_name -> roundhouse.plugin.v1.SpeechToTextRequest
+	0,  // 31: roundhouse.plugin.v1.InferenceService.Chat:input_type -> roundhouse.plugin.v1.ChatRequest
+	0,  // 32: roundhouse.plugin.v1.InferenceService.ChatStream:input_type -> roundhouse.plugin.v1.ChatRequest
+	9,  // 33: roundhouse.plugin.v1.InferenceService.Generate:input_type -> roundhouse.plugin.v1.GenerateRequest
+	9,  // 34: roundhouse.plugin.v1.InferenceService.GenerateStream:input_type -> roundhouse.plugin.v1.GenerateRequest
+	12, // 35: roundhouse.plugin.v1.InferenceService.Embed:input_type -> roundhouse.plugin.v1.EmbedRequest
+	15, // 36: roundhouse.plugin.v1.InferenceService.Rerank:input_type -> roundhouse.plugin.v1.RerankRequest
+	18, // 37: roundhouse.plugin.v1.InferenceService.TextToImage:input_type -> roundhouse.plugin.v1.TextToImageRequest
+	23, // 38: roundhouse.plugin.v1.InferenceService.TextToSpeech:input_type -> roundhouse.plugin.v1.TextToSpeechRequest
+	23, // 39: roundhouse.plugin.v1.InferenceService.TextToSpeechStream:input_type -> roundhouse.plugin.v1.TextToSpeechRequest
+	26, // 40: roundhouse.plugin.v1.InferenceService.SpeechToText:input_type -> roundhouse.plugin.v1.SpeechToTextRequest
+	29, // 41: roundhouse.plugin.v1.InferenceService.SpeechToTextLive:input_type -> roundhouse.plugin.v1.LiveSpeechInput
+	21, // 42: roundhouse.plugin.v1.InferenceService.ImageToImage:input_type -> roundhouse.plugin.v1.ImageToImageRequest
+	7,  // 43: roundhouse.plugin.v1.InferenceService.Chat:output_type -> roundhouse.plugin.v1.ChatResponse
+	8,  // 44: roundhouse.plugin.v1.InferenceService.ChatStream:output_type -> roundhouse.plugin.v1.ChatChunk
+	10, // 45: roundhouse.plugin.v1.InferenceService.Generate:output_type -> roundhouse.plugin.v1.GenerateResponse
+	11, // 46: roundhouse.plugin.v1.InferenceService.GenerateStream:output_type -> roundhouse.plugin.v1.GenerateChunk
+	14, // 47: roundhouse.plugin.v1.InferenceService.Embed:output_type -> roundhouse.plugin.v1.EmbedResponse
+	17, // 48: roundhouse.plugin.v1.InferenceService.Rerank:output_type -> roundhouse.plugin.v1.RerankResponse
+	20, // 49: roundhouse.plugin.v1.InferenceService.TextToImage:output_type -> roundhouse.plugin.v1.TextToImageResponse
+	24, // 50: roundhouse.plugin.v1.InferenceService.TextToSpeech:output_type -> roundhouse.plugin.v1.TextToSpeechResponse
+	25, // 51: roundhouse.plugin.v1.InferenceService.TextToSpeechStream:output_type -> roundhouse.plugin.v1.AudioChunk
+	28, // 52: roundhouse.plugin.v1.InferenceService.SpeechToText:output_type -> roundhouse.plugin.v1.SpeechToTextResponse
+	30, // 53: roundhouse.plugin.v1.InferenceService.SpeechToTextLive:output_type -> roundhouse.plugin.v1.LiveSpeechOutput
+	22, // 54: roundhouse.plugin.v1.InferenceService.ImageToImage:output_type -> roundhouse.plugin.v1.ImageToImageResponse
+	43, // [43:55] is the sub-list for method output_type
+	31, // [31:43] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_roundhouse_plugin_v1_inference_proto_init() }
@@ -2671,14 +2894,15 @@ func file_roundhouse_plugin_v1_inference_proto_init() {
 	file_roundhouse_plugin_v1_inference_proto_msgTypes[5].OneofWrappers = []any{}
 	file_roundhouse_plugin_v1_inference_proto_msgTypes[9].OneofWrappers = []any{}
 	file_roundhouse_plugin_v1_inference_proto_msgTypes[18].OneofWrappers = []any{}
-	file_roundhouse_plugin_v1_inference_proto_msgTypes[24].OneofWrappers = []any{}
+	file_roundhouse_plugin_v1_inference_proto_msgTypes[21].OneofWrappers = []any{}
+	file_roundhouse_plugin_v1_inference_proto_msgTypes[26].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_roundhouse_plugin_v1_inference_proto_rawDesc), len(file_roundhouse_plugin_v1_inference_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,7 @@ const (
 	InferenceService_TextToSpeechStream_FullMethodName = "/roundhouse.plugin.v1.InferenceService/TextToSpeechStream"
 	InferenceService_SpeechToText_FullMethodName       = "/roundhouse.plugin.v1.InferenceService/SpeechToText"
 	InferenceService_SpeechToTextLive_FullMethodName   = "/roundhouse.plugin.v1.InferenceService/SpeechToTextLive"
+	InferenceService_ImageToImage_FullMethodName       = "/roundhouse.plugin.v1.InferenceService/ImageToImage"
 )
 
 // InferenceServiceClient is the client API for InferenceService service.
@@ -50,6 +51,8 @@ type InferenceServiceClient interface {
 	SpeechToText(ctx context.Context, in *SpeechToTextRequest, opts ...grpc.CallOption) (*SpeechToTextResponse, error)
 	// SpeechToTextLive transcribes audio while it is spoken.
 	SpeechToTextLive(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[LiveSpeechInput, LiveSpeechOutput], error)
+	// ImageToImage edits or varies an image from a prompt (OpenAI images/edits).
+	ImageToImage(ctx context.Context, in *ImageToImageRequest, opts ...grpc.CallOption) (*ImageToImageResponse, error)
 }
 
 type inferenceServiceClient struct {
@@ -200,6 +203,16 @@ func (c *inferenceServiceClient) SpeechToTextLive(ctx context.Context, opts ...g
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InferenceService_SpeechToTextLiveClient = grpc.BidiStreamingClient[LiveSpeechInput, LiveSpeechOutput]
 
+func (c *inferenceServiceClient) ImageToImage(ctx context.Context, in *ImageToImageRequest, opts ...grpc.CallOption) (*ImageToImageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImageToImageResponse)
+	err := c.cc.Invoke(ctx, InferenceService_ImageToImage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InferenceServiceServer is the server API for InferenceService service.
 // All implementations must embed UnimplementedInferenceServiceServer
 // for forward compatibility.
@@ -218,6 +231,8 @@ type InferenceServiceServer interface {
 	SpeechToText(context.Context, *SpeechToTextRequest) (*SpeechToTextResponse, error)
 	// SpeechToTextLive transcribes audio while it is spoken.
 	SpeechToTextLive(grpc.BidiStreamingServer[LiveSpeechInput, LiveSpeechOutput]) error
+	// ImageToImage edits or varies an image from a prompt (OpenAI images/edits).
+	ImageToImage(context.Context, *ImageToImageRequest) (*ImageToImageResponse, error)
 	mustEmbedUnimplementedInferenceServiceServer()
 }
 
@@ -260,6 +275,9 @@ func (UnimplementedInferenceServiceServer) SpeechToText(context.Context, *Speech
 }
 func (UnimplementedInferenceServiceServer) SpeechToTextLive(grpc.BidiStreamingServer[LiveSpeechInput, LiveSpeechOutput]) error {
 	return status.Error(codes.Unimplemented, "method SpeechToTextLive not implemented")
+}
+func (UnimplementedInferenceServiceServer) ImageToImage(context.Context, *ImageToImageRequest) (*ImageToImageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImageToImage not implemented")
 }
 func (UnimplementedInferenceServiceServer) mustEmbedUnimplementedInferenceServiceServer() {}
 func (UnimplementedInferenceServiceServer) testEmbeddedByValue()                          {}
@@ -448,6 +466,24 @@ func _InferenceService_SpeechToTextLive_Handler(srv interface{}, stream grpc.Ser
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InferenceService_SpeechToTextLiveServer = grpc.BidiStreamingServer[LiveSpeechInput, LiveSpeechOutput]
 
+func _InferenceService_ImageToImage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImageToImageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InferenceServiceServer).ImageToImage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InferenceService_ImageToImage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InferenceServiceServer).ImageToImage(ctx, req.(*ImageToImageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InferenceService_ServiceDesc is the grpc.ServiceDesc for InferenceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -482,6 +518,10 @@ var InferenceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SpeechToText",
 			Handler:    _InferenceService_SpeechToText_Handler,
+		},
+		{
+			MethodName: "ImageToImage",
+			Handler:    _InferenceService_ImageToImage_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -640,7 +640,9 @@ type ProviderConfig struct {
 	// "round_robin", "weighted_random", "priority", "least_used".
 	KeyStrategy string `protobuf:"bytes,7,opt,name=key_strategy,json=keyStrategy,proto3" json:"key_strategy,omitempty"`
 	// "apikey" (Bearer), "token", "signature".
-	AuthType      string `protobuf:"bytes,8,opt,name=auth_type,json=authType,proto3" json:"auth_type,omitempty"`
+	AuthType string `protobuf:"bytes,8,opt,name=auth_type,json=authType,proto3" json:"auth_type,omitempty"`
+	// The upstream's wire format: "openai" (default) or "anthropic".
+	Format        string `protobuf:"bytes,9,opt,name=format,proto3" json:"format,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -727,6 +729,13 @@ func (x *ProviderConfig) GetKeyStrategy() string {
 func (x *ProviderConfig) GetAuthType() string {
 	if x != nil {
 		return x.AuthType
+	}
+	return ""
+}
+
+func (x *ProviderConfig) GetFormat() string {
+	if x != nil {
+		return x.Format
 	}
 	return ""
 }
@@ -1248,7 +1257,7 @@ const file_roundhouse_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x11ConfigureResponse\"W\n" +
 	"\x15ValidateConfigRequest\x12>\n" +
 	"\x06config\x18\x01 \x01(\v2&.roundhouse.plugin.v1.ConfigureRequestR\x06config\"\x18\n" +
-	"\x16ValidateConfigResponse\"\x82\x03\n" +
+	"\x16ValidateConfigResponse\"\x9a\x03\n" +
 	"\x0eProviderConfig\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
 	"\bbase_url\x18\x02 \x01(\tR\abaseUrl\x127\n" +
@@ -1257,7 +1266,8 @@ const file_roundhouse_plugin_v1_plugin_proto_rawDesc = "" +
 	"\aheaders\x18\x05 \x03(\v21.roundhouse.plugin.v1.ProviderConfig.HeadersEntryR\aheaders\x12'\n" +
 	"\x0ftimeout_seconds\x18\x06 \x01(\x01R\x0etimeoutSeconds\x12!\n" +
 	"\fkey_strategy\x18\a \x01(\tR\vkeyStrategy\x12\x1b\n" +
-	"\tauth_type\x18\b \x01(\tR\bauthType\x1a:\n" +
+	"\tauth_type\x18\b \x01(\tR\bauthType\x12\x16\n" +
+	"\x06format\x18\t \x01(\tR\x06format\x1a:\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa2\x01\n" +

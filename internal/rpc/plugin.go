@@ -53,6 +53,11 @@ type TextToImageService interface {
 	TextToImage(ctx context.Context, req *types.TextToImageRequest) (*types.TextToImageResponse, error)
 }
 
+// ImageToImageService serves image-to-image.
+type ImageToImageService interface {
+	ImageToImage(ctx context.Context, req *types.ImageToImageRequest) (*types.ImageToImageResponse, error)
+}
+
 // TextToSpeechService serves text-to-speech; either method or both.
 type TextToSpeechService interface {
 	TextToSpeech(ctx context.Context, req *types.TextToSpeechRequest) (*types.TextToSpeechResponse, error)

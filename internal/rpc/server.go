@@ -204,6 +204,13 @@ func (s *Server) TextToImage(ctx context.Context, in *pb.TextToImageRequest) (*p
 	return unary(ctx, in, convert.FromProtoTextToImageRequest, s.svc.textToImage, convert.ToProtoTextToImageResponse)
 }
 
+func (s *Server) ImageToImage(ctx context.Context, in *pb.ImageToImageRequest) (*pb.ImageToImageResponse, error) {
+	if s.svc.imageToImage == nil {
+		return nil, noService("image-to-image")
+	}
+	return unary(ctx, in, convert.FromProtoImageToImageRequest, s.svc.imageToImage, convert.ToProtoImageToImageResponse)
+}
+
 func (s *Server) TextToSpeech(ctx context.Context, in *pb.TextToSpeechRequest) (*pb.TextToSpeechResponse, error) {
 	if s.svc.textToSpeech == nil {
 		return nil, noService("text-to-speech")

@@ -19,6 +19,7 @@ type services struct {
 	embed         func(context.Context, *types.EmbedRequest) (*types.EmbedResponse, error)
 	rerank        func(context.Context, *types.RerankRequest) (*types.RerankResponse, error)
 	textToImage   func(context.Context, *types.TextToImageRequest) (*types.TextToImageResponse, error)
+	imageToImage  func(context.Context, *types.ImageToImageRequest) (*types.ImageToImageResponse, error)
 	textToSpeech  func(context.Context, *types.TextToSpeechRequest) (*types.TextToSpeechResponse, error)
 	ttsStream     func(context.Context, *types.TextToSpeechRequest, func(*types.AudioChunk) error) error
 	speechToText  func(context.Context, *types.SpeechToTextRequest) (*types.SpeechToTextResponse, error)
@@ -62,6 +63,9 @@ func detectServices(impl any) *services {
 	if v, ok := impl.(TextToImageService); ok {
 		s.textToImage = v.TextToImage
 	}
+	if v, ok := impl.(ImageToImageService); ok {
+		s.imageToImage = v.ImageToImage
+	}
 	if v, ok := impl.(interface {
 		TextToSpeech(context.Context, *types.TextToSpeechRequest) (*types.TextToSpeechResponse, error)
 	}); ok {
@@ -95,6 +99,7 @@ func detectServices(impl any) *services {
 		types.ServiceTextToImage:  s.textToImage != nil,
 		types.ServiceTextToSpeech: s.textToSpeech != nil || s.ttsStream != nil,
 		types.ServiceSpeechToText: s.speechToText != nil || s.speechLive != nil,
+		types.ServiceImageToImage: s.imageToImage != nil,
 	}
 	s.implemented = []string{}
 	for _, name := range types.ServiceNames {
@@ -133,7 +138,7 @@ func detectServices(impl any) *services {
 
 // serviceMethods are the method names of the service interfaces.
 var serviceMethods = []string{"Chat", "ChatStream", "Generate", "GenerateStream", "Embed", "Rerank",
-	"TextToImage", "TextToSpeech", "TextToSpeechStream", "SpeechToText", "SpeechToTextLive", "ListModels"}
+	"TextToImage", "TextToSpeech", "TextToSpeechStream", "SpeechToText", "SpeechToTextLive", "ListModels", "ImageToImage"}
 
 // mismatchedMethods names the methods of impl that have a service
 // method's name but not its signature: a typo in a parameter type makes a
@@ -148,6 +153,7 @@ func mismatchedMethods(impl any, s *services) []string {
 		"TextToImage": s.textToImage != nil, "TextToSpeech": s.textToSpeech != nil,
 		"TextToSpeechStream": s.ttsStream != nil, "SpeechToText": s.speechToText != nil,
 		"SpeechToTextLive": s.speechLive != nil, "ListModels": s.hasListModels,
+		"ImageToImage": s.imageToImage != nil,
 	}
 	t := reflect.TypeOf(impl)
 	var out []string

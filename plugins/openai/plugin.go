@@ -126,6 +126,7 @@ var serviceCaps = map[string]sdk.Capabilities{
 	sdk.ServiceGenerate:     {SupportStreaming: true},
 	sdk.ServiceEmbed:        {},
 	sdk.ServiceTextToImage:  {},
+	sdk.ServiceImageToImage: {},
 	sdk.ServiceTextToSpeech: {},
 	sdk.ServiceSpeechToText: {},
 }

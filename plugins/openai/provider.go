@@ -42,6 +42,7 @@ type provider struct {
 	timeout    time.Duration
 	timeoutSet bool // the config set a timeout: it then applies to every service
 	auth       authMode
+	format     string // formatOpenAI or formatAnthropic
 	strategy   string
 	keys       *keyPool
 	scrub      *scrubber
@@ -176,6 +177,15 @@ func buildProvider(f string, c sdk.ProviderConfig) (*provider, error) {
 		return nil, sdk.FieldError(f+".auth_type", "unknown auth type %q (want apikey, token, api-key or none)", c.AuthType)
 	}
 
+	switch strings.ToLower(strings.TrimSpace(c.Format)) {
+	case "", formatOpenAI:
+		pr.format = formatOpenAI
+	case formatAnthropic:
+		pr.format = formatAnthropic
+	default:
+		return nil, sdk.FieldError(f+".format", "unknown format %q (want openai or anthropic)", c.Format)
+	}
+
 	if c.Timeout < 0 || math.IsNaN(c.Timeout) || math.IsInf(c.Timeout, 0) {
 		return nil, sdk.FieldError(f+".timeout", "must be a number of seconds >= 0 (0 = %s)", defaultTimeout)
 	}
@@ -247,7 +257,7 @@ func buildProvider(f string, c sdk.ProviderConfig) (*provider, error) {
 		}
 	}
 	pr.scrub = newScrubber(secrets)
-	pr.fingerprint = fmt.Sprintf("%s|%d|%s", pr.baseURL, pr.auth, strings.Join(names, "&"))
+	pr.fingerprint = fmt.Sprintf("%s|%d|%s|%s", pr.baseURL, pr.auth, pr.format, strings.Join(names, "&"))
 	return pr, nil
 }
 

@@ -4,7 +4,14 @@ import (
 	"context"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/wire/anthropicwire"
 	"github.com/roundhouse-ai/roundhouse/sdk/wire/openaiwire"
+)
+
+// Provider wire formats (ProviderConfig.Format).
+const (
+	formatOpenAI    = "openai"
+	formatAnthropic = "anthropic" // Anthropic's Messages API: chat and generate only
 )
 
 const userAgent = "roundhouse-plugin-openai/" + pluginVersion
@@ -33,14 +40,28 @@ func (p *plugin) wire(pr *provider) *openaiwire.Client {
 	case authNone:
 		c.Auth = openaiwire.AuthNone
 	}
+	if pr.format == formatAnthropic {
+		// x-api-key, anthropic-version and Anthropic's error mapping, for
+		// GET /models as for the Messages API.
+		c = anthropicwire.New(c).Transport()
+	}
 	return c
 }
 
-// routeWire routes a request (see route) and gives its provider's client.
-func (p *plugin) routeWire(ctx context.Context, model, pinned string) (*openaiwire.Client, error) {
+// claude is the Messages API client of an Anthropic-format provider.
+func (p *plugin) claude(pr *provider) *anthropicwire.Client { return anthropicwire.New(p.wire(pr)) }
+
+// routeWire routes a request of service (see route) and gives its
+// provider's OpenAI-wire client; an Anthropic-format provider has only
+// chat and generate.
+func (p *plugin) routeWire(ctx context.Context, service, model, pinned string) (*openaiwire.Client, error) {
 	pr, err := p.route(ctx, model, pinned)
 	if err != nil {
 		return nil, err
+	}
+	if pr.format == formatAnthropic {
+		return nil, sdk.Errorf(sdk.CodeUnimplemented, "provider %q speaks Anthropic's Messages API, which has no %s service: "+
+			"send %s to a provider in the openai format (pin it with \"provider\")", pr.name, service, service)
 	}
 	return p.wire(pr), nil
 }

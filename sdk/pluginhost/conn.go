@@ -144,6 +144,10 @@ func (c *Conn) TextToImage(ctx context.Context, req *types.TextToImageRequest) (
 	return callUnary(ctx, req, convert.ToProtoTextToImageRequest, c.inference.TextToImage, convert.FromProtoTextToImageResponse)
 }
 
+func (c *Conn) ImageToImage(ctx context.Context, req *types.ImageToImageRequest) (*types.ImageToImageResponse, error) {
+	return callUnary(ctx, req, convert.ToProtoImageToImageRequest, c.inference.ImageToImage, convert.FromProtoImageToImageResponse)
+}
+
 func (c *Conn) TextToSpeech(ctx context.Context, req *types.TextToSpeechRequest) (*types.TextToSpeechResponse, error) {
 	return callUnary(ctx, req, convert.ToProtoTextToSpeechRequest, c.inference.TextToSpeech, convert.FromProtoTextToSpeechResponse)
 }

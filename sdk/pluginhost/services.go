@@ -12,6 +12,7 @@ var serviceMethods = map[string]string{
 	sdk.ServiceTextToImage:  "no TextToImage",
 	sdk.ServiceTextToSpeech: "neither TextToSpeech nor TextToSpeechStream",
 	sdk.ServiceSpeechToText: "neither SpeechToText nor SpeechToTextLive",
+	sdk.ServiceImageToImage: "no ImageToImage",
 }
 
 // MissingMethods says which SDK methods a plugin lacks when it declares

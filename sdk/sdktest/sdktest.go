@@ -69,6 +69,7 @@ type Options struct {
 	Embed        *sdk.EmbedRequest
 	Rerank       *sdk.RerankRequest
 	TextToImage  *sdk.TextToImageRequest
+	ImageToImage *sdk.ImageToImageRequest
 	TextToSpeech *sdk.TextToSpeechRequest
 	SpeechToText *sdk.SpeechToTextRequest
 

@@ -112,6 +112,7 @@ func TestSuiteCatchesBrokenPlugins(t *testing.T) {
 		{broken.WrongVersion, "Info", `Info says version "2.0.0" but the manifest says "1.0.0"`, nil},
 		{broken.NoImages, "Service/text-to-image", "TextToImage returned no image", nil},
 		{broken.NoAudio, "Service/text-to-speech", "TextToSpeech returned no audio", nil},
+		{broken.NoEdits, "Service/image-to-image", "ImageToImage returned no image", nil},
 	} {
 		t.Run(tc.variant, func(t *testing.T) {
 			o := brokenOptions(t)

@@ -1,7 +1,10 @@
 package sdktest
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"slices"
 	"time"
 
@@ -16,6 +19,7 @@ var (
 		sdk.ServiceChat: "Chat", sdk.ServiceGenerate: "Generate", sdk.ServiceEmbed: "Embed",
 		sdk.ServiceRerank: "Rerank", sdk.ServiceTextToImage: "TextToImage",
 		sdk.ServiceTextToSpeech: "TextToSpeech", sdk.ServiceSpeechToText: "SpeechToText",
+		sdk.ServiceImageToImage: "ImageToImage",
 	}
 	streamMethods = map[string]string{
 		sdk.ServiceChat: "ChatStream", sdk.ServiceGenerate: "GenerateStream", sdk.ServiceTextToSpeech: "TextToSpeechStream",
@@ -88,6 +92,13 @@ func (s *suite) callUnary(ctx context.Context, name string, spec manifest.Servic
 		})
 		out, err := s.conn.TextToImage(ctx, r)
 		return r, out, ex, err
+	case sdk.ServiceImageToImage:
+		r, ex := copyOr(s.o.ImageToImage, func() *sdk.ImageToImageRequest {
+			return &sdk.ImageToImageRequest{Model: spec.DefaultModel, Prompt: "make it blue", Image: samplePNG(),
+				ImageMIMEType: "image/png", N: 1}
+		})
+		out, err := s.conn.ImageToImage(ctx, r)
+		return r, out, ex, err
 	case sdk.ServiceTextToSpeech:
 		r, ex := s.ttsSample(spec)
 		out, err := s.conn.TextToSpeech(ctx, r)
@@ -151,19 +162,26 @@ func checkResponse(p *problems, name string, req, resp any) {
 		}
 		checkUsage(p, "Rerank", r.Usage)
 	case *sdk.TextToImageResponse:
-		if len(r.Images) == 0 {
-			p.add("TextToImage returned no image")
-		}
-		for i, img := range r.Images {
-			if len(img.Data) == 0 && img.URL == "" {
-				p.add("TextToImage: image %d has neither data nor url", i)
-			}
-		}
+		checkImages(p, "TextToImage", r.Images)
+	case *sdk.ImageToImageResponse:
+		checkImages(p, "ImageToImage", r.Images)
 	case *sdk.TextToSpeechResponse:
 		if len(r.Audio) == 0 {
 			p.add("TextToSpeech returned no audio")
 		}
 	case *sdk.SpeechToTextResponse:
+	}
+}
+
+// checkImages checks the images of a TextToImage or ImageToImage answer.
+func checkImages(p *problems, method string, images []sdk.Image) {
+	if len(images) == 0 {
+		p.add("%s returned no image", method)
+	}
+	for i, img := range images {
+		if len(img.Data) == 0 && img.URL == "" {
+			p.add("%s: image %d has neither data nor url", method, i)
+		}
 	}
 }
 
@@ -307,6 +325,18 @@ func (s *suite) checkCancel(ctx context.Context, p *problems, name string) {
 }
 
 // silentWAV is 0.1 s of 16 kHz mono silence.
+// samplePNG is a small opaque PNG, the source image of the image-to-image
+// sample.
+func samplePNG() []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img)
+	return buf.Bytes()
+}
+
 func silentWAV() []byte {
 	const samples = 1600
 	data := make([]byte, 44+samples*2)

@@ -59,6 +59,7 @@ type Backend struct {
 	GenerateStreamFunc func(ctx context.Context, rt backend.Route, req *sdk.GenerateRequest, send func(*sdk.GenerateChunk) error) error
 	EmbedFunc          func(ctx context.Context, rt backend.Route, req *sdk.EmbedRequest) (*sdk.EmbedResponse, error)
 	TextToImageFunc    func(ctx context.Context, rt backend.Route, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error)
+	ImageToImageFunc   func(ctx context.Context, rt backend.Route, req *sdk.ImageToImageRequest) (*sdk.ImageToImageResponse, error)
 	TextToSpeechFunc   func(ctx context.Context, rt backend.Route, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error)
 	SpeechToTextFunc   func(ctx context.Context, rt backend.Route, req *sdk.SpeechToTextRequest) (*sdk.SpeechToTextResponse, error)
 	PullFunc           func(ctx context.Context, req backend.PullRequest, progress func(*sdk.Progress) error) error
@@ -295,12 +296,24 @@ func (b *Backend) TextToImage(ctx context.Context, rt backend.Route, req *sdk.Te
 	if b.TextToImageFunc != nil {
 		return b.TextToImageFunc(ctx, rt, req)
 	}
-	out := &sdk.TextToImageResponse{Model: req.Model}
-	n := max(req.N, 1)
-	for range n {
-		out.Images = append(out.Images, sdk.Image{Data: PNG, MIMEType: "image/png", RevisedPrompt: req.Prompt})
+	return &sdk.TextToImageResponse{Model: req.Model, Images: fakeImages(req.N, req.Prompt)}, nil
+}
+
+// ImageToImage answers n copies of PNG, as TextToImage does.
+func (b *Backend) ImageToImage(ctx context.Context, rt backend.Route, req *sdk.ImageToImageRequest) (*sdk.ImageToImageResponse, error) {
+	b.record("ImageToImage", rt, req)
+	if b.ImageToImageFunc != nil {
+		return b.ImageToImageFunc(ctx, rt, req)
 	}
-	return out, nil
+	return &sdk.ImageToImageResponse{Model: req.Model, Images: fakeImages(req.N, req.Prompt)}, nil
+}
+
+func fakeImages(n int, prompt string) []sdk.Image {
+	var out []sdk.Image
+	for range max(n, 1) {
+		out = append(out, sdk.Image{Data: PNG, MIMEType: "image/png", RevisedPrompt: prompt})
+	}
+	return out
 }
 
 func (b *Backend) TextToSpeech(ctx context.Context, rt backend.Route, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error) {

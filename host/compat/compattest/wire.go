@@ -64,6 +64,10 @@ func (w *Wired) TextToImage(ctx context.Context, _ backend.Route, req *sdk.TextT
 	return w.conn.TextToImage(ctx, req)
 }
 
+func (w *Wired) ImageToImage(ctx context.Context, _ backend.Route, req *sdk.ImageToImageRequest) (*sdk.ImageToImageResponse, error) {
+	return w.conn.ImageToImage(ctx, req)
+}
+
 func (w *Wired) TextToSpeech(ctx context.Context, _ backend.Route, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error) {
 	return w.conn.TextToSpeech(ctx, req)
 }
@@ -157,6 +161,10 @@ func (p *wirePlugin) Rerank(ctx context.Context, req *sdk.RerankRequest) (*sdk.R
 
 func (p *wirePlugin) TextToImage(ctx context.Context, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error) {
 	return p.b.TextToImage(ctx, none, req)
+}
+
+func (p *wirePlugin) ImageToImage(ctx context.Context, req *sdk.ImageToImageRequest) (*sdk.ImageToImageResponse, error) {
+	return p.b.ImageToImage(ctx, none, req)
 }
 
 func (p *wirePlugin) TextToSpeech(ctx context.Context, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error) {

@@ -70,6 +70,7 @@ func Register(mux *http.ServeMux, b backend.Backend, opts Options) {
 	mux.HandleFunc("POST /v1/images/generations", h.images)
 	mux.HandleFunc("POST /v1/audio/speech", h.speech)
 	mux.HandleFunc("POST /v1/audio/transcriptions", h.transcriptions)
+	mux.HandleFunc("POST /v1/images/edits", h.imageEdits)
 }
 
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -323,7 +324,9 @@ func (h *handler) speech(w http.ResponseWriter, r *http.Request) {
 // rest spills to temporary files.
 const multipartMemory = 8 << 20
 
-func (h *handler) transcriptions(w http.ResponseWriter, r *http.Request) {
+// parseMultipart reads a multipart/form-data body (bounded), answering
+// 400/413 itself on failure; the caller removes the form's files.
+func (h *handler) parseMultipart(w http.ResponseWriter, r *http.Request, filePart string) (backend.Route, bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, h.max)
 	if err := r.ParseMultipartForm(multipartMemory); err != nil {
 		var tooBig *http.MaxBytesError
@@ -331,18 +334,27 @@ func (h *handler) transcriptions(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &tooBig):
 			h.fail(w, r, httpx.JSONError(tooBig))
 		case errors.Is(err, http.ErrNotMultipart):
-			h.fail(w, r, sdk.FieldError("body", "must be multipart/form-data with a file field"))
+			h.fail(w, r, sdk.FieldError("body", "must be multipart/form-data with a %s field", filePart))
 		default:
 			h.fail(w, r, sdk.FieldError("body", "invalid multipart form: %v", err))
 		}
+		return backend.Route{}, false
+	}
+	rt, err := RouteFrom(r)
+	if err != nil {
+		_ = r.MultipartForm.RemoveAll()
+		h.fail(w, r, err)
+		return backend.Route{}, false
+	}
+	return rt, true
+}
+
+func (h *handler) transcriptions(w http.ResponseWriter, r *http.Request) {
+	rt, ok := h.parseMultipart(w, r, "file")
+	if !ok {
 		return
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()
-	rt, err := RouteFrom(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	sreq, format, err := TranscriptionRequestToSDK(r)
 	if err != nil {
 		h.fail(w, r, err)

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"path"
 	"slices"
@@ -236,48 +234,15 @@ var languageNames = map[string]string{"en": "english", "fr": "french", "de": "ge
 	"ja": "japanese", "zh": "chinese", "pt": "portuguese", "nl": "dutch", "ru": "russian"}
 
 func (s *Server) transcriptions(w http.ResponseWriter, c *call) {
-	mt, params, err := mime.ParseMediaType(c.rec.ContentType)
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		writeError(w, invalid("", "Invalid Content-Type header (%s), expected multipart/form-data.", c.rec.ContentType))
+	form, files, e := readMultipart(c)
+	if e != nil {
+		writeError(w, e)
 		return
 	}
-	if len(c.body) > maxUpload {
-		writeError(w, &APIError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error",
-			Message: fmt.Sprintf("Maximum content size limit (%d) exceeded (%d bytes read)", maxUpload, len(c.body))})
-		return
-	}
-	mr := multipart.NewReader(bytes.NewReader(c.body), params["boundary"])
-	form := map[string][]string{}
-	var fileName string
-	var fileData []byte
-	hasFile := false
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			writeError(w, invalid("", "Could not parse multipart form: %v", err))
-			return
-		}
-		data, err := io.ReadAll(part)
-		if err != nil {
-			writeError(w, invalid("", "Could not parse multipart form: %v", err))
-			return
-		}
-		if part.FormName() == "file" && part.FileName() != "" {
-			fileName, fileData, hasFile = part.FileName(), data, true
-			continue
-		}
-		form[part.FormName()] = append(form[part.FormName()], string(data))
-	}
+	file, hasFile := files["file"]
+	fileName, fileData := file.name, file.data
 	s.recordUpload(c, form, fileName, fileData)
-	get := func(k string) string {
-		if v := form[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
+	get := formGetter(form)
 	if !hasFile {
 		writeError(w, invalid("file", "Missing required parameter: 'file'."))
 		return

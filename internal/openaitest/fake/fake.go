@@ -1,6 +1,6 @@
 // Package fake is a protocol-faithful fake of the OpenAI REST API for
-// tests: the endpoints Ollama's /v1 lacks (images/generations, audio/speech,
-// audio/transcriptions), plus models, chat/completions, completions and
+// tests: the endpoints Ollama's /v1 lacks (images/generations, images/edits,
+// audio/speech, audio/transcriptions), plus models, chat/completions, completions and
 // embeddings good enough for unit tests.
 //
 // Requests are checked and answered as the API reference describes: Bearer
@@ -72,6 +72,12 @@ type Options struct {
 	// Intercept, when set, sees each authenticated request first; a
 	// non-nil *APIError is answered instead of the normal answer.
 	Intercept func(r *http.Request, key string) *APIError
+	// Anthropic makes the server Anthropic's Messages API instead
+	// (anthropic.go): x-api-key and anthropic-version headers, POST
+	// /v1/messages and GET /v1/models, Anthropic's error shape and event
+	// stream. An *APIError from Intercept or Chat is sent in Anthropic's
+	// shape, its type from the status.
+	Anthropic bool
 }
 
 // Server is a running fake.
@@ -124,7 +130,11 @@ func NewServer(opts Options) *Server {
 func New(opts Options) *Server {
 	s := &Server{opts: opts, files: map[string][]byte{}, spoken: map[string]string{}}
 	s.models = opts.Models
-	if len(s.models) == 0 {
+	switch {
+	case len(s.models) > 0:
+	case opts.Anthropic:
+		s.models = AnthropicModels
+	default:
 		s.models = DefaultModels
 	}
 	if s.opts.ContextLimit <= 0 {
@@ -235,6 +245,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveFile(w, r)
 		return
 	}
+	if s.opts.Anthropic {
+		s.serveAnthropic(w, r)
+		return
+	}
 	key, authErr := s.authenticate(r)
 	rec, err := s.record(r, key)
 	if err != nil {
@@ -265,6 +279,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.embeddings(w, rec)
 	case route == "POST /v1/images/generations":
 		s.images(w, rec)
+	case route == "POST /v1/images/edits":
+		s.edits(w, rec)
 	case route == "POST /v1/audio/speech":
 		s.speech(w, r, rec)
 	case route == "POST /v1/audio/transcriptions":

@@ -18,6 +18,7 @@ var DefaultModels = map[string]string{
 	types.ServiceGenerate:     "gpt-3.5-turbo-instruct",
 	types.ServiceEmbed:        "text-embedding-3-small",
 	types.ServiceTextToImage:  "gpt-image-1",
+	types.ServiceImageToImage: "gpt-image-1",
 	types.ServiceTextToSpeech: "gpt-4o-mini-tts",
 	types.ServiceSpeechToText: "whisper-1",
 }

@@ -68,28 +68,37 @@ func (c *Client) TextToImage(ctx context.Context, req *types.TextToImageRequest)
 		return nil, err
 	}
 	defer u.Close()
+	images, err := c.imagesAnswer("/images/generations", u.Data)
+	if err != nil {
+		return nil, err
+	}
+	return &types.TextToImageResponse{Model: model, Images: images}, nil
+}
+
+// imagesAnswer reads the answer of /images/generations or /images/edits.
+func (c *Client) imagesAnswer(path string, body []byte) ([]types.Image, error) {
 	var r imageResponse
-	if err := c.DecodeAnswer("/images/generations", u.Data, &r); err != nil {
+	if err := c.DecodeAnswer(path, body, &r); err != nil {
 		return nil, err
 	}
 	if len(r.Data) == 0 {
-		return nil, c.BadAnswer("/images/generations", errorString("the answer holds no image"))
+		return nil, c.BadAnswer(path, errorString("the answer holds no image"))
 	}
-	out := &types.TextToImageResponse{Model: model}
+	out := make([]types.Image, 0, len(r.Data))
 	for i, d := range r.Data {
 		img := types.Image{URL: d.URL, RevisedPrompt: d.RevisedPrompt}
 		if d.B64JSON != "" {
 			data, err := base64.StdEncoding.DecodeString(d.B64JSON)
 			if err != nil {
-				return nil, c.BadAnswer("/images/generations", fmt.Errorf("image %d: %w", i, err))
+				return nil, c.BadAnswer(path, fmt.Errorf("image %d: %w", i, err))
 			}
 			img.Data = data
 			img.MIMEType = imageMIME(r.OutputFormat, data)
 		}
 		if img.Data == nil && img.URL == "" {
-			return nil, c.BadAnswer("/images/generations", fmt.Errorf("image %d has neither b64_json nor url", i))
+			return nil, c.BadAnswer(path, fmt.Errorf("image %d has neither b64_json nor url", i))
 		}
-		out.Images = append(out.Images, img)
+		out = append(out, img)
 	}
 	return out, nil
 }

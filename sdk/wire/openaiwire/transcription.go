@@ -77,14 +77,7 @@ func buildTranscription(req *types.SpeechToTextRequest) (body []byte, contentTyp
 
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filename))
-	h.Set("Content-Type", ctype)
-	fw, err := mw.CreatePart(h)
-	if err != nil {
-		return nil, "", "", err
-	}
-	if _, err := fw.Write(req.Audio); err != nil {
+	if err := writeFile(mw, "file", filename, ctype, req.Audio); err != nil {
 		return nil, "", "", err
 	}
 	fields := [][2]string{{"model", modelOr(req.Model, types.ServiceSpeechToText)}, {"response_format", format}}
@@ -97,6 +90,29 @@ func buildTranscription(req *types.SpeechToTextRequest) (body []byte, contentTyp
 	if req.Temperature != nil {
 		fields = append(fields, [2]string{"temperature", strconv.FormatFloat(*req.Temperature, 'f', -1, 64)})
 	}
+	if err := writeFields(mw, fields, extra); err != nil {
+		return nil, "", "", err
+	}
+	return buf.Bytes(), mw.FormDataContentType(), format, nil
+}
+
+// writeFile writes a file part.
+func writeFile(mw *multipart.Writer, field, filename, ctype string, data []byte) error {
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, filename))
+	h.Set("Content-Type", ctype)
+	fw, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	_, err = fw.Write(data)
+	return err
+}
+
+// writeFields writes fields, then extra's keys in order (strings, numbers
+// and booleans as they are, lists as repeated "name[]" fields, objects as
+// JSON; nil skips the key), and closes the form.
+func writeFields(mw *multipart.Writer, fields [][2]string, extra map[string]any) error {
 	for _, k := range sortedKeys(extra) {
 		switch v := extra[k].(type) {
 		case nil:
@@ -114,13 +130,10 @@ func buildTranscription(req *types.SpeechToTextRequest) (body []byte, contentTyp
 	}
 	for _, f := range fields {
 		if err := mw.WriteField(f[0], f[1]); err != nil {
-			return nil, "", "", err
+			return err
 		}
 	}
-	if err := mw.Close(); err != nil {
-		return nil, "", "", err
-	}
-	return buf.Bytes(), mw.FormDataContentType(), format, nil
+	return mw.Close()
 }
 
 func formValue(v any) string {

@@ -38,6 +38,7 @@ const (
 	WrongVersion    = "wrong-version"    // Info version contradicts the manifest
 	NoImages        = "no-images"        // TextToImage answers without an image
 	NoAudio         = "no-audio"         // TextToSpeech answers without audio
+	NoEdits         = "no-edits"         // ImageToImage answers without an image
 )
 
 // Name, Version and Type are what the manifest says (and Info, unless the
@@ -65,6 +66,7 @@ var services = map[string]sdk.Capabilities{
 	sdk.ServiceTextToImage:  {},
 	sdk.ServiceTextToSpeech: {SupportStreaming: true},
 	sdk.ServiceSpeechToText: {},
+	sdk.ServiceImageToImage: {},
 }
 
 // WriteManifest writes plugin.yaml for the plugin into dir.
@@ -210,6 +212,14 @@ func (p *Plugin) Rerank(ctx context.Context, req *sdk.RerankRequest) (*sdk.Reran
 func (p *Plugin) TextToImage(ctx context.Context, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error) {
 	out := &sdk.TextToImageResponse{Model: req.Model, Images: []sdk.Image{{Data: []byte("\x89PNG"), MIMEType: "image/png"}}}
 	if p.Variant == NoImages {
+		out.Images = nil
+	}
+	return out, nil
+}
+
+func (p *Plugin) ImageToImage(ctx context.Context, req *sdk.ImageToImageRequest) (*sdk.ImageToImageResponse, error) {
+	out := &sdk.ImageToImageResponse{Model: req.Model, Images: []sdk.Image{{Data: []byte("\x89PNG"), MIMEType: "image/png"}}}
+	if p.Variant == NoEdits {
 		out.Images = nil
 	}
 	return out, nil
