@@ -18,6 +18,7 @@ import (
 // so every declared service answers for real through /v3.
 func TestConformance(t *testing.T) {
 	var opts sdktest.Options
+	strength := 0.7
 	if !sdktest.IsChild() {
 		if testing.Short() {
 			t.Skip("runs the fake ovms executable")
@@ -43,6 +44,7 @@ func TestConformance(t *testing.T) {
 			Embed:        &sdk.EmbedRequest{Model: "text-embedding-3-small", Input: []string{"hello"}},
 			Rerank:       &sdk.RerankRequest{Model: "OpenVINO/bge-reranker-base-int8-ov", Query: "red apple", Documents: []string{"red apple", "blue sky"}},
 			TextToImage:  &sdk.TextToImageRequest{Model: "OpenVINO/stable-diffusion-v1-5-int8-ov", Prompt: "three cats", Size: "32x32"},
+			ImageToImage: &sdk.ImageToImageRequest{Model: "OpenVINO/stable-diffusion-v1-5-int8-ov", Prompt: "zebras", Image: ovmstest.PNG(16, 16, 0), Strength: &strength},
 			TextToSpeech: &sdk.TextToSpeechRequest{Model: "kokoro", Input: "Hello there."},
 			SpeechToText: &sdk.SpeechToTextRequest{Model: "OpenVINO/whisper-base-fp16-ov", Audio: fake.WAV(make([]byte, 32000), 16000), Filename: "a.wav"},
 			Timeout:      20 * time.Second,

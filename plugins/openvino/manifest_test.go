@@ -20,7 +20,7 @@ func TestManifest(t *testing.T) {
 		t.Errorf("gpu_types = %v", m.GPUTypes)
 	}
 	for _, svc := range []string{sdk.ServiceChat, sdk.ServiceGenerate, sdk.ServiceEmbed, sdk.ServiceRerank,
-		sdk.ServiceTextToImage, sdk.ServiceTextToSpeech, sdk.ServiceSpeechToText} {
+		sdk.ServiceTextToImage, sdk.ServiceImageToImage, sdk.ServiceTextToSpeech, sdk.ServiceSpeechToText} {
 		if m.GetServiceByName(svc) == nil {
 			t.Errorf("service %s not declared", svc)
 		}

@@ -32,7 +32,7 @@ var taskServices = map[string][]string{
 	"text_generation":  {sdk.ServiceChat, sdk.ServiceGenerate},
 	"embeddings":       {sdk.ServiceEmbed},
 	"rerank":           {sdk.ServiceRerank},
-	"image_generation": {sdk.ServiceTextToImage},
+	"image_generation": {sdk.ServiceTextToImage, sdk.ServiceImageToImage},
 	"text2speech":      {sdk.ServiceTextToSpeech},
 	"speech2text":      {sdk.ServiceSpeechToText},
 }

@@ -179,3 +179,19 @@ func (p *plugin) SpeechToText(ctx context.Context, req *sdk.SpeechToTextRequest)
 	}
 	return c.SpeechToText(ctx, req)
 }
+
+// ImageToImage is POST /v3/images/edits, multipart (docs/
+// model_server_rest_api_image_edit.md): image, optional mask (inpainting),
+// prompt, n, size, strength; the seed travels as rng_seed.
+func (p *plugin) ImageToImage(ctx context.Context, req *sdk.ImageToImageRequest) (*sdk.ImageToImageResponse, error) {
+	c, err := p.prepare(ctx, req.Model)
+	if err != nil {
+		return nil, err
+	}
+	r := *req
+	if req.Seed != nil {
+		r.Extra = ovmsImageExtra(req.Extra, req.Seed, "")
+		r.Seed = nil
+	}
+	return c.ImageToImage(ctx, &r)
+}
