@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,19 +16,17 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine"
+	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
 // exeName is the engine executable's file name on this platform.
-func exeName() string {
-	if runtime.GOOS == "windows" {
-		return "ollama.exe"
-	}
-	return "ollama"
-}
+func exeName() string { return engine.ExeName("ollama") }
 
 // probeClient talks to the engine for liveness checks only; short
 // timeouts, never a proxy (the engine is on this machine or the LAN).
@@ -65,35 +63,7 @@ func probeVersion(ctx context.Context, base *url.URL) (string, error) {
 	return v.Version, nil
 }
 
-// installRecord is what InstallEngine leaves in <data_dir>/engine/installed.json.
-type installRecord struct {
-	Dir     string `json:"dir"`
-	Exe     string `json:"exe"`
-	Version string `json:"version,omitempty"`
-	SHA256  string `json:"sha256"`
-	URL     string `json:"url,omitempty"`
-}
-
-func engineRoot(s settings) string        { return filepath.Join(s.dataDir, "engine") }
-func installRecordPath(s settings) string { return filepath.Join(engineRoot(s), "installed.json") }
-
-// readInstallRecord returns the installed engine, if its executable is
-// still there.
-func readInstallRecord(s settings) (installRecord, bool) {
-	var r installRecord
-	b, err := os.ReadFile(installRecordPath(s))
-	if err != nil || json.Unmarshal(b, &r) != nil || r.Exe == "" {
-		return r, false
-	}
-	if !filepath.IsAbs(r.Exe) {
-		r.Exe = filepath.Join(engineRoot(s), r.Exe)
-		r.Dir = filepath.Join(engineRoot(s), r.Dir)
-	}
-	if st, err := os.Stat(r.Exe); err != nil || st.IsDir() {
-		return r, false
-	}
-	return r, true
-}
+func engineRoot(s settings) string { return filepath.Join(s.dataDir, "engine") }
 
 // findExecutable picks the ollama to run: settings.ollama_path, else the
 // copy InstallEngine installed, else ollama on PATH. source says which.
@@ -110,8 +80,8 @@ func findExecutable(s settings) (path, source string, err error) {
 		}
 		return s.ollamaPath, "settings", nil
 	}
-	if r, ok := readInstallRecord(s); ok {
-		return r.Exe, "installed", nil
+	if inst, ok := (&engine.Installer{Dir: engineRoot(s)}).Current(); ok && inst.Exe != "" {
+		return inst.Exe, "installed", nil
 	}
 	if p, err := exec.LookPath(exeName()); err == nil {
 		if abs, err := filepath.Abs(p); err == nil {
@@ -166,43 +136,25 @@ func binaryVersion(ctx context.Context, exe string) (string, error) {
 	return v, nil
 }
 
-// locateExecutable finds the engine executable in an unpacked archive:
-// bin/ollama (Linux layout), ollama at the top (macOS, Windows), or the
-// first ollama found a few levels down (archives with a top directory).
-func locateExecutable(root string) (string, error) {
-	name := exeName()
-	for _, c := range []string{filepath.Join(root, "bin", name), filepath.Join(root, name)} {
-		if st, err := os.Stat(c); err == nil && st.Mode().IsRegular() {
-			return c, nil
-		}
+// verifyRelease checks an unpacked Ollama release (the engine kit's
+// Installer.Verify): it must hold an ollama executable (bin/ollama on
+// Linux, ollama at the top on macOS and Windows) that runs on this machine.
+func verifyRelease(ctx context.Context, dir, want string) (engine.Verified, error) {
+	exe, err := engine.FindExecutable(dir, exeName())
+	if err != nil {
+		return engine.Verified{}, err
 	}
-	var found string
-	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || found != "" {
-			return filepath.SkipAll
-		}
-		rel, _ := filepath.Rel(root, p)
-		if d.IsDir() && rel != "." && depth(rel) > 3 {
-			return filepath.SkipDir
-		}
-		if !d.IsDir() && d.Name() == name && d.Type().IsRegular() {
-			found = p
-			return filepath.SkipAll
-		}
-		return nil
-	})
-	if found == "" {
-		return "", fmt.Errorf("the archive has no %s executable (looked for bin/%s and %s)", name, name, name)
+	if err := os.Chmod(exe, 0o755); err != nil {
+		return engine.Verified{}, fmt.Errorf("make %s executable: %w", exe, err)
 	}
-	return found, nil
-}
-
-func depth(rel string) int {
-	n := 1
-	for _, c := range rel {
-		if c == filepath.Separator {
-			n++
-		}
+	version, err := binaryVersion(ctx, exe)
+	if err != nil {
+		return engine.Verified{}, fmt.Errorf("the downloaded ollama does not run on this machine (%s); is the archive for this platform? %w",
+			manifest.PlatformKey(runtime.GOOS, runtime.GOARCH), err)
 	}
-	return n
+	if want != "" && strings.TrimPrefix(want, "v") != strings.TrimPrefix(version, "v") {
+		slog.Warn("installed ollama reports another version than requested", "requested", want, "reported", version)
+	}
+	rel, _ := filepath.Rel(dir, exe)
+	return engine.Verified{Version: version, Exe: rel}, nil
 }

@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
-// This file implements sdk.Engine on top of the supervisor (engine.go),
+// This file implements sdk.Engine on top of the engine kit's supervisor (engine.go),
 // detection (detect.go) and installation (install.go).
 
 // notManaged is the answer to any attempt to start, stop, install or
@@ -34,8 +33,8 @@ func (p *plugin) EngineStatus(ctx context.Context) (*sdk.EngineStatus, error) {
 	}
 	es := &sdk.EngineStatus{Mode: mode, Host: st.set.hostPort}
 	if st.sup != nil {
-		ss := st.sup.status()
-		es.PID, es.Restarts, es.LastError = ss.pid, ss.restarts, ss.lastErr
+		ss := st.sup.Status()
+		es.PID, es.Restarts, es.LastError = ss.PID, ss.Restarts, ss.LastError
 	}
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	v, err := probeVersion(pctx, st.set.baseURL)
@@ -140,7 +139,7 @@ func (p *plugin) UpgradeEngine(ctx context.Context, req *sdk.InstallEngineReques
 	if err != nil {
 		return err
 	}
-	if st.sup == nil || st.sup.finished() || st.sup.spec.exe == exe {
+	if st.sup == nil || st.sup.Finished() || st.sup.Spec().Exe == exe {
 		return send(progress, &sdk.Progress{Status: "success"})
 	}
 	if err := send(progress, &sdk.Progress{Status: "restarting engine"}); err != nil {
@@ -152,9 +151,7 @@ func (p *plugin) UpgradeEngine(ctx context.Context, req *sdk.InstallEngineReques
 	if _, err := p.engine(ctx); err != nil {
 		return err
 	}
-	if r, ok := readInstallRecord(st.set); ok {
-		p.pruneInstalls(st.set, filepath.Base(r.Dir)) // the old binary no longer runs
-	}
+	_ = p.installer(st.set, "").Prune(ctx) // the old binary no longer runs (the previous version stays for rollback)
 	return send(progress, &sdk.Progress{Status: "success"})
 }
 

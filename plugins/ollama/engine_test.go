@@ -13,22 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roundhouse-ai/roundhouse/internal/proctest"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine"
 )
 
 // gone reports whether pid has exited (a zombie counts: it runs nothing).
-func gone(pid int) bool {
-	if !processAlive(pid) {
-		return true
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return os.IsNotExist(err)
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && len(s) > i+2 && s[i+2] == 'Z'
-}
+func gone(pid int) bool { return !proctest.Alive(pid) }
 
 func readPid(t *testing.T, path string) int {
 	t.Helper()
@@ -46,9 +37,9 @@ func readPid(t *testing.T, path string) int {
 
 // shortRestarts makes the watchdog and stop grace fast for a test.
 func shortRestarts(t *testing.T) {
-	oldMin, oldGrace := restartBackoffMin, stopGrace
-	restartBackoffMin, stopGrace = 50*time.Millisecond, 2*time.Second
-	t.Cleanup(func() { restartBackoffMin, stopGrace = oldMin, oldGrace })
+	oldPolicy, oldGrace := restartPolicy, stopGrace
+	restartPolicy, stopGrace = engine.RestartPolicy{InitialInterval: 50 * time.Millisecond}, 2*time.Second
+	t.Cleanup(func() { restartPolicy, stopGrace = oldPolicy, oldGrace })
 }
 
 func managedFake(t *testing.T, extra map[string]any) (*plugin, string) {
@@ -202,7 +193,7 @@ func TestStartFailureIsReported(t *testing.T) {
 		t.Errorf("message does not show the engine's own error and log: %q", e.Message)
 	}
 	// Not a restart loop: the supervisor gave up; the next call tries again.
-	if st := p.snapshot().sup.status(); st.state != stateFailed || st.restarts != 0 {
+	if st := p.snapshot().sup.Status(); st.State != engine.StateFailed || st.Restarts != 0 {
 		t.Errorf("supervisor = %+v", st)
 	}
 	_, err = p.Chat(ctx, &sdk.ChatRequest{Model: "tiny", Messages: []sdk.Message{{Role: "user", Content: "hi"}}})
@@ -301,8 +292,8 @@ func TestManagedRefusesForeignEngine(t *testing.T) {
 // An engine a crashed plugin process left behind is recognised by the pid
 // file (pid + start time) and replaced, not attached to.
 func TestLeftoverEngineIsReaped(t *testing.T) {
-	if _, err := processStartID(os.Getpid()); err != nil {
-		t.Skip("process identity not available here:", err)
+	if engine.RecordProcess(os.Getpid(), "", "").StartID == "" {
+		t.Skip("process identity not available here")
 	}
 	shortRestarts(t)
 	exe := fakeEngineExe(t)
@@ -322,11 +313,9 @@ func TestLeftoverEngineIsReaped(t *testing.T) {
 	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 	ctx := ctxT(t, 30*time.Second)
 	eventually(t, 10*time.Second, "leftover engine up", func() bool { _, err := probeVersion(ctx, st.baseURL); return err == nil })
-	id, err := processStartID(cmd.Process.Pid)
-	if err != nil {
+	if err := engine.WritePIDFile(pidFilePath(st), engine.RecordProcess(cmd.Process.Pid, host, exe)); err != nil {
 		t.Fatal(err)
 	}
-	writePidFile(pidFilePath(st), pidRecord{PID: cmd.Process.Pid, StartID: id, Host: host, Exe: exe})
 
 	es, err := p.StartEngine(ctx)
 	if err != nil {
@@ -341,7 +330,9 @@ func TestLeftoverEngineIsReaped(t *testing.T) {
 	// ignored: that engine is someone else's.
 	f := newFakeOllama(t)
 	p2 := testPlugin(t, map[string]any{"engine_host": f.host()})
-	writePidFile(pidFilePath(p2.snapshot().set), pidRecord{PID: os.Getpid(), StartID: "1", Host: f.host()})
+	if err := engine.WritePIDFile(pidFilePath(p2.snapshot().set), engine.PIDRecord{PID: os.Getpid(), StartID: "1", Addr: f.host()}); err != nil {
+		t.Fatal(err)
+	}
 	if mode := p2.decideMode(ctx); mode != modeAttached {
 		t.Errorf("mode = %s, want attached", mode)
 	}

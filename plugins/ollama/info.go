@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine"
 	"github.com/roundhouse-ai/roundhouse/sdk/gpu"
 )
 
@@ -33,10 +34,10 @@ func (p *plugin) Info(ctx context.Context) (*sdk.Info, error) {
 	if mode == modeManaged {
 		info.Details["models_dir"] = st.set.modelsDir
 		if st.sup != nil {
-			ss := st.sup.status()
-			info.Details["engine_state"] = string(ss.state)
-			info.Details["engine_restarts"] = strconv.Itoa(ss.restarts)
-			info.Details["executable"] = st.sup.spec.exe
+			ss := st.sup.Status()
+			info.Details["engine_state"] = string(ss.State)
+			info.Details["engine_restarts"] = strconv.Itoa(ss.Restarts)
+			info.Details["executable"] = st.sup.Spec().Exe
 		} else {
 			info.Details["engine_state"] = "not started (starts on the first call that needs it)"
 		}
@@ -113,20 +114,20 @@ func (p *plugin) Health(ctx context.Context) (*sdk.Health, error) {
 			return health(sdk.HealthServing, "ollama engine is idle; it starts on the first call that needs it (or call StartEngine)")
 		}
 	}
-	ss := st.sup.status()
-	switch ss.state {
-	case stateRunning:
+	ss := st.sup.Status()
+	switch ss.State {
+	case engine.StateRunning:
 		if err == nil {
-			return health(sdk.HealthServing, "managed ollama "+v+" at "+st.set.hostPort+" (pid "+strconv.Itoa(ss.pid)+")")
+			return health(sdk.HealthServing, "managed ollama "+v+" at "+st.set.hostPort+" (pid "+strconv.Itoa(ss.PID)+")")
 		}
-		return health(sdk.HealthNotServing, "managed ollama (pid "+strconv.Itoa(ss.pid)+") does not answer: "+err.Error())
-	case stateStarting, stateRestarting:
-		if ss.restarts > 0 {
-			return health(sdk.HealthStarting, "ollama engine is restarting after a crash ("+strconv.Itoa(ss.restarts)+" restarts): "+ss.lastErr)
+		return health(sdk.HealthNotServing, "managed ollama (pid "+strconv.Itoa(ss.PID)+") does not answer: "+err.Error())
+	case engine.StateStarting, engine.StateRestarting:
+		if ss.Restarts > 0 {
+			return health(sdk.HealthStarting, "ollama engine is restarting after a crash ("+strconv.Itoa(ss.Restarts)+" restarts): "+ss.LastError)
 		}
 		return health(sdk.HealthStarting, "ollama engine is starting")
-	case stateFailed:
-		return health(sdk.HealthNotServing, ss.lastErr)
+	case engine.StateFailed:
+		return health(sdk.HealthNotServing, ss.LastError)
 	default:
 		return health(sdk.HealthServing, "ollama engine is stopped; it starts on the first call that needs it (or call StartEngine)")
 	}

@@ -3,8 +3,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine/enginetest"
 )
 
 // fakeRelease is a .tgz laid out like Ollama's Linux release, whose
@@ -22,12 +21,11 @@ import (
 func fakeRelease(t *testing.T, version string) ([]byte, string) {
 	t.Helper()
 	script := "#!/bin/sh\necho 'Warning: could not connect to a running Ollama instance'\necho 'Warning: client version is " + version + "'\n"
-	data := makeTgz(t, []entry{
-		{name: "bin/ollama", body: script, mode: 0o755},
-		{name: "lib/ollama/libggml-base.so", body: string(noise(3 << 20))}, // incompressible, so the download has steps
+	data := enginetest.MustArchive(t, "tar.gz", []enginetest.File{
+		{Name: "bin/ollama", Body: script, Mode: 0o755},
+		{Name: "lib/ollama/libggml-base.so", Body: string(noise(3 << 20))}, // incompressible, so the download has steps
 	})
-	sum := sha256.Sum256(data)
-	return data, hex.EncodeToString(sum[:])
+	return data, enginetest.SHA256(data)
 }
 
 // noise is n deterministic pseudo-random bytes.
@@ -130,7 +128,7 @@ func TestInstallEngine(t *testing.T) {
 	if es.Version != "10.0.0" {
 		t.Errorf("after upgrade version = %q", es.Version)
 	}
-	if got := entries(engineRoot(set)); len(got) != 2 { // installed.json + one engine dir
+	if got := entries(engineRoot(set)); len(got) != 3 { // installed.json, the new engine and the previous one (for rollback)
 		t.Errorf("engine dir holds %v", got)
 	}
 }
@@ -186,18 +184,16 @@ func TestInstallErrors(t *testing.T) {
 	}
 
 	// An archive without an ollama in it.
-	noExe := makeTgz(t, []entry{{name: "README", body: "hi"}})
-	h := sha256.Sum256(noExe)
+	noExe := enginetest.MustArchive(t, "tar.gz", []enginetest.File{{Name: "README", Body: "hi"}})
 	srv2 := serveBytes(t, noExe)
-	e = wantCode(t, p.InstallEngine(ctx, &sdk.InstallEngineRequest{URL: srv2.URL + "/ollama-linux-amd64.tgz", SHA256: hex.EncodeToString(h[:])}, nil), sdk.CodeEngineInstallFailed)
+	e = wantCode(t, p.InstallEngine(ctx, &sdk.InstallEngineRequest{URL: srv2.URL + "/ollama-linux-amd64.tgz", SHA256: enginetest.SHA256(noExe)}, nil), sdk.CodeEngineInstallFailed)
 	if !strings.Contains(e.Message, "no ollama executable") {
 		t.Errorf("no exe: %q", e.Message)
 	}
 	// A traversal archive with the right checksum is still refused.
-	evil := makeTgz(t, []entry{{name: "bin/ollama", body: "x", mode: 0o755}, {name: "../../evil", body: "x"}})
-	h = sha256.Sum256(evil)
+	evil := enginetest.MustArchive(t, "tar.gz", []enginetest.File{{Name: "bin/ollama", Body: "x", Mode: 0o755}, {Name: "../../evil", Body: "x"}})
 	srv3 := serveBytes(t, evil)
-	wantCode(t, p.InstallEngine(ctx, &sdk.InstallEngineRequest{URL: srv3.URL + "/ollama-linux-amd64.tgz", SHA256: hex.EncodeToString(h[:])}, nil), sdk.CodeEngineInstallFailed)
+	wantCode(t, p.InstallEngine(ctx, &sdk.InstallEngineRequest{URL: srv3.URL + "/ollama-linux-amd64.tgz", SHA256: enginetest.SHA256(evil)}, nil), sdk.CodeEngineInstallFailed)
 	set := p.snapshot().set
 	if got := entries(engineRoot(set)); len(got) != 0 {
 		t.Errorf("engine dir after failed installs: %v", got)

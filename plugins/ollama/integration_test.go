@@ -29,6 +29,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/internal/testbed"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine"
 )
 
 func requireBed(t *testing.T) string {
@@ -378,7 +379,8 @@ func TestRealInstall(t *testing.T) {
 	}
 
 	// Upgrade to another archive while it runs: installed beside it, then
-	// the engine restarts on the new binary and the old copy goes.
+	// the engine restarts on the new binary; the old copy stays as the
+	// previous version, for rollback.
 	other := filepath.Join(t.TempDir(), "other.tgz")
 	sum2 := writeTarball(t, other, bin, "release-notes.txt")
 	srv2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, other) }))
@@ -401,8 +403,9 @@ func TestRealInstall(t *testing.T) {
 	if gone(es.PID) == false {
 		t.Errorf("old engine %d still runs", es.PID)
 	}
-	if _, err := os.Stat(es.Executable); !os.IsNotExist(err) {
-		t.Errorf("old engine copy not removed: %v", err)
+	prev, ok := (&engine.Installer{Dir: engineRoot(set)}).Previous()
+	if !ok || prev.Exe != es.Executable {
+		t.Errorf("previous version = %+v, %v; want the old copy %s kept for rollback", prev, ok, es.Executable)
 	}
 }
 

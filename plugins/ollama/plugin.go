@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/ollama/ollama/api"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
@@ -29,9 +29,9 @@ type plugin struct {
 	mu     sync.Mutex
 	set    settings
 	client *ollamaClient
-	mode   string      // "" until decided, then modeManaged or modeAttached
-	sup    *supervisor // the managed engine; nil when none was started
-	closed bool        // Shutdown ran: start nothing more
+	mode   string             // "" until decided, then modeManaged or modeAttached
+	sup    *engine.Supervisor // the managed engine; nil when none was started
+	closed bool               // Shutdown ran: start nothing more
 
 	decideMu  sync.Mutex    // one mode decision at a time
 	startMu   sync.Mutex    // one engine start at a time
@@ -74,7 +74,7 @@ type state struct {
 	set    settings
 	client *ollamaClient
 	mode   string
-	sup    *supervisor
+	sup    *engine.Supervisor
 }
 
 func (p *plugin) snapshot() state {
@@ -99,7 +99,7 @@ func (p *plugin) Configure(ctx context.Context, cfg *sdk.Config) error {
 	if hostChanged {
 		p.client = newClient(s)
 	}
-	var old *supervisor
+	var old *engine.Supervisor
 	if changed {
 		p.mode = ""
 		old, p.sup = p.sup, nil
@@ -152,7 +152,7 @@ func (p *plugin) decideMode(ctx context.Context) string {
 			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			_, err := probeVersion(pctx, st.set.baseURL)
 			cancel()
-			if err == nil && !p.reapLeftover(st.set) {
+			if err == nil && !reapLeftover(ctx, st.set) {
 				mode = modeAttached
 			}
 		}
@@ -168,31 +168,6 @@ func (p *plugin) decideMode(ctx context.Context) string {
 	return mode
 }
 
-// reapLeftover stops an engine a previous run of this plugin started and
-// could not stop (it crashed), if the pid file proves it is that very
-// process. It reports whether it did.
-func (p *plugin) reapLeftover(s settings) bool {
-	r, ok := leftoverEngine(pidFilePath(s), s.hostPort)
-	if !ok {
-		return false
-	}
-	slog.Warn("stopping an ollama engine left behind by a previous plugin process", "pid", r.PID, "host", r.Host)
-	proc, err := os.FindProcess(r.PID)
-	if err != nil {
-		return false
-	}
-	_ = terminateTree(proc)
-	deadline := time.Now().Add(stopGrace)
-	for processAlive(r.PID) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = killTree(proc)
-	_ = os.Remove(pidFilePath(s))
-	return true
-}
-
-func pidFilePath(s settings) string { return filepath.Join(s.dataDir, "engine.pid") }
-
 // engine returns a client for a working engine, starting the managed one
 // if it is not running yet (lazy start) and waiting while it (re)starts.
 // In attached mode it returns at once; a dead engine shows up as a
@@ -204,13 +179,13 @@ func (p *plugin) engine(ctx context.Context) (*ollamaClient, error) {
 		return st.client, nil
 	}
 	sup := st.sup
-	if sup == nil || sup.finished() {
+	if sup == nil || sup.Finished() {
 		var err error
 		if sup, err = p.startManaged(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if err := sup.waitRunning(ctx); err != nil {
+	if err := sup.WaitReady(ctx); err != nil {
 		return nil, err
 	}
 	return p.snapshot().client, nil
@@ -218,11 +193,11 @@ func (p *plugin) engine(ctx context.Context) (*ollamaClient, error) {
 
 // startManaged starts the managed engine's supervisor unless one is
 // already running, and returns it without waiting for the engine.
-func (p *plugin) startManaged(ctx context.Context) (*supervisor, error) {
+func (p *plugin) startManaged(ctx context.Context) (*engine.Supervisor, error) {
 	p.startMu.Lock()
 	defer p.startMu.Unlock()
 	st := p.snapshot()
-	if st.sup != nil && !st.sup.finished() {
+	if st.sup != nil && !st.sup.Finished() {
 		return st.sup, nil
 	}
 	exe, _, err := findExecutable(st.set)
@@ -233,7 +208,7 @@ func (p *plugin) startManaged(ctx context.Context) (*supervisor, error) {
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	_, perr := probeVersion(pctx, st.set.baseURL)
 	cancel()
-	if perr == nil && !p.reapLeftover(st.set) {
+	if perr == nil && !reapLeftover(ctx, st.set) {
 		hint := "stop it, or set manage_engine to auto (use it) or change engine_host"
 		return nil, sdk.Errorf(sdk.CodeEngineStartFailed,
 			"cannot start ollama at %s: another Ollama already answers there, which Roundhouse did not start; %s", st.set.hostPort, hint)
@@ -243,16 +218,10 @@ func (p *plugin) startManaged(ctx context.Context) (*supervisor, error) {
 			return nil, sdk.WrapError(sdk.CodeEngineStartFailed, err, "create %s (check settings.models_dir and the data dir's permissions)", d)
 		}
 	}
-	spec := engineSpec{
-		exe:          exe,
-		env:          engineEnv(st.set),
-		dir:          st.set.dataDir,
-		base:         st.set.baseURL,
-		logPath:      filepath.Join(st.set.dataDir, "logs", "ollama-serve.log"),
-		pidFile:      pidFilePath(st.set),
-		startTimeout: st.set.startTimeout,
+	sup, err := engine.Start(engineSpec(st.set, exe))
+	if err != nil {
+		return nil, sdk.WrapError(sdk.CodeInternal, err, "start the managed ollama engine")
 	}
-	sup := startSupervisor(spec)
 	p.mu.Lock()
 	// Registering and Shutdown's check share the lock: either Shutdown
 	// sees this supervisor and stops it, or we see closed and stop it.

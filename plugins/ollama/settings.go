@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
 
@@ -197,7 +198,7 @@ func parseSettings(cfg *sdk.Config, m *manifest.Manifest) (settings, error) {
 
 	s.downloadURL = strings.TrimSpace(in.DownloadURL)
 	s.downloadSHA = strings.TrimSpace(in.DownloadSHA256)
-	if s.downloadSHA != "" && !isSHA256(s.downloadSHA) {
+	if s.downloadSHA != "" && !engine.IsSHA256(s.downloadSHA) {
 		return s, sdk.FieldError("settings.download_sha256", "must be 64 hex digits")
 	}
 
@@ -248,16 +249,4 @@ func parseEngineHost(s string) (string, *url.URL, error) {
 	}
 	hp := net.JoinHostPort(u.Hostname(), port)
 	return hp, &url.URL{Scheme: u.Scheme, Host: hp}, nil
-}
-
-func isSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
-			return false
-		}
-	}
-	return true
 }

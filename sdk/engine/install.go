@@ -224,8 +224,9 @@ func (in *Installer) write(cur Installation, prev *Installation) error {
 // current version; the version it replaces becomes the previous one. If d
 // is already the current version (same sha256) and still passes Verify,
 // nothing is downloaded. Progress events: "downloading" (Total,
-// Completed), "verifying sha256 digest", "unpacking", "verifying",
-// "installed" (or "already installed"). Errors are *types.Error:
+// Completed), "verifying sha256 digest", "unpacking" (Verify runs in
+// this phase), or only "already installed"; the caller sends its own final
+// event ("success"). Errors are *types.Error:
 // CodeEngineChecksum (field sha256) when the digest differs,
 // CodeEngineInstallFailed otherwise, and ctx's error when it ends; a
 // download that broke off or was cancelled resumes on the next call.
@@ -266,6 +267,9 @@ func (in *Installer) Install(ctx context.Context, d Download, progress func(*typ
 	}
 	sum, err := fetch(ctx, client, d, archive, progress)
 	if err != nil {
+		if st, serr := os.Stat(archive); serr == nil && st.Size() == 0 {
+			_ = os.Remove(archive) // nothing to resume
+		}
 		return Installation{}, err
 	}
 	if err := send(progress, &types.Progress{Status: "verifying sha256 digest", Digest: "sha256:" + d.SHA256}); err != nil {
@@ -296,7 +300,7 @@ func (in *Installer) Install(ctx context.Context, d Download, progress func(*typ
 	}
 	in.prune(inst, prev)
 	in.logger().Info(in.name()+" engine installed", "version", inst.Version, "dir", inst.Dir)
-	return inst, send(progress, &types.Progress{Status: "installed", Digest: "sha256:" + d.SHA256})
+	return inst, nil
 }
 
 // unpack extracts the verified archive into a staging directory, runs
@@ -323,9 +327,6 @@ func (in *Installer) unpack(ctx context.Context, d Download, archive string, pro
 	}
 	v := Verified{Version: d.Version}
 	if in.Verify != nil {
-		if err := send(progress, &types.Progress{Status: "verifying"}); err != nil {
-			return Installation{}, err
-		}
 		got, err := in.Verify(ctx, stage)
 		if err != nil {
 			return Installation{}, types.WrapError(types.CodeEngineInstallFailed, err, "the %s from %s", in.name(), d.URL)

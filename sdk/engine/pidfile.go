@@ -26,8 +26,19 @@ type PIDRecord struct {
 	Exe string `json:"exe"`
 }
 
-// writePIDFile records r atomically (write and rename).
-func writePIDFile(path string, r PIDRecord) error {
+// RecordProcess describes the running process pid for a pid file: its
+// start time and executable image where the platform tells them (Linux),
+// so [Leftover] can later prove it is still that process. The supervisor
+// records its engines itself; use this for a process started otherwise.
+func RecordProcess(pid int, addr, exe string) PIDRecord {
+	r := PIDRecord{PID: pid, Addr: addr, Exe: exe}
+	r.StartID, _ = processStartID(pid)
+	r.Image, _ = processImage(pid)
+	return r
+}
+
+// WritePIDFile records r at path atomically (write and rename).
+func WritePIDFile(path string, r PIDRecord) error {
 	if path == "" {
 		return nil
 	}

@@ -49,9 +49,11 @@ func (s *Supervisor) run() {
 
 		first = false
 		started := time.Now()
-		rec := PIDRecord{PID: p.pid, StartID: p.startID, Addr: s.spec.Addr, Exe: s.spec.Exe}
-		rec.Image, _ = processImage(p.pid) // after the probe: a wrapper script has exec'd by now
-		if err := writePIDFile(s.spec.PIDFile, rec); err != nil {
+		// Recorded after the probe: a wrapper script has exec'd by now, so
+		// the image is the engine's own.
+		rec := RecordProcess(p.pid, s.spec.Addr, s.spec.Exe)
+		rec.StartID = p.startID
+		if err := WritePIDFile(s.spec.PIDFile, rec); err != nil {
 			s.spec.Logger.Warn("could not write the engine's pid file; a leftover from a crash will not be recognised",
 				"engine", name, "path", s.spec.PIDFile, "error", err)
 		}
