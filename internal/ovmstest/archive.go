@@ -1,14 +1,7 @@
 package ovmstest
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,9 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/roundhouse-ai/roundhouse/internal/testbed"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine/enginetest"
 )
 
 var (
@@ -70,60 +62,28 @@ func ArchivePath() string {
 }
 
 // Package writes bin into a release-shaped archive in dir; format is
-// "tar.gz" or "tar.zst". It returns the archive's path and sha256.
+// "tar.gz", "tar.zst" or "zip" (built by sdk/engine/enginetest). It
+// returns the archive's path and sha256.
 func Package(dir, bin, format string) (path, sum string, err error) {
-	path = filepath.Join(dir, "ovms."+format)
-	f, err := os.Create(path)
-	if err != nil {
-		return "", "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	w := io.MultiWriter(f, h)
-	var zw io.WriteCloser
-	switch format {
-	case "tar.gz":
-		zw = gzip.NewWriter(w)
-	case "tar.zst":
-		if zw, err = zstd.NewWriter(w); err != nil {
-			return "", "", err
-		}
-	default:
-		return "", "", fmt.Errorf("ovmstest: unknown archive format %q", format)
-	}
-	tw := tar.NewWriter(zw)
 	data, err := os.ReadFile(bin)
 	if err != nil {
 		return "", "", err
 	}
-	for _, d := range []string{"ovms/", "ovms/bin/", "ovms/lib/"} {
-		if err := tw.WriteHeader(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
-			return "", "", err
-		}
-	}
-	files := []struct {
-		name string
-		mode int64
-		data []byte
-	}{
-		{ArchivePath(), 0o755, data},
-		{"ovms/lib/libopenvino.so.fake", 0o644, []byte("not a library: the fake needs none\n")},
-	}
-	for _, fl := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: fl.name, Mode: fl.mode, Size: int64(len(fl.data)), Typeflag: tar.TypeReg}); err != nil {
-			return "", "", err
-		}
-		if _, err := tw.Write(fl.data); err != nil {
-			return "", "", err
-		}
-	}
-	if err := tw.Close(); err != nil {
+	arch, err := enginetest.Archive(format, []enginetest.File{
+		{Name: "ovms/", Dir: true, Mode: 0o755},
+		{Name: "ovms/bin/", Dir: true, Mode: 0o755},
+		{Name: "ovms/lib/", Dir: true, Mode: 0o755},
+		{Name: ArchivePath(), Body: string(data), Mode: 0o755},
+		{Name: "ovms/lib/libopenvino.so.fake", Body: "not a library: the fake needs none\n"},
+	})
+	if err != nil {
 		return "", "", err
 	}
-	if err := zw.Close(); err != nil {
+	path = filepath.Join(dir, "ovms."+format)
+	if err := os.WriteFile(path, arch, 0o644); err != nil {
 		return "", "", err
 	}
-	return path, hex.EncodeToString(h.Sum(nil)), f.Close()
+	return path, enginetest.SHA256(arch), nil
 }
 
 // Release is a packaged fake served over loopback HTTP.
@@ -133,17 +93,19 @@ type Release struct {
 }
 
 // ServeRelease builds the fake, packages it as format and serves the
-// archive from a loopback HTTP server that lives as long as the test.
+// archive from a loopback HTTP server (enginetest's, which honours Range
+// requests) that lives as long as the test.
 func ServeRelease(t testing.TB, format string) Release {
 	t.Helper()
-	bin := Build(t)
-	path, sum, err := Package(t.TempDir(), bin, format)
+	path, sum, err := Package(t.TempDir(), Build(t), format)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, path)
-	}))
-	t.Cleanup(srv.Close)
-	return Release{URL: srv.URL + "/" + filepath.Base(path), SHA256: sum}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "/" + filepath.Base(path)
+	srv := enginetest.NewServer(t, map[string][]byte{name: data})
+	return Release{URL: srv.URL + name, SHA256: sum}
 }

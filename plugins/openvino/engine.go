@@ -299,8 +299,15 @@ func (p *plugin) InstallEngine(ctx context.Context, req *sdk.InstallEngineReques
 	p.mu.Lock()
 	inst := p.inst
 	p.mu.Unlock()
-	_, err = inst.Install(ctx, d, progress)
-	return err
+	cur, err := inst.Install(ctx, d, progress)
+	if err != nil {
+		return err
+	}
+	msg := "ovms " + cur.Version + " in " + cur.Dir
+	if s.ovmsPath != "" {
+		msg += "; settings.ovms_path (" + s.ovmsPath + ") takes precedence: clear it to use this copy"
+	}
+	return send(progress, &sdk.Progress{Status: "success", Digest: "sha256:" + cur.SHA256, Message: msg})
 }
 
 // UpgradeEngine installs another version and restarts a running managed

@@ -194,13 +194,13 @@ func isField(err error, field string) bool {
 }
 
 // TestInstall installs the packaged fake from a loopback server: .tar.gz
-// and .tar.zst with the right sha256, and a wrong sha256 refused; the
+// .tar.zst and .zip with the right sha256, and a wrong sha256 refused; the
 // installed ovms then runs as the engine.
 func TestInstall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the fake ovms executable")
 	}
-	for _, format := range []string{"tar.gz", "tar.zst"} {
+	for _, format := range []string{"tar.gz", "tar.zst", "zip"} {
 		t.Run(format, func(t *testing.T) {
 			rel := ovmstest.ServeRelease(t, format)
 			ctx := ctxFor(t, time.Minute)
@@ -220,6 +220,9 @@ func TestInstall(t *testing.T) {
 				return nil
 			}); err != nil {
 				t.Fatal(err)
+			}
+			if len(evs) == 0 || evs[len(evs)-1] != "success" || !slices.Contains(evs, "verifying sha256 digest") {
+				t.Errorf("install events: %v", evs)
 			}
 			st, _ := p.CheckEngine(ctx)
 			if !st.Installed || !strings.HasPrefix(st.Version, "2026.0.0.fake") || !strings.HasSuffix(st.Executable, filepath.FromSlash("ovms/bin/ovms")) {
