@@ -49,15 +49,26 @@ func (p *plugin) ensureEngine(ctx context.Context) (settings, error) {
 	if err != nil {
 		return s, err
 	}
-	p.startMu.Lock()
-	defer p.startMu.Unlock()
+	// Fast path, without startMu: the engine in use. A request to an
+	// attached OVMS that has gone fails on its own; Health probes it.
 	p.mu.Lock()
 	sup, attached := p.sup, p.attached
 	p.mu.Unlock()
 	if sup != nil && !sup.Finished() {
 		return s, sup.WaitReady(ctx)
 	}
-	if attached || s.manage != "true" {
+	if attached {
+		return s, nil
+	}
+	p.startMu.Lock()
+	defer p.startMu.Unlock()
+	p.mu.Lock()
+	sup = p.sup
+	p.mu.Unlock()
+	if sup != nil && !sup.Finished() { // started while we waited
+		return s, sup.WaitReady(ctx)
+	}
+	if s.manage != "true" {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		err := p.probe(pctx, s)
 		cancel()

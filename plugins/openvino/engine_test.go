@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -278,3 +279,42 @@ func TestAttached(t *testing.T) {
 type nopWriter struct{}
 
 func (nopWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// TestPullCancel cancels a pull midway: the ovms --pull child stops
+// (SIGINT, OVMS's graceful cancel), the call answers canceled, the
+// partial download stays for a resume, and the model is not listed.
+func TestPullCancel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the fake ovms executable")
+	}
+	cfg := managedConfig(t, nil)
+	cfg.Settings["engine_env"].(map[string]any)["OVMS_FAKE_PULL_STEP_MS"] = "200"
+	p := newConfigured(t, cfg)
+	ctx, cancel := context.WithCancel(ctxFor(t, time.Minute))
+	var got []sdk.Progress
+	err := p.PullModel(ctx, &sdk.PullRequest{Model: "OpenVINO/Qwen3-8B-int4-ov"}, func(ev *sdk.Progress) error {
+		got = append(got, *ev)
+		if ev.Completed > 0 {
+			cancel()
+		}
+		return nil
+	})
+	if !isCode(err, sdk.CodeCanceled) {
+		t.Fatalf("cancelled pull = %v (events %+v)", err, got)
+	}
+	s, _, _ := p.snapshot()
+	if _, err := os.Stat(filepath.Join(s.repoDir, "OpenVINO", "Qwen3-8B-int4-ov.lfswip")); err != nil {
+		t.Errorf("no .lfswip marker left for a resume: %v", err)
+	}
+	if models, _ := p.ListModels(context.Background()); len(models) != 0 {
+		t.Errorf("a cancelled pull is listed: %+v", models)
+	}
+	// A pull OVMS refuses fails with its message.
+	err = p.PullModel(context.Background(), &sdk.PullRequest{Model: "org/missing-model"}, nil)
+	if !isCode(err, sdk.CodeModelPullFailed) || !strings.Contains(err.Error(), "Authentication is required") {
+		t.Fatalf("pull of a missing model = %v", err)
+	}
+	if err := p.PullModel(context.Background(), &sdk.PullRequest{Model: "../etc"}, nil); !isField(err, "model") {
+		t.Fatalf("pull of ../etc = %v", err)
+	}
+}
