@@ -160,7 +160,10 @@ func (r *registry) Remove(name string) (bool, error) {
 // write replaces config.json atomically (a temporary file in the same
 // directory, synced, renamed over it), so OVMS, which polls the file, never
 // reads half of it: a torn read would be "not compliant with JSON schema"
-// and OVMS would apply nothing until the next change.
+// and OVMS would apply nothing until the next change. Not
+// engine.WriteFileAtomic: config.json must stay readable (0644) by an OVMS
+// running as another user or in a container, and is synced before the
+// rename so a crash cannot leave an empty registry.
 func (r *registry) write(doc *configDoc) error {
 	if doc.models == nil {
 		doc.models = []json.RawMessage{}
