@@ -91,7 +91,7 @@ func findExecutable(s settings) (path, source string, err error) {
 	}
 	return "", "", sdk.Errorf(sdk.CodeEngineNotInstalled,
 		"no ollama executable found (not in settings.ollama_path, not installed under %s, not on PATH): "+
-			"install it with InstallEngine (url and sha256 of an Ollama .tgz or .zip), or set settings.ollama_path",
+			"install it with InstallEngine (url and sha256 of an Ollama .tar.zst, .tgz or .zip), or set settings.ollama_path",
 		engineRoot(s))
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,19 +20,7 @@ import (
 // gone reports whether pid has exited (a zombie counts: it runs nothing).
 func gone(pid int) bool { return !proctest.Alive(pid) }
 
-func readPid(t *testing.T, path string) int {
-	t.Helper()
-	var pid int
-	eventually(t, 10*time.Second, path, func() bool {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return false
-		}
-		pid, err = strconv.Atoi(string(b))
-		return err == nil && pid > 0
-	})
-	return pid
-}
+var readPid = proctest.ReadPID
 
 // shortRestarts makes the watchdog and stop grace fast for a test.
 func shortRestarts(t *testing.T) {
@@ -91,15 +78,7 @@ func TestManagedLazyStartAndProcessGroup(t *testing.T) {
 	// The engine leads its own process group; its runner is in it.
 	leader := es.PID
 	runner := readPid(t, filepath.Join(models, "runner.pid"))
-	if g, _ := syscall.Getpgid(leader); g != leader {
-		t.Errorf("engine pgid = %d, want its own pid %d", g, leader)
-	}
-	if g, _ := syscall.Getpgid(runner); g != leader {
-		t.Errorf("runner pgid = %d, want the engine's %d", g, leader)
-	}
-	if g, _ := syscall.Getpgid(0); g == leader {
-		t.Error("the engine shares the test's process group")
-	}
+	proctest.CheckOwnGroup(t, leader, runner)
 
 	// Stop ends the whole group (the fake leaves its runner behind on
 	// SIGTERM, like a crash would).

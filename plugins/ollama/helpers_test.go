@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roundhouse-ai/roundhouse/internal/proctest"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
@@ -60,16 +61,7 @@ func wantCode(t *testing.T, err error, code sdk.Code) *sdk.Error {
 }
 
 // eventually polls cond until it holds or d passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+var eventually = proctest.Eventually
 
 func TestEngineEnv(t *testing.T) {
 	t.Setenv("OLLAMA_HOST", "0.0.0.0:1")

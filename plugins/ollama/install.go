@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"net/url"
 	"path/filepath"
@@ -38,7 +39,9 @@ type download struct {
 }
 
 // resolveDownload picks the archive: the request's url, else the
-// settings', else the manifest's for this platform. Every source must
+// settings', else the manifest's pinned one for this platform, else
+// Ollama's own release archive for the manifest's engine version with the
+// sha256 from the request or settings.download_sha256. Every source must
 // come with a sha256.
 func resolveDownload(req *sdk.InstallEngineRequest, s settings, m *manifest.Manifest) (download, error) {
 	if req == nil {
@@ -72,12 +75,29 @@ func resolveDownload(req *sdk.InstallEngineRequest, s settings, m *manifest.Mani
 			}
 			break
 		}
+		// The release archive is known, its checksum is not pinned: take it
+		// from the request or settings.download_sha256.
+		if sha := cmp.Or(d.sha256, s.downloadSHA); sha != "" && m.Engine != nil && (req.Version == "" || req.Version == m.Engine.Version) {
+			if u, ok := releaseURL(m.Engine.Version, runtime.GOOS, runtime.GOARCH); ok {
+				d.url, d.sha256, field = u, sha, "url"
+				if d.version == "" {
+					d.version = m.Engine.Version
+				}
+				break
+			}
+		}
 		what := "this plugin has no pinned Ollama download for " + manifest.PlatformKey(runtime.GOOS, runtime.GOARCH)
 		if req.Version != "" {
 			what = "this plugin knows no download for Ollama " + req.Version + " on " + manifest.PlatformKey(runtime.GOOS, runtime.GOARCH)
 		}
-		return d, sdk.FieldError("url", "%s: pass url and sha256 of an Ollama release archive (.tgz or .zip) in the request, "+
-			"or set settings.download_url and settings.download_sha256", what)
+		hint := ""
+		if m.Engine != nil && req.Version == "" {
+			if u, ok := releaseURL(m.Engine.Version, runtime.GOOS, runtime.GOARCH); ok {
+				hint = "; or set settings.download_sha256 to the sha256 of " + u + " (from Ollama's release page) to install that archive"
+			}
+		}
+		return d, sdk.FieldError("url", "%s: pass url and sha256 of an Ollama release archive (.tar.zst, .tgz or .zip) in the request, "+
+			"or set settings.download_url and settings.download_sha256%s", what, hint)
 	}
 	u, err := url.Parse(d.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -127,4 +147,25 @@ func (p *plugin) installer(s settings, want string) *engine.Installer {
 			return sup != nil && !sup.Finished() && strings.HasPrefix(sup.Spec().Exe, dir+string(filepath.Separator))
 		},
 	}
+}
+
+// releaseURL is Ollama's own release archive for a platform, named as
+// Ollama's build scripts name them (scripts/build_linux.sh,
+// build_darwin.sh and build_windows.ps1 in ollama v0.17.4) and published
+// on its GitHub release. Their checksums are not pinned here: this
+// project could not fetch and verify them, and a guessed checksum would
+// defeat the check, so the sha256 stays a setting.
+func releaseURL(version, goos, goarch string) (string, bool) {
+	var asset string
+	switch {
+	case goos == "linux" && (goarch == "amd64" || goarch == "arm64"):
+		asset = "ollama-linux-" + goarch + ".tar.zst"
+	case goos == "darwin":
+		asset = "ollama-darwin.tgz"
+	case goos == "windows" && goarch == "amd64":
+		asset = "ollama-windows-amd64.zip"
+	default:
+		return "", false
+	}
+	return "https://github.com/ollama/ollama/releases/download/v" + strings.TrimPrefix(version, "v") + "/" + asset, true
 }

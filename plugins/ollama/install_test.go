@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +210,33 @@ func TestInstallErrors(t *testing.T) {
 	}
 	if es, _ := p2.EngineStatus(ctx); es.Version != "1.0.0" {
 		t.Errorf("installed from settings: %+v", es)
+	}
+}
+
+// With only a sha256 (settings or request), the official release archive
+// for this version and platform is fetched: a .tar.zst on Linux.
+func TestReleaseArchiveWithSettingsSHA(t *testing.T) {
+	m := loadManifest()
+	sum := strings.Repeat("ab", 32)
+	s, err := parseSettings(&sdk.Config{DataDir: t.TempDir(), Settings: map[string]any{"download_sha256": sum}}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := resolveDownload(nil, s, m)
+	want, ok := releaseURL(m.Engine.Version, runtime.GOOS, runtime.GOARCH)
+	if !ok {
+		t.Skip("no Ollama release archive for this platform")
+	}
+	if err != nil || d.url != want || d.sha256 != sum || d.version != m.Engine.Version {
+		t.Fatalf("resolveDownload = %+v, %v; want %s", d, err, want)
+	}
+	if runtime.GOOS == "linux" && !strings.HasSuffix(d.url, "/v"+m.Engine.Version+"/ollama-linux-"+runtime.GOARCH+".tar.zst") {
+		t.Errorf("url = %s", d.url)
+	}
+	// Without any sha256 the error says how to give one.
+	s.downloadSHA = ""
+	_, err = resolveDownload(nil, s, m)
+	if e := wantCode(t, err, sdk.CodeInvalidArgument); !strings.Contains(e.Message, "settings.download_sha256 to the sha256 of "+want) {
+		t.Errorf("message = %q", e.Message)
 	}
 }

@@ -53,6 +53,11 @@ func fetch(ctx context.Context, client *http.Client, d Download, path string, pr
 		return "", types.WrapError(types.CodeEngineInstallFailed, err, "read the partial download %s", path)
 	}
 
+	if have > 0 && strings.EqualFold(hex.EncodeToString(h.Sum(nil)), d.SHA256) {
+		// An earlier attempt got all of it (and failed later, unpacking).
+		return strings.ToLower(d.SHA256), send(progress, &types.Progress{Status: "downloading",
+			Digest: "sha256:" + strings.ToLower(d.SHA256), Total: have, Completed: have, Message: "already downloaded"})
+	}
 	resp, err := get(ctx, client, d.URL, have)
 	if err != nil {
 		return "", err

@@ -281,12 +281,14 @@ func (in *Installer) Install(ctx context.Context, d Download, progress func(*typ
 			Message: fmt.Sprintf("the download from %s has sha256 %s, not the expected %s; nothing was installed. "+
 				"Check that url and sha256 belong together (and to this platform), then retry", d.URL, sum, d.SHA256)}
 	}
-	defer os.Remove(archive)
-
 	inst, err := in.unpack(ctx, d, archive, progress)
 	if err != nil {
+		if ctx.Err() == nil { // a cancelled install keeps the verified archive for the next try
+			_ = os.Remove(archive)
+		}
 		return Installation{}, err
 	}
+	_ = os.Remove(archive)
 	var prev *Installation
 	if old, ok := in.present(rec.Installation); hasRec && ok && old.Dir != inst.Dir {
 		prev = &old

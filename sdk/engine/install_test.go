@@ -308,3 +308,31 @@ func TestInstallPrunesOldVersions(t *testing.T) {
 		t.Errorf("versions kept = %v, want 1 (in use), 3 (previous), 4 (current)", names)
 	}
 }
+
+// An install cancelled after the download keeps the verified archive, and
+// the next one does not fetch it again.
+func TestInstallKeepsVerifiedArchiveWhenCancelled(t *testing.T) {
+	data := release(t, "zip", "6")
+	s := newServer(t, map[string][]byte{"/e.zip": data})
+	in := newInstaller(t, s)
+	d := Download{URL: s.URL + "/e.zip", SHA256: sha(data)}
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := in.Install(ctx, d, func(p *types.Progress) error {
+		if p.Status == "unpacking" {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	s.Close() // nothing may be fetched now
+	var events []types.Progress
+	inst, err := in.Install(context.Background(), d, func(p *types.Progress) error { events = append(events, *p); return nil })
+	if err != nil || inst.Version != "6" {
+		t.Fatalf("Install = %+v, %v", inst, err)
+	}
+	if events[0].Message != "already downloaded" {
+		t.Errorf("first event = %+v", events[0])
+	}
+}

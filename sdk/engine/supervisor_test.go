@@ -3,13 +3,11 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -96,31 +94,10 @@ func ctxT(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// eventually polls cond until it holds or d passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func readPid(t *testing.T, path string) int {
-	t.Helper()
-	var pid int
-	eventually(t, 10*time.Second, path, func() bool {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return false
-		}
-		pid, err = strconv.Atoi(string(b))
-		return err == nil && pid > 0
-	})
-	return pid
-}
+var (
+	eventually = proctest.Eventually
+	readPid    = proctest.ReadPID
+)
 
 func gone(pid int) bool { return !proctest.Alive(pid) }
 
@@ -128,8 +105,12 @@ func gone(pid int) bool { return !proctest.Alive(pid) }
 // Stop ends all of them even though the leader leaves its child behind.
 func TestSupervisorProcessGroupStop(t *testing.T) {
 	spec, dir := helperSpec(t, "serve")
-	var out syncBuffer
-	spec.Output = &out
+	out, err := os.Create(filepath.Join(t.TempDir(), "output"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	spec.Output = out // any io.Writer; a file is simply safe to read back
 	s := start(t, spec)
 	if err := s.WaitReady(ctxT(t, 30*time.Second)); err != nil {
 		t.Fatal(err)
@@ -139,15 +120,7 @@ func TestSupervisorProcessGroupStop(t *testing.T) {
 		t.Fatalf("status = %+v", st)
 	}
 	leader, child := st.PID, readPid(t, filepath.Join(dir, "child.pid"))
-	if g, _ := syscall.Getpgid(leader); g != leader {
-		t.Errorf("engine pgid = %d, want its own pid %d", g, leader)
-	}
-	if g, _ := syscall.Getpgid(child); g != leader {
-		t.Errorf("child pgid = %d, want the engine's %d", g, leader)
-	}
-	if g, _ := syscall.Getpgid(0); g == leader {
-		t.Error("the engine shares the test's process group")
-	}
+	proctest.CheckOwnGroup(t, leader, child)
 	rec, ok := ReadPIDFile(spec.PIDFile)
 	if !ok || rec.PID != leader || rec.Addr != spec.Addr || rec.Exe != spec.Exe {
 		t.Errorf("pid file = %+v, %v", rec, ok)
@@ -164,8 +137,8 @@ func TestSupervisorProcessGroupStop(t *testing.T) {
 		t.Errorf("status after stop = %+v", st)
 	}
 	// Output went both to the writer and the log file.
-	if !strings.Contains(out.String(), "helper: listening on "+spec.Addr) {
-		t.Errorf("output = %q", out.String())
+	if b, _ := os.ReadFile(out.Name()); !strings.Contains(string(b), "helper: listening on "+spec.Addr) {
+		t.Errorf("output = %q", b)
 	}
 	if b, _ := os.ReadFile(spec.LogPath); !strings.Contains(string(b), "helper: listening") {
 		t.Errorf("log = %q", b)
@@ -366,22 +339,4 @@ func TestStartRejectsIncompleteSpec(t *testing.T) {
 	if _, err := Start(Spec{Exe: "/bin/true"}); err == nil {
 		t.Error("Start without Probe")
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the output copier and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
