@@ -128,6 +128,23 @@ func TestAnthropicProviderEndToEnd(t *testing.T) {
 		if err != nil || len(r.Data) != 1 || !bytes.Equal(got, want) {
 			t.Fatalf("edit: %d images, %v", len(r.Data), err)
 		}
+		// The native service takes the same request as JSON.
+		body, _ := json.Marshal(map[string]any{"model": "gpt-image-1", "prompt": "add a hat", "image": src, "provider": "oa"})
+		resp, err := http.Post(h.URL+"/v1/services/image-to-image", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var native struct {
+			Model  string `json:"model"`
+			Images []struct {
+				Data []byte `json:"data"`
+			} `json:"images"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&native); err != nil || resp.StatusCode != 200 ||
+			len(native.Images) != 1 || !bytes.Equal(native.Images[0].Data, want) {
+			t.Fatalf("native image-to-image: %d %v %+v", resp.StatusCode, err, native.Model)
+		}
 	})
 
 	resp, err := http.Get(h.URL + "/v1/providers")

@@ -37,8 +37,8 @@
 // Info, Health and Configure (UnimplementedPlugin gives all three, and
 // keeps the plugin compiling when later SDK versions add to Plugin); each
 // service is a small interface — ChatService, GenerateService,
-// EmbedService, RerankService, TextToImageService, TextToSpeechService,
-// SpeechToTextService — and ModelLister puts an engine-less plugin's
+// EmbedService, RerankService, TextToImageService, ImageToImageService,
+// TextToSpeechService, SpeechToTextService — and ModelLister puts an engine-less plugin's
 // models into the host's model list. Serve finds them by type assertion;
 // there is nothing to register and no list to keep. Local plugins that
 // manage an engine also implement Engine and Models (see LocalPlugin);
