@@ -105,6 +105,15 @@ func (p *plugin) ensureEngine(ctx context.Context) (settings, error) {
 	} else if reaped {
 		p.log.Info("stopped the ovms a previous run left behind", "pid", rec.PID)
 	}
+	// The port must be free (once a leftover of ours is reaped): the
+	// readiness probe cannot tell our ovms from another server answering
+	// there, and ours would only fail to bind and restart in a loop.
+	if l, err := net.Listen("tcp", s.hostPort); err != nil {
+		return s, &sdk.Error{Code: sdk.CodeEngineStartFailed, Field: "settings.engine_host",
+			Message: fmt.Sprintf("%s is taken by another process, so a managed ovms cannot listen there: choose a free engine_host, or set manage_engine to auto to use the server that answers there", s.hostPort)}
+	} else {
+		l.Close()
+	}
 	host, port, _ := net.SplitHostPort(s.hostPort)
 	spec := engine.Spec{
 		Name: "ovms",

@@ -318,3 +318,32 @@ func TestPullCancel(t *testing.T) {
 		t.Fatalf("pull of ../etc = %v", err)
 	}
 }
+
+// TestAutoAttaches: with manage_engine auto, an OVMS already answering at
+// engine_host is used, not replaced; with true, the port being taken
+// makes our own fail to start instead of silently attaching.
+func TestAutoAttaches(t *testing.T) {
+	p, _, repo := attachedFake(t, ovmstest.Options{})
+	s, _, _ := p.snapshot()
+	cfg := &sdk.Config{DataDir: t.TempDir(), Settings: map[string]any{
+		"engine_host": s.hostPort, "manage_engine": "auto", "model_repository_path": repo, "config_path": s.configPath,
+	}}
+	auto := newConfigured(t, cfg)
+	ctx := ctxFor(t, time.Minute)
+	st, err := auto.StartEngine(ctx)
+	if err != nil || st.Mode != modeAttached || st.PID != 0 {
+		t.Fatalf("auto with an OVMS answering: %+v %v", st, err)
+	}
+	info, _ := auto.Info(ctx)
+	if info.EngineMode != modeAttached || info.Details["device"] != "CPU" || info.Compute.Kind != "cpu" {
+		t.Fatalf("info = %+v", info)
+	}
+	if testing.Short() {
+		return
+	}
+	cfg.Settings["manage_engine"], cfg.Settings["ovms_path"], cfg.Settings["start_timeout"] = "true", ovmstest.Build(t), 5.0
+	own := newConfigured(t, cfg)
+	if _, err := own.StartEngine(ctx); err == nil {
+		t.Fatal("manage_engine true started on a taken port")
+	}
+}
