@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -163,6 +164,33 @@ func TestOpenVINOEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("pull cancelled", func(t *testing.T) {
+		const big = "OpenVINO/Qwen3-8B-int4-ov"
+		var id string
+		err := c.Pull(ctx, &client.PullRequest{Model: big, Plugin: "openvino"}, func(ev client.ProgressEvent) error {
+			if ev.Status == "started" {
+				id = ev.ID
+			}
+			if ev.Completed > 0 && id != "" {
+				if _, err := c.CancelPull(ctx, id); err != nil {
+					t.Errorf("cancel pull %s: %v", id, err)
+				}
+				id = ""
+			}
+			return nil
+		})
+		if err == nil {
+			t.Fatal("a cancelled pull succeeded")
+		}
+		if _, err := os.Stat(filepath.Join(dir, "models", "OpenVINO", "Qwen3-8B-int4-ov.lfswip")); err != nil {
+			t.Errorf("no .lfswip marker left for a resume: %v", err)
+		}
+		models, _ := c.Models(ctx, false)
+		if slices.ContainsFunc(models, func(m client.Model) bool { return m.ID == big }) {
+			t.Fatal("a cancelled pull is listed")
+		}
+	})
+
 	ready := func(name string) int {
 		return getStatus(t, "http://"+engine+"/v2/models/"+url.PathEscape(name)+"/ready")
 	}
@@ -271,6 +299,7 @@ func TestOpenVINOHostExitLeavesNoEngine(t *testing.T) {
 			hostBin, plugins := binaries(t)
 			settings, _, _ := ovmsSettings(t, "http://127.0.0.1:9")
 			settings["ovms_path"] = ovms
+			settings["engine_env"].(map[string]any)["OVMS_FAKE_PULL_STEP_MS"] = "2000" // a pull still running at exit
 			listen := freeHost(t)
 			cfg := map[string]any{
 				"listen": listen, "plugin_dirs": []string{only(t, plugins, "openvino")}, "data_dir": t.TempDir(),
@@ -300,12 +329,21 @@ func TestOpenVINOHostExitLeavesNoEngine(t *testing.T) {
 			if err != nil {
 				t.Fatalf("start engine: %v\n%s", err, log.String())
 			}
+			repo := settings["model_repository_path"].(string)
+			go func() { _ = c.Pull(ctx, &client.PullRequest{Model: "OpenVINO/slow", Plugin: "openvino"}, func(client.ProgressEvent) error { return nil }) }()
+			var pullPID int
+			eventually(t, 30*time.Second, "ovms --pull running", func() bool {
+				pullPID = findProcess("--pull", repo)
+				return pullPID != 0
+			})
+			t0 := time.Now()
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
 			_ = cmd.Wait()
-			eventually(t, 10*time.Second, fmt.Sprintf("plugin %d and ovms %d gone", pluginPID, pid), func() bool {
-				return !proctest.Alive(pluginPID) && !proctest.Alive(pid)
+			t.Logf("host exited %s after %s", sig, time.Since(t0))
+			eventually(t, 10*time.Second, fmt.Sprintf("plugin %d, ovms %d and ovms --pull %d gone", pluginPID, pid, pullPID), func() bool {
+				return !proctest.Alive(pluginPID) && !proctest.Alive(pid) && !proctest.Alive(pullPID)
 			})
 		})
 	}
@@ -333,6 +371,31 @@ func startEngineOf(ctx context.Context, base, plugin, token string) (int, error)
 		return 0, fmt.Errorf("engines after start: %+v %v", es, err)
 	}
 	return es[0].Engine.PID, nil
+}
+
+// findProcess returns the pid of a process whose command line contains
+// every one of parts, or 0.
+func findProcess(parts ...string) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		line := strings.ReplaceAll(string(data), "\x00", " ")
+		found := true
+		for _, p := range parts {
+			found = found && strings.Contains(line, p)
+		}
+		if found {
+			return pid
+		}
+	}
+	return 0
 }
 
 func getStatus(t *testing.T, u string) int {

@@ -184,6 +184,7 @@ func (p *plugin) PullModel(ctx context.Context, req *sdk.PullRequest, progress f
 	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Env = engineEnv(exe, s)
 	cmd.Dir = s.dataDir
+	cmd.SysProcAttr = pullSysProcAttr()
 	cmd.Cancel = func() error {
 		if runtime.GOOS == "windows" {
 			return cmd.Process.Kill()
