@@ -330,7 +330,9 @@ func TestOpenVINOHostExitLeavesNoEngine(t *testing.T) {
 				t.Fatalf("start engine: %v\n%s", err, log.String())
 			}
 			repo := settings["model_repository_path"].(string)
-			go func() { _ = c.Pull(ctx, &client.PullRequest{Model: "OpenVINO/slow", Plugin: "openvino"}, func(client.ProgressEvent) error { return nil }) }()
+			go func() {
+				_ = c.Pull(ctx, &client.PullRequest{Model: "OpenVINO/slow", Plugin: "openvino"}, func(client.ProgressEvent) error { return nil })
+			}()
 			var pullPID int
 			eventually(t, 30*time.Second, "ovms --pull running", func() bool {
 				pullPID = findProcess("--pull", repo)
