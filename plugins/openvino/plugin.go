@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -119,7 +120,7 @@ func (p *plugin) Info(ctx context.Context) (*sdk.Info, error) {
 	kind := "cpu"
 	if device != "CPU" {
 		kind = "gpu"
-		if device == "AUTO" || len(device) > 6 && (device[:7] == "HETERO:" || device[:5] == "AUTO:") {
+		if device == "AUTO" || strings.HasPrefix(device, "HETERO:") || strings.HasPrefix(device, "AUTO:") || strings.HasPrefix(device, "MULTI:") {
 			kind = "mixed"
 		}
 	}

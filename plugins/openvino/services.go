@@ -96,13 +96,14 @@ func (p *plugin) Rerank(ctx context.Context, req *sdk.RerankRequest) (*sdk.Reran
 	if err != nil {
 		return nil, err
 	}
+	// The documents are not asked back (return_documents): the plugin
+	// has them, and each result's index points into them.
 	w := struct {
-		Model           string   `json:"model"`
-		Query           string   `json:"query"`
-		Documents       []string `json:"documents"`
-		TopN            int      `json:"top_n,omitempty"`
-		ReturnDocuments bool     `json:"return_documents"`
-	}{req.Model, req.Query, req.Documents, req.TopN, true}
+		Model     string   `json:"model"`
+		Query     string   `json:"query"`
+		Documents []string `json:"documents"`
+		TopN      int      `json:"top_n,omitempty"`
+	}{req.Model, req.Query, req.Documents, req.TopN}
 	body, err := openaiwire.EncodeBody(w, req.Extra)
 	if err != nil {
 		return nil, err
