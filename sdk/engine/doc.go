@@ -23,6 +23,9 @@
 // the same port is never touched. Outside Linux the identity cannot be
 // proved, so nothing is ever reaped there.
 //
+// [Command] runs a one-shot child of the engine's CLI (a model download,
+// say) in its own process group, killed as a group when its context ends.
+//
 // # Installation
 //
 // [Installer] downloads a release archive (streamed, with progress events,

@@ -340,3 +340,28 @@ func TestStartRejectsIncompleteSpec(t *testing.T) {
 		t.Error("Start without Probe")
 	}
 }
+
+// Cancelling a Command's context kills its whole process group.
+func TestCommandCancelKillsGroup(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := Command(ctx, self, "stubborn", dir, freeAddr(t))
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	child := readPid(t, filepath.Join(dir, "child.pid"))
+	proctest.CheckOwnGroup(t, cmd.Process.Pid, child)
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("Wait = nil after cancel")
+	}
+	eventually(t, 5*time.Second, "child gone", func() bool { return gone(child) })
+}
