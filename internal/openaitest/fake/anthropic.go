@@ -14,7 +14,8 @@ import (
 // as its reference describes it (https://docs.anthropic.com/en/api/messages,
 // /en/api/messages-streaming, /en/api/errors):
 //
-//   - the key travels in x-api-key; anthropic-version is required;
+//   - the key travels in x-api-key (or as a Bearer token, as the official
+//     SDKs send it); anthropic-version is required;
 //   - errors are {"type":"error","error":{"type":...,"message":...}} with
 //     authentication_error 401, permission_error 403, not_found_error 404,
 //     invalid_request_error 400, rate_limit_error 429, api_error 500,
@@ -37,8 +38,13 @@ import (
 // empty.
 var AnthropicModels = []string{"claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5", "claude-3-5-haiku-latest"}
 
-// AnthropicVersions are the anthropic-version values the fake accepts.
-var AnthropicVersions = []string{"2023-06-01", "2023-01-01"}
+// validVersion accepts an anthropic-version as the API names them: a
+// date, from the first version (2023-01-01) on; later SDKs send later dates
+// (the official Go SDK v2 sends 2026-10-21).
+func validVersion(v string) bool {
+	d, err := time.Parse("2006-01-02", v)
+	return err == nil && !d.Before(time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC))
+}
 
 // anthropicTypes names the error type of each status.
 var anthropicTypes = map[int]string{
@@ -69,7 +75,12 @@ func anthropicInvalid(format string, args ...any) *APIError {
 
 func (s *Server) serveAnthropic(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Request-Id", "req_"+randomID(24))
+	// The reference documents x-api-key; Anthropic's official SDKs send
+	// the key as "Authorization: Bearer", which the API takes too.
 	key := strings.TrimSpace(r.Header.Get("X-Api-Key"))
+	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && key == "" {
+		key = strings.TrimSpace(bearer)
+	}
 	rec, err := s.record(r, key)
 	if err != nil {
 		writeAnthropicError(w, err)
@@ -87,7 +98,7 @@ func (s *Server) serveAnthropic(w http.ResponseWriter, r *http.Request) {
 	case v == "":
 		writeAnthropicError(w, anthropicInvalid("anthropic-version: header is required"))
 		return
-	case !slices.Contains(AnthropicVersions, v):
+	case !validVersion(v):
 		writeAnthropicError(w, anthropicInvalid("anthropic-version: invalid version %q", v))
 		return
 	}
