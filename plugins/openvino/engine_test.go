@@ -280,8 +280,8 @@ type nopWriter struct{}
 
 func (nopWriter) Write(b []byte) (int, error) { return len(b), nil }
 
-// TestPullCancel cancels a pull midway: the ovms --pull child stops
-// (SIGINT, OVMS's graceful cancel), the call answers canceled, the
+// TestPullCancel cancels a pull midway: the ovms --pull child is
+// killed, the call answers canceled, the
 // partial download stays for a resume, and the model is not listed.
 func TestPullCancel(t *testing.T) {
 	if testing.Short() {

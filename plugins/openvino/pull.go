@@ -6,15 +6,13 @@ import (
 	"context"
 	"io"
 	"os"
-	"os/exec"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine"
 )
 
 // A pull is OVMS's own pull mode run as a child:
@@ -29,9 +27,9 @@ import (
 //	Model: <id> downloaded to: <dir>                             → "success"
 //
 // (third_party/libgit2/lfs.patch print_download_info/print_progress,
-// src/pull_module/hf_pull_model_module.cpp). Cancelling sends SIGINT,
-// which OVMS handles as a graceful cancel that a later pull resumes
-// ("Resume after Ctrl+C / SIGINT"); it is killed if it lingers.
+// src/pull_module/hf_pull_model_module.cpp). Cancelling kills the pull's
+// process group; the partial files stay and the next pull of the model
+// resumes them ("Resume after process termination", docs/pull_hf_models.md).
 
 var (
 	lfsLineRe      = regexp.MustCompile(`Downloading lfs size: ([0-9.]+) ([KMGT]?B) file: (.+)$`)
@@ -181,17 +179,12 @@ func (p *plugin) PullModel(ctx context.Context, req *sdk.PullRequest, progress f
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer p.pulls.add(cancel)()
-	cmd := exec.CommandContext(ctx, exe, args...)
+	// engine.Command: its own process group (OVMS may run optimum-cli
+	// for a conversion), killed whole when ctx ends, and a parent-death
+	// signal so a plugin killed mid-pull leaves no download running.
+	cmd := engine.Command(ctx, exe, args...)
 	cmd.Env = engineEnv(exe, s)
 	cmd.Dir = s.dataDir
-	cmd.SysProcAttr = pullSysProcAttr()
-	cmd.Cancel = func() error {
-		if runtime.GOOS == "windows" {
-			return cmd.Process.Kill()
-		}
-		return cmd.Process.Signal(os.Interrupt)
-	}
-	cmd.WaitDelay = 10 * time.Second
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
