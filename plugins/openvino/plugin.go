@@ -105,10 +105,12 @@ func (p *plugin) Info(ctx context.Context) (*sdk.Info, error) {
 		info.Details["device_source"] = p.s.deviceSource
 		info.Details["model_repository_path"] = p.s.repoDir
 		info.Details["config_path"] = p.s.configPath
+		// With manage_engine auto the mode is known once an engine is in
+		// use; the other two settings decide it up front.
 		switch {
-		case p.attached:
+		case p.attached || p.s.manage == "false":
 			info.EngineMode = modeAttached
-		case p.sup != nil:
+		case p.sup != nil || p.s.manage == "true":
 			info.EngineMode = modeManaged
 		}
 	}
