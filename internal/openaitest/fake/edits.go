@@ -120,9 +120,8 @@ func (s *Server) edits(w http.ResponseWriter, c *call) {
 		}
 		format = f
 	}
-	if strings.Contains(prompt, PolicyTrigger) {
-		writeError(w, &APIError{Status: 400, Type: "image_generation_user_error", Code: "content_policy_violation",
-			Message: "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system."})
+	if e := policyViolation(prompt); e != nil {
+		writeError(w, e)
 		return
 	}
 	width, height := 1024, 1024

@@ -19,8 +19,8 @@ func TestImageEdits(t *testing.T) {
 	src, _ := Picture("src", 256, 256, "png")
 	mask, _ := Picture("mask", 256, 256, "png")
 	res, err := c.Images.Edit(ctx, openai.ImageEditParams{Model: "dall-e-2", Prompt: "a hat", N: openai.Int(2), Size: "256x256",
-		Image: openai.ImageEditParamsImageUnion{OfFile: openai.File(bytes.NewReader(src), "src.png", "image/png")},
-		Mask:  openai.File(bytes.NewReader(mask), "mask.png", "image/png"),
+		Image:          openai.ImageEditParamsImageUnion{OfFile: openai.File(bytes.NewReader(src), "src.png", "image/png")},
+		Mask:           openai.File(bytes.NewReader(mask), "mask.png", "image/png"),
 		ResponseFormat: openai.ImageEditParamsResponseFormatB64JSON})
 	if err != nil {
 		t.Fatal(err)

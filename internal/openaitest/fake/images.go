@@ -130,9 +130,8 @@ func (s *Server) images(w http.ResponseWriter, c *call) {
 			return
 		}
 	}
-	if strings.Contains(req.Prompt, PolicyTrigger) {
-		writeError(w, &APIError{Status: 400, Type: "image_generation_user_error", Code: "content_policy_violation",
-			Message: "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system."})
+	if e := policyViolation(req.Prompt); e != nil {
+		writeError(w, e)
 		return
 	}
 	width, height := 1024, 1024
@@ -175,6 +174,16 @@ func (s *Server) images(w http.ResponseWriter, c *call) {
 			"input_tokens_details": map[string]any{"text_tokens": in, "image_tokens": 0}}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// policyViolation is the safety system's refusal of a prompt holding
+// PolicyTrigger, or nil.
+func policyViolation(prompt string) *APIError {
+	if !strings.Contains(prompt, PolicyTrigger) {
+		return nil
+	}
+	return &APIError{Status: 400, Type: "image_generation_user_error", Code: "content_policy_violation",
+		Message: "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system."}
 }
 
 func quoteList(l []string) string {
