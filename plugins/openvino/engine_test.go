@@ -347,3 +347,34 @@ func TestAutoAttaches(t *testing.T) {
 		t.Fatal("manage_engine true started on a taken port")
 	}
 }
+
+// TestAPIKey: with settings.api_key a managed ovms is started with
+// --api_key_file (a 0600 file) and /v3 calls carry the key; the key shows
+// in no error.
+func TestAPIKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the fake ovms executable")
+	}
+	const key = "ovms-secret-key-1234"
+	cfg := managedConfig(t, map[string]any{"api_key": key})
+	repo := filepath.Join(cfg.DataDir, "models")
+	if err := ovmstest.Pull(context.Background(), ovmstest.PullOptions{SourceModel: "gpt-4o-mini", RepositoryPath: repo, FileBytes: 10, Step: time.Millisecond}, nopWriter{}); err != nil {
+		t.Fatal(err)
+	}
+	p := newConfigured(t, cfg)
+	ctx := ctxFor(t, time.Minute)
+	if _, err := p.Chat(ctx, &sdk.ChatRequest{Model: "gpt-4o-mini", Messages: []sdk.Message{{Role: "user", Content: "hi"}}}); err != nil {
+		t.Fatalf("chat with the key: %v", err)
+	}
+	fi, err := os.Stat(filepath.Join(cfg.DataDir, "api_key"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("api_key file: %v %v", fi, err)
+	}
+	// A client without the key is refused by the engine.
+	s, _, _ := p.snapshot()
+	s.apiKey = ""
+	_, err = p.client(s).Chat(ctx, &sdk.ChatRequest{Model: "gpt-4o-mini", Messages: []sdk.Message{{Role: "user", Content: "hi"}}})
+	if err == nil || strings.Contains(err.Error(), key) {
+		t.Fatalf("keyless call = %v", err)
+	}
+}
