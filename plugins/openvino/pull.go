@@ -165,6 +165,9 @@ func (p *plugin) PullModel(ctx context.Context, req *sdk.PullRequest, progress f
 	if err != nil {
 		return err
 	}
+	if d, ok := s.downloads[req.Model]; ok {
+		return p.downloadModel(ctx, s, req.Model, d, progress)
+	}
 	exe, err := p.executable(ctx, s)
 	if err != nil {
 		return err

@@ -62,10 +62,14 @@ func graphInfo(dir string) (task, device string, ok bool) {
 // repository ("org/name", no "..", no absolute path, no backslash).
 func checkName(name string) error {
 	clean := path.Clean(name)
+	hidden := false
+	for _, el := range strings.Split(name, "/") {
+		hidden = hidden || strings.HasPrefix(el, ".")
+	}
 	if name == "" || clean != name || strings.HasPrefix(name, "/") || strings.Contains(name, `\`) ||
-		name == "." || strings.HasPrefix(name, "../") || name == ".." || strings.Contains(name, ":") {
+		hidden || strings.Contains(name, ":") {
 		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "model",
-			Message: "a model name is a Hugging Face id such as OpenVINO/Qwen3-0.6B-int4-ov (no .., no absolute path), not " + strings.TrimSpace(name)}
+			Message: "a model name is a Hugging Face id such as OpenVINO/Qwen3-0.6B-int4-ov (no .., no hidden or absolute path), not " + strings.TrimSpace(name)}
 	}
 	return nil
 }
@@ -88,6 +92,9 @@ func repoModels(repo string) ([]sdk.Model, error) {
 		}
 		if !d.IsDir() || p == repo {
 			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") { // .downloads: staging, not models
+			return filepath.SkipDir
 		}
 		task, _, ok := graphInfo(p)
 		if !ok {

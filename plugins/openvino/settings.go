@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine"
 )
 
 // Engine modes, as Info and EngineStatus report them.
@@ -51,7 +52,10 @@ type rawSettings struct {
 	// PullTasks maps a model to its OVMS --task when its name does not
 	// tell (see taskFor).
 	PullTasks map[string]string `json:"pull_tasks"`
-	EngineEnv map[string]any    `json:"engine_env"`
+	// ModelDownloads pulls these models from an archive URL (with its
+	// sha256) instead of from Hugging Face.
+	ModelDownloads map[string]modelDownload `json:"model_downloads"`
+	EngineEnv      map[string]any           `json:"engine_env"`
 	// PollSeconds is --file_system_poll_wait_seconds (default 1).
 	PollSeconds  *int         `json:"file_system_poll_wait_seconds"`
 	StartTimeout sdk.Duration `json:"start_timeout"`
@@ -75,6 +79,7 @@ type settings struct {
 	device       string
 	deviceSource string // "settings" or "detected"
 	pullTasks    map[string]string
+	downloads    map[string]modelDownload
 	engineEnv    map[string]string
 	pollSeconds  int
 	startTimeout time.Duration
@@ -106,7 +111,7 @@ func resolveSettings(cfg *sdk.Config, detect func() (string, bool)) (settings, e
 	}
 	s := settings{manage: raw.ManageEngine, grpcPort: raw.GRPCPort, ovmsPath: raw.OVMSPath,
 		downloadURL: raw.DownloadURL, downloadSHA: strings.ToLower(raw.DownloadSHA256),
-		pullTasks: raw.PullTasks, engineEnv: map[string]string{}, pollSeconds: 1,
+		pullTasks: raw.PullTasks, downloads: raw.ModelDownloads, engineEnv: map[string]string{}, pollSeconds: 1,
 		startTimeout: defaultStartTimeout, loadTimeout: defaultLoadTimeout, apiKey: raw.APIKey}
 	bad := func(field, format string, args ...any) error {
 		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "settings." + field, Message: fmt.Sprintf(format, args...)}
@@ -147,6 +152,14 @@ func resolveSettings(cfg *sdk.Config, detect func() (string, bool)) (settings, e
 	for m, task := range raw.PullTasks {
 		if !validTasks[task] {
 			return settings{}, bad("pull_tasks."+m, "must be one of text_generation, embeddings, rerank, image_generation, text2speech, speech2text, not %q", task)
+		}
+	}
+	for m, d := range raw.ModelDownloads {
+		if err := checkName(m); err != nil {
+			return settings{}, bad("model_downloads."+m, "%s", err.(*sdk.Error).Message)
+		}
+		if err := engine.CheckDownload(engine.Download{URL: d.URL, SHA256: d.SHA256}); err != nil {
+			return settings{}, bad("model_downloads."+m+"."+err.(*sdk.Error).Field, "%s", err.(*sdk.Error).Message)
 		}
 	}
 	for k, v := range raw.EngineEnv {

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine/enginetest"
 )
 
 func TestSettingsRefusedWithField(t *testing.T) {
@@ -152,7 +155,7 @@ func TestTaskFor(t *testing.T) {
 }
 
 func TestCheckName(t *testing.T) {
-	for _, bad := range []string{"", "../x", "/abs", "a/../b", `a\b`, "a//b", "C:x", "."} {
+	for _, bad := range []string{"", "../x", "/abs", "a/../b", `a\b`, "a//b", "C:x", ".", ".downloads/x", "a/.git"} {
 		if checkName(bad) == nil {
 			t.Errorf("checkName(%q) accepted", bad)
 		}
@@ -161,5 +164,52 @@ func TestCheckName(t *testing.T) {
 		if err := checkName(good); err != nil {
 			t.Errorf("checkName(%q) = %v", good, err)
 		}
+	}
+}
+
+// TestModelDownload pulls a model from a configured archive URL: the
+// engine kit's installer checks the sha256 and unpacks it, the model
+// lands in the repository and lists with its task's services; a wrong
+// sha256 is refused and leaves nothing.
+func TestModelDownload(t *testing.T) {
+	graph := "node: {\n  calculator: \"RerankCalculatorOV\"\n}\n"
+	arch := enginetest.MustArchive(t, "tar.gz", []enginetest.File{
+		{Name: "bge-reranker/graph.pbtxt", Body: graph},
+		{Name: "bge-reranker/openvino_model.bin", Body: strings.Repeat("w", 4096)},
+	})
+	srv := enginetest.NewServer(t, map[string][]byte{"/rr.tar.gz": arch})
+	cfg := &sdk.Config{DataDir: t.TempDir(), Settings: map[string]any{
+		"model_downloads": map[string]any{
+			"acme/rr":  map[string]any{"url": srv.URL + "/rr.tar.gz", "sha256": enginetest.SHA256(arch)},
+			"acme/bad": map[string]any{"url": srv.URL + "/rr.tar.gz", "sha256": strings.Repeat("0", 64)},
+		}}}
+	p := newConfigured(t, cfg)
+	ctx := ctxFor(t, time.Minute)
+	var statuses []string
+	if err := p.PullModel(ctx, &sdk.PullRequest{Model: "acme/rr"}, func(ev *sdk.Progress) error {
+		statuses = append(statuses, ev.Status)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(statuses, "verifying sha256 digest") || statuses[len(statuses)-1] != "success" {
+		t.Errorf("events: %v", statuses)
+	}
+	models, err := p.ListModels(ctx)
+	if err != nil || len(models) != 1 || models[0].Name != "acme/rr" || !slices.Equal(models[0].Services, []string{sdk.ServiceRerank}) {
+		t.Fatalf("models = %+v %v", models, err)
+	}
+	var again []sdk.Progress
+	if err := p.PullModel(ctx, &sdk.PullRequest{Model: "acme/rr"}, func(ev *sdk.Progress) error { again = append(again, *ev); return nil }); err != nil || len(again) != 1 || !strings.Contains(again[0].Message, "already") {
+		t.Fatalf("second pull: %+v %v", again, err)
+	}
+	if err := p.PullModel(ctx, &sdk.PullRequest{Model: "acme/bad"}, nil); !isCode(err, sdk.CodeEngineChecksum) {
+		t.Fatalf("wrong sha256 = %v", err)
+	}
+	if models, _ := p.ListModels(ctx); len(models) != 1 {
+		t.Fatalf("after a refused download: %+v", models)
+	}
+	if _, err := resolveSettings(&sdk.Config{Settings: map[string]any{"model_downloads": map[string]any{"m": map[string]any{"url": "ftp://x"}}}}, func() (string, bool) { return "CPU", true }); !isField(err, "settings.model_downloads.m.url") {
+		t.Fatalf("bad download url: %v", err)
 	}
 }
