@@ -8,7 +8,10 @@
 // timeouts and connection errors retry with jittered exponential backoff),
 // a robust server-sent-events reader, the mapping of upstream error
 // answers to [types.Error] codes, and the conversion of answers and stream
-// chunks back to the types package.
+// chunks back to the types package: chat and completions (whole and
+// streamed), embeddings, images/generations and images/edits, audio speech
+// and transcriptions, and the Cohere-shaped /rerank that OpenAI-compatible
+// engines such as OVMS add.
 //
 // A [Client] is one upstream endpoint. Its BaseURL includes the API's base
 // path, so the same client serves https://api.openai.com/v1 and an OVMS at
