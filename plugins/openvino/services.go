@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -80,62 +79,14 @@ func (p *plugin) Embed(ctx context.Context, req *sdk.EmbedRequest) (*sdk.EmbedRe
 }
 
 // Rerank is POST /v3/rerank, Cohere's shape (docs/model_server_rest_api_
-// rerank.md): {"model", "query", "documents", "top_n",
-// "return_documents"} → {"results": [{"index", "relevance_score",
-// "document"}]}.
+// rerank.md), through openaiwire's Rerank.
 func (p *plugin) Rerank(ctx context.Context, req *sdk.RerankRequest) (*sdk.RerankResponse, error) {
-	switch {
-	case strings.TrimSpace(req.Query) == "":
-		return nil, sdk.FieldError("query", "required")
-	case len(req.Documents) == 0:
-		return nil, sdk.FieldError("documents", "required: at least one document")
-	case req.TopN < 0:
-		return nil, sdk.FieldError("top_n", "must be >= 0")
-	}
 	c, err := p.prepare(ctx, req.Model)
 	if err != nil {
 		return nil, err
 	}
-	// The documents are not asked back (return_documents): the plugin
-	// has them, and each result's index points into them.
-	w := struct {
-		Model     string   `json:"model"`
-		Query     string   `json:"query"`
-		Documents []string `json:"documents"`
-		TopN      int      `json:"top_n,omitempty"`
-	}{req.Model, req.Query, req.Documents, req.TopN}
-	body, err := openaiwire.EncodeBody(w, req.Extra)
-	if err != nil {
-		return nil, err
-	}
-	u, err := c.PostJSON(ctx, "/rerank", req.Model, body)
-	if err != nil {
-		return nil, err
-	}
-	defer u.Close()
-	var r struct {
-		Results []struct {
-			Index          int             `json:"index"`
-			RelevanceScore float64         `json:"relevance_score"`
-			Document       json.RawMessage `json:"document"`
-		} `json:"results"`
-	}
-	if err := c.DecodeAnswer("/rerank", u.Data, &r); err != nil {
-		return nil, err
-	}
-	out := &sdk.RerankResponse{Model: req.Model, Results: make([]sdk.RerankResult, 0, len(r.Results))}
-	for _, res := range r.Results {
-		if res.Index < 0 || res.Index >= len(req.Documents) {
-			return nil, c.BadAnswer("/rerank", errIndex(res.Index))
-		}
-		out.Results = append(out.Results, sdk.RerankResult{Index: res.Index, RelevanceScore: res.RelevanceScore, Document: req.Documents[res.Index]})
-	}
-	return out, nil
+	return c.Rerank(ctx, req)
 }
-
-type errIndex int
-
-func (e errIndex) Error() string { return "result index out of range" }
 
 // TextToImage is POST /v3/images/generations. OVMS takes the seed as
 // rng_seed and the negative prompt at the top level ("Parameters
