@@ -11,7 +11,7 @@ GO ?= go
 CACHE_DIR ?= $(CURDIR)/.cache
 OLLAMA_VERSION ?= 0.17.4
 BIN := $(CURDIR)/bin
-PLUGINS := ollama openai
+PLUGINS := ollama openai openvino
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/roundhouse-ai/roundhouse/host.Version=$(VERSION)
 TOOLS := $(CACHE_DIR)/bin

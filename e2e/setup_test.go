@@ -72,7 +72,7 @@ func binaries(t *testing.T) (hostBin, pluginRoot string) {
 		if pb := os.Getenv("ROUNDHOUSE_PLUGIN_BIN"); pb != "" {
 			return
 		}
-		for _, p := range []string{"ollama", "openai"} {
+		for _, p := range []string{"ollama", "openai", "openvino"} {
 			dir := filepath.Join(binDir, "plugins", p)
 			if buildErr = os.MkdirAll(dir, 0o755); buildErr != nil {
 				return
