@@ -76,11 +76,11 @@ func build(h *host.Host, log *slog.Logger, cfg *config.Config, prev *Server) *Se
 	// (cross-site requests), CORS preflights for allowed origins, the
 	// caller's key and scope, then admission (concurrency, body size,
 	// Content-Type, body deadline).
-	s.handler = hostGuard(cfg.AllowedHosts,
+	s.handler = answered(hostGuard(cfg.AllowedHosts,
 		crossSiteGuard(s.origins,
 			cors(s.origins,
 				s.authenticate(
-					s.admit.wrap(jsonMux(s.mux))))))
+					s.admit.wrap(jsonMux(s.mux)))))))
 	return s
 }
 

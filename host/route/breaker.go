@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/roundhouse-ai/roundhouse/client"
 )
 
 // BreakerState is a circuit breaker's state.
@@ -48,8 +47,6 @@ func (s BreakerSettings) withDefaults() BreakerSettings {
 	return s
 }
 
-// BreakerCounts is what GET /v1/routes shows of a breaker.
-type BreakerCounts = client.RouteBreaker
 
 // Breaker is a circuit breaker for one target: closed → open after
 // Failures failures in a row or ErrorRate over the window → after OpenFor,

@@ -3,23 +3,85 @@ package route
 import (
 	"slices"
 	"strings"
-
-	"github.com/roundhouse-ai/roundhouse/client"
+	"time"
 )
 
-// The view types are the client's (one definition of the JSON).
-type (
-	// Routes is GET /v1/routes.
-	Routes = client.RouteTable
-	// GroupView is one model group.
-	GroupView = client.RouteGroup
-	// GroupTargetView is one target of a group.
-	GroupTargetView = client.RouteGroupTarget
-	// TargetView is one target's state.
-	TargetView = client.RouteTarget
-	// CanaryView is a canary.
-	CanaryView = client.RouteCanary
-)
+// The view types are what GET /v1/routes shows; host/api maps them to
+// the client's wire types (the host core does not import the client).
+
+// Routes is GET /v1/routes: how the host routes requests — the
+// default and per-service strategies, model groups (with canaries),
+// fallbacks, and every known target with its circuit breaker, health
+// score and latency.
+type Routes struct {
+	Strategy  string              `json:"strategy"`
+	Services  map[string]string   `json:"services,omitempty"`
+	Groups    []GroupView         `json:"groups"`
+	Fallbacks map[string][]string `json:"fallbacks,omitempty"`
+	Targets   []TargetView        `json:"targets"`
+}
+
+// GroupView is one model group: a virtual model name over targets.
+type GroupView struct {
+	Name     string            `json:"name"`
+	Strategy string            `json:"strategy,omitempty"`
+	Targets  []GroupTargetView `json:"targets"`
+	Canary   *CanaryView       `json:"canary,omitempty"`
+}
+
+// GroupTargetView is one target of a group ("plugin:provider/model")
+// and its weight now (a rolled-back canary shows 0).
+type GroupTargetView struct {
+	Target string  `json:"target"`
+	Weight float64 `json:"weight"`
+}
+
+// CanaryView is a group's canary split.
+type CanaryView struct {
+	Target string `json:"target"`
+	// Percent is the configured share; Weight the share in force (0 once
+	// rolled back).
+	Percent    float64    `json:"percent"`
+	Weight     float64    `json:"weight"`
+	RolledBack bool       `json:"rolled_back"`
+	RolledAt   *time.Time `json:"rolled_back_at,omitempty"`
+	Reason     string     `json:"reason,omitempty"`
+	// Error rates over the canary window, and the canary's requests.
+	CanaryErrorRate float64 `json:"canary_error_rate"`
+	StableErrorRate float64 `json:"stable_error_rate"`
+	CanaryRequests  int     `json:"canary_requests"`
+}
+
+// TargetView is one target (plugin, provider instance, model) and what
+// the host has seen of it.
+type TargetView struct {
+	Target   string        `json:"target"`
+	Plugin   string        `json:"plugin"`
+	Provider string        `json:"provider,omitempty"`
+	Model    string        `json:"model"`
+	Breaker  BreakerCounts `json:"breaker"`
+	// Health is the score in [0, 1] the health strategy orders by.
+	Health float64 `json:"health"`
+	// LatencyMS is the smoothed latency (time to first token for
+	// streams); 0 before the first call.
+	LatencyMS float64 `json:"latency_ms"`
+	// ErrorRate and Requests are over the stats window.
+	ErrorRate float64 `json:"error_rate"`
+	Requests  int     `json:"requests"`
+}
+
+// BreakerCounts is a target's circuit breaker: closed, open or half_open,
+// with its counts.
+type BreakerCounts struct {
+	State               string     `json:"state"`
+	Requests            uint64     `json:"requests"`
+	Successes           uint64     `json:"successes"`
+	Failures            uint64     `json:"failures"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	WindowRequests      int        `json:"window_requests"`
+	WindowFailures      int        `json:"window_failures"`
+	OpenUntil           *time.Time `json:"open_until,omitempty"`
+}
 
 // Routes returns the view; known are the targets the host can serve now
 // (those never called show a closed breaker and full health).
