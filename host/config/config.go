@@ -81,6 +81,14 @@ type Config struct {
 	// model lists, provider lists, health, info, engine status.
 	CallTimeout time.Duration `yaml:"call_timeout"`
 
+	// Usage, pricing, budgets, alerts, cache and metrics: see usage.go.
+	Usage   Usage    `yaml:"usage"`
+	Pricing []Price  `yaml:"pricing"`
+	Budgets []Budget `yaml:"budgets"`
+	Alerts  Alerts   `yaml:"alerts"`
+	Cache   Cache    `yaml:"cache"`
+	Metrics Metrics  `yaml:"metrics"`
+
 	// Path is the file this config was loaded from ("" for the default).
 	Path string `yaml:"-"`
 }
@@ -273,6 +281,9 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("api_keys[%d].scopes[%d]: %q must be invoke or admin", i, j, s)
 			}
 		}
+	}
+	if err := c.validateUsage(); err != nil {
+		return err
 	}
 	if !IsLoopback(c.Listen) && len(c.APIKeys) == 0 {
 		return fmt.Errorf("listen: %s is reachable beyond this machine but no api_keys are set, so anyone on the network could use the host; "+
