@@ -59,7 +59,7 @@ func TestRecorderEstimatesStreamWithoutUsage(t *testing.T) {
 	orig := c.Send
 	r, err := run(t, c, route.Target{Plugin: "ollama", Model: "unpriced"},
 		func(ctx context.Context, c *route.Call, _ route.Target) error {
-			_ = c.Send(&types.ChatChunk{Content: "你好世界"}) // 3
+			_ = c.Send(&types.ChatChunk{Content: "你好世界"})                // 3
 			return c.Send(&types.ChatChunk{Content: "abcd", Done: true}) // 1
 		})
 	if err != nil || len(got) != 2 || !r.Estimated || r.InputTokens != 11 || r.OutputTokens != 4 || r.Cost != nil || r.TTFTMS <= 0 {
