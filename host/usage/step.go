@@ -22,6 +22,9 @@ type Recorder struct {
 	sink   Sink
 	prices Coster
 	now    func() time.Time
+	// OnRecord, when set, sees each record as it is queued (the metrics
+	// cost counter).
+	OnRecord func(Record)
 }
 
 // NewRecorder records into sink, pricing with prices (nil: every cost
@@ -73,6 +76,9 @@ func (rec *Recorder) Step() route.Middleware {
 				r.Cost = rec.prices.Cost(t, r.InputTokens, r.OutputTokens)
 			}
 			rec.sink.Add(r)
+			if rec.OnRecord != nil {
+				rec.OnRecord(r)
+			}
 			return err
 		}
 	}
