@@ -145,6 +145,7 @@ func buildOpenAPI() map[string]any {
 			"post": map[string]any{"summary": "Add or replace a provider instance (admin); applies without restart", "requestBody": jsonBody(reflect.TypeFor[providerBody]()), "responses": ok(reflect.TypeFor[sdk.ProviderStatus](), "saved")}},
 	}
 	paths["/v1/models/recommended"] = recommendedPath(ok)
+	usagePaths(paths, ok, errResp)
 	services := []struct {
 		name      string
 		req, resp reflect.Type

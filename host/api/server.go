@@ -11,6 +11,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host"
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/host/meter"
 )
 
 // Server is the host's HTTP handler.
@@ -24,10 +25,13 @@ type Server struct {
 	admit   *admission
 	mux     *http.ServeMux
 	handler http.Handler
+	// meter serves usage, budgets and metrics (nil: those routes say
+	// they are off).
+	meter *meter.Meter
 }
 
 // New builds the API over h.
-func New(h *host.Host, log *slog.Logger) *Server {
+func New(h *host.Host, log *slog.Logger, opts ...Option) *Server {
 	cfg := h.Config()
 	s := &Server{
 		h:       h,
@@ -41,6 +45,9 @@ func New(h *host.Host, log *slog.Logger) *Server {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = httpx.DefaultMaxBody
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	s.routes()
 	// Every request passes the same guards, outermost first, before any
@@ -114,6 +121,7 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /v1/providers/{name}", s.deleteProvider)
 	m.HandleFunc("POST /v1/providers/{name}/test", s.testProvider)
 
+	s.usageRoutes()
 	s.pprofRoutes()
 	s.compatRoutes()
 }
