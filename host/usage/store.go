@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,7 +27,7 @@ type Options struct {
 	FlushInterval time.Duration
 	// Retention prunes older records hourly; 0 keeps them.
 	Retention time.Duration
-	// Queue is how many records may wait to be written (default 8192);
+	// Queue is how many records may wait to be written (default 32768);
 	// past it records are dropped and counted, never blocking a request.
 	Queue int
 	Log   *slog.Logger
@@ -47,6 +48,7 @@ type Store struct {
 
 	dropped atomic.Int64
 	written atomic.Int64
+	stmts   map[int]string // writer goroutine only
 }
 
 // migrations are applied in order, each once; schema_migrations keeps
@@ -84,7 +86,7 @@ func Open(path string, opt Options) (*Store, error) {
 		opt.FlushInterval = time.Second
 	}
 	if opt.Queue <= 0 {
-		opt.Queue = 8192
+		opt.Queue = 32768
 	}
 	if opt.Log == nil {
 		opt.Log = slog.Default()
@@ -111,7 +113,7 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(4)
 	s := &Store{db: db, opt: opt, log: opt.Log, q: make(chan Record, opt.Queue), fl: make(chan chan struct{}),
-		stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{}), done: make(chan struct{}), stmts: map[int]string{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.migrate(ctx); err != nil {
@@ -243,46 +245,77 @@ func (s *Store) run() {
 	}
 }
 
-const insertSQL = `INSERT INTO usage_records (ts, request_id, app, service, model, requested, plugin, provider,
-	input_tokens, output_tokens, estimated, cost, latency_ms, ttft_ms, status, code, cache_hit)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertHead = `INSERT INTO usage_records (ts, request_id, app, service, model, requested, plugin, provider,
+	input_tokens, output_tokens, estimated, cost, latency_ms, ttft_ms, status, code, cache_hit) VALUES `
+
+const rowParams = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+// insertSQL is one INSERT of n rows: a multi-row statement costs SQLite
+// far less than n single-row ones.
+func insertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(insertHead)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(rowParams)
+	}
+	return b.String()
+}
+
+// maxRowsPerInsert keeps one statement under SQLite's parameter limit.
+const maxRowsPerInsert = 1500
 
 // write stores one batch in one transaction. A failed batch is logged
 // and dropped: usage must never hold up requests.
 func (s *Store) write(batch []Record) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	total := int64(len(batch))
 	err := func() error {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
 		defer tx.Rollback()
-		st, err := tx.PrepareContext(ctx, insertSQL)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for i := range batch {
-			r := &batch[i]
-			var cost any
-			if r.Cost != nil {
-				cost = *r.Cost
+		for len(batch) > 0 {
+			n := min(len(batch), maxRowsPerInsert)
+			args := make([]any, 0, n*17)
+			for i := range batch[:n] {
+				r := &batch[i]
+				var cost any
+				if r.Cost != nil {
+					cost = *r.Cost
+				}
+				args = append(args, r.Time.UnixNano(), r.RequestID, r.App, r.Service, r.Model, r.Requested,
+					r.Plugin, r.Provider, r.InputTokens, r.OutputTokens, b2i(r.Estimated), cost, r.LatencyMS, r.TTFTMS,
+					r.Status, r.Code, b2i(r.CacheHit))
 			}
-			if _, err := st.ExecContext(ctx, r.Time.UnixNano(), r.RequestID, r.App, r.Service, r.Model, r.Requested,
-				r.Plugin, r.Provider, r.InputTokens, r.OutputTokens, b2i(r.Estimated), cost, r.LatencyMS, r.TTFTMS,
-				r.Status, r.Code, b2i(r.CacheHit)); err != nil {
+			if _, err := tx.ExecContext(ctx, s.insert(n), args...); err != nil {
 				return err
 			}
+			batch = batch[n:]
 		}
 		return tx.Commit()
 	}()
 	if err != nil {
-		s.dropped.Add(int64(len(batch)))
-		s.log.Error("usage records not written", "records", len(batch), "error", err)
+		s.dropped.Add(total)
+		s.log.Error("usage records not written", "records", total, "error", err)
 		return
 	}
-	s.written.Add(int64(len(batch)))
+	s.written.Add(total)
+}
+
+// insert is the statement text for n rows, built once per n (the
+// writer goroutine is its only user).
+func (s *Store) insert(n int) string {
+	if q, ok := s.stmts[n]; ok {
+		return q
+	}
+	q := insertSQL(n)
+	s.stmts[n] = q
+	return q
 }
 
 func (s *Store) prune() {
