@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/host/route"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
@@ -28,9 +29,10 @@ type Host struct {
 	plugins map[string]*Plugin
 	order   []string // names, sorted
 
-	models *modelIndex
-	pulls  *PullTracker
-	provs  *providerStore
+	models   *modelIndex
+	dispatch *route.Dispatcher
+	pulls    *PullTracker
+	provs    *providerStore
 	// provMu serialises provider changes (validate, save, apply).
 	provMu sync.Mutex
 }
@@ -70,6 +72,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) *Host {
 		log.Error("saved providers not loaded", "error", err)
 	}
 	h.models = newModelIndex(h)
+	h.dispatch = route.New(cfg.Routing, route.Options{Log: log, Timeout: h.dispatchTimeout})
 	h.pulls = NewPullTracker()
 	for _, o := range opts {
 		o(h)

@@ -3,7 +3,6 @@ package host
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
 // modelIndexTTL bounds how stale the host's view of each plugin's models
@@ -93,61 +93,72 @@ func (mi *modelIndex) snapshot(ctx context.Context, p *Plugin) modelSnapshot {
 	case res := <-ch:
 		return res.Val.(modelSnapshot)
 	case <-ctx.Done():
-		return modelSnapshot{models: staticModels(p), failed: true, err: ctx.Err()}
+		// This caller left; the lookup goes on for the others and is
+		// stored as usual. Nothing about the plugin is concluded here.
+		return modelSnapshot{failed: true, err: ctx.Err()}
 	}
 }
 
 func (mi *modelIndex) fetch(ctx context.Context, p *Plugin) modelSnapshot {
-	var out []sdk.Model
 	conn, err := p.Conn(ctx)
-	if err == nil {
-		if p.IsLocal() {
-			out, err = conn.ListModels(ctx)
-			if sdk.ErrorCode(err) == sdk.CodeUnimplemented {
-				err = nil // no list to consult: the plugin decides per call
-			}
-		} else {
-			var ps []sdk.ProviderStatus
-			ps, err = conn.ListProviders(ctx)
-			for _, pr := range ps {
-				for _, m := range pr.Models {
-					out = append(out, sdk.Model{Name: m})
-				}
-			}
-			if sdk.ErrorCode(err) == sdk.CodeUnimplemented {
-				err = nil
-			}
-			if err == nil {
-				// A remote plugin may list models itself (sdk.ModelLister).
-				var own []sdk.Model
-				own, err = conn.ListModels(ctx)
-				for _, m := range own {
-					if !slices.ContainsFunc(out, func(o sdk.Model) bool { return o.Name == m.Name }) {
-						out = append(out, m)
-					}
-				}
-				if sdk.ErrorCode(err) == sdk.CodeUnimplemented {
-					err = nil
-				}
-			}
+	if err != nil {
+		return modelSnapshot{expires: time.Now().Add(modelIndexFailTTL), failed: true, err: err}
+	}
+	var out []sdk.Model
+	if p.IsLocal() {
+		out, err = conn.ListModels(ctx)
+		if sdk.ErrorCode(err) == sdk.CodeUnimplemented {
+			err = nil // no list to consult: the plugin decides per call
 		}
+	} else {
+		out, err = remoteModels(ctx, p, conn)
 	}
 	if err != nil {
-		return modelSnapshot{expires: time.Now().Add(modelIndexFailTTL), models: staticModels(p), failed: true, err: err}
-	}
-	seen := map[string]bool{}
-	for _, m := range out {
-		seen[m.Name] = true
-	}
-	for _, m := range staticModels(p) {
-		if !seen[m.Name] {
-			out = append(out, m)
-		}
+		return modelSnapshot{expires: time.Now().Add(modelIndexFailTTL), failed: true, err: err}
 	}
 	return modelSnapshot{expires: time.Now().Add(modelIndexTTL), models: out}
 }
 
-// staticModels are the models a remote plugin's manifest declares.
+// remoteModels are a remote plugin's providers' live models, each tagged
+// with its provider: what the plugin lists (ListModels: configured models,
+// else the upstream's GET /models), else the providers' own lists. The
+// manifest's models stand in only for a provider that lists none; with no
+// provider configured there are none.
+func remoteModels(ctx context.Context, p *Plugin, conn *pluginhost.Conn) ([]sdk.Model, error) {
+	ps, err := conn.ListProviders(ctx)
+	if err != nil && sdk.ErrorCode(err) != sdk.CodeUnimplemented {
+		return nil, err
+	}
+	out, err := conn.ListModels(ctx)
+	switch {
+	case sdk.ErrorCode(err) == sdk.CodeUnimplemented:
+		out = nil
+		for _, pr := range ps {
+			for _, m := range pr.Models {
+				out = append(out, sdk.Model{Name: m, Provider: pr.Name})
+			}
+		}
+	case err != nil:
+		return nil, err
+	}
+	listed := map[string]bool{}
+	for _, m := range out {
+		listed[m.Provider] = true
+	}
+	for _, pr := range ps {
+		if listed[pr.Name] {
+			continue
+		}
+		for _, m := range staticModels(p) {
+			m.Provider = pr.Name
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// staticModels are the models a remote plugin's manifest declares: the
+// fallback for a provider that cannot list its own.
 func staticModels(p *Plugin) []sdk.Model {
 	if p.manifest == nil || p.IsLocal() {
 		return nil
@@ -171,17 +182,24 @@ func staticModels(p *Plugin) []sdk.Model {
 // model is not in its static list, unknown says why: the model may well
 // be there.
 func (mi *modelIndex) has(ctx context.Context, p *Plugin, model string) (found bool, unknown error) {
+	provs, unknown := mi.providers(ctx, p, model, nil)
+	return len(provs) > 0, unknown
+}
+
+// providers appends to dst the providers of p that serve model ("" for a
+// local plugin's model), with unknown as in has.
+func (mi *modelIndex) providers(ctx context.Context, p *Plugin, model string, dst []string) ([]string, error) {
 	want := canonicalModel(model)
 	snap := mi.snapshot(ctx, p)
 	for _, m := range snap.models {
 		if canonicalModel(m.Name) == want {
-			return true, nil
+			dst = append(dst, m.Provider)
 		}
 	}
-	if snap.failed {
-		return false, lookupError(p, snap.err)
+	if len(dst) == 0 && snap.failed {
+		return dst, lookupError(p, snap.err)
 	}
-	return false, nil
+	return dst, nil
 }
 
 // lookupError explains a failed model lookup: the plugin's own error

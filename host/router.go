@@ -5,19 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
+	"github.com/roundhouse-ai/roundhouse/host/route"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
-// Router implements backend.Backend over the host's plugins: it resolves
-// the service and model of each request to a plugin, applies the service's
-// timeout, and turns transport failures into clear errors.
+// Router implements backend.Backend over the host's plugins as a thin
+// typed façade over the dispatch chain (host/route): every service call,
+// model-management call and engine call becomes a route.Call that the
+// dispatcher resolves, orders and runs through its steps (request id,
+// idempotency, extra steps, retry, breaker, timeout).
 type Router struct{ h *Host }
 
 var _ backend.Backend = (*Router)(nil)
@@ -25,243 +27,182 @@ var _ backend.Backend = (*Router)(nil)
 // Router returns the host's router.
 func (h *Host) Router() *Router { return &Router{h: h} }
 
-// target is the plugin chosen for one request and the model to ask for.
-type target struct {
-	p     *Plugin
-	model string
-	spec  *manifest.ServiceSpec
-}
+// Operation names of the calls that are not services, for route.Call.Service.
+const (
+	opShow       = "show_model"
+	opPull       = "pull_model"
+	opDelete     = "delete_model"
+	opLoad       = "load_model"
+	opUnload     = "unload_model"
+	opCopy       = "copy_model"
+	opCreate     = "create_model"
+	opPush       = "push_model"
+	opCheckBlob  = "check_blob"
+	opCreateBlob = "create_blob"
+	opEngine     = "engine"
+)
 
-// resolve picks the plugin for service and model. A model prefixed with a
-// loaded plugin's name and "/" pins that plugin ("ollama/llama3.2"); a
-// prefix that is not a plugin name stays part of the model name
-// ("library/tiny"). An empty model means the service's default model.
-func (r *Router) resolve(ctx context.Context, service string, rt backend.Route, model string) (target, error) {
-	if !slices.Contains(sdk.ServiceNames, service) {
-		return target{}, sdk.Errorf(sdk.CodeServiceNotFound, "unknown service %q (services: %s)", service, strings.Join(sdk.ServiceNames, ", "))
-	}
-	pin := rt.Plugin
-	if i := strings.Index(model, "/"); i > 0 && r.h.Plugin(model[:i]) != nil && (pin == "" || pin == model[:i]) {
-		pin, model = model[:i], model[i+1:]
-	}
-	if pin != "" && r.h.Plugin(pin) == nil {
-		return target{}, &sdk.Error{Code: sdk.CodePluginNotFound, Field: "provider",
-			Message: fmt.Sprintf("no plugin named %q (GET /v1/plugins lists them)", pin)}
-	}
-	var buf [4]target // most hosts have a handful of plugins: no allocation
-	cands := buf[:0]
-	var missing []target
-	var invalid *Plugin // one that declares the service but cannot run
-	r.h.eachPlugin(func(p *Plugin) {
-		if (pin != "" && p.name != pin) || p.manifest == nil {
-			return
-		}
-		spec := p.manifest.GetServiceByName(service)
-		if spec == nil {
-			return
-		}
-		if (rt.Policy == backend.PolicyLocal && !p.IsLocal()) || (rt.Policy == backend.PolicyRemote && p.IsLocal()) {
-			return
-		}
-		switch p.State() {
-		case StateDisabled:
-			return
-		case StateInvalid:
-			if invalid == nil {
-				invalid = p
-			}
-			return
-		case StateMissingDependency:
-			// Kept only when nothing else offers the service (below): its
-			// error then says what to install.
-			missing = append(missing, target{p: p, model: model, spec: spec})
-			return
-		}
-		cands = append(cands, target{p: p, model: model, spec: spec})
-	})
-	if len(cands) == 0 {
-		cands = missing
-	}
-	if len(cands) == 0 {
-		where := ""
-		if pin != "" {
-			where = " from plugin " + pin
-		}
-		if rt.Policy == backend.PolicyLocal || rt.Policy == backend.PolicyRemote {
-			where += " with policy " + string(rt.Policy)
-		}
-		why := "check GET /v1/plugins"
-		if invalid != nil {
-			why = fmt.Sprintf("plugin %s cannot run: %s", invalid.name, invalid.lastError())
-		}
-		return target{}, sdk.Errorf(sdk.CodeServiceUnavailable, "no running plugin offers %s%s; %s", service, where, why)
-	}
-	// Local plugins first: they cost nothing and keep data on the machine.
-	slices.SortStableFunc(cands, func(a, b target) int {
-		if a.p.IsLocal() == b.p.IsLocal() {
-			return 0
-		}
-		if a.p.IsLocal() {
-			return -1
-		}
-		return 1
-	})
-	if model == "" {
-		for _, c := range cands {
-			if c.spec.DefaultModel != "" {
-				c.model = c.spec.DefaultModel
-				return c, nil
-			}
-		}
-		return target{}, sdk.FieldError("model", "required: no plugin offering %s declares a default model", service)
-	}
-	var unknown error
-	for _, c := range cands {
-		found, why := r.h.models.has(ctx, c.p, model)
-		if found {
-			return c, nil
-		}
-		if unknown == nil {
-			unknown = why
-		}
-	}
-	if len(cands) == 1 {
-		return cands[0], nil // let the plugin say what it knows of the model
-	}
-	if unknown != nil {
-		// A plugin that could have the model is away: that is not "no
-		// such model" (404) but "try again shortly" (503).
-		return target{}, unknown
-	}
-	return target{}, &sdk.Error{Code: sdk.CodeModelNotFound, Field: "model",
-		Message: fmt.Sprintf("model %q is not available from any plugin offering %s; pull it first (POST /v1/models/pull) or name the plugin (\"<plugin>/%s\")", model, service, model)}
-}
-
-// call runs fn on the resolved plugin with the service's timeout.
-func call[T any](ctx context.Context, r *Router, service string, rt backend.Route, model *string, stream bool,
-	fn func(context.Context, *pluginhost.Conn) (T, error)) (T, error) {
-	return callSpec(ctx, r, service, rt, model, stream, func(ctx context.Context, c *pluginhost.Conn, _ *manifest.ServiceSpec) (T, error) {
-		return fn(ctx, c)
-	})
-}
-
-// callSpec is call for a fn that depends on the chosen plugin's service
-// spec (its capabilities).
-func callSpec[T any](ctx context.Context, r *Router, service string, rt backend.Route, model *string, stream bool,
-	fn func(context.Context, *pluginhost.Conn, *manifest.ServiceSpec) (T, error)) (T, error) {
+// invoke runs fn on the target the dispatcher picks. model and provider
+// point into the request: the target's values are written there before
+// each attempt. send is set for streams.
+func invoke[T any](ctx context.Context, r *Router, src route.Source, service string, rt backend.Route, model, provider *string,
+	req any, send func(any) error, fn func(context.Context, *pluginhost.Conn, *manifest.ServiceSpec, *route.Call) (T, error)) (T, error) {
 	var zero T
-	t, err := r.resolve(ctx, service, rt, *model)
-	if err != nil {
-		return zero, err
-	}
-	*model = t.model
-	conn, err := t.p.Conn(ctx)
-	if err != nil {
-		return zero, err
-	}
-	timeout := t.spec.UnaryTimeout()
-	if stream {
-		timeout = t.spec.StreamTimeout()
-	}
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
-	out, err := fn(ctx, conn, t.spec)
-	if notDelivered(err) && t.p.waitDead(time.Second) {
-		// The plugin died before the call reached it: wait for the
-		// restart and send the call once more.
-		if conn, err = t.p.Conn(ctx); err != nil {
-			return zero, err
+	c := &route.Call{Service: service, Stream: send != nil, Model: *model, Route: rt, Caller: backend.CallerFrom(ctx), Req: req, Send: send}
+	err := r.h.dispatch.Dispatch(ctx, src, c, func(ctx context.Context, c *route.Call, t route.Target) error {
+		p := r.h.Plugin(t.Plugin)
+		if p == nil {
+			return sdk.Errorf(sdk.CodePluginNotFound, "no plugin named %q", t.Plugin)
 		}
-		out, err = fn(ctx, conn, t.spec)
+		*model = t.Model
+		if provider != nil {
+			*provider = t.Provider
+		}
+		conn, err := p.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		spec := specOf(p, service)
+		out, err := fn(ctx, conn, spec, c)
+		if notDelivered(err) && !c.Started.Load() && p.waitDead(ctx, time.Second) {
+			// The plugin died before the call reached it: wait for the
+			// restart and send the call once more.
+			if conn, err = p.Conn(ctx); err != nil {
+				return err
+			}
+			out, err = fn(ctx, conn, spec, c)
+		}
+		if err = p.crashedDuring(ctx, err); err == nil {
+			c.Resp = out
+		}
+		return err
+	})
+	if err != nil {
+		return zero, err
 	}
-	return out, t.p.crashedDuring(err)
+	out, _ := c.Resp.(T)
+	return out, nil
+}
+
+// service runs a unary service call.
+func service[Req, Resp any](ctx context.Context, r *Router, name string, rt backend.Route, req *Req, model, provider *string,
+	fn func(*pluginhost.Conn, context.Context, *Req) (*Resp, error)) (*Resp, error) {
+	return invoke(ctx, r, serviceSource{r.h}, name, rt, model, provider, req, nil,
+		func(ctx context.Context, conn *pluginhost.Conn, _ *manifest.ServiceSpec, _ *route.Call) (*Resp, error) {
+			return fn(conn, ctx, req)
+		})
+}
+
+// stream runs a streamed service call; a plugin whose manifest says the
+// service does not stream is asked for the whole answer (toStream).
+func stream[Req, Chunk any](ctx context.Context, r *Router, name string, rt backend.Route, req *Req, model, provider *string,
+	send func(*Chunk) error, fn func(context.Context, *pluginhost.Conn, *manifest.ServiceSpec, *Req, func(*Chunk) error) error) error {
+	_, err := invoke(ctx, r, serviceSource{r.h}, name, rt, model, provider, req, func(ch any) error { return send(ch.(*Chunk)) },
+		func(ctx context.Context, conn *pluginhost.Conn, spec *manifest.ServiceSpec, c *route.Call) (struct{}, error) {
+			return struct{}{}, fn(ctx, conn, spec, req, func(ch *Chunk) error { return c.Send(ch) })
+		})
+	return err
 }
 
 func (r *Router) Chat(ctx context.Context, rt backend.Route, req *sdk.ChatRequest) (*sdk.ChatResponse, error) {
-	return call(ctx, r, sdk.ServiceChat, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.ChatResponse, error) {
-		return c.Chat(ctx, req)
-	})
+	return service(ctx, r, sdk.ServiceChat, rt, req, &req.Model, &req.Provider, (*pluginhost.Conn).Chat)
 }
 
 // ChatStream streams chat. A plugin whose manifest says the service does
 // not stream (capabilities.support_streaming: false) is asked for the
 // whole answer, sent as one chunk: clients that ask to stream still work.
 func (r *Router) ChatStream(ctx context.Context, rt backend.Route, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
-	_, err := callSpec(ctx, r, sdk.ServiceChat, rt, &req.Model, true, func(ctx context.Context, c *pluginhost.Conn, spec *manifest.ServiceSpec) (struct{}, error) {
-		if !spec.Capabilities.SupportStreaming {
-			return struct{}{}, sdk.ChatToStream(c.Chat)(ctx, req, send)
-		}
-		return struct{}{}, c.ChatStream(ctx, req, send)
-	})
-	return err
+	return stream(ctx, r, sdk.ServiceChat, rt, req, &req.Model, &req.Provider, send,
+		func(ctx context.Context, c *pluginhost.Conn, spec *manifest.ServiceSpec, req *sdk.ChatRequest, send func(*sdk.ChatChunk) error) error {
+			if spec != nil && !spec.Capabilities.SupportStreaming {
+				return sdk.ChatToStream(c.Chat)(ctx, req, send)
+			}
+			return c.ChatStream(ctx, req, send)
+		})
 }
 
 func (r *Router) Generate(ctx context.Context, rt backend.Route, req *sdk.GenerateRequest) (*sdk.GenerateResponse, error) {
-	return call(ctx, r, sdk.ServiceGenerate, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.GenerateResponse, error) {
-		return c.Generate(ctx, req)
-	})
+	return service(ctx, r, sdk.ServiceGenerate, rt, req, &req.Model, &req.Provider, (*pluginhost.Conn).Generate)
 }
 
 // GenerateStream streams generate; a service that does not stream is
 // collected into one chunk, as in ChatStream.
 func (r *Router) GenerateStream(ctx context.Context, rt backend.Route, req *sdk.GenerateRequest, send func(*sdk.GenerateChunk) error) error {
-	_, err := callSpec(ctx, r, sdk.ServiceGenerate, rt, &req.Model, true, func(ctx context.Context, c *pluginhost.Conn, spec *manifest.ServiceSpec) (struct{}, error) {
-		if !spec.Capabilities.SupportStreaming {
-			return struct{}{}, sdk.GenerateToStream(c.Generate)(ctx, req, send)
-		}
-		return struct{}{}, c.GenerateStream(ctx, req, send)
-	})
-	return err
+	return stream(ctx, r, sdk.ServiceGenerate, rt, req, &req.Model, &req.Provider, send,
+		func(ctx context.Context, c *pluginhost.Conn, spec *manifest.ServiceSpec, req *sdk.GenerateRequest, send func(*sdk.GenerateChunk) error) error {
+			if spec != nil && !spec.Capabilities.SupportStreaming {
+				return sdk.GenerateToStream(c.Generate)(ctx, req, send)
+			}
+			return c.GenerateStream(ctx, req, send)
+		})
 }
 
 func (r *Router) Embed(ctx context.Context, rt backend.Route, req *sdk.EmbedRequest) (*sdk.EmbedResponse, error) {
-	return call(ctx, r, sdk.ServiceEmbed, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.EmbedResponse, error) {
-		return c.Embed(ctx, req)
-	})
+	return service(ctx, r, sdk.ServiceEmbed, rt, req, &req.Model, &req.Provider, (*pluginhost.Conn).Embed)
 }
 
 func (r *Router) Rerank(ctx context.Context, rt backend.Route, req *sdk.RerankRequest) (*sdk.RerankResponse, error) {
-	return call(ctx, r, sdk.ServiceRerank, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.RerankResponse, error) {
-		return c.Rerank(ctx, req)
-	})
+	return service(ctx, r, sdk.ServiceRerank, rt, req, &req.Model, &req.Provider, (*pluginhost.Conn).Rerank)
 }
 
 func (r *Router) TextToImage(ctx context.Context, rt backend.Route, req *sdk.TextToImageRequest) (*sdk.TextToImageResponse, error) {
-	return call(ctx, r, sdk.ServiceTextToImage, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.TextToImageResponse, error) {
-		return c.TextToImage(ctx, req)
-	})
+	return service(ctx, r, sdk.ServiceTextToImage, rt, req, &req.Model, &req.Provider, (*pluginhost.Conn).TextToImage)
 }
 
 func (r *Router) TextToSpeech(ctx context.Context, rt backend.Route, req *sdk.TextToSpeechRequest) (*sdk.TextToSpeechResponse, error) {
-	return call(ctx, r, sdk.ServiceTextToSpeech, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.TextToSpeechResponse, error) {
-		return c.TextToSpeech(ctx, req)
-	})
+	return service(ctx, r, sdk.ServiceTextToSpeech, rt, req, &req.Model, &req.Provider, (*pluginhost.Conn).TextToSpeech)
 }
 
 func (r *Router) SpeechToText(ctx context.Context, rt backend.Route, req *sdk.SpeechToTextRequest) (*sdk.SpeechToTextResponse, error) {
-	return call(ctx, r, sdk.ServiceSpeechToText, rt, &req.Model, false, func(ctx context.Context, c *pluginhost.Conn) (*sdk.SpeechToTextResponse, error) {
-		return c.SpeechToText(ctx, req)
-	})
+	return service(ctx, r, sdk.ServiceSpeechToText, rt, req, &req.Model, &req.Provider, (*pluginhost.Conn).SpeechToText)
 }
 
 // SpeechToTextLive opens a bidirectional transcription with the plugin
 // chosen for cfg's model; the plugin first receives cfg, then the audio.
+// Nothing is retried once audio was read: it cannot be read twice.
 func (r *Router) SpeechToTextLive(ctx context.Context, rt backend.Route, cfg *sdk.SpeechToTextRequest,
 	recv func() (*sdk.LiveSpeechInput, error), send func(*sdk.LiveSpeechOutput) error) error {
-	_, err := call(ctx, r, sdk.ServiceSpeechToText, rt, &cfg.Model, true, func(ctx context.Context, c *pluginhost.Conn) (struct{}, error) {
-		first := true
-		return struct{}{}, c.SpeechToTextLive(ctx, func() (*sdk.LiveSpeechInput, error) {
-			if first {
-				first = false
-				return &sdk.LiveSpeechInput{Config: cfg}, nil
-			}
-			return recv()
-		}, send)
-	})
+	_, err := invoke(ctx, r, serviceSource{r.h}, sdk.ServiceSpeechToText, rt, &cfg.Model, &cfg.Provider, nil,
+		func(ch any) error { return send(ch.(*sdk.LiveSpeechOutput)) },
+		func(ctx context.Context, c *pluginhost.Conn, _ *manifest.ServiceSpec, call *route.Call) (struct{}, error) {
+			first := true
+			return struct{}{}, c.SpeechToTextLive(ctx, func() (*sdk.LiveSpeechInput, error) {
+				if first {
+					first = false
+					return &sdk.LiveSpeechInput{Config: cfg}, nil
+				}
+				call.Started.Store(true) // audio consumed: no retry, no fallback
+				return recv()
+			}, func(o *sdk.LiveSpeechOutput) error { return call.Send(o) })
+		})
 	return err
+}
+
+// manage runs a model-management or engine call on the plugin p chosen
+// by the caller (perr: why none), through the same chain as services.
+func manage(ctx context.Context, r *Router, op string, rt backend.Route, p *Plugin, model string, perr error,
+	progress func(*sdk.Progress) error, fn func(context.Context, *pluginhost.Conn, *route.Call) error) error {
+	src := pinnedSource{h: r.h, err: perr}
+	if p != nil {
+		src.t = route.Target{Plugin: p.name, Model: model, Local: p.IsLocal()}
+	}
+	var send func(any) error
+	if progress != nil {
+		send = func(ch any) error { return progress(ch.(*sdk.Progress)) }
+	}
+	m := model
+	rt.Plugin, rt.Provider = "", "" // chosen already
+	_, err := invoke(ctx, r, src, op, rt, &m, nil, nil, send,
+		func(ctx context.Context, conn *pluginhost.Conn, _ *manifest.ServiceSpec, c *route.Call) (struct{}, error) {
+			return struct{}{}, fn(ctx, conn, c)
+		})
+	return err
+}
+
+// progressOf is the progress callback that goes through the call's Send
+// (so the first progress counts as the stream's first byte).
+func progressOf(c *route.Call) func(*sdk.Progress) error {
+	return func(p *sdk.Progress) error { return c.Send(p) }
 }
 
 // Version is the host's version.
@@ -370,75 +311,52 @@ func (r *Router) ListModels(ctx context.Context, running bool) ([]backend.ModelI
 
 func (r *Router) ShowModel(ctx context.Context, rt backend.Route, model string) (*sdk.ModelDetails, string, error) {
 	p, model, err := r.localPlugin(ctx, rt.Plugin, model, false)
+	var d *sdk.ModelDetails
+	err = manage(ctx, r, opShow, rt, p, model, err, nil, func(ctx context.Context, conn *pluginhost.Conn, _ *route.Call) error {
+		var err error
+		d, err = conn.ShowModel(ctx, model)
+		return err
+	})
 	if err != nil {
 		return nil, "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.h.CallTimeout())
-	defer cancel()
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	d, err := conn.ShowModel(ctx, model)
-	return d, p.name, p.crashedDuring(err)
+	return d, p.name, nil
 }
 
 func (r *Router) PullModel(ctx context.Context, req backend.PullRequest, progress func(*sdk.Progress) error) error {
 	p, model, err := r.localPlugin(ctx, req.Plugin, req.Model, false)
-	if err != nil {
-		return err
+	if p != nil {
+		defer r.h.models.invalidate(p.name)
 	}
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer r.h.models.invalidate(p.name)
-	return p.crashedDuring(conn.PullModel(ctx, &sdk.PullRequest{Model: model, Insecure: req.Insecure}, progress))
+	return manage(ctx, r, opPull, backend.Route{}, p, model, err, progress, func(ctx context.Context, conn *pluginhost.Conn, c *route.Call) error {
+		return conn.PullModel(ctx, &sdk.PullRequest{Model: model, Insecure: req.Insecure}, progressOf(c))
+	})
 }
 
 func (r *Router) DeleteModel(ctx context.Context, rt backend.Route, model string) error {
 	p, model, err := r.localPlugin(ctx, rt.Plugin, model, false)
-	if err != nil {
-		return err
+	if p != nil {
+		defer r.h.models.invalidate(p.name)
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.h.CallTimeout())
-	defer cancel()
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer r.h.models.invalidate(p.name)
-	return p.crashedDuring(conn.DeleteModel(ctx, model))
+	return manage(ctx, r, opDelete, rt, p, model, err, nil, func(ctx context.Context, conn *pluginhost.Conn, _ *route.Call) error {
+		return conn.DeleteModel(ctx, model)
+	})
 }
 
 func (r *Router) LoadModel(ctx context.Context, rt backend.Route, req *sdk.LoadRequest) error {
 	p, model, err := r.localPlugin(ctx, rt.Plugin, req.Model, false)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
-	defer cancel()
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	lr := *req
-	lr.Model = model
-	return p.crashedDuring(conn.LoadModel(ctx, &lr))
+	return manage(ctx, r, opLoad, rt, p, model, err, nil, func(ctx context.Context, conn *pluginhost.Conn, _ *route.Call) error {
+		lr := *req
+		lr.Model = model
+		return conn.LoadModel(ctx, &lr)
+	})
 }
 
 func (r *Router) UnloadModel(ctx context.Context, rt backend.Route, model string) error {
 	p, model, err := r.localPlugin(ctx, rt.Plugin, model, false)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, r.h.CallTimeout())
-	defer cancel()
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	return p.crashedDuring(conn.UnloadModel(ctx, model))
+	return manage(ctx, r, opUnload, rt, p, model, err, nil, func(ctx context.Context, conn *pluginhost.Conn, _ *route.Call) error {
+		return conn.UnloadModel(ctx, model)
+	})
 }
 
 // CopyModel copies on the plugin that has the source model.
@@ -454,14 +372,10 @@ func (r *Router) CopyModel(ctx context.Context, rt backend.Route, req *sdk.CopyR
 	if err := ValidateModelName(dest); err != nil {
 		return withField(err, "destination")
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.h.CallTimeout())
-	defer cancel()
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return err
-	}
 	defer r.h.models.invalidate(p.name)
-	return p.crashedDuring(conn.CopyModel(ctx, &sdk.CopyRequest{Source: source, Destination: dest}))
+	return manage(ctx, r, opCopy, rt, p, source, nil, nil, func(ctx context.Context, conn *pluginhost.Conn, _ *route.Call) error {
+		return conn.CopyModel(ctx, &sdk.CopyRequest{Source: source, Destination: dest})
+	})
 }
 
 // CreateModel runs on the pinned plugin, else the one that has the base
@@ -482,26 +396,19 @@ func (r *Router) CreateModel(ctx context.Context, rt backend.Route, req *sdk.Cre
 	} else if p, cr.Model, err = r.localPlugin(ctx, rt.Plugin, cr.Model, false); err != nil {
 		return err
 	}
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return err
-	}
 	defer r.h.models.invalidate(p.name)
-	return p.crashedDuring(conn.CreateModel(ctx, &cr, progress))
+	return manage(ctx, r, opCreate, rt, p, cr.Model, nil, progress, func(ctx context.Context, conn *pluginhost.Conn, c *route.Call) error {
+		return conn.CreateModel(ctx, &cr, progressOf(c))
+	})
 }
 
 // PushModel pushes from the plugin that has the model; no deadline, like
 // a pull.
 func (r *Router) PushModel(ctx context.Context, rt backend.Route, req *sdk.PushRequest, progress func(*sdk.Progress) error) error {
 	p, model, err := r.localPlugin(ctx, rt.Plugin, req.Model, false)
-	if err != nil {
-		return err
-	}
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	return p.crashedDuring(conn.PushModel(ctx, &sdk.PushRequest{Model: model, Insecure: req.Insecure}, progress))
+	return manage(ctx, r, opPush, rt, p, model, err, progress, func(ctx context.Context, conn *pluginhost.Conn, c *route.Call) error {
+		return conn.PushModel(ctx, &sdk.PushRequest{Model: model, Insecure: req.Insecure}, progressOf(c))
+	})
 }
 
 // blobPlugin is the local plugin that holds blobs: the pinned one, else
@@ -529,31 +436,57 @@ func (r *Router) blobPlugin(pin string) (*Plugin, error) {
 
 func (r *Router) CheckBlob(ctx context.Context, rt backend.Route, digest string) (bool, error) {
 	p, err := r.blobPlugin(rt.Plugin)
-	if err != nil {
-		return false, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, r.h.CallTimeout())
-	defer cancel()
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return false, err
-	}
-	ok, err := conn.CheckBlob(ctx, digest)
-	return ok, p.crashedDuring(err)
+	var ok bool
+	err = manage(ctx, r, opCheckBlob, rt, p, digest, err, nil, func(ctx context.Context, conn *pluginhost.Conn, _ *route.Call) error {
+		var err error
+		ok, err = conn.CheckBlob(ctx, digest)
+		return err
+	})
+	return ok, err
 }
 
 // CreateBlob streams body to the plugin; the caller's context (and the
-// body's own read deadline) bound it, as a large upload takes long.
+// body's own read deadline) bound it, as a large upload takes long. The
+// body is read once: the call counts as started from its first read, so
+// it is never sent twice.
 func (r *Router) CreateBlob(ctx context.Context, rt backend.Route, digest string, body io.Reader) error {
 	p, err := r.blobPlugin(rt.Plugin)
-	if err != nil {
-		return err
+	return manage(ctx, r, opCreateBlob, rt, p, digest, err, nil, func(ctx context.Context, conn *pluginhost.Conn, c *route.Call) error {
+		return conn.CreateBlob(ctx, digest, startedReader{body, c})
+	})
+}
+
+// startedReader marks the call started at the first read of a body that
+// cannot be read again.
+type startedReader struct {
+	r io.Reader
+	c *route.Call
+}
+
+func (s startedReader) Read(b []byte) (int, error) {
+	s.c.Started.Store(true)
+	return s.r.Read(b)
+}
+
+// EngineCall runs fn (start, stop, install, upgrade an engine) on the
+// local plugin named, through the dispatch chain (request id, breaker,
+// crash classification); progress, when set, receives fn's progress.
+func (r *Router) EngineCall(ctx context.Context, plugin string, progress func(*sdk.Progress) error,
+	fn func(ctx context.Context, conn *pluginhost.Conn, progress func(*sdk.Progress) error) error) error {
+	p := r.h.Plugin(plugin)
+	var perr error
+	switch {
+	case p == nil:
+		perr = &sdk.Error{Code: sdk.CodePluginNotFound, Field: "plugin", Message: fmt.Sprintf("no plugin named %q", plugin)}
+	case !p.IsLocal():
+		perr = sdk.Errorf(sdk.CodeFailedPrecondition, "plugin %s is remote: it has no engine", plugin)
 	}
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	return p.crashedDuring(conn.CreateBlob(ctx, digest, body))
+	return manage(ctx, r, opEngine, backend.Route{}, p, "", perr, progress, func(ctx context.Context, conn *pluginhost.Conn, c *route.Call) error {
+		if progress == nil {
+			return fn(ctx, conn, nil)
+		}
+		return fn(ctx, conn, progressOf(c))
+	})
 }
 
 // withField names the request field an error from a name check refers to.

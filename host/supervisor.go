@@ -98,6 +98,9 @@ type Plugin struct {
 	healthFails int
 	checking    bool
 	hung        *pluginhost.Process
+	// procDead is closed when the current process is seen dead (or is
+	// stopped): waitDead waits on it instead of polling.
+	procDead chan struct{}
 	// changed is closed and replaced at every state change, waking
 	// everyone waiting in Conn.
 	changed chan struct{}
@@ -424,6 +427,7 @@ func (p *Plugin) startOnce(life context.Context) error {
 		return err
 	}
 	p.proc = proc
+	p.procDead = make(chan struct{})
 	p.startFailures = 0
 	p.startedAt = time.Now()
 	p.setStateLocked(StateRunning)
@@ -528,6 +532,7 @@ func (p *Plugin) waitExit(life context.Context) {
 				p.lastErr = "plugin process exited unexpectedly"
 			}
 			p.proc = nil
+			p.closeDeadLocked()
 			p.healthFails = 0
 			p.mu.Unlock()
 			// The process is gone, but its client still holds a gRPC
@@ -629,6 +634,7 @@ func (p *Plugin) Stop() {
 	p.stopping = true
 	proc := p.proc
 	p.proc = nil
+	p.closeDeadLocked()
 	p.startFailures = 0
 	p.setStateLocked(StateStopped)
 	if p.cancel != nil {
@@ -640,27 +646,46 @@ func (p *Plugin) Stop() {
 	}
 }
 
-// waitDead reports whether the plugin's process is gone, giving the
-// process reaper up to d to notice an exit that just happened.
-func (p *Plugin) waitDead(d time.Duration) bool {
-	p.mu.Lock()
-	proc := p.proc
-	p.mu.Unlock()
-	deadline := time.Now().Add(d)
-	for proc != nil && !proc.Exited() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
+// closeDeadLocked tells waitDead the current process is gone.
+func (p *Plugin) closeDeadLocked() {
+	if p.procDead != nil {
+		close(p.procDead)
+		p.procDead = nil
 	}
-	return true
 }
 
-// notDelivered reports whether a call failed before reaching the plugin:
-// gRPC says "connection error" when the transport broke before the call
-// was sent, so repeating it cannot run anything twice.
+// waitDead reports whether the plugin's process is gone, giving the
+// monitor up to d to notice an exit that just happened. It waits on the
+// monitor's event, and gives up early when ctx ends (the caller left).
+func (p *Plugin) waitDead(ctx context.Context, d time.Duration) bool {
+	p.mu.Lock()
+	proc, dead := p.proc, p.procDead
+	p.mu.Unlock()
+	if proc == nil || dead == nil {
+		return true
+	}
+	if proc.Exited() {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-dead:
+		return true
+	case <-t.C:
+		return proc.Exited()
+	case <-ctx.Done():
+		return proc.Exited()
+	}
+}
+
+// notDelivered reports whether a call may have failed before reaching
+// the plugin: a transport failure (the SDK marks a gRPC status that
+// carries no project error detail), not an answer the plugin gave. Only
+// then is it worth waiting for a restart and sending the call again.
 func notDelivered(err error) bool {
-	return sdk.ErrorCode(err) == sdk.CodeUnavailable && strings.Contains(err.Error(), "connection error")
+	e := sdk.AsError(err)
+	return e != nil && e.Transport && e.Code == sdk.CodeUnavailable
 }
 
 // Close stops the plugin for good: it will not start again.
@@ -672,22 +697,22 @@ func (p *Plugin) Close() {
 }
 
 // crashedDuring turns a transport failure of a call into a clear error when
-// the plugin died under it.
-func (p *Plugin) crashedDuring(err error) error {
+// the plugin died under it. An error the plugin itself answered (even
+// "unavailable", on purpose: its engine is down) is passed on as it is.
+func (p *Plugin) crashedDuring(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	if sdk.ErrorCode(err) != sdk.CodeUnavailable {
+	if e := sdk.AsError(err); e == nil || !e.Transport || (e.Code != sdk.CodeUnavailable) {
 		return err
 	}
-	dead := p.waitDead(time.Second)
-	if !dead {
+	if !p.waitDead(ctx, time.Second) {
 		// The connection broke but the process lives: the call failed in
 		// transit; report it as the plugin being unavailable.
-		return &sdk.Error{Code: sdk.CodeServiceUnavailable, Retryable: true,
+		return &sdk.Error{Code: sdk.CodeServiceUnavailable, Retryable: true, Transport: true,
 			Message: fmt.Sprintf("plugin %s did not answer: %v", p.name, err), Err: err}
 	}
-	return &sdk.Error{Code: sdk.CodePluginCrashed, Retryable: true,
+	return &sdk.Error{Code: sdk.CodePluginCrashed, Retryable: true, Transport: true,
 		Message: fmt.Sprintf("plugin %s exited during the call; it is being restarted, retry shortly", p.name),
 		Err:     err}
 }

@@ -1,9 +1,12 @@
 package sdk
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // hclogTimeFormat is the timestamp layout go-plugin parses from plugin
@@ -15,7 +18,7 @@ const hclogTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 // lines on w (stderr) in the shape the host re-parses. Serve installs one
 // as slog's default, so plugins can simply call slog.Info.
 func NewPluginLogger(w io.Writer, level slog.Leveler) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{
+	return slog.New(requestIDHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{
 		Level: level,
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) > 0 {
@@ -31,7 +34,27 @@ func NewPluginLogger(w io.Writer, level slog.Leveler) *slog.Logger {
 			}
 			return a
 		},
-	}))
+	})})
+}
+
+// requestIDHandler adds the host's request id (RequestID of the call's
+// context) to every record logged with that context (slog.InfoContext…),
+// so a plugin's log lines can be matched with the host's.
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := types.RequestIDFrom(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
 }
 
 func levelName(v any) string {

@@ -4,7 +4,11 @@
 
 package sdk
 
-import "github.com/roundhouse-ai/roundhouse/types"
+import (
+	"context"
+
+	"github.com/roundhouse-ai/roundhouse/types"
+)
 
 // From types/chat.go.
 
@@ -174,6 +178,18 @@ func ErrorCode(err error) Code {
 func AsError(err error) *Error {
 	return types.AsError(err)
 }
+
+// From types/requestid.go.
+
+// WithRequestID returns ctx carrying the id of the client request it serves.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return types.WithRequestID(ctx, id)
+}
+
+// RequestIDFrom is the id of the host request a call serves ("" when the
+// host sent none). Log with slog.InfoContext(ctx, …) and the plugin's
+// logger adds it by itself.
+func RequestIDFrom(ctx context.Context) string { return types.RequestIDFrom(ctx) }
 
 // From types/generate.go.
 

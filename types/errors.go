@@ -170,6 +170,12 @@ type Error struct {
 	// Err is the cause, for errors.Is/As on the side that created it. It
 	// does not cross the process boundary.
 	Err error
+	// Transport is set on the calling side when the failure came from the
+	// connection, not from the plugin: a gRPC status without the
+	// project's error detail (connection refused or broken, deadline).
+	// It never travels on the wire; the supervisor and the dispatch chain
+	// read it instead of matching error text.
+	Transport bool
 }
 
 func (e *Error) Error() string {

@@ -63,6 +63,9 @@ type Model struct {
 	ExpiresAt     int64    `json:"expires_at,omitempty"`
 	ContextLength int      `json:"context_length,omitempty"`
 	Services      []string `json:"services,omitempty"`
+	// Provider is the provider instance of a remote plugin that serves
+	// the model ("" for a local plugin's model).
+	Provider string `json:"provider,omitempty"`
 }
 
 // ModelDetails is what ShowModel tells about one model.

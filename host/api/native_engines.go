@@ -35,12 +35,16 @@ func (s *Server) listEngines(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-func engineCall(ctx context.Context, p *host.Plugin, fn func(*pluginhost.Conn, context.Context) (*sdk.EngineStatus, error)) (*sdk.EngineStatus, error) {
-	conn, err := p.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return fn(conn, ctx)
+// engineCall runs an engine operation through the host's dispatch chain
+// (request id, breaker, crash classification), like every plugin call.
+func (s *Server) engineCall(ctx context.Context, p *host.Plugin, fn func(*pluginhost.Conn, context.Context) (*sdk.EngineStatus, error)) (*sdk.EngineStatus, error) {
+	var st *sdk.EngineStatus
+	err := s.h.Router().EngineCall(ctx, p.Name(), nil, func(ctx context.Context, conn *pluginhost.Conn, _ func(*sdk.Progress) error) error {
+		var err error
+		st, err = fn(conn, ctx)
+		return err
+	})
+	return st, err
 }
 
 func (s *Server) localPlugin(w http.ResponseWriter, r *http.Request) *host.Plugin {
@@ -54,14 +58,14 @@ func (s *Server) localPlugin(w http.ResponseWriter, r *http.Request) *host.Plugi
 
 func (s *Server) startEngine(w http.ResponseWriter, r *http.Request) {
 	if p := s.localPlugin(w, r); p != nil {
-		st, err := engineCall(r.Context(), p, (*pluginhost.Conn).StartEngine)
+		st, err := s.engineCall(r.Context(), p, (*pluginhost.Conn).StartEngine)
 		s.done(w, r, err, st)
 	}
 }
 
 func (s *Server) stopEngine(w http.ResponseWriter, r *http.Request) {
 	if p := s.localPlugin(w, r); p != nil {
-		st, err := engineCall(r.Context(), p, (*pluginhost.Conn).StopEngine)
+		st, err := s.engineCall(r.Context(), p, (*pluginhost.Conn).StopEngine)
 		s.done(w, r, err, st)
 	}
 }
@@ -99,16 +103,13 @@ func (s *Server) engineProgress(w http.ResponseWriter, r *http.Request,
 				"leave url and sha256 out to install the version the plugin's manifest or the config pins"})
 		return
 	}
-	conn, err := p.Conn(r.Context())
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
 	st := httpx.NewStream(w, httpx.StreamFormat(r))
 	succeeded := false // a plugin may report success itself: say it once
-	err = fn(conn, r.Context(), &req, func(pr *sdk.Progress) error {
+	err := s.h.Router().EngineCall(r.Context(), p.Name(), func(pr *sdk.Progress) error {
 		succeeded = pr.Status == "success"
 		return st.Send(client.ProgressEvent{Status: pr.Status, Digest: pr.Digest, Total: pr.Total, Completed: pr.Completed, Message: pr.Message})
+	}, func(ctx context.Context, conn *pluginhost.Conn, progress func(*sdk.Progress) error) error {
+		return fn(conn, ctx, &req, progress)
 	})
 	if err != nil {
 		if !st.Started() {

@@ -213,7 +213,8 @@ func TestPluginDownIsUnavailableNotNotFound(t *testing.T) {
 }
 
 // A remote plugin that lists models itself (sdk.ModelLister, no engine)
-// has them in the model list next to its manifest's.
+// has them in the model list; its manifest's models, which no provider
+// was seen to serve, are not listed as available.
 func TestRemotePluginListsItsOwnModels(t *testing.T) {
 	h := hosttest.Start(t, withRemote(t, nil))
 	ms, err := h.Router().ListModels(context.Background(), false)
@@ -226,7 +227,7 @@ func TestRemotePluginListsItsOwnModels(t *testing.T) {
 			got[m.Name] = true
 		}
 	}
-	if !got["echo-1"] || !got["remote-1"] {
-		t.Fatalf("cloud's models = %v, want its own echo-1 and its manifest's remote-1", got)
+	if !got["echo-1"] || got["remote-1"] {
+		t.Fatalf("cloud's models = %v, want its own echo-1 and not its manifest's remote-1", got)
 	}
 }

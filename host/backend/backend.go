@@ -29,6 +29,12 @@ type Route struct {
 	Policy Policy
 	// Plugin pins a plugin by name ("" = router's choice).
 	Plugin string
+	// Provider pins a provider instance of a remote plugin ("" = any).
+	Provider string
+	// IdempotencyKey (header Idempotency-Key) makes identical non-stream
+	// requests with the same key share one answer, in flight and for a
+	// while after.
+	IdempotencyKey string
 }
 
 // ModelInfo is a model as the host lists it across plugins.

@@ -11,6 +11,15 @@ import (
 const (
 	HeaderPolicy = "X-Roundhouse-Policy" // auto | local | remote
 	HeaderPlugin = "X-Roundhouse-Plugin" // pin a plugin by name
+	// HeaderProvider pins a provider instance of a remote plugin.
+	HeaderProvider = "X-Roundhouse-Provider"
+	// HeaderModel (answers only) is the model that answered.
+	HeaderModel = "X-Roundhouse-Model"
+	// HeaderRequestID is kept from the request or made by the host, and
+	// sent back on every answer.
+	HeaderRequestID = "X-Request-Id"
+	// HeaderIdempotencyKey de-duplicates identical non-stream requests.
+	HeaderIdempotencyKey = "Idempotency-Key"
 )
 
 // ParsePolicy validates a policy name; "" means auto. field names the
@@ -29,5 +38,6 @@ func ParsePolicy(s, field string) (Policy, error) {
 // RouteFromHeaders reads the route headers of r.
 func RouteFromHeaders(r *http.Request) (Route, error) {
 	p, err := ParsePolicy(r.Header.Get(HeaderPolicy), HeaderPolicy)
-	return Route{Policy: p, Plugin: r.Header.Get(HeaderPlugin)}, err
+	return Route{Policy: p, Plugin: r.Header.Get(HeaderPlugin), Provider: r.Header.Get(HeaderProvider),
+		IdempotencyKey: r.Header.Get(HeaderIdempotencyKey)}, err
 }

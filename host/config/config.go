@@ -80,6 +80,9 @@ type Config struct {
 	// CallTimeout bounds host→plugin calls that are not service calls:
 	// model lists, provider lists, health, info, engine status.
 	CallTimeout time.Duration `yaml:"call_timeout"`
+	// Routing configures the dispatch chain: strategies, model groups,
+	// fallbacks, breaker and retries (see routing.go).
+	Routing Routing `yaml:"routing"`
 
 	// Usage, pricing, budgets, alerts, cache and metrics: see usage.go.
 	Usage   Usage    `yaml:"usage"`
@@ -283,6 +286,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.validateUsage(); err != nil {
+		return err
+	}
+	if err := c.Routing.Validate(); err != nil {
 		return err
 	}
 	if !IsLoopback(c.Listen) && len(c.APIKeys) == 0 {

@@ -85,6 +85,9 @@ type Call struct {
 	Attempts int
 	// CacheHit is set when the cache answered.
 	CacheHit bool
+	// Group is the model group the client's model named ("" for none);
+	// Strategy the strategy that ordered the candidates.
+	Group, Strategy string
 }
 
 // Handler runs a call against one target.

@@ -121,6 +121,9 @@ func errorFromStatus(st *status.Status, cause error) *types.Error {
 		return out
 	}
 	out.Code = codeOfGRPC(st.Code())
+	// No project detail: the status was made by gRPC itself (the
+	// transport) or by a non-SDK server, not by plugin code.
+	out.Transport = true
 	switch st.Code() {
 	case codes.Unavailable, codes.ResourceExhausted, codes.Aborted:
 		out.Retryable = true

@@ -171,6 +171,9 @@ func TestConvertErrorEveryCode(t *testing.T) {
 
 			back := FromStatusError(convertOverWire(t, serr))
 			convertCheckError(t, back, in)
+			if types.AsError(back).Transport {
+				t.Errorf("an error the plugin sent (with ErrorDetail) must not be marked Transport")
+			}
 			if got := status.Code(back); got != c.grpc {
 				t.Errorf("status.Code of the *Error = %v, want %v", got, c.grpc)
 			}
@@ -279,6 +282,9 @@ func TestConvertErrorFromStatusWithoutDetail(t *testing.T) {
 			convertCheckError(t, got, &types.Error{Code: tt.want, Message: "msg for " + tt.grpc.String(), Retryable: tt.retryable})
 			if !errors.Is(got, in) {
 				t.Errorf("the *Error does not wrap the status error")
+			}
+			if e := types.AsError(got); !e.Transport {
+				t.Errorf("a status without ErrorDetail must be marked Transport")
 			}
 		})
 	}

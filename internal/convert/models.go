@@ -53,6 +53,7 @@ func ToProtoModel(m *types.Model) *pb.Model {
 		ExpiresAtUnix:  m.ExpiresAt,
 		ContextLength:  clampToInt32(m.ContextLength),
 		Services:       nilIfEmpty(m.Services),
+		Provider:       m.Provider,
 	}
 }
 
@@ -73,6 +74,7 @@ func FromProtoModel(m *pb.Model) *types.Model {
 		ExpiresAt:     m.GetExpiresAtUnix(),
 		ContextLength: int(m.GetContextLength()),
 		Services:      nilIfEmpty(m.GetServices()),
+		Provider:      m.GetProvider(),
 	}
 }
 

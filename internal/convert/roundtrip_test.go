@@ -444,7 +444,7 @@ func convFullModel() *types.Model {
 		Name: "llama3.2:latest", SizeBytes: 2 << 30, Digest: "sha256:a80c", ModifiedAt: 1767225600,
 		Family: "llama", ParameterSize: "3.2B", Quantization: "Q4_K_M", Format: "gguf",
 		SizeVRAMBytes: 3 << 30, ExpiresAt: 1767229200, ContextLength: 131072,
-		Services: []string{"chat", "generate"},
+		Services: []string{"chat", "generate"}, Provider: "main",
 	}
 }
 

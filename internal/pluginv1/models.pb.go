@@ -207,7 +207,10 @@ type Model struct {
 	ExpiresAtUnix int64 `protobuf:"varint,10,opt,name=expires_at_unix,json=expiresAtUnix,proto3" json:"expires_at_unix,omitempty"`
 	ContextLength int32 `protobuf:"varint,11,opt,name=context_length,json=contextLength,proto3" json:"context_length,omitempty"`
 	// Services this model can serve ("chat", "embed"...), when known.
-	Services      []string `protobuf:"bytes,12,rep,name=services,proto3" json:"services,omitempty"`
+	Services []string `protobuf:"bytes,12,rep,name=services,proto3" json:"services,omitempty"`
+	// Provider instance of a remote plugin that serves this model ("" for a
+	// local plugin's model).
+	Provider      string `protobuf:"bytes,13,opt,name=provider,proto3" json:"provider,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -324,6 +327,13 @@ func (x *Model) GetServices() []string {
 		return x.Services
 	}
 	return nil
+}
+
+func (x *Model) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
 }
 
 type LoadModelRequest struct {
@@ -1188,7 +1198,7 @@ const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"\x11ListModelsRequest\"\x1a\n" +
 	"\x18ListRunningModelsRequest\"I\n" +
 	"\x12ListModelsResponse\x123\n" +
-	"\x06models\x18\x01 \x03(\v2\x1b.roundhouse.plugin.v1.ModelR\x06models\"\x8a\x03\n" +
+	"\x06models\x18\x01 \x03(\v2\x1b.roundhouse.plugin.v1.ModelR\x06models\"\xa6\x03\n" +
 	"\x05Model\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
 	"\n" +
@@ -1203,7 +1213,8 @@ const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"\x0fexpires_at_unix\x18\n" +
 	" \x01(\x03R\rexpiresAtUnix\x12%\n" +
 	"\x0econtext_length\x18\v \x01(\x05R\rcontextLength\x12\x1a\n" +
-	"\bservices\x18\f \x03(\tR\bservices\"r\n" +
+	"\bservices\x18\f \x03(\tR\bservices\x12\x1a\n" +
+	"\bprovider\x18\r \x01(\tR\bprovider\"r\n" +
 	"\x10LoadModelRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x121\n" +
 	"\x12keep_alive_seconds\x18\x02 \x01(\x01H\x00R\x10keepAliveSeconds\x88\x01\x01B\x15\n" +

@@ -9,14 +9,17 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/roundhouse-ai/roundhouse/types"
 )
 
 // UnaryGuard ties each call's context to the plugin's lifetime and turns a
 // panic in plugin code into an Internal error instead of a crash.
 func UnaryGuard(base context.Context) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
-		ctx, stop := linkContext(ctx, base)
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
+		ctx, stop := linkContext(incomingRequestID(ctx), base)
 		defer stop()
+		defer logFailed(ctx, info.FullMethod, &err)
 		defer recoverPanic(&err)
 		return h(ctx, req)
 	}
@@ -24,11 +27,23 @@ func UnaryGuard(base context.Context) grpc.UnaryServerInterceptor {
 
 // StreamGuard is UnaryGuard for streaming calls.
 func StreamGuard(base context.Context) grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {
-		ctx, stop := linkContext(ss.Context(), base)
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {
+		ctx, stop := linkContext(incomingRequestID(ss.Context()), base)
 		defer stop()
+		defer logFailed(ctx, info.FullMethod, &err)
 		defer recoverPanic(&err)
 		return h(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+	}
+}
+
+// logFailed logs a call that failed with the request id the host sent, so
+// the plugin's log line can be matched with the host's.
+func logFailed(ctx context.Context, method string, err *error) {
+	if *err == nil {
+		return
+	}
+	if id := types.RequestIDFrom(ctx); id != "" {
+		slog.InfoContext(ctx, "call failed", "method", method, "error", (*err).Error())
 	}
 }
 

@@ -40,7 +40,86 @@ type plugin struct {
 var (
 	_ sdk.RemotePlugin = (*plugin)(nil)
 	_ sdk.Shutdowner   = (*plugin)(nil)
+	_ sdk.ModelLister  = (*plugin)(nil)
 )
+
+// listWait bounds the first GET /models of a provider during ListModels;
+// later refreshes run in the background.
+const listWait = 5 * time.Second
+
+// ListModels lists what each provider serves, tagged with the provider:
+// its configured models, else what its upstream lists at GET /models
+// (cached; a stale list is returned at once and refreshed in the
+// background, time-bounded). A provider that cannot list contributes
+// nothing (the host then falls back to the manifest's models for it).
+// With no provider configured it lists nothing.
+func (p *plugin) ListModels(ctx context.Context) ([]sdk.Model, error) {
+	set := p.set.Load()
+	if set == nil {
+		return []sdk.Model{}, nil
+	}
+	out := []sdk.Model{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, pr := range set.list {
+		if len(pr.models) > 0 {
+			for _, m := range pr.models {
+				out = append(out, sdk.Model{Name: m, Provider: pr.name})
+			}
+			continue
+		}
+		load := func(ctx context.Context) ([]string, error) { return p.fetchModels(ctx, pr) }
+		if cached := pr.discovered.peek(); len(cached) > 0 {
+			if !pr.discovered.fresh(p.now()) {
+				go func() {
+					// Detached from the caller and bounded: one client
+					// leaving must not cancel everyone's refresh.
+					bctx, cancel := context.WithTimeout(context.Background(), listWait)
+					defer cancel()
+					_, _ = pr.discovered.get(bctx, p.now(), load)
+				}()
+			}
+			for _, m := range cached {
+				out = append(out, sdk.Model{Name: m, Provider: pr.name})
+			}
+			continue
+		}
+		wg.Go(func() {
+			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), listWait)
+			defer cancel()
+			models, err := pr.discovered.get(lctx, p.now(), load)
+			if err != nil {
+				slog.InfoContext(ctx, "provider lists no models", "provider", pr.name, "error", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range models {
+				out = append(out, sdk.Model{Name: m, Provider: pr.name})
+			}
+		})
+	}
+	wg.Wait()
+	// Configured order is kept per provider; providers listed concurrently
+	// are sorted for a stable answer.
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Provider != out[j].Provider {
+			return set.index(out[i].Provider) < set.index(out[j].Provider)
+		}
+		return false
+	})
+	return out, nil
+}
+
+// index is the provider's position in the configuration.
+func (s *providerSet) index(name string) int {
+	for i, pr := range s.list {
+		if pr.name == name {
+			return i
+		}
+	}
+	return len(s.list)
+}
 
 func newPlugin() *plugin {
 	return newPluginWith(&http.Client{Transport: newTransport()}, time.Now)

@@ -337,6 +337,13 @@ func (c *modelCache) get(ctx context.Context, now time.Time, load func(context.C
 	}
 }
 
+// fresh reports whether the cache holds an answer that has not expired.
+func (c *modelCache) fresh(now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.loading == nil && now.Before(c.expires)
+}
+
 // peek returns the cached models without loading.
 func (c *modelCache) peek() []string {
 	c.mu.Lock()

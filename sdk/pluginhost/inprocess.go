@@ -32,6 +32,8 @@ func ServeInProcess(impl sdk.Plugin) (*Conn, func()) {
 	cc, err := grpc.NewClient("passthrough:///in-process",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithChainUnaryInterceptor(rpc.UnaryRequestID),
+		grpc.WithChainStreamInterceptor(rpc.StreamRequestID),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(rpc.DefaultMaxMessageSize), grpc.MaxCallSendMsgSize(rpc.DefaultMaxMessageSize)))
 	if err != nil { // only for malformed options, which these are not
 		panic("sdk: in-process gRPC client: " + err.Error())

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
 	"github.com/roundhouse-ai/roundhouse/internal/rpc"
 	"github.com/roundhouse-ai/roundhouse/types"
 )
@@ -150,6 +152,11 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: cfg.SocketDir},
 		// Long JSON log lines (a request dump) stay one entry.
 		PluginLogBufferSize: 1 << 20,
+		// The request id of each call travels as gRPC metadata.
+		GRPCDialOptions: []grpc.DialOption{
+			grpc.WithChainUnaryInterceptor(rpc.UnaryRequestID),
+			grpc.WithChainStreamInterceptor(rpc.StreamRequestID),
+		},
 	}
 	if cfg.SHA256 != "" {
 		sum, err := hex.DecodeString(cfg.SHA256)

@@ -1,0 +1,34 @@
+package backend
+
+import "context"
+
+// Served says who answered a request: the HTTP surfaces put it in the
+// X-Roundhouse-Plugin, -Provider and -Model headers (and the native answer
+// in a "route" object) without knowing the host.
+type Served struct {
+	Plugin    string `json:"plugin"`
+	Provider  string `json:"provider,omitempty"`
+	Model     string `json:"model"`
+	RequestID string `json:"request_id,omitempty"`
+	// Attempts counts calls made to plugins (retries and fallbacks
+	// included).
+	Attempts int `json:"attempts"`
+	// Strategy ordered the candidates.
+	Strategy string `json:"strategy,omitempty"`
+}
+
+type servedKey struct{}
+
+// WithServedHook returns ctx whose requests call fn once the target that
+// answers is known: before the unary answer is returned, before the first
+// chunk of a stream is sent (so headers can still be set), and on the
+// final failure.
+func WithServedHook(ctx context.Context, fn func(Served)) context.Context {
+	return context.WithValue(ctx, servedKey{}, fn)
+}
+
+// ServedHook returns the hook of ctx, or nil.
+func ServedHook(ctx context.Context) func(Served) {
+	fn, _ := ctx.Value(servedKey{}).(func(Served))
+	return fn
+}

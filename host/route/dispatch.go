@@ -1,0 +1,360 @@
+package route
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/roundhouse-ai/roundhouse/host/backend"
+	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/types"
+)
+
+// Options are what the host gives a Dispatcher besides its config.
+type Options struct {
+	Log *slog.Logger
+	// Now and Rand default to time.Now and math/rand; tests fix them.
+	Now  Clock
+	Rand func() float64
+	// Timeout is the deadline of one call to t (the plugin's manifest
+	// timeouts; 0 = none).
+	Timeout func(c *Call, t Target) time.Duration
+}
+
+// compiled is the routing config in the shape the request path reads.
+type compiled struct {
+	strategy  string
+	services  map[string]string
+	groups    map[string]*GroupSpec
+	fallbacks map[string][]string
+	retry     RetrySettings
+	breaker   BreakerSettings
+}
+
+// Dispatcher runs every request: resolve → order → for each candidate the
+// chain of steps → the call.
+type Dispatcher struct {
+	opts  Options
+	cfg   atomic.Pointer[compiled]
+	stats *Stats
+	idem  *idempotency
+	turns turns
+
+	mu    sync.Mutex
+	steps []Middleware // extra steps (usage, budget, cache, metrics)
+	price PriceSource
+	quota QuotaSource
+	// chain is rebuilt when steps change: extra steps, retry, breaker,
+	// timeout, observe, then the call.
+	chain atomic.Pointer[func(last Handler) Handler]
+}
+
+// New makes a dispatcher for the routing config.
+func New(rc config.Routing, o Options) *Dispatcher {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	}
+	d := &Dispatcher{opts: o, idem: newIdempotency(rc.IdempotencyTTL)}
+	c := compile(rc)
+	d.cfg.Store(c)
+	d.stats = NewStats(o.Now, c.breaker, func(t Target, from, to BreakerState) {
+		d.opts.Log.Warn("circuit breaker", "target", t.String(), "from", string(from), "to", string(to))
+	})
+	d.rebuild()
+	return d
+}
+
+func compile(rc config.Routing) *compiled {
+	c := &compiled{strategy: rc.Strategy, services: rc.Services, groups: map[string]*GroupSpec{}, fallbacks: rc.Fallbacks,
+		retry:   RetrySettings{MaxAttempts: rc.Retry.MaxAttempts, Initial: rc.Retry.Initial, Max: rc.Retry.Max, MaxElapsed: rc.Retry.MaxElapsed},
+		breaker: BreakerSettings{Failures: rc.Breaker.Failures, ErrorRate: rc.Breaker.ErrorRate, Window: rc.Breaker.Window, MinRequests: rc.Breaker.MinRequests, OpenFor: rc.Breaker.OpenFor}}
+	if c.strategy == "" {
+		c.strategy = StrategyPriority
+	}
+	for name, g := range rc.Groups {
+		gs := &GroupSpec{Strategy: g.Strategy}
+		for _, gt := range g.Targets {
+			t, _ := ParseTarget(gt.Target)
+			w := gt.Weight
+			if w == 0 {
+				w = 1
+			}
+			gs.Targets = append(gs.Targets, Candidate{Target: t, Weight: w})
+		}
+		if cn := g.Canary; cn != nil {
+			t, _ := ParseTarget(cn.Target)
+			gs.canary = newCanary(name, t, cn.Percent, cn.Margin, cn.MinRequests, cn.Window)
+		}
+		c.groups[name] = gs
+	}
+	return c
+}
+
+// Stats are the per-target stats (breakers, latency, health).
+func (d *Dispatcher) Stats() *Stats { return d.stats }
+
+// Use adds steps to the chain, after the request id and idempotency and
+// before retry, breaker and timeout: they run once per target attempt.
+func (d *Dispatcher) Use(steps ...Middleware) {
+	d.mu.Lock()
+	d.steps = append(d.steps, steps...)
+	d.mu.Unlock()
+	d.rebuild()
+}
+
+// SetPriceSource sets what lowest_price orders by.
+func (d *Dispatcher) SetPriceSource(p PriceSource) { d.mu.Lock(); d.price = p; d.mu.Unlock() }
+
+// SetQuotaSource sets what least_quota_used orders by.
+func (d *Dispatcher) SetQuotaSource(q QuotaSource) { d.mu.Lock(); d.quota = q; d.mu.Unlock() }
+
+func (d *Dispatcher) rebuild() {
+	d.mu.Lock()
+	extra := append([]Middleware(nil), d.steps...)
+	d.mu.Unlock()
+	cfg := d.cfg.Load()
+	build := func(last Handler) Handler {
+		steps := append(append([]Middleware(nil), extra...),
+			Retry(cfg.retry, d.opts.Rand), d.breakerStep, d.timeoutStep, d.observeStep)
+		return Chain(last, steps...)
+	}
+	d.chain.Store(&build)
+}
+
+// strategyFor picks the strategy: the group's, else the service's, else
+// the default.
+func (d *Dispatcher) strategyFor(cfg *compiled, service string, g *GroupSpec) Strategy {
+	if g != nil && g.Strategy != "" {
+		return StrategyByName(g.Strategy)
+	}
+	if s := cfg.services[service]; s != "" {
+		return StrategyByName(s)
+	}
+	return StrategyByName(cfg.strategy)
+}
+
+// Decide resolves and orders the candidates of c (no call is made): what
+// the benchmark measures, and what Dispatch runs first.
+func (d *Dispatcher) Decide(ctx context.Context, src Source, c *Call, dst []Candidate) ([]Candidate, error) {
+	w := ParseWishes(c.Route, c.Model, src.IsPlugin)
+	cands, g, err := d.resolve(ctx, src, c.Service, &w, dst)
+	if err != nil {
+		return cands, err
+	}
+	c.Group = w.Group
+	cfg := d.cfg.Load()
+	st := d.strategyFor(cfg, c.Service, g)
+	c.Strategy = st.Name()
+	d.mu.Lock()
+	env := Env{Now: d.opts.Now(), Stats: d.stats, Price: d.price, Quota: d.quota, Rand: d.opts.Rand}
+	d.mu.Unlock()
+	if st.Name() == StrategyRoundRobin {
+		key := c.Service + "\x00" + c.Model
+		env.Turn = func() uint64 { return d.turns.next(key) }
+	}
+	// Only the primaries are ordered; fallbacks keep their listed order.
+	n := 0
+	for n < len(cands) && !cands[n].Fallback {
+		n++
+	}
+	st.Order(cands[:n], &env)
+	if g != nil && g.canary != nil {
+		cands = g.canary.order(cands, d.opts.Rand())
+	}
+	return cands, nil
+}
+
+// Dispatch runs c: resolve, order, then each candidate through the chain
+// until one answers, a failure is not worth another candidate, or a stream
+// has started. last makes the call to one target.
+func (d *Dispatcher) Dispatch(ctx context.Context, src Source, c *Call, last Handler) error {
+	if c.RequestID == "" {
+		c.RequestID = types.RequestIDFrom(ctx)
+	}
+	if c.RequestID == "" {
+		c.RequestID = NewRequestID()
+	}
+	ctx = types.WithRequestID(ctx, c.RequestID)
+	if c.Begin.IsZero() {
+		c.Begin = d.opts.Now()
+	}
+	if c.Route.IdempotencyKey != "" && !c.Stream && c.Req != nil {
+		err := d.idem.do(ctx, c, func() error { return d.dispatch(ctx, src, c, last) })
+		d.served(ctx, c)
+		return err
+	}
+	err := d.dispatch(ctx, src, c, last)
+	d.served(ctx, c)
+	return err
+}
+
+func (d *Dispatcher) dispatch(ctx context.Context, src Source, c *Call, last Handler) error {
+	var buf [8]Candidate
+	cands, err := d.Decide(ctx, src, c, buf[:0])
+	if err != nil {
+		return err
+	}
+	if c.Send != nil {
+		send := c.Send
+		c.Send = func(chunk any) error {
+			if !c.Started.Load() {
+				c.FirstByte = d.opts.Now()
+				c.Started.Store(true)
+				d.served(ctx, c) // headers before the first byte
+			}
+			return send(chunk)
+		}
+	}
+	h := (*d.chain.Load())(last)
+	var lastErr error
+	for i, cand := range cands {
+		if i > 0 && (c.Started.Load() || ctx.Err() != nil) {
+			break
+		}
+		c.Served = cand.Target
+		err := h(ctx, c, cand.Target)
+		if err == nil {
+			return nil
+		}
+		lastErr = err
+		if !Failover(err) || c.Started.Load() || ctx.Err() != nil {
+			break
+		}
+		if i+1 < len(cands) {
+			d.opts.Log.Info("trying the next candidate", "request_id", c.RequestID, "failed", cand.Target.String(),
+				"next", cands[i+1].Target.String(), "error", err)
+		}
+	}
+	if lastErr != nil && len(cands) > 1 && !c.Started.Load() {
+		d.opts.Log.Warn("every candidate failed", "request_id", c.RequestID, "service", c.Service, "model", c.Model,
+			"candidates", len(cands), "error", lastErr)
+	}
+	return lastErr
+}
+
+// served tells the surface who answers (once per call is enough for
+// headers; calling again overwrites them with the same or final values).
+func (d *Dispatcher) served(ctx context.Context, c *Call) {
+	fn := backend.ServedHook(ctx)
+	if fn == nil {
+		return
+	}
+	fn(backend.Served{Plugin: c.Served.Plugin, Provider: c.Served.Provider, Model: c.Served.Model,
+		RequestID: c.RequestID, Attempts: c.Attempts, Strategy: c.Strategy})
+}
+
+// Failover reports whether a failure on one target is worth trying the
+// next candidate: the target failed or cannot serve (down, overloaded,
+// rate limited, out of quota, model missing there, breaker open), not the
+// request itself (bad input, too long, filtered, cancelled).
+func Failover(err error) bool {
+	if Retryable(err) || isBreakerOpen(err) {
+		return true
+	}
+	switch types.ErrorCode(err) {
+	case types.CodePluginCrashed, types.CodeUnknown, types.CodeInternal, types.CodeQuotaExceeded, types.CodeUpstreamQuota, types.CodeUpstreamAuth,
+		types.CodeNoUsableKey, types.CodeModelNotFound, types.CodeModelUnsupported, types.CodeModelLoadFailed,
+		types.CodePluginNotConfigured, types.CodePluginStartFailed, types.CodeEngineUnavailable, types.CodeEngineStartFailed,
+		types.CodeEngineNotInstalled, types.CodeNotFound, types.CodeUnimplemented:
+		return true
+	}
+	return false
+}
+
+// targetFailure reports whether err counts against the target (breaker,
+// health, canary): the target's fault, not the client's.
+func targetFailure(err error) bool {
+	if err == nil {
+		return false
+	}
+	switch types.ErrorCode(err) {
+	case types.CodeRateLimited, types.CodeUpstreamRateLimited, types.CodeUpstreamError, types.CodeUpstreamTimeout,
+		types.CodeTimeout, types.CodeUnavailable, types.CodeServiceUnavailable, types.CodePluginCrashed,
+		types.CodePluginUnavailable, types.CodeUnknown, types.CodeInternal, types.CodeEngineUnavailable,
+		types.CodePluginStartFailed, types.CodeEngineStartFailed, types.CodeNoUsableKey, types.CodeUpstreamAuth:
+		return true
+	}
+	return false
+}
+
+// errBreakerOpen is the answer of a target whose breaker is open.
+func errBreakerOpen(t Target, wait time.Duration) error {
+	return &types.Error{Code: types.CodeServiceUnavailable, Retryable: true, RetryAfter: max(wait.Round(time.Second), time.Second),
+		Message: fmt.Sprintf("%s is failing and its circuit breaker is open; retry in %s or pick another target (GET /v1/routes)", t, max(wait.Round(time.Second), time.Second))}
+}
+
+// breakerStep lets a call through only when the target's breaker allows
+// it, and records the outcome.
+func (d *Dispatcher) breakerStep(next Handler) Handler {
+	return func(ctx context.Context, c *Call, t Target) error {
+		b := d.stats.Get(t).Breaker
+		if !b.Allow() {
+			return breakerOpenError{errBreakerOpen(t, b.OpenFor())}
+		}
+		err := next(ctx, c, t)
+		if ctx.Err() != nil && err != nil && !targetFailure(err) {
+			b.Cancel() // the client left: says nothing about the target
+		} else {
+			b.Done(!targetFailure(err))
+		}
+		return err
+	}
+}
+
+// breakerOpenError is not retried on the same target (Retryable says no
+// for it) but moves on to the next candidate.
+type breakerOpenError struct{ error }
+
+func (e breakerOpenError) Unwrap() error { return e.error }
+
+// timeoutStep bounds one call to a target by its deadline.
+func (d *Dispatcher) timeoutStep(next Handler) Handler {
+	return func(ctx context.Context, c *Call, t Target) error {
+		if d.opts.Timeout != nil {
+			if to := d.opts.Timeout(c, t); to > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, to)
+				defer cancel()
+			}
+		}
+		return next(ctx, c, t)
+	}
+}
+
+// observeStep counts the attempt and records its outcome and latency
+// (time to first byte for a stream) for least_latency, health and canary.
+func (d *Dispatcher) observeStep(next Handler) Handler {
+	return func(ctx context.Context, c *Call, t Target) error {
+		c.Attempts++
+		start := d.opts.Now()
+		err := next(ctx, c, t)
+		now := d.opts.Now()
+		if err != nil && ctx.Err() != nil && !targetFailure(err) {
+			return err
+		}
+		lat := now.Sub(start)
+		if c.Stream && !c.FirstByte.IsZero() && c.FirstByte.After(start) {
+			lat = c.FirstByte.Sub(start)
+		}
+		ok := !targetFailure(err)
+		d.stats.Get(t).Observe(now, ok, lat)
+		if c.Group != "" {
+			if g := d.cfg.Load().groups[c.Group]; g != nil && g.canary != nil {
+				if why := g.canary.observe(now, t, ok); why != "" {
+					d.opts.Log.Warn("canary rolled back", "group", c.Group, "target", g.canary.target.String(), "reason", why)
+				}
+			}
+		}
+		return err
+	}
+}

@@ -1,0 +1,148 @@
+package route
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+
+	"github.com/roundhouse-ai/roundhouse/types"
+)
+
+// RetrySettings bound retries on one target; zero values take defaults.
+type RetrySettings struct {
+	MaxAttempts int           // first call included (default 3)
+	Initial     time.Duration // default 200ms
+	Max         time.Duration // default 5s
+	MaxElapsed  time.Duration // default 30s
+}
+
+func (s RetrySettings) withDefaults() RetrySettings {
+	if s.MaxAttempts <= 0 {
+		s.MaxAttempts = 3
+	}
+	if s.Initial <= 0 {
+		s.Initial = 200 * time.Millisecond
+	}
+	if s.Max <= 0 {
+		s.Max = 5 * time.Second
+	}
+	if s.Max < s.Initial {
+		s.Max = s.Initial
+	}
+	if s.MaxElapsed <= 0 {
+		s.MaxElapsed = 30 * time.Second
+	}
+	return s
+}
+
+// fullJitter is exponential backoff with full jitter (AWS's "full
+// jitter"): the n-th wait is uniform in [0, min(Max, Initial·2ⁿ)], which
+// spreads clients that failed together better than ±x% jitter.
+type fullJitter struct {
+	initial, max time.Duration
+	n            int
+	rand         func() float64
+}
+
+func (b *fullJitter) Reset() { b.n = 0 }
+
+func (b *fullJitter) NextBackOff() time.Duration {
+	ceil := b.initial << min(b.n, 30)
+	if ceil <= 0 || ceil > b.max {
+		ceil = b.max
+	}
+	b.n++
+	return time.Duration(b.rand() * float64(ceil))
+}
+
+// Retryable reports whether err is worth the same call on the same target
+// again after a wait: rate limits, upstream 5xx, timeouts before the first
+// byte, a plugin restarting. Not quotas (they last), not the
+// client's mistakes, not an engine that is down (the next candidate is the
+// better bet).
+func Retryable(err error) bool {
+	if isBreakerOpen(err) {
+		return false // the same target is refused until it closes
+	}
+	switch types.ErrorCode(err) {
+	case types.CodeRateLimited, types.CodeUpstreamRateLimited, types.CodeUpstreamError, types.CodeUpstreamTimeout,
+		types.CodeTimeout, types.CodeUnavailable, types.CodeServiceUnavailable, types.CodePluginUnavailable:
+		return true
+	}
+	// Not plugin_crashed: the request may be what crashed the plugin;
+	// sending it again would crash it again. The next candidate may take it.
+	return false
+}
+
+// Retry retries retryable failures on one target with exponential backoff
+// and full jitter, honouring the error's RetryAfter, never once a stream
+// chunk reached the client, and never beyond MaxAttempts or MaxElapsed.
+func Retry(s RetrySettings, rand func() float64) Middleware {
+	s = s.withDefaults()
+	return func(next Handler) Handler {
+		if s.MaxAttempts == 1 {
+			return next
+		}
+		return func(ctx context.Context, c *Call, t Target) error {
+			op := func() (struct{}, error) {
+				err := next(ctx, c, t)
+				if err == nil {
+					return struct{}{}, nil
+				}
+				if c.Started.Load() || ctx.Err() != nil || !Retryable(err) {
+					return struct{}{}, backoff.Permanent(err)
+				}
+				if e := types.AsError(err); e.RetryAfter > 0 {
+					if e.RetryAfter > s.MaxElapsed {
+						// Too long to wait here: the next candidate.
+						return struct{}{}, backoff.Permanent(err)
+					}
+					return struct{}{}, &retryAfter{RetryAfterError: backoff.RetryAfterError{Duration: e.RetryAfter}, err: err}
+				}
+				return struct{}{}, err
+			}
+			_, err := backoff.Retry(ctx, op,
+				backoff.WithBackOff(&fullJitter{initial: s.Initial, max: s.Max, rand: rand}),
+				backoff.WithMaxTries(uint(s.MaxAttempts)),
+				backoff.WithMaxElapsedTime(s.MaxElapsed))
+			var ra *retryAfter
+			if asRetryAfter(err, &ra) {
+				return ra.err
+			}
+			return err
+		}
+	}
+}
+
+// retryAfter tells backoff.Retry how long to wait while keeping the
+// plugin's error for the caller.
+type retryAfter struct {
+	backoff.RetryAfterError
+	err error
+}
+
+func (r *retryAfter) Unwrap() error { return r.err }
+
+// As lets errors.As find the embedded RetryAfterError.
+func (r *retryAfter) As(target any) bool {
+	if p, ok := target.(**backoff.RetryAfterError); ok {
+		*p = &r.RetryAfterError
+		return true
+	}
+	return false
+}
+
+func asRetryAfter(err error, out **retryAfter) bool {
+	ra, ok := err.(*retryAfter)
+	if ok {
+		*out = ra
+	}
+	return ok
+}
+
+func isBreakerOpen(err error) bool {
+	var bo breakerOpenError
+	return errors.As(err, &bo)
+}

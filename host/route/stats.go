@@ -1,0 +1,177 @@
+package route
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ewmaAlpha weighs the newest latency sample: about the last ten calls
+// count.
+const ewmaAlpha = 0.2
+
+// TargetStats is what the host learns about one target from its calls and
+// probes: the circuit breaker, latency, success rate and health.
+type TargetStats struct {
+	Breaker *Breaker
+
+	// latency (EWMA, ns) and score (Health's last value, float64 bits)
+	// are read by strategies on every request without a lock.
+	latency atomic.Int64
+	score   atomic.Uint64
+
+	mu sync.Mutex
+	// ewma is the smoothed latency (time to first byte for streams).
+	ewma time.Duration
+	win  window
+	// notServing is set from the plugin's health probe.
+	notServing bool
+	lastUsed   time.Time
+}
+
+// Observe records one call's outcome and latency (0 = unknown).
+func (s *TargetStats) Observe(now time.Time, ok bool, latency time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.win.add(now, ok)
+	s.lastUsed = now
+	if ok && latency > 0 {
+		if s.ewma == 0 {
+			s.ewma = latency
+		} else {
+			s.ewma = time.Duration(ewmaAlpha*float64(latency) + (1-ewmaAlpha)*float64(s.ewma))
+		}
+		s.latency.Store(int64(s.ewma))
+	}
+	s.score.Store(math.Float64bits(s.healthLocked(now)))
+}
+
+// Score is the health score as of the last outcome or probe (lock-free,
+// for strategies); an open breaker reads 0.
+func (s *TargetStats) Score() float64 {
+	if s.Breaker != nil && s.Breaker.isOpen() {
+		return 0
+	}
+	return 1 - math.Float64frombits(s.score.Load())
+}
+
+// Latency is the smoothed latency, 0 when never measured.
+func (s *TargetStats) Latency() time.Duration { return time.Duration(s.latency.Load()) }
+
+// SetServing records the plugin's last health answer.
+func (s *TargetStats) SetServing(serving bool) {
+	s.mu.Lock()
+	s.notServing = !serving
+	s.score.Store(math.Float64bits(s.healthLocked(time.Now())))
+	s.mu.Unlock()
+}
+
+// ErrorRate is the failure share over the stats window and its request
+// count.
+func (s *TargetStats) ErrorRate(now time.Time) (rate float64, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, f := s.win.counts(now)
+	if n == 0 {
+		return 0, 0
+	}
+	return float64(f) / float64(n), n
+}
+
+// Health is a score in [0, 1]: 0 for a target whose plugin reports not
+// serving or whose breaker is open; otherwise the success rate over the
+// window, lowered for latency above a second (a slow target is a worse
+// choice than an equally reliable fast one).
+func (s *TargetStats) Health(now time.Time) float64 {
+	if s.Breaker != nil && s.Breaker.State() == BreakerOpen {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return 1 - s.healthLocked(now)
+}
+
+// healthLocked is 1 - Health without the breaker (stored so that the zero
+// value means healthy).
+func (s *TargetStats) healthLocked(now time.Time) float64 {
+	if s.notServing {
+		return 1
+	}
+	score := 1.0
+	if n, f := s.win.counts(now); n > 0 {
+		score = 1 - float64(f)/float64(n)
+	}
+	if s.ewma > time.Second {
+		score *= 1 / (1 + math.Log2(s.ewma.Seconds()))
+	}
+	return 1 - score
+}
+
+// Stats holds the TargetStats of every target seen, created on first use.
+type Stats struct {
+	now     Clock
+	breaker BreakerSettings
+	window  time.Duration
+	onTrip  func(t Target, from, to BreakerState)
+
+	mu sync.RWMutex
+	by map[Target]*TargetStats
+}
+
+// NewStats makes the registry; onTrip is told of breaker state changes.
+func NewStats(now Clock, b BreakerSettings, onTrip func(t Target, from, to BreakerState)) *Stats {
+	if now == nil {
+		now = time.Now
+	}
+	return &Stats{now: now, breaker: b, window: b.withDefaults().Window, onTrip: onTrip, by: map[Target]*TargetStats{}}
+}
+
+// Get returns t's stats, creating them.
+func (s *Stats) Get(t Target) *TargetStats {
+	k := t.Key()
+	s.mu.RLock()
+	ts := s.by[k]
+	s.mu.RUnlock()
+	if ts != nil {
+		return ts
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ts = s.by[k]; ts == nil {
+		var onChange func(from, to BreakerState)
+		if s.onTrip != nil {
+			onChange = func(from, to BreakerState) { s.onTrip(k, from, to) }
+		}
+		ts = &TargetStats{Breaker: NewBreaker(s.breaker, s.now, onChange), win: newWindow(s.window)}
+		s.by[k] = ts
+	}
+	return ts
+}
+
+// Lookup returns t's stats or nil, without creating them.
+func (s *Stats) Lookup(t Target) *TargetStats {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.by[t.Key()]
+}
+
+// Each calls fn for every known target.
+func (s *Stats) Each(fn func(Target, *TargetStats)) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for t, ts := range s.by {
+		fn(t, ts)
+	}
+}
+
+// SetPluginServing marks every known target of plugin as serving or not.
+func (s *Stats) SetPluginServing(plugin string, serving bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for t, ts := range s.by {
+		if t.Plugin == plugin {
+			ts.SetServing(serving)
+		}
+	}
+}
