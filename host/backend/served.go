@@ -15,6 +15,9 @@ type Served struct {
 	Attempts int `json:"attempts"`
 	// Strategy ordered the candidates.
 	Strategy string `json:"strategy,omitempty"`
+	// Cache is "hit" or "miss" when the response cache looked the request
+	// up ("" otherwise): the X-Roundhouse-Cache header.
+	Cache string `json:"cache,omitempty"`
 }
 
 type servedKey struct{}

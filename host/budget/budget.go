@@ -219,6 +219,9 @@ func (m *Manager) add(app, requested, model string, tokens int64, cost float64, 
 func (m *Manager) Step() route.Middleware {
 	return func(next route.Handler) route.Handler {
 		return func(ctx context.Context, c *route.Call, t route.Target) error {
+			if !usage.IsService(c.Service) {
+				return next(ctx, c, t) // model management is never budgeted
+			}
 			if err := m.Check(c, t); err != nil {
 				return err
 			}

@@ -88,6 +88,7 @@ func (c *Cache) Step() route.Middleware {
 			if call.Stream {
 				key += ":stream" // a stream entry holds chunks, not an answer
 			}
+			call.CacheChecked = true
 			if e, ok := c.lru.Get(key); ok {
 				c.result(true)
 				return serve(call, e)

@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,6 +40,9 @@ func NewRecorder(sink Sink, prices Coster) *Recorder {
 func (rec *Recorder) Step() route.Middleware {
 	return func(next route.Handler) route.Handler {
 		return func(ctx context.Context, c *route.Call, t route.Target) error {
+			if !IsService(c.Service) {
+				return next(ctx, c, t) // model management: no tokens, no cost
+			}
 			begin := rec.now()
 			// Usage is per attempt: a failed earlier attempt's report
 			// must not be counted again.
@@ -83,6 +87,10 @@ func (rec *Recorder) Step() route.Middleware {
 		}
 	}
 }
+
+// IsService reports whether name is a service (chat, embed…) rather
+// than a model-management operation, which the dispatch chain also runs.
+func IsService(name string) bool { return slices.Contains(types.ServiceNames, name) }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
