@@ -1,4 +1,4 @@
-package meter
+package bench_test
 
 import (
 	"context"
@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/host/meter"
 	"github.com/roundhouse-ai/roundhouse/host/metrics"
 	"github.com/roundhouse-ai/roundhouse/host/route"
+	"github.com/roundhouse-ai/roundhouse/host/usage"
 	"github.com/roundhouse-ai/roundhouse/types"
 )
 
-func benchMeter(b *testing.B) *Meter {
+func benchMeter(b *testing.B) *meter.Meter {
 	b.Helper()
 	cfg, err := config.Load("")
 	if err != nil {
@@ -24,7 +26,7 @@ func benchMeter(b *testing.B) *Meter {
 	cfg.Budgets = []config.Budget{{Name: "day", Window: config.WindowDay, Tokens: 1 << 60},
 		{Name: "per-app", Window: config.WindowHour, App: "*", Cost: 1e9}}
 	cfg.Cache = config.Cache{Models: []string{"cached-only"}, Size: 1000, TTL: time.Minute}
-	m, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.Sources{})
+	m, err := meter.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.Sources{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -32,13 +34,13 @@ func benchMeter(b *testing.B) *Meter {
 	return m
 }
 
-func answer(_ context.Context, c *route.Call, _ route.Target) error {
+func usageAnswer(_ context.Context, c *route.Call, _ route.Target) error {
 	c.Resp = &types.ChatResponse{Message: types.Message{Content: "Hello there, how can I help?"},
 		Usage: &types.Usage{PromptTokens: 20, CompletionTokens: 8, TotalTokens: 28}}
 	return nil
 }
 
-func benchChain(b *testing.B, h route.Handler) {
+func benchUsageChain(b *testing.B, h route.Handler) {
 	tg := route.Target{Plugin: "openai", Provider: "main", Model: "gpt-4o-mini"}
 	req := &types.ChatRequest{Messages: []types.Message{{Role: "system", Content: "You are helpful."},
 		{Role: "user", Content: "Say hello in one short sentence, please."}}}
@@ -57,10 +59,10 @@ func benchChain(b *testing.B, h route.Handler) {
 
 // BenchmarkUsageSteps is the cost per request of the metrics, budget,
 // usage (record queued to SQLite) and cache (lookup skipped: not opted
-// in) steps, compared with BenchmarkNoSteps.
+// in) steps, compared with BenchmarkUsageNoSteps.
 func BenchmarkUsageSteps(b *testing.B) {
 	m := benchMeter(b)
-	benchChain(b, route.Chain(answer, m.Steps()...))
+	benchUsageChain(b, route.Chain(usageAnswer, m.Steps()...))
 	b.StopTimer()
 	_ = m.Store.Flush(context.Background())
 	if d := m.Store.Dropped(); d > 0 {
@@ -68,8 +70,8 @@ func BenchmarkUsageSteps(b *testing.B) {
 	}
 }
 
-func BenchmarkNoSteps(b *testing.B) {
-	benchChain(b, route.Chain(answer))
+func BenchmarkUsageNoSteps(b *testing.B) {
+	benchUsageChain(b, route.Chain(usageAnswer))
 }
 
 // BenchmarkUsageStepsNoStore is BenchmarkUsageSteps with recording off:
@@ -78,6 +80,10 @@ func BenchmarkUsageStepsNoStore(b *testing.B) {
 	m := benchMeter(b)
 	m.Store.Close()
 	m.Store = nil
-	m.Recorder = usageRecorderDiscard(m)
-	benchChain(b, route.Chain(answer, m.Steps()...))
+	m.Recorder = usage.NewRecorder(discardSink{}, m.Prices)
+	benchUsageChain(b, route.Chain(usageAnswer, m.Steps()...))
 }
+
+type discardSink struct{}
+
+func (discardSink) Add(usage.Record) {}
