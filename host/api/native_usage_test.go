@@ -159,3 +159,39 @@ func TestUsageOffSaysSo(t *testing.T) {
 		t.Fatalf("budgets without a meter: %v %v", bs, err)
 	}
 }
+
+func TestOpenAPIDescribesUsageRoutes(t *testing.T) {
+	h, _ := usageHost(t, nil)
+	resp, err := http.Get(h.URL + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Paths      map[string]map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/v1/usage", "/v1/usage/records", "/v1/budgets", "/metrics"} {
+		if _, ok := doc.Paths[p]["get"]; !ok {
+			t.Errorf("no GET %s", p)
+		}
+	}
+	for schema, fields := range map[string][]string{
+		"UsageRecord":  {"input_tokens", "output_tokens", "estimated", "cost", "ttft_ms", "cache_hit", "app", "provider"},
+		"UsageGroup":   {"key", "requests", "cost", "unpriced_requests"},
+		"BudgetStatus": {"window", "tokens_used", "tokens_limit", "cost_limit", "ratio", "resets_at"},
+	} {
+		for _, f := range fields {
+			if _, ok := doc.Components.Schemas[schema].Properties[f]; !ok {
+				t.Errorf("%s schema lacks %q", schema, f)
+			}
+		}
+	}
+}
