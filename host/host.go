@@ -98,6 +98,12 @@ func (h *Host) newPlugin(c Candidate) *Plugin {
 		maxHealthFails: h.cfg.HealthFailures,
 	}
 	p.config = func() *sdk.Config { return h.pluginConfig(name) }
+	p.onHealth = func(serving bool) {
+		// Health scores of the plugin's targets follow its probes.
+		if h.dispatch != nil {
+			h.dispatch.Stats().SetPluginServing(name, serving)
+		}
+	}
 	p.refused = func(sent *sdk.Config, err error) bool { return h.skipRefusedProvider(name, sent, err) }
 	switch {
 	case c.Err != nil:

@@ -58,7 +58,7 @@ func (mi *modelIndex) invalidate(plugin string) {
 }
 
 // models returns the plugin's models (a local plugin's engine list, a
-// remote plugin's provider models plus its manifest's supported models)
+// remote plugin's providers' live models, each tagged with its provider)
 // and whether the plugin could be asked. The lookup runs detached from
 // the caller with its own deadline: one client hanging up must not be
 // cached as "this plugin has no models" for everyone else, and a hung

@@ -78,6 +78,9 @@ type Plugin struct {
 	env     []string
 	stderr  io.Writer
 	health  time.Duration
+	// onHealth is told whether each health answer says serving (the
+	// dispatcher's health scores); nil in tests.
+	onHealth func(serving bool)
 	// maxHealthFails unanswered health checks in a row mean the plugin
 	// hangs: it is killed, and restarted like a crashed one.
 	maxHealthFails int
@@ -571,6 +574,7 @@ func (p *Plugin) checkHealth(life context.Context, proc *pluginhost.Process) {
 			return
 		}
 		h = &sdk.Health{State: sdk.HealthNotServing, Message: "no answer to the health check: " + err.Error()}
+		p.tellHealth(false)
 		p.mu.Lock()
 		p.lastHlth = h
 		p.healthFails++
@@ -587,6 +591,7 @@ func (p *Plugin) checkHealth(life context.Context, proc *pluginhost.Process) {
 		return
 	}
 	info, ierr := conn.Info(ctx)
+	p.tellHealth(h.State == sdk.HealthServing)
 	p.mu.Lock()
 	p.lastHlth = h
 	p.healthFails = 0
@@ -594,6 +599,12 @@ func (p *Plugin) checkHealth(life context.Context, proc *pluginhost.Process) {
 		p.info = info
 	}
 	p.mu.Unlock()
+}
+
+func (p *Plugin) tellHealth(serving bool) {
+	if p.onHealth != nil {
+		p.onHealth(serving)
+	}
 }
 
 // hungKilled reports whether proc is the process the health check killed

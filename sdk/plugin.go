@@ -81,8 +81,9 @@ type SpeechToTextService interface {
 // ModelLister lists the models a plugin serves, for GET /v1/models and
 // for routing requests by model. Models includes it; a plugin without an
 // engine (a remote plugin, a plugin with built-in models) implements just
-// this. A remote plugin's list is merged with its providers' models and
-// its manifest's.
+// this. A remote plugin tags each model with the provider instance that
+// serves it (Model.Provider); the manifest's models stand in only for an
+// instance that lists none.
 type ModelLister interface {
 	ListModels(ctx context.Context) ([]Model, error)
 }

@@ -20,6 +20,7 @@ import (
 type liveControl struct {
 	sdk.SpeechToTextRequest
 	Policy backend.Policy `json:"policy,omitempty"`
+	Plugin string         `json:"plugin,omitempty"`
 	End    bool           `json:"end,omitempty"`
 }
 
@@ -50,7 +51,7 @@ func (s *Server) speechToTextLive(w http.ResponseWriter, r *http.Request) {
 		s.liveFail(ctx, conn, err)
 		return
 	}
-	rt, err := s.route(common{Policy: cfg.Policy}, &cfg.Provider)
+	rt, err := s.route(r, common{Policy: cfg.Policy, Plugin: cfg.Plugin}, &cfg.Provider)
 	if err != nil {
 		s.liveFail(ctx, conn, err)
 		return

@@ -16,6 +16,10 @@ type common struct {
 	Stream bool `json:"stream,omitempty"`
 	// Policy: "auto" (default), "local" or "remote".
 	Policy backend.Policy `json:"policy,omitempty"`
+	// Plugin pins a plugin by name; the request's "provider" field pins
+	// a provider instance. Both win over the X-Roundhouse-Plugin and
+	// X-Roundhouse-Provider headers, which win over a model prefix.
+	Plugin string `json:"plugin,omitempty"`
 }
 
 type (
@@ -49,24 +53,31 @@ type (
 	}
 )
 
-// route turns the body's policy and provider into a backend.Route: a
-// provider that names a plugin pins that plugin; a provider instance pins
-// the remote plugin that has it and is left for that plugin to pick the
-// instance by.
-func (s *Server) route(c common, provider *string) (backend.Route, error) {
-	policy, err := backend.ParsePolicy(string(c.Policy), "policy")
+// route merges the body's routing fields with the route headers (the body
+// wins field by field). For compatibility a "provider" that names a plugin
+// and no provider instance pins that plugin, as it did before "plugin"
+// existed. The provider pin travels in the Route; the dispatcher writes
+// the chosen target's provider back into the request.
+func (s *Server) route(r *http.Request, c common, provider *string) (backend.Route, error) {
+	rt, err := backend.RouteFromHeaders(r)
 	if err != nil {
 		return backend.Route{}, err
 	}
-	rt := backend.Route{Policy: policy}
-	switch {
-	case *provider == "":
-	case s.h.Plugin(*provider) != nil:
-		rt.Plugin, *provider = *provider, ""
-	default:
-		// A provider instance: route to the remote plugin that has it,
-		// which then picks the instance by name.
-		rt.Plugin = s.h.ProviderPlugin(*provider, "")
+	if c.Policy != "" {
+		if rt.Policy, err = backend.ParsePolicy(string(c.Policy), "policy"); err != nil {
+			return backend.Route{}, err
+		}
+	}
+	if c.Plugin != "" {
+		rt.Plugin = c.Plugin
+	}
+	if p := *provider; p != "" {
+		if c.Plugin == "" && s.h.Plugin(p) != nil && s.h.ProviderPlugin(p, "") == "" {
+			rt.Plugin = p
+		} else {
+			rt.Provider = p
+		}
+		*provider = ""
 	}
 	return rt, nil
 }
@@ -138,7 +149,7 @@ func streamOrUnary[Req, Resp, Chunk any](s *Server, w http.ResponseWriter, r *ht
 	call func(context.Context, backend.Route, *Req) (*Resp, error),
 	stream func(context.Context, backend.Route, *Req, func(*Chunk) error) error,
 	validate func(*Req) error) {
-	rt, err := s.route(c, provider)
+	rt, err := s.route(r, c, provider)
 	if err == nil && validate != nil {
 		err = validate(req)
 	}
@@ -152,7 +163,7 @@ func streamOrUnary[Req, Resp, Chunk any](s *Server, w http.ResponseWriter, r *ht
 			writeError(w, r, s.log, err)
 			return
 		}
-		httpx.WriteJSON(w, http.StatusOK, resp)
+		httpx.WriteJSON(w, http.StatusOK, withRoute(resp, servedOf(r)))
 		return
 	}
 	st := httpx.NewStream(w, httpx.StreamFormat(r))

@@ -137,6 +137,8 @@ func buildOpenAPI() map[string]any {
 		"/v1/pulls/{id}": map[string]any{
 			"get":    map[string]any{"summary": "Watch a pull, push or create", "responses": stream(reflect.TypeFor[client.ProgressEvent](), "progress events")},
 			"delete": map[string]any{"summary": "Cancel a pull, push or create (manage scope)", "responses": ok(reflect.TypeFor[client.PullSnapshot](), "cancelled")}},
+		"/v1/routes": map[string]any{"get": map[string]any{"summary": "Routing: strategies per service and group, model groups with canary weights, fallbacks, and each target's breaker state and counts, health score and EWMA latency",
+			"responses": ok(reflect.TypeFor[client.RouteTable](), "routes")}},
 		"/v1/engines": map[string]any{"get": map[string]any{"summary": "Local engines", "responses": ok(reflect.TypeFor[client.EngineList](), "engines")}},
 		"/v1/engines/{plugin}/install": map[string]any{"post": map[string]any{"summary": "Install a local plugin's engine (admin); streams progress",
 			"requestBody": jsonBody(reflect.TypeFor[sdk.InstallEngineRequest]()), "responses": stream(reflect.TypeFor[client.ProgressEvent](), "progress events")}},
@@ -159,14 +161,32 @@ func buildOpenAPI() map[string]any {
 		{sdk.ServiceTextToSpeech, reflect.TypeFor[textToSpeechBody](), reflect.TypeFor[sdk.TextToSpeechResponse](), nil},
 		{sdk.ServiceSpeechToText, reflect.TypeFor[speechToTextBody](), reflect.TypeFor[sdk.SpeechToTextResponse](), nil},
 	}
+	str := map[string]any{"schema": map[string]any{"type": "string"}}
+	answerHeaders := map[string]any{
+		"X-Roundhouse-Plugin":   map[string]any{"description": "the plugin that answered", "schema": str["schema"]},
+		"X-Roundhouse-Provider": map[string]any{"description": "the provider instance that answered (remote plugins; empty for local ones)", "schema": str["schema"]},
+		"X-Roundhouse-Model":    map[string]any{"description": "the model that answered", "schema": str["schema"]},
+		"X-Request-Id":          map[string]any{"description": "the request's id: the client's X-Request-Id when sent, else a new one; also in host and plugin logs", "schema": str["schema"]},
+	}
+	routeHeaders := []any{
+		map[string]any{"name": "X-Roundhouse-Plugin", "in": "header", "description": "pin a plugin (the body's plugin field wins)", "schema": str["schema"]},
+		map[string]any{"name": "X-Roundhouse-Provider", "in": "header", "description": "pin a provider instance (the body's provider field wins)", "schema": str["schema"]},
+		map[string]any{"name": "X-Roundhouse-Policy", "in": "header", "description": "auto | local | remote (the body's policy field wins)", "schema": str["schema"]},
+		map[string]any{"name": "Idempotency-Key", "in": "header", "description": "identical non-stream requests with the same key share one answer, in flight and for routing.idempotency_ttl", "schema": str["schema"]},
+		map[string]any{"name": "X-Request-Id", "in": "header", "description": "kept as the request's id (1-128 printable ASCII)", "schema": str["schema"]},
+	}
 	for _, sv := range services {
 		op := map[string]any{
-			"summary":     "Call the " + sv.name + " service; fields stream, policy (auto|local|remote) and provider (pin a plugin) route it",
+			"summary": "Call the " + sv.name + " service; fields stream, policy (auto|local|remote), plugin and provider route it, " +
+				"as do a \"<plugin>/\" or \"<plugin>:<provider>/\" model prefix and a model group name; the unary answer carries a route object (who answered)",
+			"parameters":  routeHeaders,
 			"requestBody": jsonBody(sv.req),
 			"responses":   ok(sv.resp, sv.name+" result"),
 		}
+		op["responses"].(map[string]any)["200"].(map[string]any)["headers"] = answerHeaders
 		if sv.chunk != nil {
 			op["responses"].(map[string]any)["200"] = map[string]any{"description": "result; with stream=true one chunk per SSE event (NDJSON with Accept: application/x-ndjson)",
+				"headers": answerHeaders,
 				"content": map[string]any{"application/json": map[string]any{"schema": g.ref(sv.resp)},
 					"text/event-stream": map[string]any{"schema": g.ref(sv.chunk)}, "application/x-ndjson": map[string]any{"schema": g.ref(sv.chunk)}}}
 		}

@@ -55,11 +55,11 @@ func New(h *host.Host, log *slog.Logger, opts ...Option) *Server {
 	// (cross-site requests), CORS preflights for allowed origins, the
 	// caller's key and scope, then admission (concurrency, body size,
 	// Content-Type, body deadline).
-	s.handler = hostGuard(cfg.AllowedHosts,
+	s.handler = answered(hostGuard(cfg.AllowedHosts,
 		crossSiteGuard(s.origins,
 			cors(s.origins,
 				s.authenticate(
-					s.admit.wrap(jsonMux(s.mux))))))
+					s.admit.wrap(jsonMux(s.mux)))))))
 	return s
 }
 
@@ -115,6 +115,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/engines/{plugin}/upgrade", s.upgradeEngine)
 	m.HandleFunc("POST /v1/engines/{plugin}/start", s.startEngine)
 	m.HandleFunc("POST /v1/engines/{plugin}/stop", s.stopEngine)
+
+	m.HandleFunc("GET /v1/routes", s.listRoutes)
 
 	m.HandleFunc("GET /v1/providers", s.listProviders)
 	m.HandleFunc("POST /v1/providers", s.putProvider)

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/roundhouse-ai/roundhouse/client"
 )
 
 // BreakerState is a circuit breaker's state.
@@ -47,17 +49,7 @@ func (s BreakerSettings) withDefaults() BreakerSettings {
 }
 
 // BreakerCounts is what GET /v1/routes shows of a breaker.
-type BreakerCounts struct {
-	State               BreakerState `json:"state"`
-	Requests            uint64       `json:"requests"`
-	Successes           uint64       `json:"successes"`
-	Failures            uint64       `json:"failures"`
-	ConsecutiveFailures int          `json:"consecutive_failures"`
-	// WindowRequests and WindowFailures are the error-rate window's.
-	WindowRequests int        `json:"window_requests"`
-	WindowFailures int        `json:"window_failures"`
-	OpenUntil      *time.Time `json:"open_until,omitempty"`
-}
+type BreakerCounts = client.RouteBreaker
 
 // Breaker is a circuit breaker for one target: closed → open after
 // Failures failures in a row or ErrorRate over the window → after OpenFor,
@@ -203,13 +195,13 @@ func (b *Breaker) Counts() BreakerCounts {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c := b.total
-	c.State = b.state
+	c.State = string(b.state)
 	if b.state == BreakerOpen && !b.now().Before(b.openUntil) {
-		c.State = BreakerHalfOpen
+		c.State = string(BreakerHalfOpen)
 	}
 	c.ConsecutiveFailures = b.consec
 	c.WindowRequests, c.WindowFailures = b.win.counts(b.now())
-	if c.State == BreakerOpen {
+	if c.State == string(BreakerOpen) {
 		t := b.openUntil
 		c.OpenUntil = &t
 	}

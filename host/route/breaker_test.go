@@ -39,7 +39,7 @@ func TestBreakerStateMachine(t *testing.T) {
 		if s.outcome != nil {
 			b.Done(*s.outcome)
 		}
-		if got := b.Counts().State; got != s.want {
+		if got := BreakerState(b.Counts().State); got != s.want {
 			t.Fatalf("%s: state %s, want %s", s.name, got, s.want)
 		}
 	}

@@ -25,22 +25,6 @@ type canary struct {
 	reason     string
 }
 
-// CanaryView is a canary as GET /v1/routes shows it.
-type CanaryView struct {
-	Target string `json:"target"`
-	// Percent is the configured share; Weight the share in force now
-	// (0 once rolled back).
-	Percent    float64    `json:"percent"`
-	Weight     float64    `json:"weight"`
-	RolledBack bool       `json:"rolled_back"`
-	RolledAt   *time.Time `json:"rolled_back_at,omitempty"`
-	Reason     string     `json:"reason,omitempty"`
-	// Error rates over the window and the canary's request count.
-	CanaryErrorRate float64 `json:"canary_error_rate"`
-	StableErrorRate float64 `json:"stable_error_rate"`
-	CanaryRequests  int     `json:"canary_requests"`
-}
-
 func newCanary(group string, t Target, percent, margin float64, minReq int, win time.Duration) *canary {
 	if win <= 0 {
 		win = time.Minute

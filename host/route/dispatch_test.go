@@ -116,7 +116,7 @@ func TestDispatchBreakerOpensAndSkipsTarget(t *testing.T) {
 	found := false
 	for _, tv := range r.Targets {
 		if tv.Target == "ollama/m" {
-			found = tv.Breaker.State == BreakerOpen && tv.Breaker.Failures == 2 && tv.Health == 0
+			found = tv.Breaker.State == string(BreakerOpen) && tv.Breaker.Failures == 2 && tv.Health == 0
 		}
 	}
 	if !found {

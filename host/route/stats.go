@@ -109,14 +109,16 @@ func (s *TargetStats) healthLocked(now time.Time) float64 {
 }
 
 // Stats holds the TargetStats of every target seen, created on first use.
+// Reads are lock-free (a copy-on-write map): strategies look up every
+// candidate on every request, while new targets appear rarely.
 type Stats struct {
 	now     Clock
 	breaker BreakerSettings
 	window  time.Duration
 	onTrip  func(t Target, from, to BreakerState)
 
-	mu sync.RWMutex
-	by map[Target]*TargetStats
+	mu sync.Mutex // serialises writers
+	by atomic.Pointer[map[Target]*TargetStats]
 }
 
 // NewStats makes the registry; onTrip is told of breaker state changes.
@@ -124,52 +126,56 @@ func NewStats(now Clock, b BreakerSettings, onTrip func(t Target, from, to Break
 	if now == nil {
 		now = time.Now
 	}
-	return &Stats{now: now, breaker: b, window: b.withDefaults().Window, onTrip: onTrip, by: map[Target]*TargetStats{}}
+	s := &Stats{now: now, breaker: b, window: b.withDefaults().Window, onTrip: onTrip}
+	m := map[Target]*TargetStats{}
+	s.by.Store(&m)
+	return s
 }
 
 // Get returns t's stats, creating them.
 func (s *Stats) Get(t Target) *TargetStats {
 	k := t.Key()
-	s.mu.RLock()
-	ts := s.by[k]
-	s.mu.RUnlock()
-	if ts != nil {
+	if ts := (*s.by.Load())[k]; ts != nil {
 		return ts
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ts = s.by[k]; ts == nil {
-		var onChange func(from, to BreakerState)
-		if s.onTrip != nil {
-			onChange = func(from, to BreakerState) { s.onTrip(k, from, to) }
-		}
-		ts = &TargetStats{Breaker: NewBreaker(s.breaker, s.now, onChange), win: newWindow(s.window)}
-		s.by[k] = ts
+	old := *s.by.Load()
+	if ts := old[k]; ts != nil {
+		return ts
 	}
+	var onChange func(from, to BreakerState)
+	if s.onTrip != nil {
+		onChange = func(from, to BreakerState) { s.onTrip(k, from, to) }
+	}
+	ts := &TargetStats{Breaker: NewBreaker(s.breaker, s.now, onChange), win: newWindow(s.window)}
+	m := make(map[Target]*TargetStats, len(old)+1)
+	for key, v := range old {
+		m[key] = v
+	}
+	m[k] = ts
+	s.by.Store(&m)
 	return ts
 }
 
 // Lookup returns t's stats or nil, without creating them.
 func (s *Stats) Lookup(t Target) *TargetStats {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.by[t.Key()]
+	if t.Local {
+		t.Local = false
+	}
+	return (*s.by.Load())[t]
 }
 
 // Each calls fn for every known target.
 func (s *Stats) Each(fn func(Target, *TargetStats)) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for t, ts := range s.by {
+	for t, ts := range *s.by.Load() {
 		fn(t, ts)
 	}
 }
 
 // SetPluginServing marks every known target of plugin as serving or not.
 func (s *Stats) SetPluginServing(plugin string, serving bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for t, ts := range s.by {
+	for t, ts := range *s.by.Load() {
 		if t.Plugin == plugin {
 			ts.SetServing(serving)
 		}

@@ -3,48 +3,23 @@ package route
 import (
 	"slices"
 	"strings"
+
+	"github.com/roundhouse-ai/roundhouse/client"
 )
 
-// Routes is GET /v1/routes: the strategies, groups (with canaries), and
-// every target with its breaker, health score and latency.
-type Routes struct {
-	Strategy  string              `json:"strategy"`
-	Services  map[string]string   `json:"services,omitempty"`
-	Groups    []GroupView         `json:"groups"`
-	Fallbacks map[string][]string `json:"fallbacks,omitempty"`
-	Targets   []TargetView        `json:"targets"`
-}
-
-// GroupView is one model group.
-type GroupView struct {
-	Name     string            `json:"name"`
-	Strategy string            `json:"strategy,omitempty"`
-	Targets  []GroupTargetView `json:"targets"`
-	Canary   *CanaryView       `json:"canary,omitempty"`
-}
-
-// GroupTargetView is one target of a group.
-type GroupTargetView struct {
-	Target string  `json:"target"`
-	Weight float64 `json:"weight"`
-}
-
-// TargetView is one target's state.
-type TargetView struct {
-	Target   string        `json:"target"`
-	Plugin   string        `json:"plugin"`
-	Provider string        `json:"provider,omitempty"`
-	Model    string        `json:"model"`
-	Breaker  BreakerCounts `json:"breaker"`
-	// Health is the score in [0, 1] the health strategy orders by.
-	Health float64 `json:"health"`
-	// LatencyMS is the EWMA latency (time to first token for streams); 0
-	// before the first call.
-	LatencyMS float64 `json:"latency_ms"`
-	// ErrorRate and Requests are over the stats window.
-	ErrorRate float64 `json:"error_rate"`
-	Requests  int     `json:"requests"`
-}
+// The view types are the client's (one definition of the JSON).
+type (
+	// Routes is GET /v1/routes.
+	Routes = client.RouteTable
+	// GroupView is one model group.
+	GroupView = client.RouteGroup
+	// GroupTargetView is one target of a group.
+	GroupTargetView = client.RouteGroupTarget
+	// TargetView is one target's state.
+	TargetView = client.RouteTarget
+	// CanaryView is a canary.
+	CanaryView = client.RouteCanary
+)
 
 // Routes returns the view; known are the targets the host can serve now
 // (those never called show a closed breaker and full health).
@@ -76,7 +51,7 @@ func (d *Dispatcher) Routes(known []Target) Routes {
 		}
 		seen[k] = true
 		tv := TargetView{Target: k.String(), Plugin: k.Plugin, Provider: k.Provider, Model: k.Model, Health: 1,
-			Breaker: BreakerCounts{State: BreakerClosed}}
+			Breaker: BreakerCounts{State: string(BreakerClosed)}}
 		if s != nil {
 			tv.Breaker = s.Breaker.Counts()
 			tv.Health = s.Health(now)

@@ -160,7 +160,7 @@ func ModelToOpenAI(m backend.ModelInfo) ModelObject {
 		owner = "roundhouse"
 	}
 	return ModelObject{ID: m.Name, Object: "model", Created: created, OwnedBy: owner,
-		Plugin: m.Plugin, Size: m.SizeBytes, State: m.State}
+		Plugin: m.Plugin, Provider: m.Provider, Size: m.SizeBytes, State: m.State}
 }
 
 // ModelsToOpenAI translates a model listing.
@@ -175,7 +175,8 @@ func ModelsToOpenAI(ms []backend.ModelInfo) *ModelList {
 // FindModel finds id among ms by plain or plugin-qualified name.
 func FindModel(ms []backend.ModelInfo, id string) (backend.ModelInfo, bool) {
 	for _, m := range ms {
-		if m.Name == id || (m.Plugin != "" && m.Plugin+"/"+m.Name == id) {
+		if m.Name == id || (m.Plugin != "" && m.Plugin+"/"+m.Name == id) ||
+			(m.Provider != "" && m.Plugin+":"+m.Provider+"/"+m.Name == id) {
 			return m, true
 		}
 	}

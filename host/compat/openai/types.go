@@ -277,8 +277,10 @@ type ModelObject struct {
 	OwnedBy string `json:"owned_by"`
 	// Roundhouse extensions.
 	Plugin string `json:"plugin,omitempty"`
-	Size   int64  `json:"size,omitempty"`
-	State  string `json:"state,omitempty"`
+	// Provider is the provider instance of a remote plugin that serves it.
+	Provider string `json:"provider,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	State    string `json:"state,omitempty"`
 }
 
 // --- images ---
