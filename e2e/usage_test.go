@@ -155,8 +155,9 @@ func TestUsageEndToEnd(t *testing.T) {
 		}
 		before := fr.Count(key)
 		resp, b := postJSON("/v1/services/chat", "cache", det)
-		if resp.StatusCode != 200 || fr.Count(key) != before {
-			t.Fatalf("second: %d %s; upstream requests %d → %d (want none)", resp.StatusCode, b, before, fr.Count(key))
+		if resp.StatusCode != 200 || fr.Count(key) != before || resp.Header.Get("X-Roundhouse-Cache") != "hit" {
+			t.Fatalf("second: %d %s; upstream requests %d → %d (want none); X-Roundhouse-Cache %q (want hit)",
+				resp.StatusCode, b, before, fr.Count(key), resp.Header.Get("X-Roundhouse-Cache"))
 		}
 		page, _ := c.UsageRecords(ctx, client.UsageQuery{Limit: 1})
 		if r := page.Records[0]; !r.CacheHit || r.Cost == nil || *r.Cost != 0 || r.App != "cache" {

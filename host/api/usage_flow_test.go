@@ -31,10 +31,16 @@ func TestUsageThroughTheChain(t *testing.T) {
 		t.Fatalf("generate: %d %s", resp.StatusCode, body)
 	}
 	det := `{"model":"echo-1","messages":[{"role":"user","content":"same"}],"options":{"temperature":0}}`
-	for range 2 {
-		if resp, body := post(t, h.URL+"/v1/services/chat", det); resp.StatusCode != 200 {
-			t.Fatalf("cached chat: %d %s", resp.StatusCode, body)
+	for _, want := range []string{"miss", "hit"} {
+		resp, body := post(t, h.URL+"/v1/services/chat", det)
+		if resp.StatusCode != 200 || resp.Header.Get("X-Roundhouse-Cache") != want || resp.Header.Get("X-Roundhouse-Plugin") != "echo" {
+			t.Fatalf("cached chat: %d %s %v, want X-Roundhouse-Cache: %s", resp.StatusCode, body, resp.Header, want)
 		}
+	}
+	// A request the cache does not apply to (no temperature 0, no seed)
+	// has no cache header.
+	if resp.Header.Get("X-Roundhouse-Cache") != "" {
+		t.Errorf("X-Roundhouse-Cache on a request the cache does not apply to: %q", resp.Header.Get("X-Roundhouse-Cache"))
 	}
 	page, err := c.UsageRecords(ctx, client.UsageQuery{})
 	if err != nil {

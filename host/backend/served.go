@@ -20,6 +20,10 @@ type Served struct {
 	Cache string `json:"cache,omitempty"`
 }
 
+// HeaderCache answers "hit" or "miss" when the response cache looked the
+// request up.
+const HeaderCache = "X-Roundhouse-Cache"
+
 type servedKey struct{}
 
 // WithServedHook returns ctx whose requests call fn once the target that
