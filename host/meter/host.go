@@ -20,7 +20,8 @@ func HostSources(h *host.Host) metrics.Sources {
 			}
 			return out
 		},
-		Pulls: h.Pulls().List,
+		Pulls:   h.Pulls().List,
+		Targets: func() []client.RouteTarget { return h.Routes().Targets },
 	}
 }
 

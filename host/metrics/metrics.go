@@ -9,7 +9,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +27,9 @@ type Sources struct {
 	Pulls   func() []client.PullSnapshot
 	// Budgets are (name, app, ratio) triples.
 	Budgets func() []BudgetRatio
+	// Targets are the dispatch chain's targets with their breakers
+	// (GET /v1/routes).
+	Targets func() []client.RouteTarget
 }
 
 // BudgetRatio is one budget's usage ratio now.
@@ -38,23 +40,20 @@ type BudgetRatio struct {
 
 // Metrics is the registry and its families.
 type Metrics struct {
-	reg    *prometheus.Registry
-	known  map[string]bool
-	mu     sync.Mutex
-	breakr map[string]float64
+	reg   *prometheus.Registry
+	known map[string]bool
 
-	requests     *prometheus.CounterVec
-	errors       *prometheus.CounterVec
-	latency      *prometheus.HistogramVec
-	ttft         *prometheus.HistogramVec
-	tokens       *prometheus.CounterVec
-	cost         *prometheus.CounterVec
-	retries      *prometheus.CounterVec
-	fallbacks    *prometheus.CounterVec
-	cache        *prometheus.CounterVec
-	alerts       *prometheus.CounterVec
-	streams      prometheus.Gauge
-	breakerState *prometheus.GaugeVec
+	requests  *prometheus.CounterVec
+	errors    *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	ttft      *prometheus.HistogramVec
+	tokens    *prometheus.CounterVec
+	cost      *prometheus.CounterVec
+	retries   *prometheus.CounterVec
+	fallbacks *prometheus.CounterVec
+	cache     *prometheus.CounterVec
+	alerts    *prometheus.CounterVec
+	streams   prometheus.Gauge
 }
 
 // Names of the families, for tests and docs.
@@ -80,7 +79,7 @@ const (
 
 // New builds the registry. knownModels bounds the model label.
 func New(knownModels []string, src Sources) *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry(), known: map[string]bool{}, breakr: map[string]float64{}}
+	m := &Metrics{reg: prometheus.NewRegistry(), known: map[string]bool{}}
 	for _, k := range knownModels {
 		m.known[k] = true
 	}
@@ -107,10 +106,8 @@ func New(knownModels []string, src Sources) *Metrics {
 	m.alerts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: BudgetAlerts,
 		Help: "Budget threshold alerts raised."}, []string{"budget", "threshold"})
 	m.streams = prometheus.NewGauge(prometheus.GaugeOpts{Name: StreamsActive, Help: "Streams being served now."})
-	m.breakerState = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: Breaker,
-		Help: "Circuit breaker state per target: 0 closed, 1 half-open, 2 open."}, []string{"target"})
 	for _, c := range []prometheus.Collector{m.requests, m.errors, m.latency, m.ttft, m.tokens, m.cost, m.retries,
-		m.fallbacks, m.cache, m.alerts, m.streams, m.breakerState, &sourceCollector{src: src},
+		m.fallbacks, m.cache, m.alerts, m.streams, &sourceCollector{src: src},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		m.reg.MustRegister(c)
 	}
@@ -150,16 +147,10 @@ func (m *Metrics) BudgetAlert(budget string, threshold float64) {
 	m.alerts.WithLabelValues(budget, strconv.FormatFloat(threshold, 'f', -1, 64)).Inc()
 }
 
-// Retry and Fallback are for the dispatch chain when it counts them
-// itself; Step also derives them from Call.Attempts.
+// Retry and Fallback are for a caller that counts them itself; Step
+// derives them from Call.Attempts.
 func (m *Metrics) Retry(service string)    { m.retries.WithLabelValues(service).Inc() }
 func (m *Metrics) Fallback(service string) { m.fallbacks.WithLabelValues(service).Inc() }
-
-// BreakerState records a target's breaker state (0 closed, 1 half-open,
-// 2 open), for the dispatch chain's breaker to call on each change.
-func (m *Metrics) BreakerState(target string, state int) {
-	m.breakerState.WithLabelValues(target).Set(float64(state))
-}
 
 // Step is the route.Middleware; it runs outermost of the usage steps so
 // it sees the usage, cache hit and outcome of each attempt.
@@ -230,7 +221,19 @@ var (
 	descPullB    = prometheus.NewDesc(PullBytes, "Bytes downloaded by the pulls the host tracks.", nil, nil)
 	descPulls    = prometheus.NewDesc(PullsActive, "Model pulls, pushes and creates running now.", nil, nil)
 	descBudget   = prometheus.NewDesc(BudgetUsage, "Budget usage in its current window (1 = used up).", []string{"budget", "app"}, nil)
+	descBreaker  = prometheus.NewDesc(Breaker, "Circuit breaker state per target: 0 closed, 1 half-open, 2 open.", []string{"target"}, nil)
 )
+
+// breakerValue maps a breaker state name to the gauge's value.
+func breakerValue(state string) float64 {
+	switch state {
+	case "open":
+		return 2
+	case "half_open":
+		return 1
+	}
+	return 0
+}
 
 func (s *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descPlugin
@@ -238,6 +241,7 @@ func (s *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descPullB
 	ch <- descPulls
 	ch <- descBudget
+	ch <- descBreaker
 }
 
 func (s *sourceCollector) Collect(ch chan<- prometheus.Metric) {
@@ -261,6 +265,11 @@ func (s *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 	if s.src.Budgets != nil {
 		for _, b := range s.src.Budgets() {
 			ch <- prometheus.MustNewConstMetric(descBudget, prometheus.GaugeValue, b.Ratio, b.Name, b.App)
+		}
+	}
+	if s.src.Targets != nil {
+		for _, t := range s.src.Targets() {
+			ch <- prometheus.MustNewConstMetric(descBreaker, prometheus.GaugeValue, breakerValue(t.Breaker.State), t.Target)
 		}
 	}
 }

@@ -65,6 +65,10 @@ func TestStepAndSources(t *testing.T) {
 			return []client.PullSnapshot{{State: "running", Completed: 100}, {State: "success", Completed: 50}}
 		},
 		Budgets: func() []BudgetRatio { return []BudgetRatio{{Name: "daily", Ratio: 0.5}} },
+		Targets: func() []client.RouteTarget {
+			return []client.RouteTarget{{Target: "openai:p/bad", Breaker: client.RouteBreaker{State: "open"}},
+				{Target: "ollama/llama3.2", Breaker: client.RouteBreaker{State: "closed"}}}
+		},
 	})
 	h := route.Chain(func(_ context.Context, c *route.Call, t route.Target) error {
 		c.Attempts++
@@ -82,7 +86,6 @@ func TestStepAndSources(t *testing.T) {
 	m.CacheResult(true)
 	m.BudgetAlert("daily", 0.8)
 	m.AddCost("openai", "p", "gpt-x", 0.25)
-	m.BreakerState("openai:p/bad", 2)
 
 	f := scrape(t, m)
 	checks := []struct {
