@@ -111,9 +111,13 @@ func New(knownModels []string, src Sources) *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		m.reg.MustRegister(c)
 	}
-	// Cache results exist from the start, so a scrape shows 0, not nothing.
+	// Counters exist from the start, so a scrape shows 0, not nothing.
 	m.cache.WithLabelValues("hit")
 	m.cache.WithLabelValues("miss")
+	for _, s := range types.ServiceNames {
+		m.retries.WithLabelValues(s)
+		m.fallbacks.WithLabelValues(s)
+	}
 	return m
 }
 
