@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -294,6 +295,10 @@ func targetFailure(err error) bool {
 	return false
 }
 
+// isService reports whether name is a service (not a management
+// operation).
+func isService(name string) bool { return slices.Contains(types.ServiceNames, name) }
+
 // errBreakerOpen is the answer of a target whose breaker is open.
 func errBreakerOpen(t Target, wait time.Duration) error {
 	return &types.Error{Code: types.CodeServiceUnavailable, Retryable: true, RetryAfter: max(wait.Round(time.Second), time.Second),
@@ -304,6 +309,12 @@ func errBreakerOpen(t Target, wait time.Duration) error {
 // it, and records the outcome.
 func (d *Dispatcher) breakerStep(next Handler) Handler {
 	return func(ctx context.Context, c *Call, t Target) error {
+		if !isService(c.Service) {
+			// Model management and engine calls name a plugin and a
+			// model or digest of the caller's choosing: no breaker,
+			// no stats (the request id, retry and timeout still apply).
+			return next(ctx, c, t)
+		}
 		b := d.stats.Get(t).Breaker
 		if !b.Allow() {
 			return breakerOpenError{errBreakerOpen(t, b.OpenFor())}
@@ -343,6 +354,9 @@ func (d *Dispatcher) timeoutStep(next Handler) Handler {
 func (d *Dispatcher) observeStep(next Handler) Handler {
 	return func(ctx context.Context, c *Call, t Target) error {
 		c.Attempts++
+		if !isService(c.Service) {
+			return next(ctx, c, t)
+		}
 		start := d.opts.Now()
 		err := next(ctx, c, t)
 		now := d.opts.Now()

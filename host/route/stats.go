@@ -108,6 +108,11 @@ func (s *TargetStats) healthLocked(now time.Time) float64 {
 	return 1 - score
 }
 
+// maxTargets bounds the targets whose stats are kept: model names come
+// from clients, and a client naming endless models must not grow the map
+// (nor make each insert, which copies it, slower) without end.
+const maxTargets = 1024
+
 // Stats holds the TargetStats of every target seen, created on first use.
 // Reads are lock-free (a copy-on-write map): strategies look up every
 // candidate on every request, while new targets appear rarely.
@@ -149,6 +154,9 @@ func (s *Stats) Get(t Target) *TargetStats {
 		onChange = func(from, to BreakerState) { s.onTrip(k, from, to) }
 	}
 	ts := &TargetStats{Breaker: NewBreaker(s.breaker, s.now, onChange), win: newWindow(s.window)}
+	if len(old) >= maxTargets {
+		return ts // tracked for this call only
+	}
 	m := make(map[Target]*TargetStats, len(old)+1)
 	for key, v := range old {
 		m[key] = v
