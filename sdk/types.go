@@ -74,7 +74,7 @@ type RerankResponse = types.RerankResponse
 
 // From types/errors.go.
 
-// Code is Roundhouse's error code. Families: general 0-14, plugin 1000s,
+// Code is Roundhouse's error code. Families: general 0-15, plugin 1000s,
 // engine 2000s, model 3000s, service 4000s. Codes travel with errors from
 // plugin to host to the HTTP client, and decide the HTTP status.
 type Code = types.Code
@@ -96,6 +96,7 @@ const (
 	CodeInternal           = types.CodeInternal
 	CodeUnavailable        = types.CodeUnavailable
 	CodeQuotaExceeded      = types.CodeQuotaExceeded
+	CodeBudgetExceeded     = types.CodeBudgetExceeded
 )
 
 // Plugin codes.
@@ -397,3 +398,29 @@ const (
 
 // ServiceNames lists every service name in a stable order.
 var ServiceNames = types.ServiceNames
+
+// From types/estimate.go.
+
+// Token estimate constants (see types.EstimateTokens).
+const (
+	EstimateMessageOverhead = types.EstimateMessageOverhead
+	EstimateReplyOverhead   = types.EstimateReplyOverhead
+	EstimateImageTokens     = types.EstimateImageTokens
+)
+
+// EstimateTokens estimates the tokens of text without a tokenizer: ≈4
+// characters per token for Latin text, ≈1.5 for CJK, per script run.
+func EstimateTokens(text string) int { return types.EstimateTokens(text) }
+
+// EstimateRequest estimates a request's input tokens and its most output
+// tokens (max_tokens, else defaultMaxOut).
+func EstimateRequest(req any, defaultMaxOut int) (in, maxOut int) {
+	return types.EstimateRequest(req, defaultMaxOut)
+}
+
+// EstimateMessage estimates one chat message, its overhead included.
+func EstimateMessage(m *Message) int { return types.EstimateMessage(m) }
+
+// EstimateResponse estimates the output tokens of a unary chat or
+// generate answer.
+func EstimateResponse(resp any) int { return types.EstimateResponse(resp) }

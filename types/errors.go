@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Code is Roundhouse's error code. Families: general 0-14, plugin 1000s,
+// Code is Roundhouse's error code. Families: general 0-15, plugin 1000s,
 // engine 2000s, model 3000s, service 4000s. Codes travel with errors from
 // plugin to host to the HTTP client, and decide the HTTP status.
 type Code int
@@ -30,6 +30,9 @@ const (
 	CodeInternal           Code = 12
 	CodeUnavailable        Code = 13
 	CodeQuotaExceeded      Code = 14
+	// CodeBudgetExceeded: a host budget (tokens or cost per window) is
+	// used up; RetryAfter says when its window resets.
+	CodeBudgetExceeded Code = 15
 )
 
 // Plugin codes.
@@ -87,6 +90,7 @@ var codeNames = map[Code]string{
 	CodeRateLimited: "rate_limited", CodeFailedPrecondition: "failed_precondition",
 	CodeCanceled: "canceled", CodeTimeout: "timeout", CodeUnimplemented: "unimplemented",
 	CodeInternal: "internal", CodeUnavailable: "unavailable", CodeQuotaExceeded: "quota_exceeded",
+	CodeBudgetExceeded: "budget_exceeded",
 	CodePluginNotFound: "plugin_not_found", CodePluginStartFailed: "plugin_start_failed",
 	CodePluginCrashed: "plugin_crashed", CodePluginNotConfigured: "plugin_not_configured",
 	CodeManifestInvalid: "manifest_invalid", CodePluginUnavailable: "plugin_unavailable",
@@ -128,7 +132,7 @@ func (c Code) HTTPStatus() int {
 		return http.StatusForbidden
 	case CodeUnauthenticated:
 		return http.StatusUnauthorized
-	case CodeRateLimited, CodeQuotaExceeded, CodeUpstreamRateLimited, CodeUpstreamQuota:
+	case CodeRateLimited, CodeQuotaExceeded, CodeBudgetExceeded, CodeUpstreamRateLimited, CodeUpstreamQuota:
 		return http.StatusTooManyRequests
 	case CodeFailedPrecondition, CodeEngineNotInstalled, CodePluginNotConfigured, CodeModelUnsupported:
 		return http.StatusConflict

@@ -19,6 +19,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host"
 	"github.com/roundhouse-ai/roundhouse/host/api"
 	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/host/meter"
 	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
@@ -68,7 +69,15 @@ func serve(cfgPath, listen string) int {
 		}
 		return c, err
 	})
-	srv := api.New(h, log).HTTPServer(cfg.Listen)
+	// Usage records, pricing, budgets, the response cache and metrics:
+	// steps on the dispatch chain.
+	m, err := meter.ForHost(context.Background(), h, log)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "roundhouse: usage:", err)
+		return 1
+	}
+	defer m.Close()
+	srv := api.New(h, log, api.WithMeter(m)).HTTPServer(cfg.Listen)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "roundhouse: listen on %s: %v (another host running? set --listen or ROUNDHOUSE_HOST)\n", cfg.Listen, err)
@@ -76,6 +85,9 @@ func serve(cfgPath, listen string) int {
 	}
 	if addr := os.Getenv("ROUNDHOUSE_PPROF"); addr != "" {
 		servePprof(addr, log)
+	}
+	if addr := cfg.Metrics.Listen; addr != "" {
+		serveMetrics(addr, m.Metrics.Handler(), log)
 	}
 	// Listen first, then start plugins: the API answers while they start.
 	h.Start()
@@ -141,6 +153,20 @@ func servePprof(addr string, log *slog.Logger) {
 		}
 	}()
 	log.Info("pprof served", "url", "http://"+addr+"/debug/pprof/")
+}
+
+// serveMetrics serves /metrics on its own loopback listener (config
+// metrics.listen, validated loopback) for a scraper without credentials.
+func serveMetrics(addr string, h http.Handler, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); err != nil {
+			log.Warn("metrics listener", "addr", addr, "error", err)
+		}
+	}()
+	log.Info("metrics served", "url", "http://"+addr+"/metrics")
 }
 
 func newLogger(level string) *slog.Logger {

@@ -39,6 +39,9 @@ func answered(next http.Handler) http.Handler {
 			h.Set(backend.HeaderPlugin, s.Plugin)
 			h.Set(backend.HeaderProvider, s.Provider)
 			h.Set(backend.HeaderModel, s.Model)
+			if s.Cache != "" {
+				h.Set(backend.HeaderCache, s.Cache)
+			}
 			box.s = &s
 		})
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -38,7 +38,7 @@ func routeScope(r *http.Request) scope {
 	switch {
 	case p == "/health" || p == "/version" || m == http.MethodOptions:
 		return scopeNone
-	case strings.HasPrefix(p, "/v1/providers"), strings.HasPrefix(p, "/debug/pprof"),
+	case strings.HasPrefix(p, "/v1/providers"), strings.HasPrefix(p, "/debug/pprof"), p == "/metrics",
 		strings.HasPrefix(p, "/v1/engines/") && m != http.MethodGet,
 		strings.HasPrefix(p, "/v1/plugins/") && m != http.MethodGet,
 		p == "/v1/reload", p == "/v1/config":
@@ -151,6 +151,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			caller.App, caller.Admin = key.Name, hasScope(key, config.ScopeAdmin)
 		}
 		caller.NoManage = s.keys.on() && !caller.Admin
+		if !s.keys.on() {
+			// Without keys an app may name itself, for usage and budgets.
+			caller.App = appHeader(r.Header.Get("X-Roundhouse-App"))
+		}
 		switch {
 		case s.keys.on() || (need == scopeAdmin && s.keys.adminToken != ""):
 			if !known {
@@ -196,4 +200,19 @@ func clientAddr(r *http.Request) string {
 func loopbackClient(r *http.Request) bool {
 	ip := net.ParseIP(clientAddr(r))
 	return ip != nil && ip.IsLoopback()
+}
+
+// appHeader is the X-Roundhouse-App value when it is a plausible app
+// name (printable ASCII, at most 64 bytes), "" otherwise: it lands in
+// usage records, logs and metrics.
+func appHeader(v string) string {
+	if len(v) > 64 {
+		return ""
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] <= ' ' || v[i] > '~' {
+			return ""
+		}
+	}
+	return v
 }

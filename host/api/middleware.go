@@ -24,9 +24,9 @@ func cors(op originPolicy, next http.Handler) http.Handler {
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
 			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-Api-Key, X-Roundhouse-Policy, X-Roundhouse-Plugin, "+
-				"X-Roundhouse-Provider, X-Request-Id, Idempotency-Key")
+				"X-Roundhouse-Provider, X-Roundhouse-App, X-Request-Id, Idempotency-Key")
 			// Pages may read who answered.
-			h.Set("Access-Control-Expose-Headers", "X-Roundhouse-Plugin, X-Roundhouse-Provider, X-Roundhouse-Model, X-Request-Id")
+			h.Set("Access-Control-Expose-Headers", "X-Roundhouse-Plugin, X-Roundhouse-Provider, X-Roundhouse-Model, X-Roundhouse-Cache, X-Request-Id")
 			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
 			if r.Method == http.MethodOptions {
 				w.WriteHeader(http.StatusNoContent)

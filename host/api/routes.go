@@ -110,6 +110,11 @@ func nativeRoutes() []nativeRoute {
 
 		{method: "GET", path: "/v1/routes", handle: (*Server).listRoutes, summary: "Routing: strategies per service and group, model groups with canary weights, fallbacks, and each target's breaker state and counts, health score and EWMA latency", resp: typ[client.RouteTable]()},
 
+		{method: "GET", path: "/v1/usage", handle: (*Server).usageSummary, op: usageOp("/v1/usage")},
+		{method: "GET", path: "/v1/usage/records", handle: (*Server).usageRecords, op: usageOp("/v1/usage/records")},
+		{method: "GET", path: "/v1/budgets", handle: (*Server).budgets, op: usageOp("/v1/budgets")},
+		{method: "GET", path: "/metrics", handle: (*Server).metrics, op: usageOp("/metrics")},
+
 		{method: "GET", path: "/v1/providers", handle: (*Server).listProviders, summary: "Remote provider instances, keys masked (admin); error says why one is left out", resp: typ[providerList]()},
 		{method: "POST", path: "/v1/providers", handle: (*Server).putProvider, summary: "Add or replace a provider instance (admin); checked by its plugin, saved (0600) and applied without restart",
 			body: typ[providerBody](), resp: typ[providerView]()},

@@ -13,6 +13,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/host/meter"
 )
 
 // Server is the host's HTTP handler.
@@ -33,16 +34,21 @@ type Server struct {
 	// guards, CORS, limits) and swaps it in whole, so a request sees
 	// either the old settings or the new, never a mix.
 	active *atomic.Pointer[Server]
+	// meter serves usage, budgets and metrics (nil: those routes say
+	// they are off).
+	meter *meter.Meter
+	// opts are New's options, applied again to every rebuilt Server.
+	opts []Option
 }
 
 // New builds the API over h; it follows h's configuration as it is
 // reloaded.
-func New(h *host.Host, log *slog.Logger) *Server {
-	s := build(h, log, h.Config(), nil)
+func New(h *host.Host, log *slog.Logger, opts ...Option) *Server {
+	s := build(h, log, h.Config(), nil, opts)
 	s.active = new(atomic.Pointer[Server])
 	s.active.Store(s)
 	h.OnApply(func(cfg *config.Config) {
-		n := build(h, log, cfg, s.active.Load())
+		n := build(h, log, cfg, s.active.Load(), opts)
 		n.active = s.active
 		s.active.Store(n)
 	})
@@ -52,7 +58,7 @@ func New(h *host.Host, log *slog.Logger) *Server {
 // build makes the handler for one configuration. The stream limiter and
 // admission (which count what is in flight) carry over from prev when
 // their limits did not change, so a reload does not reset the counts.
-func build(h *host.Host, log *slog.Logger, cfg *config.Config, prev *Server) *Server {
+func build(h *host.Host, log *slog.Logger, cfg *config.Config, prev *Server, opts []Option) *Server {
 	s := &Server{
 		h:       h,
 		log:     log,
@@ -69,6 +75,10 @@ func build(h *host.Host, log *slog.Logger, cfg *config.Config, prev *Server) *Se
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = httpx.DefaultMaxBody
+	}
+	s.opts = opts
+	for _, o := range opts {
+		o(s)
 	}
 	s.routes()
 	// Every request passes the same guards, outermost first, before any

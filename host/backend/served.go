@@ -15,7 +15,14 @@ type Served struct {
 	Attempts int `json:"attempts"`
 	// Strategy ordered the candidates.
 	Strategy string `json:"strategy,omitempty"`
+	// Cache is "hit" or "miss" when the response cache looked the request
+	// up ("" otherwise): the X-Roundhouse-Cache header.
+	Cache string `json:"cache,omitempty"`
 }
+
+// HeaderCache answers "hit" or "miss" when the response cache looked the
+// request up.
+const HeaderCache = "X-Roundhouse-Cache"
 
 type servedKey struct{}
 

@@ -84,6 +84,14 @@ type Config struct {
 	// fallbacks, breaker and retries (see routing.go).
 	Routing Routing `yaml:"routing"`
 
+	// Usage, pricing, budgets, alerts, cache and metrics: see usage.go.
+	Usage   Usage    `yaml:"usage"`
+	Pricing []Price  `yaml:"pricing"`
+	Budgets []Budget `yaml:"budgets"`
+	Alerts  Alerts   `yaml:"alerts"`
+	Cache   Cache    `yaml:"cache"`
+	Metrics Metrics  `yaml:"metrics"`
+
 	// Path is the file this config was loaded from ("" for the default).
 	Path string `yaml:"-"`
 }
@@ -276,6 +284,9 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("api_keys[%d].scopes[%d]: %q must be invoke or admin", i, j, s)
 			}
 		}
+	}
+	if err := c.validateUsage(); err != nil {
+		return err
 	}
 	if err := c.Routing.Validate(); err != nil {
 		return err

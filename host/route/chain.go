@@ -83,8 +83,10 @@ type Call struct {
 	// Attempts counts calls made to plugins, retries and fallbacks
 	// included.
 	Attempts int
-	// CacheHit is set when the cache answered.
-	CacheHit bool
+	// CacheHit is set when the cache answered; CacheChecked when the
+	// cache looked the request up (so a miss can be told from a request
+	// the cache does not apply to).
+	CacheHit, CacheChecked bool
 	// Group is the model group the client's model named ("" for none);
 	// Strategy the strategy that ordered the candidates.
 	Group, Strategy string

@@ -250,8 +250,15 @@ func (d *Dispatcher) served(ctx context.Context, c *Call) {
 	if fn == nil {
 		return
 	}
-	fn(backend.Served{Plugin: c.Served.Plugin, Provider: c.Served.Provider, Model: c.Served.Model,
-		RequestID: c.RequestID, Attempts: c.Attempts, Strategy: c.Strategy})
+	s := backend.Served{Plugin: c.Served.Plugin, Provider: c.Served.Provider, Model: c.Served.Model,
+		RequestID: c.RequestID, Attempts: c.Attempts, Strategy: c.Strategy}
+	switch {
+	case c.CacheHit:
+		s.Cache = "hit"
+	case c.CacheChecked:
+		s.Cache = "miss"
+	}
+	fn(s)
 }
 
 // Failover reports whether a failure on one target is worth trying the

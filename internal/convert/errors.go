@@ -168,7 +168,7 @@ func grpcCodeOf(c types.Code) codes.Code {
 		return codes.PermissionDenied
 	case types.CodeUnauthenticated:
 		return codes.Unauthenticated
-	case types.CodeRateLimited, types.CodeQuotaExceeded, types.CodeUpstreamRateLimited, types.CodeUpstreamQuota:
+	case types.CodeRateLimited, types.CodeQuotaExceeded, types.CodeBudgetExceeded, types.CodeUpstreamRateLimited, types.CodeUpstreamQuota:
 		return codes.ResourceExhausted
 	case types.CodeFailedPrecondition, types.CodeEngineNotInstalled, types.CodePluginNotConfigured,
 		types.CodeModelUnsupported, types.CodeManifestInvalid, types.CodeUpstreamAuth:

@@ -44,6 +44,7 @@ var convertAllCodes = []struct {
 	{types.CodeInternal, codes.Internal},
 	{types.CodeUnavailable, codes.Unavailable},
 	{types.CodeQuotaExceeded, codes.ResourceExhausted},
+	{types.CodeBudgetExceeded, codes.ResourceExhausted},
 
 	{types.CodePluginNotFound, codes.NotFound},
 	{types.CodePluginStartFailed, codes.Unavailable},

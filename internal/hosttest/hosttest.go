@@ -17,6 +17,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host"
 	"github.com/roundhouse-ai/roundhouse/host/api"
 	"github.com/roundhouse-ai/roundhouse/host/config"
+	"github.com/roundhouse-ai/roundhouse/host/meter"
 	"github.com/roundhouse-ai/roundhouse/internal/testplugin"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
 )
@@ -28,6 +29,9 @@ type Host struct {
 	URL     string
 	DataDir string
 	Server  *httptest.Server
+	// Meter is the accounting (usage, budgets, cache, metrics) when
+	// started with Options.Meter.
+	Meter *meter.Meter
 }
 
 // Options configure Start.
@@ -43,6 +47,9 @@ type Options struct {
 	// Log, when set, receives every host log line (plugins' lines are
 	// re-logged there too), at debug level.
 	Log io.Writer
+	// Meter builds the host's accounting from the config (usage store
+	// under the data dir, budgets, cache, metrics) and serves its routes.
+	Meter bool
 }
 
 // Start runs a host with the "echo" test plugin and its HTTP API.
@@ -71,13 +78,25 @@ func Start(t testing.TB, o Options) *Host {
 		log = slog.New(slog.NewTextHandler(io.MultiWriter(o.Log, logSink(t)), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	h := host.New(cfg, log)
+	var m *meter.Meter
+	var opts []api.Option
+	if o.Meter {
+		var err error
+		if m, err = meter.ForHost(context.Background(), h, log); err != nil {
+			t.Fatal(err)
+		}
+		opts = append(opts, api.WithMeter(m))
+	}
 	h.Start()
-	srv := httptest.NewServer(api.New(h, log))
+	srv := httptest.NewServer(api.New(h, log, opts...))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		h.Close(ctx)
 		srv.Close()
+		if m != nil {
+			m.Close()
+		}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -87,7 +106,7 @@ func Start(t testing.TB, o Options) *Host {
 		}
 		t.Fatal("plugins not ready")
 	}
-	return &Host{Host: h, URL: srv.URL, DataDir: cfg.DataDir, Server: srv}
+	return &Host{Host: h, URL: srv.URL, DataDir: cfg.DataDir, Server: srv, Meter: m}
 }
 
 func logSink(t testing.TB) io.Writer {

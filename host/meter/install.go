@@ -1,0 +1,22 @@
+package meter
+
+import (
+	"github.com/roundhouse-ai/roundhouse/host"
+	"github.com/roundhouse-ai/roundhouse/host/budget"
+	"github.com/roundhouse-ai/roundhouse/host/pricing"
+	"github.com/roundhouse-ai/roundhouse/host/route"
+)
+
+// The parts implement the dispatch chain's seams.
+var (
+	_ route.PriceSource = (*pricing.Table)(nil)
+	_ route.QuotaSource = (*budget.Manager)(nil)
+)
+
+// install puts the steps on h's chain and gives its strategies the price
+// (lowest_price) and quota (least_quota_used) sources.
+func (m *Meter) install(h *host.Host) {
+	h.UseSteps(m.Steps()...)
+	h.SetPriceSource(m.Prices)
+	h.SetQuotaSource(m.Budgets)
+}
