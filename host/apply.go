@@ -69,6 +69,7 @@ func (h *Host) applyLocked(ctx context.Context, cfg *config.Config, cands []Cand
 		h.log.Warn("config change needs a host restart to take effect", "key", k)
 	}
 	h.cfg.Store(cfg)
+	h.dispatch.SetConfig(cfg.Routing)
 
 	current := h.Plugins()
 	byDir := map[string]*Plugin{}
@@ -223,6 +224,14 @@ func restartKeys(old, cfg *config.Config) []string {
 	if old.Limits.ReadHeaderTimeout != cfg.Limits.ReadHeaderTimeout {
 		out = append(out, "limits.read_header_timeout")
 	}
+	// The meter (usage store, budgets, cache, metrics) is built at start.
+	for key, v := range map[string][2]any{"usage": {old.Usage, cfg.Usage}, "pricing": {old.Pricing, cfg.Pricing},
+		"budgets": {old.Budgets, cfg.Budgets}, "alerts": {old.Alerts, cfg.Alerts}, "cache": {old.Cache, cfg.Cache}, "metrics": {old.Metrics, cfg.Metrics}} {
+		if yamlOf(v[0]) != yamlOf(v[1]) {
+			out = append(out, key)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 

@@ -119,6 +119,14 @@ func (d *Dispatcher) SetPriceSource(p PriceSource) { d.mu.Lock(); d.price = p; d
 // SetQuotaSource sets what least_quota_used orders by.
 func (d *Dispatcher) SetQuotaSource(q QuotaSource) { d.mu.Lock(); d.quota = q; d.mu.Unlock() }
 
+// SetConfig puts new routing settings in force (a config reload): the
+// strategies, groups, fallbacks, retry and breaker settings of the next
+// requests. Observed latency, breaker states and counts are kept.
+func (d *Dispatcher) SetConfig(rc config.Routing) {
+	d.cfg.Store(compile(rc))
+	d.rebuild()
+}
+
 func (d *Dispatcher) rebuild() {
 	d.mu.Lock()
 	extra := append([]Middleware(nil), d.steps...)
