@@ -24,7 +24,6 @@ func WithMeter(m *meter.Meter) Option { return func(s *Server) { s.meter = m } }
 // that takes longer than this is a runaway range.
 const usageQueryTimeout = 30 * time.Second
 
-
 // usageStore is the store, or an error answer when recording is off.
 func (s *Server) usageStore(w http.ResponseWriter, r *http.Request) *usage.Store {
 	if s.meter == nil || s.meter.Store == nil {

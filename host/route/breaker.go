@@ -4,7 +4,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
 )
 
 // BreakerState is a circuit breaker's state.
@@ -46,7 +45,6 @@ func (s BreakerSettings) withDefaults() BreakerSettings {
 	}
 	return s
 }
-
 
 // Breaker is a circuit breaker for one target: closed → open after
 // Failures failures in a row or ErrorRate over the window → after OpenFor,
