@@ -243,8 +243,11 @@ func pluginSettingsChanged(old, cfg *config.Config, name string) bool {
 }
 
 func yamlOf(v any) string {
-	if reflect.ValueOf(v).Len() == 0 {
-		return ""
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Array, reflect.String:
+		if rv.Len() == 0 {
+			return ""
+		}
 	}
 	b, err := yaml.Marshal(v)
 	if err != nil {
