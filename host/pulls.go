@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"sort"
 	"sync"
 	"time"
@@ -67,7 +68,10 @@ func (t *PullTracker) StartKind(ctx context.Context, kind, model, plugin string,
 	if kind == "" {
 		kind = KindPull
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// The operation runs in its own goroutine beside the handler that
+	// started it: it must not set that answer's headers (the "who
+	// answered" hook), which the handler writes concurrently.
+	ctx, cancel := context.WithCancel(backend.WithServedHook(ctx, nil))
 	p := &Pull{ID: newID(), Kind: kind, Model: model, Plugin: plugin, Started: time.Now(), state: "running",
 		subs: map[chan sdk.Progress]struct{}{}, cancel: cancel, done: make(chan struct{})}
 	t.mu.Lock()
