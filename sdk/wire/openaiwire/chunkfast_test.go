@@ -91,7 +91,7 @@ var fastPathCases = []struct {
 	{`{"choices":[{"delta":{"role":5,"refusal":{"a":[1,2,{"b":null}]},"content":null},"finish_reason":7}]}`, true},
 	{` {"model":null,"choices":null,"usage":null} `, true},
 	{`{"choices":[{"index":0,"delta":{"content":"x"}}],"extra":[true,false,null,-1.5e+3,0.25,{"k":"\u0041"}]}`, true},
-	{`{"choices":[{"index":0,"delta":{"content":"a\ud83d\ude00b"}}]}`, true},   // surrogate pair: encoding/json decodes it
+	{`{"choices":[{"index":0,"delta":{"content":"a\ud83d\ude00b"}}]}`, true},  // surrogate pair: encoding/json decodes it
 	{`{"choices":[{"index":0,"delta":{"content":"bad \ud800 half"}}]}`, true}, // lone surrogate: U+FFFD
 	{`{"choices":[{"index":0,"delta":{"content":"bad ` + "\xff" + ` byte"}}]}`, true},
 	// Left to encoding/json:
