@@ -6,6 +6,7 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
+	"github.com/roundhouse-ai/roundhouse/internal/streamhint"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
@@ -177,7 +178,23 @@ func streamOrUnary[Req, Resp, Chunk any](s *Server, w http.ResponseWriter, r *ht
 		return
 	}
 	st := httpx.NewStream(w, httpx.StreamFormat(r))
-	err = stream(r.Context(), rt, req, func(ch *Chunk) error { return st.Send(ch) })
+	// As on the compat surfaces: a chunk is queued, and flushed unless the
+	// next one is already waiting behind it (internal/streamhint), so a
+	// burst goes out in one write and one flush; nothing is held back.
+	ctx, hint := streamhint.With(r.Context())
+	err = stream(ctx, rt, req, func(ch *Chunk) error {
+		if err := st.Queue(ch); err != nil {
+			return err
+		}
+		if hint.Pending() {
+			return nil // the next chunk flushes this one
+		}
+		return st.Flush()
+	})
+	if err == nil {
+		_ = st.Flush() // normally empty: the last chunk saw nothing pending
+		return
+	}
 	s.endStream(w, r, st, err)
 }
 
@@ -187,7 +204,7 @@ func (s *Server) endStream(w http.ResponseWriter, r *http.Request, st *httpx.Str
 	if err == nil {
 		return
 	}
-	if !st.Started() {
+	if !st.Started() && !st.Queued() {
 		writeError(w, r, s.log, err)
 		return
 	}

@@ -64,9 +64,11 @@ func (p *plugin) ListModels(ctx context.Context) ([]sdk.Model, error) {
 	var wg sync.WaitGroup
 	for _, pr := range set.list {
 		if len(pr.models) > 0 {
+			mu.Lock() // fetches started for earlier providers append too
 			for _, m := range pr.models {
 				out = append(out, sdk.Model{Name: m, Provider: pr.name})
 			}
+			mu.Unlock()
 			continue
 		}
 		load := func(ctx context.Context) ([]string, error) { return p.fetchModels(ctx, pr) }
@@ -80,9 +82,11 @@ func (p *plugin) ListModels(ctx context.Context) ([]sdk.Model, error) {
 					_, _ = pr.discovered.get(bctx, p.now(), load)
 				}()
 			}
+			mu.Lock()
 			for _, m := range cached {
 				out = append(out, sdk.Model{Name: m, Provider: pr.name})
 			}
+			mu.Unlock()
 			continue
 		}
 		wg.Go(func() {

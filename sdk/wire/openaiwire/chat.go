@@ -112,6 +112,18 @@ type answerMessage struct {
 	ReasoningContent flexString       `json:"reasoning_content"`
 	Reasoning        flexString       `json:"reasoning"`
 	ToolCalls        []answerToolCall `json:"tool_calls"`
+	// text is Content already decoded, when textSet (the stream fast
+	// path sets it instead of Content).
+	text    string
+	textSet bool
+}
+
+// contentString is the message's content as text (see contentText).
+func (m *answerMessage) contentString() string {
+	if m.textSet {
+		return m.text
+	}
+	return contentText(m.Content)
 }
 
 type answerToolCall struct {
@@ -122,17 +134,31 @@ type answerToolCall struct {
 		Name flexString `json:"name"`
 		// Arguments is JSON text in a string; some servers send an object.
 		Arguments json.RawMessage `json:"arguments"`
+		// args is Arguments already decoded, when argsSet (the stream
+		// fast path sets it instead of Arguments).
+		args    string
+		argsSet bool
 	} `json:"function"`
 }
 
+// argumentsString is the call's arguments as text (see argumentsText).
+func (tc *answerToolCall) argumentsString() string {
+	if tc.Function.argsSet {
+		return tc.Function.args
+	}
+	return argumentsText(tc.Function.Arguments)
+}
+
 type chatChunk struct {
-	Model   string `json:"model"`
-	Choices []struct {
-		Index        int           `json:"index"`
-		Delta        answerMessage `json:"delta"`
-		FinishReason flexString    `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *usage `json:"usage"`
+	Model   string            `json:"model"`
+	Choices []chatChoiceDelta `json:"choices"`
+	Usage   *usage            `json:"usage"`
+}
+
+type chatChoiceDelta struct {
+	Index        int           `json:"index"`
+	Delta        answerMessage `json:"delta"`
+	FinishReason flexString    `json:"finish_reason"`
 }
 
 // BuildChat maps a ChatRequest to the body of POST /chat/completions.
@@ -460,7 +486,7 @@ func (t *toolDeltas) add(pos int, d answerToolCall) {
 			idx = t.acc.Len()
 		}
 	}
-	tc := types.ToolCall{Index: idx, ID: string(d.ID), Name: string(d.Function.Name), Arguments: argumentsText(d.Function.Arguments)}
+	tc := types.ToolCall{Index: idx, ID: string(d.ID), Name: string(d.Function.Name), Arguments: d.argumentsString()}
 	if cur, ok := t.acc.Current(idx); ok {
 		if cur.ID != "" {
 			tc.ID = ""
@@ -540,7 +566,7 @@ func (c *Client) ChatStream(ctx context.Context, req *types.ChatRequest, send fu
 			for i, tc := range d.ToolCalls {
 				tools.add(i, tc)
 			}
-			out := &types.ChatChunk{Model: model, Content: contentText(d.Content), Thinking: thinkingOf(d)}
+			out := &types.ChatChunk{Model: model, Content: d.contentString(), Thinking: thinkingOf(d)}
 			if out.Content == "" && d.Refusal != "" {
 				out.Content = string(d.Refusal)
 			}

@@ -26,14 +26,16 @@ type completionRequest struct {
 }
 
 type completionResponse struct {
-	Model   string `json:"model"`
-	Choices []struct {
-		Index        int        `json:"index"`
-		Text         string     `json:"text"`
-		FinishReason flexString `json:"finish_reason"`
-		Reasoning    flexString `json:"reasoning"`
-	} `json:"choices"`
-	Usage *usage `json:"usage"`
+	Model   string             `json:"model"`
+	Choices []completionChoice `json:"choices"`
+	Usage   *usage             `json:"usage"`
+}
+
+type completionChoice struct {
+	Index        int        `json:"index"`
+	Text         string     `json:"text"`
+	FinishReason flexString `json:"finish_reason"`
+	Reasoning    flexString `json:"reasoning"`
 }
 
 // buildCompletion maps a GenerateRequest. The completions API has no

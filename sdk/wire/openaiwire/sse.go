@@ -64,7 +64,7 @@ func (s *SSEReader) readLine() ([]byte, error) {
 			s.skipLF = false
 			scanFrom = s.start
 		}
-		if i := bytes.IndexAny(s.buf[scanFrom:s.end], "\r\n"); i >= 0 {
+		if i := lineEnd(s.buf[scanFrom:s.end]); i >= 0 {
 			i += scanFrom
 			line := s.buf[s.start:i]
 			if s.buf[i] == '\r' {
@@ -102,6 +102,20 @@ func (s *SSEReader) readLine() ([]byte, error) {
 			s.err = err
 		}
 	}
+}
+
+// lineEnd is the index of the first CR or LF in b, or -1. Two IndexByte
+// scans (assembly) beat bytes.IndexAny, which checks byte by byte; the CR
+// scan only covers the bytes before the first LF.
+func lineEnd(b []byte) int {
+	lf := bytes.IndexByte(b, '\n')
+	if lf < 0 {
+		return bytes.IndexByte(b, '\r')
+	}
+	if cr := bytes.IndexByte(b[:lf], '\r'); cr >= 0 {
+		return cr
+	}
+	return lf
 }
 
 // Next returns the next event, or io.EOF (or the read error) at the end.

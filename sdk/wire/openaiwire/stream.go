@@ -46,13 +46,27 @@ func ReadEvents[T any](ctx context.Context, c *Client, u *Response, fn func(*T) 
 			}
 		}
 		v := new(T)
-		if err := json.Unmarshal(data, v); err != nil {
+		if err := decodeEvent(data, v); err != nil {
 			return false, c.malformedEvent(n, data, err)
 		}
 		if err := fn(v); err != nil {
 			return false, err
 		}
 	}
+}
+
+// decodeEvent decodes one event's payload into the zero value v: by its
+// fast path when it has one and that path is sure of the result (see
+// chunkscan.go), else, and for every error, by encoding/json.
+func decodeEvent[T any](data []byte, v *T) error {
+	if f, ok := any(v).(fastDecoder); ok {
+		if f.decodeFast(data) {
+			return nil
+		}
+		var zero T
+		*v = zero // drop what the fast path set before it gave up
+	}
+	return json.Unmarshal(data, v)
 }
 
 // malformedEvent reports a stream event that is not what the API sends.

@@ -1,0 +1,139 @@
+package openaiwire
+
+// Fast paths (see chunkscan.go) for the stream chunks of chat and
+// completions. Each mirrors its struct's json tags; a key list names them
+// for the case-insensitive check.
+
+var (
+	chatChunkKeys   = []string{"model", "choices", "usage"}
+	chatChoiceKeys  = []string{"index", "delta", "finish_reason"}
+	answerKeys      = []string{"role", "content", "refusal", "reasoning_content", "reasoning", "tool_calls"}
+	toolCallKeys    = []string{"index", "id", "type", "function"}
+	toolFuncKeys    = []string{"name", "arguments"}
+	completionKeys  = []string{"model", "choices", "usage"}
+	complChoiceKeys = []string{"index", "text", "finish_reason", "reasoning"}
+)
+
+func (cc *chatChunk) decodeFast(data []byte) bool {
+	s := &scanner{b: data}
+	ok := s.object(func(key []byte) (uint64, bool) {
+		switch string(key) {
+		case "model":
+			return 1, s.plainString(&cc.Model)
+		case "choices":
+			return 2, s.array(func() bool {
+				cc.Choices = append(cc.Choices, chatChoiceDelta{})
+				return s.chatChoice(&cc.Choices[len(cc.Choices)-1])
+			})
+		case "usage":
+			return 4, s.usage(&cc.Usage)
+		}
+		return s.other(key, chatChunkKeys)
+	})
+	return ok && s.end()
+}
+
+func (s *scanner) chatChoice(ch *chatChoiceDelta) bool {
+	return s.object(func(key []byte) (uint64, bool) {
+		switch string(key) {
+		case "index":
+			return 1, s.intField(&ch.Index)
+		case "delta":
+			if s.null() {
+				return 2, true
+			}
+			return 2, s.answerMessage(&ch.Delta)
+		case "finish_reason":
+			return 4, s.flex(&ch.FinishReason)
+		}
+		return s.other(key, chatChoiceKeys)
+	})
+}
+
+func (s *scanner) answerMessage(m *answerMessage) bool {
+	return s.object(func(key []byte) (uint64, bool) {
+		switch string(key) {
+		case "role":
+			return 1, s.flex(&m.Role)
+		case "content":
+			return 2, s.textValue(&m.text, &m.textSet)
+		case "refusal":
+			return 4, s.flex(&m.Refusal)
+		case "reasoning_content":
+			return 8, s.flex(&m.ReasoningContent)
+		case "reasoning":
+			return 16, s.flex(&m.Reasoning)
+		case "tool_calls":
+			return 32, s.array(func() bool {
+				m.ToolCalls = append(m.ToolCalls, answerToolCall{})
+				return s.toolCall(&m.ToolCalls[len(m.ToolCalls)-1])
+			})
+		}
+		return s.other(key, answerKeys)
+	})
+}
+
+func (s *scanner) toolCall(tc *answerToolCall) bool {
+	return s.object(func(key []byte) (uint64, bool) {
+		switch string(key) {
+		case "index":
+			if s.null() {
+				return 1, true
+			}
+			n, ok := s.integer()
+			tc.Index = &n
+			return 1, ok
+		case "id":
+			return 2, s.flex(&tc.ID)
+		case "type":
+			return 4, s.flex(&tc.Type)
+		case "function":
+			if s.null() {
+				return 8, true
+			}
+			f := &tc.Function
+			return 8, s.object(func(key []byte) (uint64, bool) {
+				switch string(key) {
+				case "name":
+					return 1, s.flex(&f.Name)
+				case "arguments":
+					return 2, s.textValue(&f.args, &f.argsSet)
+				}
+				return s.other(key, toolFuncKeys)
+			})
+		}
+		return s.other(key, toolCallKeys)
+	})
+}
+
+func (cr *completionResponse) decodeFast(data []byte) bool {
+	s := &scanner{b: data}
+	ok := s.object(func(key []byte) (uint64, bool) {
+		switch string(key) {
+		case "model":
+			return 1, s.plainString(&cr.Model)
+		case "choices":
+			return 2, s.array(func() bool {
+				cr.Choices = append(cr.Choices, completionChoice{})
+				ch := &cr.Choices[len(cr.Choices)-1]
+				return s.object(func(key []byte) (uint64, bool) {
+					switch string(key) {
+					case "index":
+						return 1, s.intField(&ch.Index)
+					case "text":
+						return 2, s.plainString(&ch.Text)
+					case "finish_reason":
+						return 4, s.flex(&ch.FinishReason)
+					case "reasoning":
+						return 8, s.flex(&ch.Reasoning)
+					}
+					return s.other(key, complChoiceKeys)
+				})
+			})
+		case "usage":
+			return 4, s.usage(&cr.Usage)
+		}
+		return s.other(key, completionKeys)
+	})
+	return ok && s.end()
+}
