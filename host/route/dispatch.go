@@ -176,6 +176,9 @@ func (d *Dispatcher) Decide(ctx context.Context, src Source, c *Call, dst []Cand
 	for n < len(cands) && !cands[n].Fallback {
 		n++
 	}
+	if _, ok := st.(statsReader); ok {
+		d.stats.attach(cands[:n])
+	}
 	st.Order(cands[:n], &env)
 	if g != nil && g.canary != nil {
 		cands = g.canary.order(cands, d.opts.Rand())

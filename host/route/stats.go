@@ -124,6 +124,8 @@ type Stats struct {
 
 	mu sync.Mutex // serialises writers
 	by atomic.Pointer[map[Target]*TargetStats]
+	// lists keeps the stats of recent candidate lists (stats_cache.go).
+	lists listCache
 }
 
 // NewStats makes the registry; onTrip is told of breaker state changes.

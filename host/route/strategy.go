@@ -39,6 +39,14 @@ type Strategy interface {
 	Order(c []Candidate, env *Env)
 }
 
+// statsReader is a strategy that orders by per-target stats: Decide
+// attaches each candidate's stats first (Stats.attach), so that ordering
+// needs no map lookup per candidate.
+type statsReader interface{ readsStats() }
+
+func (leastLatency) readsStats() {}
+func (health) readsStats()       {}
+
 // Strategy names.
 const (
 	StrategyPriority       = "priority"

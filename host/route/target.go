@@ -13,6 +13,11 @@ type Candidate struct {
 	Fallback bool
 	// Canary is set for a group's canary target.
 	Canary bool
+
+	// stats are the target's stats as Decide found them (nil: never
+	// seen), set when hasStats is: strategies then need no lookup.
+	stats    *TargetStats
+	hasStats bool
 }
 
 // ParseTarget reads "plugin/model" or "plugin:provider/model". ok is false
