@@ -14,10 +14,10 @@ type Candidate struct {
 	// Canary is set for a group's canary target.
 	Canary bool
 
-	// stats are the target's stats as Decide found them (nil: never
-	// seen), set when hasStats is: strategies then need no lookup.
-	stats    *TargetStats
+	// hasStats is set when Decide attached stats: the target's stats as
+	// it found them (nil: never seen), so strategies need no lookup.
 	hasStats bool
+	stats    *TargetStats
 }
 
 // ParseTarget reads "plugin/model" or "plugin:provider/model". ok is false
