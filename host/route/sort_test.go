@@ -43,3 +43,18 @@ func TestSortByKeyIsAStableSort(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSortByKey orders 100 candidates by random keys (weighted's
+// case: every order is new).
+func BenchmarkSortByKey(b *testing.B) {
+	c := cands()
+	for i := range 100 {
+		c = append(c, Candidate{Target: Target{Plugin: "p", Provider: fmt.Sprint(i), Model: "m"}})
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	key := func(*Candidate) float64 { return r.Float64() }
+	b.ReportAllocs()
+	for b.Loop() {
+		sortByKey(c, key)
+	}
+}
