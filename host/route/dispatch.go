@@ -184,7 +184,7 @@ func (d *Dispatcher) Decide(ctx context.Context, src Source, c *Call, dst []Cand
 	for n < len(cands) && !cands[n].Fallback {
 		n++
 	}
-	if _, ok := st.(statsReader); ok {
+	if _, ok := st.(statsReader); ok && n > 1 {
 		d.stats.attach(cands[:n])
 	}
 	st.Order(cands[:n], &env)

@@ -14,6 +14,11 @@ import (
 // list are looked up once and kept, per generation of the stats map:
 // comparing a list with the kept one is a few string comparisons per
 // target, with no hashing.
+//
+// A generation is named by the map's length: Stats.Get only ever stores a
+// copy with one more target (targets are never removed or replaced), so
+// the same length is the same map. Keeping the length, not the map,
+// keeps old generations from being held in memory.
 
 // listSlots is how many candidate lists are kept (a list goes to the slot
 // of its first target and length; two lists sharing a slot only cost
@@ -26,14 +31,14 @@ var listSeed = maphash.MakeSeed()
 // the stats map (nil for a target without stats then). It is immutable
 // once stored.
 type statsList struct {
-	gen     *map[Target]*TargetStats
+	gen     int      // len of the stats map
 	targets []Target // keys (Local cleared)
 	stats   []*TargetStats
 }
 
 // matches reports whether l holds the stats of c's targets in c's order,
 // as of generation gen.
-func (l *statsList) matches(gen *map[Target]*TargetStats, c []Candidate) bool {
+func (l *statsList) matches(gen int, c []Candidate) bool {
 	if l == nil || l.gen != gen || len(l.targets) != len(c) {
 		return false
 	}
@@ -54,14 +59,15 @@ func (s *Stats) attach(c []Candidate) {
 	if len(c) == 0 {
 		return
 	}
-	gen := s.by.Load()
+	m := *s.by.Load()
+	gen := len(m)
 	slot := &s.lists[listSlot(c)]
 	l := slot.Load()
 	if !l.matches(gen, c) {
 		l = &statsList{gen: gen, targets: make([]Target, len(c)), stats: make([]*TargetStats, len(c))}
 		for i := range c {
 			k := c[i].Target.Key()
-			l.targets[i], l.stats[i] = k, (*gen)[k]
+			l.targets[i], l.stats[i] = k, m[k]
 		}
 		slot.Store(l)
 	}

@@ -67,7 +67,7 @@ func TestStatsListMatches(t *testing.T) {
 	s := NewStats(nil, BreakerSettings{}, nil)
 	c := cands("ollama/m", "openai:a/m")
 	s.attach(c)
-	gen := s.by.Load()
+	gen := len(*s.by.Load())
 	l := s.lists[listSlot(c)].Load()
 	if !l.matches(gen, c) {
 		t.Fatal("the kept list does not match its own candidates")
@@ -84,7 +84,7 @@ func TestStatsListMatches(t *testing.T) {
 		t.Error("another list matched")
 	}
 	s.Get(Target{Plugin: "openai", Provider: "a", Model: "m"})
-	if l.matches(s.by.Load(), c) {
+	if l.matches(len(*s.by.Load()), c) {
 		t.Error("a list of an older generation matched")
 	}
 	s.attach(c)
