@@ -90,6 +90,10 @@ type Call struct {
 	// Group is the model group the client's model named ("" for none);
 	// Strategy the strategy that ordered the candidates.
 	Group, Strategy string
+
+	// last makes the call to one target (Dispatch's last handler): the
+	// end of the chain, which is built once for every request.
+	last Handler
 }
 
 // Handler runs a call against one target.

@@ -114,8 +114,10 @@ func (s *TargetStats) healthLocked(now time.Time) float64 {
 const maxTargets = 1024
 
 // Stats holds the TargetStats of every target seen, created on first use.
-// Reads are lock-free (a copy-on-write map): strategies look up every
-// candidate on every request, while new targets appear rarely.
+// Reads are lock-free (a copy-on-write map): the request path reads the
+// stats of every candidate (through the lists kept in stats_cache.go),
+// while new targets appear rarely. The map only ever grows by one target
+// per copy; the kept lists rely on it.
 type Stats struct {
 	now     Clock
 	breaker BreakerSettings
@@ -124,6 +126,8 @@ type Stats struct {
 
 	mu sync.Mutex // serialises writers
 	by atomic.Pointer[map[Target]*TargetStats]
+	// lists keeps the stats of recent candidate lists (stats_cache.go).
+	lists listCache
 }
 
 // NewStats makes the registry; onTrip is told of breaker state changes.

@@ -1,7 +1,6 @@
 package route
 
 import (
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +37,14 @@ type Strategy interface {
 	Name() string
 	Order(c []Candidate, env *Env)
 }
+
+// statsReader is a strategy that orders by per-target stats: Decide
+// attaches each candidate's stats first (Stats.attach), so that ordering
+// needs no map lookup per candidate.
+type statsReader interface{ readsStats() }
+
+func (leastLatency) readsStats() {}
+func (health) readsStats()       {}
 
 // Strategy names.
 const (
@@ -88,32 +95,90 @@ type keyed struct {
 }
 
 // sortByKey orders c by key ascending, stable, computing each key once
-// (a key may take locks: not once per comparison). Buffers live on the
-// stack for lists of up to 128 candidates.
+// (a key may take locks: not once per comparison). The keys are sorted by
+// a merge sort written for them (comparisons inlined, where a generic
+// sort calls a comparison function each time: most of the decision with
+// 100 candidates), on the stack for lists of up to 128 candidates; the
+// candidates are then permuted in place, each moved once.
 func sortByKey(c []Candidate, key func(*Candidate) float64) {
 	if len(c) < 2 {
 		return
 	}
-	var kb [128]keyed
-	var cb [128]Candidate
-	keys, tmp := kb[:0], cb[:0]
+	var kb, bb [128]keyed
+	keys, buf := kb[:0], bb[:]
 	if len(c) > len(kb) {
-		keys, tmp = make([]keyed, 0, len(c)), make([]Candidate, 0, len(c))
+		keys, buf = make([]keyed, 0, len(c)), make([]keyed, len(c))
 	}
+	sorted := true
 	for i := range c {
 		keys = append(keys, keyed{key(&c[i]), i})
-	}
-	slices.SortStableFunc(keys, func(a, b keyed) int {
-		switch {
-		case a.k < b.k:
-			return -1
-		case a.k > b.k:
-			return 1
+		if i > 0 && keys[i].k < keys[i-1].k {
+			sorted = false
 		}
-		return 0
-	})
-	tmp = append(tmp, c...)
-	for j, k := range keys {
-		c[j] = tmp[k.i]
+	}
+	if sorted {
+		return // already in order (e.g. every target equally healthy)
+	}
+	sortKeyed(keys, buf[:len(keys)])
+	// c[j] becomes the old c[keys[j].i]: follow each cycle of the
+	// permutation once, marking a place done by setting its i to -1.
+	for j0 := range keys {
+		if keys[j0].i < 0 {
+			continue
+		}
+		first := c[j0]
+		j := j0
+		for {
+			from := keys[j].i
+			keys[j].i = -1
+			if from == j0 {
+				c[j] = first
+				break
+			}
+			c[j] = c[from]
+			j = from
+		}
+	}
+}
+
+// sortKeyed sorts a by k, stable: insertion sort of runs of 16, then
+// bottom-up merges through buf (len(buf) == len(a)).
+func sortKeyed(a, buf []keyed) {
+	const run = 16
+	n := len(a)
+	for lo := 0; lo < n; lo += run {
+		hi := min(lo+run, n)
+		for i := lo + 1; i < hi; i++ {
+			x := a[i]
+			j := i
+			for ; j > lo && x.k < a[j-1].k; j-- {
+				a[j] = a[j-1]
+			}
+			a[j] = x
+		}
+	}
+	src, dst := a, buf
+	for width := run; width < n; width *= 2 {
+		for lo := 0; lo < n; lo += 2 * width {
+			mid, hi := min(lo+width, n), min(lo+2*width, n)
+			i, j, k := lo, mid, lo
+			for i < mid && j < hi {
+				// Take the right one only when strictly smaller: stable.
+				if src[j].k < src[i].k {
+					dst[k] = src[j]
+					j++
+				} else {
+					dst[k] = src[i]
+					i++
+				}
+				k++
+			}
+			k += copy(dst[k:], src[i:mid])
+			copy(dst[k:], src[j:hi])
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &a[0] {
+		copy(a, src)
 	}
 }

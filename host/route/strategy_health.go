@@ -12,11 +12,11 @@ func (health) Order(c []Candidate, env *Env) {
 		return
 	}
 	// Highest score first: sort by the negated score.
-	sortByKey(c, func(x *Candidate) float64 { return -healthOf(env, x.Target) })
+	sortByKey(c, func(x *Candidate) float64 { return -healthOf(env, x) })
 }
 
-func healthOf(env *Env, t Target) float64 {
-	if s := env.Stats.Lookup(t); s != nil {
+func healthOf(env *Env, x *Candidate) float64 {
+	if s := env.statsOf(x); s != nil {
 		return s.Score()
 	}
 	return 1

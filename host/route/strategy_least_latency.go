@@ -11,11 +11,11 @@ func (leastLatency) Order(c []Candidate, env *Env) {
 	if len(c) < 2 || env.Stats == nil {
 		return
 	}
-	sortByKey(c, func(x *Candidate) float64 { return float64(latencyOf(env, x.Target)) })
+	sortByKey(c, func(x *Candidate) float64 { return float64(latencyOf(env, x)) })
 }
 
-func latencyOf(env *Env, t Target) int64 {
-	if s := env.Stats.Lookup(t); s != nil {
+func latencyOf(env *Env, x *Candidate) int64 {
+	if s := env.statsOf(x); s != nil {
 		return int64(s.Latency())
 	}
 	return 0

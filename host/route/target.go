@@ -13,6 +13,11 @@ type Candidate struct {
 	Fallback bool
 	// Canary is set for a group's canary target.
 	Canary bool
+
+	// hasStats is set when Decide attached stats: the target's stats as
+	// it found them (nil: never seen), so strategies need no lookup.
+	hasStats bool
+	stats    *TargetStats
 }
 
 // ParseTarget reads "plugin/model" or "plugin:provider/model". ok is false
