@@ -15,7 +15,7 @@ func main() {
 }
 
 // run executes the command line and returns the process exit code (see
-// exitHelp). SIGTERM cancels the command; SIGINT too, except where a
+// exitHelp). SIGTERM cancels the command; SIGINT too (exit 130), except where a
 // command takes it over (chat: Ctrl-C stops the answer, not the REPL).
 func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)

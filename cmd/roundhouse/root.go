@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,9 @@ const (
 	exitUsage       = 2
 	exitNotFound    = 3
 	exitUnreachable = 4
+	// exitInterrupted is 128+SIGINT, what shells, docker and kubectl
+	// report for Ctrl-C.
+	exitInterrupted = 130
 )
 
 const exitHelp = `Exit codes:
@@ -33,6 +37,7 @@ const exitHelp = `Exit codes:
   2  usage error (unknown verb, bad flag or argument)
   3  not found (no such model, plugin, provider, service or pull)
   4  host unreachable (start it with ` + "`roundhouse serve`" + ` or pass --host)
+  130  interrupted by Ctrl-C (SIGINT); in ` + "`chat`" + ` Ctrl-C stops the answer instead
 
 Environment:
   ROUNDHOUSE_HOST         host address (default 127.0.0.1:7700); --host wins
@@ -52,6 +57,9 @@ type cli struct {
 	host  string
 	token string
 	json  bool
+
+	// interrupted is set when Ctrl-C cancelled a verb: exit 130.
+	interrupted atomic.Bool
 }
 
 // usageError is a bad command line: exit code 2.
@@ -123,6 +131,12 @@ func envToken() []client.Option {
 // one-line error with a hint on failure.
 func (c *cli) execute(ctx context.Context, argv []string) int {
 	err := c.dispatch(ctx, argv)
+	if c.interrupted.Load() {
+		// Whatever the cancelled verb made of it (a cancelled request,
+		// a stream cut short, or a clean stop), Ctrl-C is exit 130.
+		fmt.Fprintln(c.errOut, "interrupted")
+		return exitInterrupted
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -270,6 +284,7 @@ func (c *cli) withInterrupt(ctx context.Context) (context.Context, func()) {
 	go func() {
 		select {
 		case <-ch:
+			c.interrupted.Store(true)
 			cancel()
 		case <-done:
 		}
