@@ -55,7 +55,7 @@ func (c *Client) Models(ctx context.Context, running bool) ([]Model, error) {
 	out := make([]Model, 0, len(inv))
 	for _, m := range inv {
 		out = append(out, Model{ID: m.Name, Object: "model", Created: m.ModifiedAt, OwnedBy: m.Plugin,
-			Plugin: m.Plugin, Size: m.SizeBytes, State: state})
+			Plugin: m.Plugin, Provider: m.Provider, Size: m.SizeBytes, State: state})
 	}
 	return out, nil
 }

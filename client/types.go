@@ -246,8 +246,11 @@ type Model struct {
 	Created int64  `json:"created"`
 	OwnedBy string `json:"owned_by"`
 	Plugin  string `json:"plugin,omitempty"`
-	Size    int64  `json:"size,omitempty"`
-	State   string `json:"state,omitempty"`
+	// Provider is the provider instance of a remote plugin that serves
+	// the model ("" for a local plugin's model).
+	Provider string `json:"provider,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	State    string `json:"state,omitempty"`
 }
 
 // ModelList is GET /v1/models.

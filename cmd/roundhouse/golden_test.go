@@ -21,6 +21,12 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 // the host serves them.
 func fakeHost(t *testing.T) *client.Client {
 	t.Helper()
+	return fakeHostWith(t, nil)
+}
+
+// fakeHostWith is fakeHost with some routes answered otherwise.
+func fakeHostWith(t *testing.T, override map[string]string) *client.Client {
+	t.Helper()
 	routes := map[string]string{
 		"GET /health":                `{"status":"ok","version":"1.2.3","uptime_seconds":61,"plugins":{"echo":"running"}}`,
 		"GET /version":               `{"version":"1.2.3","sdk_version":"1.0.0","protocol_version":1,"go_version":"go1.26","platform":"linux_amd64"}`,
@@ -38,6 +44,9 @@ func fakeHost(t *testing.T) *client.Client {
 		"GET /v1/usage/records":      `{"records":[{"id":2,"time":"2026-11-29T10:00:00Z","app":"notes","service":"chat","model":"tiny","plugin":"echo","input_tokens":12,"output_tokens":30,"estimated":true,"cost":null,"latency_ms":120,"ttft_ms":20,"status":200,"code":"ok","cache_hit":false}],"next_cursor":"c2"}`,
 		"GET /v1/budgets":            `{"budgets":[{"name":"daily","window":"day","tokens_used":1350,"tokens_limit":100000,"cost_used":0.0025,"cost_limit":1,"ratio":0.0135,"window_start":"2026-11-30T00:00:00Z","resets_at":"2026-12-01T00:00:00Z"}]}`,
 		"GET /v1/models/recommended": `{"service":"chat","machine":{"memory_total_bytes":16000000000,"memory_available_bytes":8000000000},"models":[{"id":"echo/tiny","plugin":"echo","name":"tiny","services":["chat"],"capabilities":[],"fits":true,"reason":"fits in memory","device":"cpu","installed":true}]}`,
+	}
+	for k, v := range override {
+		routes[k] = v
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := routes[r.Method+" "+r.URL.Path]

@@ -126,10 +126,28 @@ func (c *cli) listModels(ctx context.Context, cl *client.Client, running bool) e
 			Models []client.Model `json:"models"`
 		}{nonNil(ms)})
 	}
-	tw := c.table()
-	fmt.Fprintln(tw, "MODEL\tPLUGIN\tSIZE\tSTATE")
+	// The PROVIDER column only when a remote plugin's model is listed:
+	// a machine with local engines only keeps the short table.
+	withProvider := false
 	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.ID, m.Plugin, humanBytes(m.Size), dash(m.State))
+		withProvider = withProvider || m.Provider != ""
+	}
+	tw := c.table()
+	if withProvider {
+		fmt.Fprintln(tw, "MODEL\tPLUGIN\tPROVIDER\tSIZE\tSTATE")
+	} else {
+		fmt.Fprintln(tw, "MODEL\tPLUGIN\tSIZE\tSTATE")
+	}
+	for _, m := range ms {
+		size := "-" // a cloud model has no size on this machine
+		if m.Size > 0 {
+			size = humanBytes(m.Size)
+		}
+		if withProvider {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.ID, m.Plugin, dash(m.Provider), size, dash(m.State))
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.ID, m.Plugin, size, dash(m.State))
+		}
 	}
 	return tw.Flush()
 }
@@ -178,6 +196,7 @@ func (c *cli) showModel(ctx context.Context, cl *client.Client, name string) err
 		}
 		row("model", m.Name)
 		row("plugin", m.Plugin)
+		row("provider", m.Provider)
 		row("type", m.Type)
 		if m.SizeBytes > 0 {
 			row("size", humanBytes(m.SizeBytes))
