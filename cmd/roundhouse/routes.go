@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,41 +10,6 @@ import (
 
 	"github.com/roundhouse-ai/roundhouse/client"
 )
-
-// routesView is the part of GET /v1/routes the tables show; --json prints
-// the host's whole answer.
-type routesView struct {
-	Strategy  string              `json:"strategy"`
-	Services  map[string]string   `json:"services"`
-	Fallbacks map[string][]string `json:"fallbacks"`
-	Groups    []struct {
-		Name     string `json:"name"`
-		Strategy string `json:"strategy"`
-		Targets  []struct {
-			Target string  `json:"target"`
-			Weight float64 `json:"weight"`
-		} `json:"targets"`
-		Canary *struct {
-			Target     string  `json:"target"`
-			Percent    float64 `json:"percent"`
-			Weight     float64 `json:"weight"`
-			RolledBack bool    `json:"rolled_back"`
-			Reason     string  `json:"reason"`
-		} `json:"canary"`
-	} `json:"groups"`
-	Targets []struct {
-		Target  string `json:"target"`
-		Breaker struct {
-			State    string `json:"state"`
-			Requests uint64 `json:"requests"`
-			Failures uint64 `json:"failures"`
-		} `json:"breaker"`
-		Health    float64 `json:"health"`
-		LatencyMS float64 `json:"latency_ms"`
-		ErrorRate float64 `json:"error_rate"`
-		Requests  int     `json:"requests"`
-	} `json:"targets"`
-}
 
 func (c *cli) routesCmd() *cobra.Command {
 	return &cobra.Command{
@@ -60,57 +24,82 @@ func (c *cli) routesCmd() *cobra.Command {
 			if c.json {
 				return c.printJSON(r)
 			}
-			var v routesView
-			data, _ := json.Marshal(r)
-			if json.Unmarshal(data, &v) != nil || (v.Strategy == "" && len(v.Targets) == 0) {
-				return c.printYAML(r) // a shape this CLI does not know
-			}
-			c.printRoutes(&v)
-			return nil
+			return c.printRoutes(r)
 		}),
 	}
 }
 
-func (c *cli) printRoutes(v *routesView) {
-	fmt.Fprintf(c.out, "strategy: %s\n", v.Strategy)
-	for _, svc := range sortedKeys(v.Services) {
-		fmt.Fprintf(c.out, "  %s: %s\n", svc, v.Services[svc])
+// printRoutes writes the strategies, then the targets (what an operator
+// looks at first: which are failing), then the model groups with their
+// canaries.
+func (c *cli) printRoutes(r *client.RouteTable) error {
+	fmt.Fprintf(c.out, "strategy: %s\n", dash(r.Strategy))
+	for _, svc := range sortedKeys(r.Services) {
+		fmt.Fprintf(c.out, "  %s: %s\n", svc, r.Services[svc])
 	}
-	for _, m := range sortedKeys(v.Fallbacks) {
-		fmt.Fprintf(c.out, "fallbacks of %s: %s\n", m, strings.Join(v.Fallbacks[m], " → "))
+	for _, m := range sortedKeys(r.Fallbacks) {
+		fmt.Fprintf(c.out, "fallbacks of %s: %s\n", m, strings.Join(r.Fallbacks[m], " → "))
 	}
-	if len(v.Groups) > 0 {
-		fmt.Fprintln(c.out)
+	fmt.Fprintln(c.out)
+	if len(r.Targets) == 0 {
+		fmt.Fprintln(c.out, "no targets yet: they appear once the host has routed a call")
+	} else {
 		tw := c.table()
-		fmt.Fprintln(tw, "GROUP\tSTRATEGY\tTARGET\tWEIGHT\tCANARY")
-		for _, g := range v.Groups {
-			for i, t := range g.Targets {
-				name, strat, canary := g.Name, dash(g.Strategy), "-"
-				if i > 0 {
-					name, strat = "", ""
-				}
-				if g.Canary != nil && g.Canary.Target == t.Target {
-					canary = fmt.Sprintf("%.0f%% configured", g.Canary.Percent)
-					if g.Canary.RolledBack {
-						canary = "rolled back: " + oneLine(g.Canary.Reason)
-					}
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\n", name, strat, t.Target, t.Weight, canary)
+		fmt.Fprintln(tw, "TARGET\tBREAKER\tHEALTH\tLATENCY\tERRORS\tREQUESTS")
+		for _, t := range r.Targets {
+			lat := "-"
+			if t.LatencyMS > 0 {
+				lat = fmt.Sprintf("%.0fms", t.LatencyMS)
 			}
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%.1f%%\t%d\n", t.Target, breakerLabel(t.Breaker), t.Health, lat, t.ErrorRate*100, t.Requests)
 		}
-		_ = tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(r.Groups) == 0 {
+		return nil
 	}
 	fmt.Fprintln(c.out)
 	tw := c.table()
-	fmt.Fprintln(tw, "TARGET\tBREAKER\tHEALTH\tLATENCY\tERRORS\tREQUESTS")
-	for _, t := range v.Targets {
-		lat := "-"
-		if t.LatencyMS > 0 {
-			lat = fmt.Sprintf("%.0fms", t.LatencyMS)
+	fmt.Fprintln(tw, "GROUP\tSTRATEGY\tTARGET\tWEIGHT\tCANARY")
+	for _, g := range r.Groups {
+		for i, t := range g.Targets {
+			name, strat := g.Name, dash(g.Strategy)
+			if i > 0 {
+				name, strat = "", ""
+			}
+			canary := "-"
+			if g.Canary != nil && g.Canary.Target == t.Target {
+				canary = canaryLabel(g.Canary)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\n", name, strat, t.Target, t.Weight, canary)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%.1f%%\t%d\n", t.Target, dash(t.Breaker.State), t.Health, lat, t.ErrorRate*100, t.Requests)
 	}
-	_ = tw.Flush()
+	return tw.Flush()
+}
+
+// breakerLabel is the breaker's state, with the failures in a row that
+// opened it.
+func breakerLabel(b client.RouteBreaker) string {
+	if b.State != "" && b.State != "closed" && b.ConsecutiveFailures > 0 {
+		return fmt.Sprintf("%s (%d failed in a row)", b.State, b.ConsecutiveFailures)
+	}
+	return dash(b.State)
+}
+
+// canaryLabel says the canary's configured share and how it compares
+// with the stable targets, or that it was rolled back and why.
+func canaryLabel(k *client.RouteCanary) string {
+	if k.RolledBack {
+		s := fmt.Sprintf("ROLLED BACK from %.0f%%", k.Percent)
+		if k.Reason != "" {
+			s += ": " + oneLine(k.Reason)
+		}
+		return s
+	}
+	return fmt.Sprintf("%.0f%%, %d requests, errors %.1f%% (stable %.1f%%)",
+		k.Percent, k.CanaryRequests, k.CanaryErrorRate*100, k.StableErrorRate*100)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
