@@ -1,0 +1,68 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/roundhouse-ai/roundhouse/host/backend"
+	"github.com/roundhouse-ai/roundhouse/types"
+)
+
+// mapWithRoute is how the route object used to be added (decode the
+// answer into a map, add "route", encode again): writeWithRoute must give
+// the same members.
+func mapWithRoute(t *testing.T, resp any, s *backend.Served) any {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[0] != '{' {
+		return resp
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["route"], _ = json.Marshal(s)
+	return m
+}
+
+func TestWriteWithRouteSameMembers(t *testing.T) {
+	served := &backend.Served{Plugin: "echo", Provider: "p", Model: "m<&>", RequestID: "r1", Attempts: 2, Strategy: "priority", Cache: "miss"}
+	var nilResp *types.ChatResponse
+	cases := map[string]any{
+		"chat": &types.ChatResponse{Model: "m", Message: types.Message{Role: "assistant", Content: "Paris <b>&</b> \u2028"},
+			FinishReason: "stop", Usage: &types.Usage{PromptTokens: 3, CompletionTokens: 1}},
+		"empty object": struct{}{},
+		"nil answer":   nilResp,
+	}
+	for name, resp := range cases {
+		for _, s := range []*backend.Served{served, nil} {
+			w := httptest.NewRecorder()
+			writeWithRoute(w, resp, s)
+			if w.Code != 200 || w.Header().Get("Content-Type") != "application/json" || !strings.HasSuffix(w.Body.String(), "\n") {
+				t.Errorf("%s: status %d, type %q, body %q", name, w.Code, w.Header().Get("Content-Type"), w.Body.String())
+			}
+			var want any = resp
+			if s != nil {
+				want = mapWithRoute(t, resp, s)
+			}
+			wb, _ := json.Marshal(want)
+			var got, exp any
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatalf("%s: %v in %q", name, err, w.Body.String())
+			}
+			_ = json.Unmarshal(wb, &exp)
+			if !reflect.DeepEqual(got, exp) {
+				t.Errorf("%s (served %v):\n got %s\nwant %s", name, s != nil, w.Body.String(), wb)
+			}
+			// Same escaping as encoding/json's (HTML-safe).
+			if strings.ContainsAny(w.Body.String(), "<>&") {
+				t.Errorf("%s: unescaped HTML characters in %s", name, w.Body.String())
+			}
+		}
+	}
+}
