@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -64,5 +65,30 @@ func TestWriteWithRouteSameMembers(t *testing.T) {
 				t.Errorf("%s: unescaped HTML characters in %s", name, w.Body.String())
 			}
 		}
+	}
+}
+
+// answer.record assigns the header map directly: its keys must be the
+// canonical forms Header.Set would use, or Get would not find them.
+func TestServedHeaderKeysCanonical(t *testing.T) {
+	for _, k := range []string{backend.HeaderPlugin, backend.HeaderProvider, backend.HeaderModel, backend.HeaderCache} {
+		if c := http.CanonicalHeaderKey(k); c != k {
+			t.Errorf("header key %q is not canonical (%q)", k, c)
+		}
+	}
+	w := httptest.NewRecorder()
+	a := &answer{w: w}
+	a.record(backend.Served{Plugin: "p", Provider: "v", Model: "m"})
+	a.record(backend.Served{}) // a failure before any choice changes nothing
+	if w.Header().Get("X-Roundhouse-Plugin") != "p" || w.Header().Get("x-roundhouse-model") != "m" ||
+		w.Header().Get("X-Roundhouse-Provider") != "v" || w.Header().Values("X-Roundhouse-Cache") != nil {
+		t.Errorf("headers %v", w.Header())
+	}
+	w.Header().Add(backend.HeaderPlugin, "q")
+	if got := w.Header().Values(backend.HeaderProvider); len(got) != 1 || got[0] != "v" {
+		t.Errorf("Add on one header changed another: %v", w.Header())
+	}
+	if s := servedOf(httptest.NewRequest("GET", "/", nil)); s != nil {
+		t.Errorf("servedOf without answered: %+v", s)
 	}
 }
