@@ -174,7 +174,7 @@ func streamOrUnary[Req, Resp, Chunk any](s *Server, w http.ResponseWriter, r *ht
 			writeError(w, r, s.log, err)
 			return
 		}
-		httpx.WriteJSON(w, http.StatusOK, withRoute(resp, servedOf(r)))
+		writeWithRoute(w, resp, servedOf(r))
 		return
 	}
 	st := httpx.NewStream(w, httpx.StreamFormat(r))

@@ -50,16 +50,8 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 		buf.Grow(int(r.ContentLength) + bytes.MinRead)
 	}
 	n, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		// The host's admission step caps each route's body below max.
-		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "body",
-			Message: fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit), Err: ErrTooLarge}
-	case isTimeout(err):
-		return sdk.FieldError("body", "the request body did not arrive in time (limits.body_read_timeout); send it at once")
-	case err != nil:
-		return sdk.FieldError("body", "reading the request body: %v", err)
+	if err != nil {
+		return readError(err)
 	}
 	if n > max {
 		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "body",
@@ -76,6 +68,22 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 		return JSONError(err)
 	}
 	return nil
+}
+
+// readError explains a failed read of a request body. It is apart from
+// DecodeJSON so that the errors.As targets, which escape, are allocated
+// only when a read failed, not on every request.
+func readError(err error) error {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		// The host's admission step caps each route's body below max.
+		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "body",
+			Message: fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit), Err: ErrTooLarge}
+	case isTimeout(err):
+		return sdk.FieldError("body", "the request body did not arrive in time (limits.body_read_timeout); send it at once")
+	}
+	return sdk.FieldError("body", "reading the request body: %v", err)
 }
 
 func isTimeout(err error) bool {

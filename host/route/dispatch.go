@@ -198,13 +198,19 @@ func (d *Dispatcher) Decide(ctx context.Context, src Source, c *Call, dst []Cand
 // until one answers, a failure is not worth another candidate, or a stream
 // has started. last makes the call to one target.
 func (d *Dispatcher) Dispatch(ctx context.Context, src Source, c *Call, last Handler) error {
+	inCtx := types.RequestIDFrom(ctx)
 	if c.RequestID == "" {
-		c.RequestID = types.RequestIDFrom(ctx)
+		c.RequestID = inCtx
 	}
 	if c.RequestID == "" {
 		c.RequestID = NewRequestID()
 	}
-	ctx = types.WithRequestID(ctx, c.RequestID)
+	if c.RequestID != inCtx {
+		// Only when ctx does not carry it already (the HTTP surfaces put
+		// it there): a second layer would hold the same id, at the cost
+		// of two allocations per request.
+		ctx = types.WithRequestID(ctx, c.RequestID)
+	}
 	if c.Begin.IsZero() {
 		c.Begin = d.opts.Now()
 	}

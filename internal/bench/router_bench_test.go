@@ -410,3 +410,41 @@ func BenchmarkDispatchDecision(b *testing.B) {
 		})
 	}
 }
+
+// openaiChatJSON is chatJSON's conversation as an OpenAI-compatible body.
+const openaiChatJSON = `{"model":"","messages":[{"role":"system","content":"You are terse."},` +
+	`{"role":"user","content":"What is the capital of France? Answer in one word."}],` +
+	`"temperature":0.2,"max_tokens":64}`
+
+// BenchmarkOpenAIHandlerChat is the whole OpenAI-compatible unary route
+// in-process, as BenchmarkNativeHandlerChat is for the native one.
+func BenchmarkOpenAIHandlerChat(b *testing.B) {
+	h := startHost(b)
+	srv := newHandler(b, h)
+	raw := []byte(openaiChatJSON)
+	bd := &body{}
+	r, _ := http.NewRequest(http.MethodPost, "/v1/chat/completions", nil)
+	r.Header.Set("Content-Type", "application/json")
+	r.RemoteAddr = "127.0.0.1:40000"
+	w := &sink{h: http.Header{}, keep: true}
+	bd.Reset(raw)
+	r.Body = bd
+	srv.ServeHTTP(w, r)
+	if w.status != http.StatusOK || !strings.Contains(w.buf.String(), `"chat.completion"`) {
+		b.Fatalf("status %d\n%s", w.status, w.buf.String())
+	}
+	w.keep = false
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	defer reportCPU(b, cpu0)
+	for b.Loop() {
+		bd.Reset(raw)
+		r.Body = bd
+		w.reset()
+		srv.ServeHTTP(w, r)
+		if w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
