@@ -61,16 +61,30 @@ func parseSpan(r *http.Request) (from, to time.Time, err error) {
 	return from, to, nil
 }
 
-func (s *Server) usageSummary(w http.ResponseWriter, r *http.Request) {
-	st := s.usageStore(w, r)
-	if st == nil {
-		return
+// usageQuery opens a usage query of r: the store, the span asked for and
+// a bounded context in which the records still queued have been written
+// (so a client sees its own calls). ok is false when an error was
+// answered.
+func (s *Server) usageQuery(w http.ResponseWriter, r *http.Request) (st *usage.Store, from, to time.Time, ctx context.Context, cancel context.CancelFunc, ok bool) {
+	if st = s.usageStore(w, r); st == nil {
+		return nil, from, to, nil, nil, false
 	}
 	from, to, err := parseSpan(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
+		return nil, from, to, nil, nil, false
+	}
+	ctx, cancel = context.WithTimeout(r.Context(), usageQueryTimeout)
+	_ = st.Flush(ctx)
+	return st, from, to, ctx, cancel, true
+}
+
+func (s *Server) usageSummary(w http.ResponseWriter, r *http.Request) {
+	st, from, to, ctx, cancel, ok := s.usageQuery(w, r)
+	if !ok {
 		return
 	}
+	defer cancel()
 	groupBy := r.URL.Query().Get("group_by")
 	if groupBy == "" {
 		groupBy = usage.ByModel
@@ -79,11 +93,6 @@ func (s *Server) usageSummary(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, sdk.FieldError("group_by", "%q must be model, plugin, provider, app or day", groupBy))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), usageQueryTimeout)
-	defer cancel()
-	// Records still queued are written first, so a client sees its own
-	// calls.
-	_ = st.Flush(ctx)
 	groups, err := st.Aggregate(ctx, from, to, groupBy)
 	if err != nil {
 		writeError(w, r, s.log, sdk.WrapError(sdk.CodeInternal, err, "usage query"))
@@ -113,19 +122,12 @@ func (s *Server) usageSummary(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) usageRecords(w http.ResponseWriter, r *http.Request) {
-	st := s.usageStore(w, r)
-	if st == nil {
+	st, from, to, ctx, cancel, ok := s.usageQuery(w, r)
+	if !ok {
 		return
 	}
-	from, to, err := parseSpan(r)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	q := r.URL.Query()
-	ctx, cancel := context.WithTimeout(r.Context(), usageQueryTimeout)
 	defer cancel()
-	_ = st.Flush(ctx)
+	q := r.URL.Query()
 	if q.Get("format") == "csv" || (q.Get("format") == "" && strings.Contains(r.Header.Get("Accept"), "text/csv")) {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="roundhouse-usage.csv"`)
