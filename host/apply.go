@@ -62,6 +62,13 @@ func (h *Host) Apply(ctx context.Context, cfg *config.Config) ApplyReport {
 }
 
 func (h *Host) applyLocked(ctx context.Context, cfg *config.Config, cands []Candidate) ApplyReport {
+	rep, _ := h.applyRetiring(ctx, cfg, cands)
+	return rep
+}
+
+// applyRetiring is applyLocked that also returns, for each plugin it
+// retired (replaced or removed), a channel closed once that plugin stopped.
+func (h *Host) applyRetiring(ctx context.Context, cfg *config.Config, cands []Candidate) (ApplyReport, map[*Plugin]chan struct{}) {
 	rep := newReport()
 	old := h.Config()
 	for _, k := range restartKeys(old, cfg) {
@@ -150,14 +157,16 @@ func (h *Host) applyLocked(ctx context.Context, cfg *config.Config, cands []Cand
 
 	for _, p := range removed {
 		h.models.invalidate(p.name)
-		h.log.Info("plugin removed", "plugin", p.name)
-		go p.Close()
+		h.log.Info("plugin removed; stopping it once its calls finish", "plugin", p.name, "in_flight", p.InFlight())
 	}
 	for _, prev := range replaced {
 		h.models.invalidate(prev.name)
 		h.log.Info("plugin changed; replacing it once its calls finish", "plugin", prev.name, "in_flight", prev.InFlight())
 	}
-	h.retire(replaced, next, cfg)
+	// A removed plugin is out of the routing table already; like a replaced
+	// one, it finishes the calls it has (a stream in flight is not cut) and
+	// then stops.
+	retired := h.retire(append(replaced, removed...), next, cfg)
 	eager := cfg.Start == "eager"
 	for _, p := range fresh {
 		h.models.invalidate(p.name)
@@ -187,29 +196,39 @@ func (h *Host) applyLocked(ctx context.Context, cfg *config.Config, cands []Cand
 	for _, fn := range fns {
 		fn(cfg)
 	}
-	return rep
+	return rep, retired
 }
 
-// retire drains each replaced plugin in the background and stops it;
-// its successor starts then (or earlier, on its first call), so a stream
-// in flight finishes on the version that began it.
-func (h *Host) retire(replaced []*Plugin, next map[string]*Plugin, cfg *config.Config) {
+// retire drains each replaced or removed plugin in the background and
+// stops it; a successor starts then (or earlier, on its first call), so a
+// stream in flight finishes on the version that began it. The returned
+// channels close when each plugin has stopped.
+func (h *Host) retire(replaced []*Plugin, next map[string]*Plugin, cfg *config.Config) map[*Plugin]chan struct{} {
+	done := make(map[*Plugin]chan struct{}, len(replaced))
 	for _, prev := range replaced {
 		succ := next[prev.name]
 		wasRunning := prev.State() == StateRunning
+		stopped := make(chan struct{})
+		done[prev] = stopped
 		go func() {
+			defer close(stopped)
 			ctx, cancel := context.WithTimeout(context.Background(), drainWait)
 			defer cancel()
 			if !prev.Drain(ctx) {
 				h.log.Warn("plugin calls still in flight after the drain wait; stopping the old version anyway", "plugin", prev.name, "in_flight", prev.InFlight())
 			}
 			prev.Close()
-			if succ != nil && (wasRunning || cfg.Start == "eager") {
+			if succ == nil {
+				h.log.Info("plugin stopped", "plugin", prev.name)
+				return
+			}
+			if wasRunning || cfg.Start == "eager" {
 				succ.Start()
 			}
 			h.log.Info("plugin replaced", "plugin", prev.name)
 		}()
 	}
+	return done
 }
 
 // restartKeys are the config keys that changed but need a host restart.

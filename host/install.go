@@ -144,11 +144,36 @@ func checkStaged(dir string, isDir bool, want string) (Candidate, error) {
 // directory directly inside a configured plugin root is ever deleted; a
 // plugin root entry that is a link is unlinked, its target left alone.
 func (h *Host) RemovePlugin(ctx context.Context, name string) error {
+	stopped, dir, err := h.unlistPlugin(ctx, name)
+	if err != nil {
+		return err
+	}
+	// The plugin is out of the routing table; its calls in flight finish
+	// (at most drainWait) before its process stops. The files go once it
+	// has stopped, so nothing is deleted under a running executable.
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		// The caller gave up waiting; the files still go once it stops.
+		go func() { <-stopped; h.deleteRemoved(dir) }()
+		return nil
+	}
+	if err := h.deleteRemoved(dir); err != nil {
+		return sdk.WrapError(sdk.CodeInternal, err, "remove %s", dir)
+	}
+	return nil
+}
+
+// unlistPlugin moves the plugin's directory aside (the plugin disappears
+// from discovery at once) and applies the config without it. It returns a
+// channel closed once the plugin's process has stopped, and where its
+// files now are.
+func (h *Host) unlistPlugin(ctx context.Context, name string) (<-chan struct{}, string, error) {
 	h.applyMu.Lock()
 	defer h.applyMu.Unlock()
 	p := h.Plugin(name)
 	if p == nil {
-		return &sdk.Error{Code: sdk.CodePluginNotFound, Field: "name", Message: fmt.Sprintf("no plugin named %q (GET /v1/plugins lists them)", name)}
+		return nil, "", &sdk.Error{Code: sdk.CodePluginNotFound, Field: "name", Message: fmt.Sprintf("no plugin named %q (GET /v1/plugins lists them)", name)}
 	}
 	dir := filepath.Clean(p.cand.Dir)
 	cfg := h.Config()
@@ -159,28 +184,45 @@ func (h *Host) RemovePlugin(ctx context.Context, name string) error {
 		}
 	}
 	if !inRoot {
-		return sdk.Errorf(sdk.CodeFailedPrecondition, "plugin %s lives in %s, outside every plugin root; remove it by hand", name, dir)
+		return nil, "", sdk.Errorf(sdk.CodeFailedPrecondition, "plugin %s lives in %s, outside every plugin root; remove it by hand", name, dir)
 	}
-	p.Close()
+	aside := dir
 	fi, err := os.Lstat(dir)
 	switch {
 	case err != nil:
 	case fi.Mode()&fs.ModeSymlink != 0:
+		// A link is unlinked, its target left alone.
 		err = os.Remove(dir)
+		aside = ""
 	default:
 		// Rename first: the plugin disappears at once, even if deleting a
 		// large tree takes a while or fails half-way.
-		trash := filepath.Join(filepath.Dir(dir), ".remove-"+filepath.Base(dir))
-		_ = os.RemoveAll(trash)
-		if err = os.Rename(dir, trash); err == nil {
-			err = os.RemoveAll(trash)
-		}
+		aside = filepath.Join(filepath.Dir(dir), ".remove-"+filepath.Base(dir))
+		_ = os.RemoveAll(aside)
+		err = os.Rename(dir, aside)
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return sdk.WrapError(sdk.CodeInternal, err, "remove %s", dir)
+		return nil, "", sdk.WrapError(sdk.CodeInternal, err, "remove %s", dir)
 	}
-	h.applyLocked(ctx, cfg, Discover(cfg.PluginDirs))
+	_, retired := h.applyRetiring(ctx, cfg, Discover(cfg.PluginDirs))
+	stopped := retired[p]
+	if stopped == nil { // not running from this directory any more
+		stopped = make(chan struct{})
+		close(stopped)
+	}
 	h.log.Info("plugin removed", "plugin", name, "dir", dir)
+	return stopped, aside, nil
+}
+
+// deleteRemoved deletes a removed plugin's set-aside directory.
+func (h *Host) deleteRemoved(aside string) error {
+	if aside == "" {
+		return nil
+	}
+	if err := os.RemoveAll(aside); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		h.log.Warn("could not delete a removed plugin's files", "dir", aside, "error", err)
+		return err
+	}
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/internal/testplugin"
 	"github.com/roundhouse-ai/roundhouse/sdk"
 	"github.com/roundhouse-ai/roundhouse/sdk/manifest"
@@ -154,4 +155,71 @@ func TestInstallAndRemovePlugin(t *testing.T) {
 		t.Fatalf("archive without manifest: %v", err)
 	}
 	_ = io.Discard
+}
+
+// Removing a plugin with a stream in flight: the plugin leaves the
+// routing table at once, the stream runs to its end, and only then do the
+// process stop and the files go.
+func TestRemovePluginDrainsInFlightStream(t *testing.T) {
+	h := newTestHost(t, func(cfg *config.Config) {
+		cfg.Plugins["extra"] = config.PluginConfig{Env: map[string]string{testplugin.EnvServe: "echo"}}
+	})
+	ctx := context.Background()
+	p, err := h.InstallPlugin(ctx, InstallSource{Archive: bytes.NewReader(pluginArchive(t, "extra"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := p.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	words := 0
+	streamErr := make(chan error, 1)
+	go func() {
+		slow := &sdk.ChatRequest{Model: "echo-1", Messages: []sdk.Message{{Role: "user", Content: "SLOW 20"}}}
+		streamErr <- conn.ChatStream(ctx, slow, func(c *sdk.ChatChunk) error {
+			if words == 0 {
+				close(started)
+			}
+			if c.Content != "" {
+				words++
+			}
+			return nil
+		})
+	}()
+	<-started
+	removed := make(chan error, 1)
+	go func() { removed <- h.RemovePlugin(ctx, "extra") }()
+
+	// Out of the routing table while the stream still runs.
+	for h.Plugin("extra") != nil {
+		select {
+		case err := <-streamErr:
+			t.Fatalf("the stream ended (%v) before the plugin left the table", err)
+		default:
+			runtime.Gosched()
+		}
+	}
+	select {
+	case err := <-removed:
+		t.Fatalf("RemovePlugin returned (%v) with the stream still in flight", err)
+	default:
+	}
+	if err := <-streamErr; err != nil {
+		t.Fatalf("the stream in flight was cut: %v", err)
+	}
+	if words != 20 {
+		t.Fatalf("stream got %d words, want all 20", words)
+	}
+	if err := <-removed; err != nil {
+		t.Fatal(err)
+	}
+	root := h.Config().PluginDirs[0]
+	if entries, _ := os.ReadDir(root); len(entries) != 1 { // only echo is left
+		t.Fatalf("plugin root after remove: %v", entries)
+	}
+	if st := p.State(); st != StateStopped {
+		t.Fatalf("removed plugin's state: %s", st)
+	}
 }

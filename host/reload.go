@@ -83,8 +83,9 @@ func (h *Host) LastReload() *ReloadResult {
 }
 
 // Watch reloads when the config file or anything under the plugin roots
-// changes, debounced, until ctx ends. Roots that do not exist yet are
-// not watched (create them and send SIGHUP or POST /v1/reload).
+// changes, debounced, until ctx ends. A root that does not exist yet is
+// watched through its nearest existing parent, so creating it later (and
+// a plugin in it) is noticed too.
 func (h *Host) Watch(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -107,6 +108,12 @@ func (h *Host) Watch(ctx context.Context) error {
 			add(filepath.Dir(cfg.Path))
 		}
 		for _, root := range cfg.PluginDirs {
+			if !isDir(root) {
+				if parent := existingParent(root); parent != "" {
+					add(parent)
+				}
+				continue
+			}
 			add(root)
 			entries, _ := os.ReadDir(root)
 			for _, e := range entries {
@@ -154,18 +161,37 @@ func (h *Host) Watch(ctx context.Context) error {
 }
 
 // relevant reports whether a change to path can change what Apply does:
-// the config file, or anything under a plugin root.
+// the config file, anything under a plugin root, or the creation of a
+// missing root (or of a directory on the way to it).
 func (h *Host) relevant(path string) bool {
 	cfg := h.Config()
 	if cfg.Path != "" && path == cfg.Path {
 		return true
 	}
 	for _, root := range cfg.PluginDirs {
+		if path == root {
+			return true
+		}
 		if rel, err := filepath.Rel(root, path); err == nil && filepath.IsLocal(rel) {
 			return true
 		}
+		if rel, err := filepath.Rel(path, root); err == nil && filepath.IsLocal(rel) {
+			return true // an ancestor of a root that does not exist yet
+		}
 	}
 	return false
+}
+
+// existingParent is the nearest ancestor of dir that exists, or "".
+func existingParent(dir string) string {
+	for p := filepath.Dir(filepath.Clean(dir)); ; p = filepath.Dir(p) {
+		if isDir(p) {
+			return p
+		}
+		if p == filepath.Dir(p) {
+			return ""
+		}
+	}
 }
 
 func isDir(p string) bool {
