@@ -104,7 +104,9 @@ func uploadPatch(r *http.Request) bool {
 }
 
 // streamed reports whether r's body is streamed rather than decoded.
-func streamed(r *http.Request) bool { return blobRoute(r.URL.Path) || archiveUpload(r) || uploadPatch(r) }
+func streamed(r *http.Request) bool {
+	return blobRoute(r.URL.Path) || archiveUpload(r) || uploadPatch(r)
+}
 
 // limit is the body limit of r's route (math.MaxInt64: none).
 func (a *admission) limit(r *http.Request) int64 {
