@@ -329,7 +329,9 @@ func (u *blobUpload) patch(ctx context.Context) error {
 	body := &hashingReader{r: io.NewSectionReader(u.f, u.offset, rest), u: u}
 	pr := &progressReader{ctx: ctx, r: body, fn: u.fn, ev: ProgressEvent{Status: u.status, Total: u.size, Completed: u.offset}}
 	resp, err := u.c.send(ctx, http.MethodPatch, "/v1/uploads/"+url.PathEscape(u.session), pr, rest, "application/octet-stream", "application/json",
-		"Upload-Offset", strconv.FormatInt(u.offset, 10))
+		"Upload-Offset", strconv.FormatInt(u.offset, 10),
+		// The host answers a stale offset (409) before any byte is sent.
+		"Expect", "100-continue")
 	u.known = false
 	if err != nil {
 		if pr.err != nil {

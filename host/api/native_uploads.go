@@ -82,12 +82,16 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusCreated, sessionView(info))
 }
 
+// settleWait is how long HEAD and GET wait for a PATCH in progress to end
+// before they answer its offset (uploads.Store.Settled).
+const settleWait = 5 * time.Second
+
 func (s *Server) headUpload(w http.ResponseWriter, r *http.Request) {
 	st := s.uploadSessions(w, r)
 	if st == nil {
 		return
 	}
-	info, err := st.Info(r.PathValue("id"))
+	info, err := st.Settled(r.Context(), r.PathValue("id"), settleWait)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -101,7 +105,7 @@ func (s *Server) getUpload(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	info, err := st.Info(r.PathValue("id"))
+	info, err := st.Settled(r.Context(), r.PathValue("id"), settleWait)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -42,10 +42,10 @@ func (s *Store) Finish(ctx context.Context, id, digest string, hand Handoff) (In
 	if err != nil {
 		return ss.info(), err
 	}
-	if !ss.mu.TryLock() {
+	if !ss.tryLock() {
 		return ss.info(), busy(id)
 	}
-	defer ss.mu.Unlock()
+	defer ss.unlock()
 	st := ss.snapshot()
 	h, err := st.hasher()
 	if err != nil {

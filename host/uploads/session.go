@@ -17,14 +17,42 @@ import (
 // its offset: a host that dies mid-PATCH loses at most this much.
 const checkpointBytes = 32 << 20
 
-// session is one upload in memory. mu is held by the request using it (a
-// PATCH, the PUT, a DELETE): one at a time, and a second is refused
+// session is one upload in memory. use is held by the request using it
+// (a PATCH, the PUT, a DELETE): one at a time, and a second is refused
 // rather than queued, as tus does. meta guards st, which HEAD and GET
 // read while a PATCH runs.
 type session struct {
-	mu   sync.Mutex
+	use  chan struct{} // capacity 1: a lock that can be waited on with a deadline
 	meta sync.Mutex
 	st   state
+}
+
+func newSession(st state) *session { return &session{use: make(chan struct{}, 1), st: st} }
+
+func (ss *session) tryLock() bool {
+	select {
+	case ss.use <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (ss *session) unlock() { <-ss.use }
+
+// settle waits, at most d or until ctx ends, for the request using the
+// session to end, and reports whether it did.
+func (ss *session) settle(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case ss.use <- struct{}{}:
+		<-ss.use
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
 }
 
 func newHash() hash.Hash { return sha256.New() }
@@ -60,10 +88,10 @@ func (s *Store) Append(ctx context.Context, id string, offset int64, body io.Rea
 	if err != nil {
 		return Info{}, err
 	}
-	if !ss.mu.TryLock() {
+	if !ss.tryLock() {
 		return ss.info(), busy(id)
 	}
-	defer ss.mu.Unlock()
+	defer ss.unlock()
 	st := ss.snapshot()
 	if offset != st.Offset {
 		return st.info(), &sdk.Error{Code: sdk.CodeFailedPrecondition, Field: "Upload-Offset",

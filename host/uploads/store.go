@@ -100,7 +100,7 @@ func Open(dir string, o Options) (*Store, error) {
 			s.removeFiles(id)
 			continue
 		}
-		s.sessions[id] = &session{st: *st}
+		s.sessions[id] = newSession(*st)
 	}
 	// Leftovers: data files without state, temporary state files.
 	for _, e := range entries {
@@ -145,7 +145,7 @@ func (s *Store) Create(ctx context.Context) (Info, error) {
 		s.removeFiles(st.ID)
 		return Info{}, sdk.WrapError(sdk.CodeInternal, err, "upload session: %v", err)
 	}
-	s.sessions[st.ID] = &session{st: st}
+	s.sessions[st.ID] = newSession(st)
 	return st.info(), nil
 }
 
@@ -163,10 +163,10 @@ func (s *Store) get(id string) (*session, error) {
 		return nil, notFound(id)
 	}
 	if !s.opts.Now().Before(ss.expiresAt()) {
-		if ss.mu.TryLock() { // a session in use is not pulled from under its PATCH
+		if ss.tryLock() { // a session in use is not pulled from under its PATCH
 			delete(s.sessions, id)
 			s.removeFiles(id)
-			ss.mu.Unlock()
+			ss.unlock()
 		}
 		return nil, notFound(id)
 	}
@@ -187,16 +187,29 @@ func (s *Store) Info(id string) (Info, error) {
 	return ss.info(), nil
 }
 
+// Settled is Info once the request using the session (if any) has ended,
+// waiting at most wait: a client resuming after its connection broke
+// asks while the host may still be recording what that PATCH received,
+// and an offset read a moment too early would send it bytes twice.
+func (s *Store) Settled(ctx context.Context, id string, wait time.Duration) (Info, error) {
+	ss, err := s.get(id)
+	if err != nil {
+		return Info{}, err
+	}
+	ss.settle(ctx, wait)
+	return s.Info(id)
+}
+
 // Delete drops a session and its staged bytes.
 func (s *Store) Delete(id string) error {
 	ss, err := s.get(id)
 	if err != nil {
 		return err
 	}
-	if !ss.mu.TryLock() {
+	if !ss.tryLock() {
 		return busy(id)
 	}
-	defer ss.mu.Unlock()
+	defer ss.unlock()
 	s.drop(id)
 	return nil
 }
@@ -216,12 +229,12 @@ func (s *Store) Prune() int {
 	defer s.mu.Unlock()
 	now, n := s.opts.Now(), 0
 	for id, ss := range s.sessions {
-		if now.Before(ss.expiresAt()) || !ss.mu.TryLock() {
+		if now.Before(ss.expiresAt()) || !ss.tryLock() {
 			continue
 		}
 		delete(s.sessions, id)
 		s.removeFiles(id)
-		ss.mu.Unlock()
+		ss.unlock()
 		n++
 	}
 	return n

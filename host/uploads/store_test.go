@@ -350,3 +350,23 @@ func TestBusySessionRefused(t *testing.T) {
 		t.Fatalf("offset %d", got.Offset)
 	}
 }
+
+// Settled answers the offset once the PATCH in progress has recorded
+// what it received, not the offset from before it.
+func TestSettledWaitsForThePatch(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir(), Options{})
+	info, _ := s.Create(ctx)
+	pr, pw := io.Pipe()
+	go func() { _, _ = s.Append(ctx, info.ID, 0, pr) }()
+	pw.Write([]byte("abcdef")) // Append holds the session now
+	got := make(chan Info, 1)
+	go func() {
+		i, _ := s.Settled(ctx, info.ID, time.Hour)
+		got <- i
+	}()
+	pw.CloseWithError(errors.New("connection cut"))
+	if i := <-got; i.Offset != 6 {
+		t.Fatalf("settled offset %d, want 6", i.Offset)
+	}
+}
