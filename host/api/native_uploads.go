@@ -151,8 +151,10 @@ func (s *Server) patchUpload(w http.ResponseWriter, r *http.Request) {
 		guardError(w, r, http.StatusRequestEntityTooLarge, sdk.CodeInvalidArgument, "body",
 			fmt.Sprintf("the upload grew past %d bytes, the most limits.max_blob_bytes allows for one blob; the first %d bytes are kept",
 				s.limits.MaxBlobBytes, info.Offset))
-	case sdk.AsError(err).Code == sdk.CodeUnknown && r.Context().Err() == nil:
-		// The body failed (cut, or too slow): say where to resume.
+	case !errors.As(err, new(*sdk.Error)):
+		// The body failed (cut, too slow, the client gone; the store's
+		// own errors are *sdk.Error): say where to resume, as a client
+		// error, not a host failure.
 		writeError(w, r, s.log, &sdk.Error{Code: sdk.CodeInvalidArgument, Field: "body", Err: err,
 			Message: fmt.Sprintf("the body ended early (%v); the upload holds %d bytes: resume from there", err, info.Offset)})
 	default:
