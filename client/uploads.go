@@ -247,6 +247,10 @@ func (u *blobUpload) attempt(ctx context.Context) (*BlobUpload, error) {
 	}
 	if u.offset < u.size {
 		if err := u.patch(ctx); err != nil {
+			if statusOf(err) == http.StatusNotFound { // expired or deleted meanwhile
+				u.forget()
+				return nil, fmt.Errorf("the host no longer has the upload session; starting a new one: %w", err)
+			}
 			return nil, err
 		}
 	}
@@ -260,6 +264,14 @@ func (u *blobUpload) attempt(ctx context.Context) (*BlobUpload, error) {
 			_, _ = u.c.send(ctx, http.MethodDelete, "/v1/uploads/"+url.PathEscape(u.session), nil, 0, "", "application/json")
 			u.forget()
 			return nil, backoff.Permanent(fmt.Errorf("the host received other bytes than the file holds now (did it change while uploading?); run again to upload it afresh: %w", err))
+		}
+		if se != nil && se.StatusCode == http.StatusNotFound {
+			// Finished by an earlier PUT whose answer was lost, or gone.
+			if has, herr := u.c.HasBlob(ctx, u.digest); herr == nil && has {
+				return u.done(), nil
+			}
+			u.forget()
+			return nil, fmt.Errorf("the host no longer has the upload session; starting a new one: %w", err)
 		}
 		u.known = false
 		return nil, classify(err)

@@ -34,6 +34,9 @@ type sessionHost struct {
 	// onCut, when set, runs when a PATCH is cut (before the connection
 	// drops): the test's Ctrl-C.
 	onCut func()
+	// garble stores the next PATCH's bytes altered, as if the file had
+	// changed while it was read.
+	garble bool
 	posts int
 }
 
@@ -64,12 +67,13 @@ func newSessionHost(t *testing.T) (*sessionHost, *httptest.Server) {
 func (h *sessionHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock() // one request at a time
 	defer h.mu.Unlock()
-	fail := func(err error) {
-		w.WriteHeader(http.StatusConflict)
-		if strings.Contains(err.Error(), "digest") {
-			w.WriteHeader(http.StatusBadRequest)
+	fail := func(err error) { // the host's shape: 400 naming digest, else 409
+		status, field := http.StatusConflict, ""
+		if strings.Contains(err.Error(), "hash to") {
+			status, field = http.StatusBadRequest, "digest"
 		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": err.Error(), "field": map[bool]string{true: "digest"}[strings.Contains(err.Error(), "hash to")]}})
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": err.Error(), "field": field}})
 	}
 	id := strings.TrimPrefix(r.URL.Path, "/v1/uploads/")
 	switch {
@@ -98,6 +102,10 @@ func (h *sessionHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.cutAfter = 0
 		if cut > 0 {
 			body = io.LimitReader(r.Body, cut)
+		}
+		if h.garble {
+			h.garble = false
+			body = &flipFirst{r: body}
 		}
 		before, _ := h.st.Info(id)
 		info, err := h.st.Append(r.Context(), id, off, body)
@@ -282,5 +290,45 @@ func TestUploadBlobStartsOverWhenSessionGone(t *testing.T) {
 	up, err := sessionClient(t, srv, state).UploadBlob(context.Background(), path, nil)
 	if posts, _ := h.seen(); err != nil || up.Digest != digest || string(h.blob(digest)) != string(data) || posts != 2 {
 		t.Fatalf("after the host lost the session: %+v %v (sessions %d)", up, err, posts)
+	}
+}
+
+type flipFirst struct {
+	r    io.Reader
+	done bool
+}
+
+func (f *flipFirst) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if n > 0 && !f.done {
+		p[0] ^= 0xff
+		f.done = true
+	}
+	return n, err
+}
+
+// Bytes that do not hash to what the client computed (the file changed
+// under it): the host refuses the digest, and the client stops, drops the
+// session and says to run again, rather than retrying forever.
+func TestUploadBlobDigestMismatchStops(t *testing.T) {
+	h, srv := newSessionHost(t)
+	state := t.TempDir()
+	path, _, _ := testFile(t, 100_000)
+	h.mu.Lock()
+	h.garble = true
+	h.mu.Unlock()
+	up, err := sessionClient(t, srv, state).UploadBlob(context.Background(), path, nil)
+	if up != nil || err == nil || !strings.Contains(err.Error(), "run again") {
+		t.Fatalf("upload of garbled bytes: %+v %v", up, err)
+	}
+	if posts, patched := h.seen(); posts != 1 || len(patched) != 1 {
+		t.Fatalf("retried after a digest mismatch: %d sessions, %v", posts, patched)
+	}
+	if h.st.Len() != 0 {
+		t.Fatal("the refused session was not deleted")
+	}
+	// The next run starts afresh and succeeds.
+	if _, err := sessionClient(t, srv, state).UploadBlob(context.Background(), path, nil); err != nil {
+		t.Fatal(err)
 	}
 }
