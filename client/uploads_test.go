@@ -37,7 +37,7 @@ type sessionHost struct {
 	// garble stores the next PATCH's bytes altered, as if the file had
 	// changed while it was read.
 	garble bool
-	posts int
+	posts  int
 }
 
 // seen is what the host saw: sessions created and bytes per PATCH.
