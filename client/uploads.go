@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -338,12 +339,16 @@ func (u *blobUpload) patch(ctx context.Context) error {
 	}
 	u.mark, u.markAt = mark, u.offset
 	rest := u.size - u.offset
-	body := &hashingReader{r: io.NewSectionReader(u.f, u.offset, rest), u: u}
-	pr := &progressReader{ctx: ctx, r: body, fn: u.fn, ev: ProgressEvent{Status: u.status, Total: u.size, Completed: u.offset}}
-	resp, err := u.c.send(ctx, http.MethodPatch, "/v1/uploads/"+url.PathEscape(u.session), pr, rest, "application/octet-stream", "application/json",
+	pr := &progressReader{ctx: ctx, r: &hashingReader{r: io.NewSectionReader(u.f, u.offset, rest), u: u}, fn: u.fn,
+		ev: ProgressEvent{Status: u.status, Total: u.size, Completed: u.offset}}
+	body := &gate{r: pr}
+	resp, err := u.c.send(ctx, http.MethodPatch, "/v1/uploads/"+url.PathEscape(u.session), body, rest, "application/octet-stream", "application/json",
 		"Upload-Offset", strconv.FormatInt(u.offset, 10),
 		// The host answers a stale offset (409) before any byte is sent.
 		"Expect", "100-continue")
+	// The transport may still be reading the body after a failed request
+	// returns: close the gate before the hash is looked at again.
+	body.close()
 	u.known = false
 	if err != nil {
 		if pr.err != nil {
@@ -359,6 +364,31 @@ func (u *blobUpload) patch(ctx context.Context) error {
 	}
 	u.offset, u.known = off, true
 	return pr.flush()
+}
+
+// gate passes reads through until closed; close waits for a read in
+// progress, so what the reads touched is safe to use after it.
+type gate struct {
+	mu     sync.Mutex
+	closed bool
+	r      io.Reader
+}
+
+var errGateClosed = errors.New("upload body closed")
+
+func (g *gate) Read(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return 0, errGateClosed
+	}
+	return g.r.Read(p)
+}
+
+func (g *gate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
 }
 
 // hashingReader feeds what is read to the upload's hash.
