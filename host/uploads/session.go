@@ -13,10 +13,6 @@ import (
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
-// checkpointBytes is how often a long PATCH syncs its bytes and records
-// its offset: a host that dies mid-PATCH loses at most this much.
-const checkpointBytes = 32 << 20
-
 // session is one upload in memory. use is held by the request using it
 // (a PATCH, the PUT, a DELETE): one at a time, and a second is refused
 // rather than queued, as tus does. meta guards st, which HEAD and GET
@@ -152,7 +148,7 @@ func (s *Store) Append(ctx context.Context, id string, offset int64, body io.Rea
 			}
 			h.Write(buf[:n])
 			pending += int64(n)
-			if pending >= checkpointBytes {
+			if pending >= s.opts.Checkpoint {
 				if err := commit(pending); err != nil {
 					return ss.info(), sdk.WrapError(sdk.CodeInternal, err, "upload %s: %v", id, err)
 				}

@@ -25,6 +25,7 @@ import (
 const (
 	DefaultTTL         = 24 * time.Hour
 	DefaultMaxSessions = 16
+	DefaultCheckpoint  = 32 << 20
 )
 
 // Options tune a Store.
@@ -36,6 +37,10 @@ type Options struct {
 	MaxSessions int
 	// Now is the clock (time.Now); tests move it.
 	Now func() time.Time
+	// Checkpoint is how many bytes a long PATCH writes between syncing
+	// them and recording its offset (DefaultCheckpoint): a host that
+	// dies mid-PATCH loses at most this much of it.
+	Checkpoint int64
 }
 
 // Info is what a client sees of a session.
@@ -65,6 +70,9 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Checkpoint <= 0 {
+		o.Checkpoint = DefaultCheckpoint
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("upload sessions: %w", err)

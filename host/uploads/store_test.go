@@ -370,3 +370,42 @@ func TestSettledWaitsForThePatch(t *testing.T) {
 		t.Fatalf("settled offset %d, want 6", i.Offset)
 	}
 }
+
+// A long PATCH records its progress as it goes: a host that dies in the
+// middle of one (here: the store is opened afresh while the PATCH still
+// runs, as a restarted host would find it) keeps what was checkpointed.
+func TestLongPatchCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := open(t, dir, Options{Checkpoint: 64 << 10})
+	info, _ := s.Create(ctx)
+	data := payload(300 << 10)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Append(ctx, info.ID, 0, pr)
+		done <- err
+	}()
+	// The second Write returns once Append reads again, which it does
+	// after recording the 200 KiB of the first (more than a checkpoint).
+	for _, part := range [][]byte{data[:200<<10], data[200<<10 : 201<<10]} {
+		if _, err := pw.Write(part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restarted := open(t, dir, Options{Checkpoint: 64 << 10})
+	got, err := restarted.Info(info.ID)
+	if err != nil || got.Offset < 200<<10 || got.Offset > 201<<10 {
+		t.Fatalf("offset seen by a restarted host mid-PATCH: %d %v", got.Offset, err)
+	}
+	pw.CloseWithError(errors.New("host died"))
+	<-done
+	// The restarted host continues from its checkpoint.
+	if _, err := restarted.Append(ctx, info.ID, got.Offset, bytes.NewReader(data[got.Offset:])); err != nil {
+		t.Fatal(err)
+	}
+	var k keep
+	if _, err := restarted.Finish(ctx, info.ID, digestOf(data), k.hand); err != nil || !bytes.Equal(k.data, data) {
+		t.Fatalf("finish on the restarted host: %v", err)
+	}
+}
