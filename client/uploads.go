@@ -85,7 +85,7 @@ var errNoUploadSessions = errors.New("the host has no resumable uploads")
 // long upload over a flaky link goes on while it progresses; maxAttempts
 // bounds it in any case.
 const (
-	uploadTries = 6
+	uploadTries = 10 // about 50 s of backoff: a host restart fits
 	maxAttempts = 100
 )
 

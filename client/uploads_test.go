@@ -37,7 +37,10 @@ type sessionHost struct {
 	// garble stores the next PATCH's bytes altered, as if the file had
 	// changed while it was read.
 	garble bool
-	posts  int
+	// down answers 503 to this many requests after a cut: a host
+	// restarting.
+	down  int
+	posts int
 }
 
 // seen is what the host saw: sessions created and bytes per PATCH.
@@ -76,6 +79,12 @@ func (h *sessionHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": err.Error(), "field": field}})
 	}
 	id := strings.TrimPrefix(r.URL.Path, "/v1/uploads/")
+	if h.down > 0 {
+		h.down--
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
 	switch {
 	case r.Method == http.MethodHead && strings.HasPrefix(r.URL.Path, "/api/blobs/"):
 		_, ok := h.blobs[strings.TrimPrefix(r.URL.Path, "/api/blobs/")]
@@ -330,5 +339,40 @@ func TestUploadBlobDigestMismatchStops(t *testing.T) {
 	// The next run starts afresh and succeeds.
 	if _, err := sessionClient(t, srv, state).UploadBlob(context.Background(), path, nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The host restarts mid-upload: the connection drops, the host answers
+// 503 while it comes back, then has reopened its sessions from disk; the
+// client waits it out and sends only the rest.
+func TestUploadBlobRidesOutHostRestart(t *testing.T) {
+	h, srv := newSessionHost(t)
+	dir := h.st.Dir()
+	path, data, digest := testFile(t, 1<<20)
+	h.cutAfter = 300_000
+	h.onCut = func() {
+		h.down = 3
+		st, err := uploads.Open(dir, uploads.Options{}) // the restarted host
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		h.st = st
+	}
+	var notes []string
+	up, err := sessionClient(t, srv, t.TempDir()).UploadBlob(context.Background(), path, func(ev ProgressEvent) error {
+		if ev.Message != "" {
+			notes = append(notes, ev.Message)
+		}
+		return nil
+	})
+	if err != nil || up.Digest != digest || string(h.blob(digest)) != string(data) {
+		t.Fatalf("upload across a restart: %+v %v (notes %q)", up, err, notes)
+	}
+	if posts, patched := h.seen(); posts != 1 || len(patched) != 2 || patched[1] != int64(len(data))-300_000 {
+		t.Fatalf("sessions %d, PATCHes delivered %v", posts, patched)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "HTTP 503") {
+		t.Fatalf("notes %q", notes)
 	}
 }
