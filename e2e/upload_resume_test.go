@@ -283,5 +283,29 @@ func TestUploadResume(t *testing.T) {
 		if sent := p.up.Load() - before; sent > 8<<10 {
 			t.Fatalf("re-run sent %d bytes", sent)
 		}
+
+		// Ctrl-C (SIGINT) mid-upload, then the same command again: it
+		// continues from what the host has (a fresh cache: the file is
+		// not known as uploaded).
+		cache = t.TempDir()
+		cmd := exec.CommandContext(ctx, hostBin, "--host", p.URL(), "models", "create", "cli-ctrl-c", "--from", tiny.GGUF)
+		cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cache)
+		var buf strings.Builder
+		cmd.Stdout, cmd.Stderr = &buf, &buf
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		proc := cmd.Process
+		p.arm(cut, func() { _ = proc.Signal(os.Interrupt) })
+		if err := cmd.Wait(); cmd.ProcessState.ExitCode() != 130 {
+			t.Fatalf("create interrupted by SIGINT: %v\n%s", err, buf.String())
+		}
+		before = p.up.Load()
+		out = rh("models", "create", "cli-ctrl-c", "--from", tiny.GGUF)
+		sent := p.up.Load() - before
+		t.Logf("after Ctrl-C, the re-run sent %d bytes of %d:\n%s", sent, tiny.Size, out)
+		if !strings.Contains(out, "resuming at") || !strings.Contains(out, "success") || sent > tiny.Size-cut+overhead {
+			t.Fatalf("re-run after Ctrl-C sent %d bytes of %d:\n%s", sent, tiny.Size, out)
+		}
 	})
 }
