@@ -2,15 +2,10 @@ package client
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/types"
@@ -232,79 +227,6 @@ func (c *Client) HasBlob(ctx context.Context, digest string) (bool, error) {
 	}
 	resp.Body.Close()
 	return true, nil
-}
-
-// UploadBlob sends the file at path to the host's local engine as a blob,
-// for CreateModel's Files. It reads the file twice: first to compute its
-// SHA-256 digest, then — unless the engine has that blob already (an
-// upload done before, even one interrupted after it completed, is not sent
-// again) — to stream it. fn (may be nil) gets progress events: status
-// "hashing <file>" then "uploading <file>" (with Digest), with Total and Completed in
-// bytes; returning an error from it stops the upload. On error the result
-// is nil.
-func (c *Client) UploadBlob(ctx context.Context, path string, fn func(ProgressEvent) error) (*BlobUpload, error) {
-	fn = orNop(fn)
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	size := st.Size()
-	h := sha256.New()
-	pr := &progressReader{ctx: ctx, r: f, fn: fn, ev: ProgressEvent{Status: "hashing " + filepath.Base(path), Total: size}}
-	if err := fn(pr.ev); err != nil {
-		return nil, err
-	}
-	if _, err := io.Copy(h, pr); err != nil {
-		return nil, err
-	}
-	if err := pr.flush(); err != nil {
-		return nil, err
-	}
-	up := &BlobUpload{Digest: "sha256:" + hex.EncodeToString(h.Sum(nil)), Size: size}
-	has, err := c.HasBlob(ctx, up.Digest)
-	if err != nil {
-		return nil, err
-	}
-	if has {
-		up.Skipped = true
-		if err := fn(ProgressEvent{Status: "uploading " + filepath.Base(path), Digest: up.Digest, Total: size, Completed: size,
-			Message: "the host has this blob already; not sending it again"}); err != nil {
-			return nil, err
-		}
-		return up, nil
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	// The second read is checked too: a file that changed since it was
-	// hashed is refused by the host (digest mismatch) rather than stored
-	// under the wrong name.
-	pr = &progressReader{ctx: ctx, r: io.LimitReader(f, size), fn: fn,
-		ev: ProgressEvent{Status: "uploading " + filepath.Base(path), Digest: up.Digest, Total: size}}
-	if err := fn(pr.ev); err != nil {
-		return nil, err
-	}
-	resp, err := c.send(ctx, http.MethodPost, "/api/blobs/"+url.PathEscape(up.Digest), pr, size, "application/octet-stream", "application/json")
-	if err != nil {
-		if pr.err != nil {
-			return nil, pr.err
-		}
-		return nil, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err := pr.flush(); err != nil {
-		return nil, err
-	}
-	return up, nil
 }
 
 // progressReader counts what is read and reports it to fn at most every

@@ -48,6 +48,8 @@ type Client struct {
 	base  *url.URL
 	http  *http.Client
 	token string
+	// uploads is where UploadBlob keeps its resume state (uploads.go).
+	uploads uploadStateDir
 }
 
 // Option configures a Client made by New or FromEnvironment.
@@ -237,8 +239,9 @@ func (c *Client) do(ctx context.Context, method, path string, body any, accept s
 }
 
 // send does a request with a raw body of size bytes (rd may be nil) and
-// returns the response, or a *StatusError for a non-2xx answer.
-func (c *Client) send(ctx context.Context, method, path string, rd io.Reader, size int64, contentType, accept string) (*http.Response, error) {
+// returns the response, or a *StatusError for a non-2xx answer. hdr are
+// more headers, name then value.
+func (c *Client) send(ctx context.Context, method, path string, rd io.Reader, size int64, contentType, accept string, hdr ...string) (*http.Response, error) {
 	u := c.base.JoinPath(path)
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		u = c.base.JoinPath(path[:i])
@@ -253,6 +256,9 @@ func (c *Client) send(ctx context.Context, method, path string, rd io.Reader, si
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", accept)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}

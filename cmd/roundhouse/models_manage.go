@@ -58,14 +58,19 @@ func (c *cli) pushCmd() *cobra.Command {
 
 // createCmd is `roundhouse models create NAME --from FILE | --modelfile
 // FILE`: a model file on this machine is uploaded as a blob (with a
-// progress bar; one the host has already is not sent again), then the
-// model is created from it.
+// progress bar; resumable, see client.UploadBlob), then the model is
+// created from it.
 func (c *cli) createCmd() *cobra.Command {
 	var from, modelfile, quantize, plugin string
 	cmd := &cobra.Command{
 		Use:   "create NAME (--from FILE.gguf | --modelfile FILE)",
 		Short: "Import a model file, or make a model from a Modelfile",
-		Args:  args(1, 1),
+		Long: "Import a model file, or make a model from a Modelfile.\n\n" +
+			"The file is uploaded resumably: it is hashed while it is sent, a dropped connection or a host restart is " +
+			"retried from the bytes the host already has, and running the same command again after Ctrl-C continues " +
+			"where it stopped (the state is kept under the user cache dir, roundhouse/uploads). Run again after it " +
+			"finished, the upload is skipped when the host has the file.",
+		Args: args(1, 1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if (from == "") == (modelfile == "") {
 				return usagef(cmd, "give one of --from or --modelfile")

@@ -64,6 +64,9 @@ type plainProgress struct {
 type plainLayer struct {
 	start   time.Time
 	lastPct int
+	// base is what was done before this run (a resumed upload): the
+	// rate counts only what moved since.
+	base int64
 }
 
 func newPlainProgress(w io.Writer, verb string) *plainProgress {
@@ -88,7 +91,7 @@ func (p *plainProgress) update(ev client.ProgressEvent) {
 	p.status = ev.Status
 	l := p.layers[ev.Status]
 	if l == nil {
-		l = &plainLayer{start: p.now(), lastPct: -10} // -10: the first event always prints
+		l = &plainLayer{start: p.now(), lastPct: -10, base: ev.Completed} // -10: the first event always prints
 		p.layers[ev.Status] = l
 	}
 	pct := int(ev.Completed * 100 / ev.Total)
@@ -100,7 +103,7 @@ func (p *plainProgress) update(ev client.ProgressEvent) {
 	filled := min(width, int(ev.Completed*width/ev.Total))
 	bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
 	fmt.Fprintf(p.w, "%s %3d%% %s %s/%s %s\n", short(ev.Status), pct, bar, humanBytes(ev.Completed), humanBytes(ev.Total),
-		rateETA(ev.Completed, ev.Total, p.now().Sub(l.start)))
+		rateETA(ev.Completed-l.base, ev.Total-l.base, p.now().Sub(l.start)))
 }
 
 func (p *plainProgress) finish(err error) {
@@ -129,6 +132,7 @@ type layerBar struct {
 	bar   *mpb.Bar
 	total int64
 	start time.Time
+	base  int64 // done before this run (a resumed upload)
 }
 
 func newBarProgress(w io.Writer, verb string) *barProgress {
@@ -179,7 +183,7 @@ func (b *barProgress) update(ev client.ProgressEvent) {
 	}
 	lb := b.bars[key]
 	if lb == nil {
-		lb = &layerBar{total: ev.Total, start: time.Now()}
+		lb = &layerBar{total: ev.Total, start: time.Now(), base: ev.Completed}
 		lb.bar = b.p.AddBar(ev.Total,
 			mpb.PrependDecorators(
 				decor.Name(short(ev.Status), decor.WCSyncSpaceR),
@@ -207,7 +211,7 @@ func (lb *layerBar) decor(s decor.Statistics) string {
 	case s.Aborted:
 		return done + " stopped"
 	}
-	return done + " " + rateETA(s.Current, s.Total, el)
+	return done + " " + rateETA(s.Current-lb.base, s.Total-lb.base, el)
 }
 
 // end completes the bars (err == nil) or stops them where they are, and

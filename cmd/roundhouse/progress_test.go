@@ -61,3 +61,18 @@ func TestHumanBytes(t *testing.T) {
 		}
 	}
 }
+
+// A resumed upload starts at the bytes the host had: the rate counts only
+// what this run sent, not the head start.
+func TestProgressPlainRateOfResumedUpload(t *testing.T) {
+	var out bytes.Buffer
+	b := newPlainProgress(&out, "")
+	now := time.Unix(0, 0)
+	b.now = func() time.Time { return now }
+	b.update(client.ProgressEvent{Status: "uploading m.gguf", Total: 100_000_000, Completed: 90_000_000, Message: "resuming at 90000000 bytes"})
+	now = now.Add(10 * time.Second)
+	b.update(client.ProgressEvent{Status: "uploading m.gguf", Total: 100_000_000, Completed: 100_000_000})
+	if s := out.String(); !strings.Contains(s, "100% ") || !strings.Contains(s, " 1.0 MB/s") {
+		t.Fatalf("want 10 MB in 10 s (1.0 MB/s):\n%s", s)
+	}
+}

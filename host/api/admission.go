@@ -97,8 +97,16 @@ func archiveUpload(r *http.Request) bool {
 	return r.URL.Path == "/v1/plugins/install" && mt == "application/gzip"
 }
 
+// uploadPatch reports whether r appends to a resumable upload (PATCH
+// /v1/uploads/{id}): streamed like a blob, within limits.max_blob_bytes.
+func uploadPatch(r *http.Request) bool {
+	return r.Method == http.MethodPatch && strings.HasPrefix(r.URL.Path, "/v1/uploads/")
+}
+
 // streamed reports whether r's body is streamed rather than decoded.
-func streamed(r *http.Request) bool { return blobRoute(r.URL.Path) || archiveUpload(r) }
+func streamed(r *http.Request) bool {
+	return blobRoute(r.URL.Path) || archiveUpload(r) || uploadPatch(r)
+}
 
 // limit is the body limit of r's route (math.MaxInt64: none).
 func (a *admission) limit(r *http.Request) int64 {
@@ -190,6 +198,16 @@ func busy(w http.ResponseWriter, r *http.Request, msg string) {
 // request), but application/json forces a CORS preflight that a page from
 // an origin not allowed cannot pass.
 func contentTypeProblem(r *http.Request) string {
+	if uploadPatch(r) {
+		// Raw bytes, but typed: application/octet-stream is not a type a
+		// page may send cross-site without a preflight (tus's
+		// application/offset+octet-stream is taken too).
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if mt == "application/octet-stream" || mt == "application/offset+octet-stream" {
+			return ""
+		}
+		return "send the bytes with Content-Type: application/octet-stream, not " + quoteType(r.Header.Get("Content-Type"))
+	}
 	if streamed(r) {
 		return "" // raw bytes; the routes are admin- or manage-scoped (routeScope)
 	}

@@ -46,7 +46,8 @@ func routeScope(r *http.Request) scope {
 	case strings.HasPrefix(p, "/v1/models/") && m != http.MethodGet,
 		strings.HasPrefix(p, "/v1/pulls/") && m == http.MethodDelete,
 		p == "/api/pull", p == "/api/delete", p == "/api/copy", p == "/api/create", p == "/api/push",
-		strings.HasPrefix(p, "/api/blobs/"):
+		strings.HasPrefix(p, "/api/blobs/"),
+		p == "/v1/uploads", strings.HasPrefix(p, "/v1/uploads/"): // resumable blob uploads, like /api/blobs
 		return scopeManage
 	}
 	return scopeInvoke

@@ -56,7 +56,8 @@ func pprofRoute(path string, h http.HandlerFunc) nativeRoute {
 
 // nativeRoutes is the native API.
 func nativeRoutes() []nativeRoute {
-	return []nativeRoute{
+	// The resumable blob uploads (native_uploads.go) follow the table.
+	return append([]nativeRoute{
 		{method: "GET", path: "/health", handle: (*Server).health, summary: "Host health and plugin states (always open)", resp: typ[client.HealthResponse]()},
 		{method: "GET", path: "/version", handle: (*Server).version, summary: "Versions (always open)", resp: typ[client.VersionResponse]()},
 		{method: "GET", path: "/openapi.json", handle: (*Server).openapi, summary: "This document", resp: typ[map[string]any]()},
@@ -128,7 +129,7 @@ func nativeRoutes() []nativeRoute {
 		pprofRoute("/debug/pprof/profile", pprof.Profile),
 		pprofRoute("/debug/pprof/symbol", pprof.Symbol),
 		pprofRoute("/debug/pprof/trace", pprof.Trace),
-	}
+	}, uploadRoutes()...)
 }
 
 // routes registers the native table, then the compatible surfaces (which

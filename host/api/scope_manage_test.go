@@ -13,6 +13,8 @@ func TestModelManagementRoutesAreManage(t *testing.T) {
 		{"POST", "/v1/models/pull"}, {"DELETE", "/v1/pulls/abc"},
 		{"HEAD", "/api/blobs/sha256:00"}, {"POST", "/api/blobs/sha256:00"},
 		{"POST", "/api/copy"}, {"POST", "/api/create"}, {"POST", "/api/push"},
+		{"POST", "/v1/uploads"}, {"HEAD", "/v1/uploads/x"}, {"GET", "/v1/uploads/x"}, {"PATCH", "/v1/uploads/x"},
+		{"PUT", "/v1/uploads/x"}, {"DELETE", "/v1/uploads/x"},
 	} {
 		if got := routeScope(httptest.NewRequest(c.method, c.path, nil)); got != scopeManage {
 			t.Errorf("%s %s: scope %d, want manage", c.method, c.path, got)

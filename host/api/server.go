@@ -39,17 +39,24 @@ type Server struct {
 	meter *meter.Meter
 	// opts are New's options, applied again to every rebuilt Server.
 	opts []Option
+	// uploads are the resumable upload sessions, opened once by New and
+	// shared by every rebuilt Server (data_dir changes need a restart).
+	uploads *uploadStore
 }
 
 // New builds the API over h; it follows h's configuration as it is
 // reloaded.
 func New(h *host.Host, log *slog.Logger, opts ...Option) *Server {
 	s := build(h, log, h.Config(), nil, opts)
+	s.uploads = openUploads(h.Config().DataDir)
+	if s.uploads.err != nil {
+		log.Warn("resumable uploads are off", "error", s.uploads.err)
+	}
 	s.active = new(atomic.Pointer[Server])
 	s.active.Store(s)
 	h.OnApply(func(cfg *config.Config) {
 		n := build(h, log, cfg, s.active.Load(), opts)
-		n.active = s.active
+		n.active, n.uploads = s.active, s.uploads
 		s.active.Store(n)
 	})
 	return s
