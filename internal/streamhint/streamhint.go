@@ -2,7 +2,8 @@
 // tell the layer that writes it to the client whether more chunks are
 // already waiting behind the one being written, so the writer can skip a
 // flush (one write syscall per batch instead of per chunk) without ever
-// holding a chunk back when nothing follows it.
+// holding a chunk back when nothing follows it. Writers ask Hold, which
+// also never holds a stream's first chunk (time to first token).
 package streamhint
 
 import (
@@ -13,6 +14,9 @@ import (
 // Hint belongs to one stream. The zero value and nil report false.
 type Hint struct {
 	f atomic.Pointer[func() bool]
+	// asked is set by the first Hold: the stream's first chunk is behind
+	// it.
+	asked atomic.Bool
 }
 
 type key struct{}
@@ -54,4 +58,17 @@ func (h *Hint) Pending() bool {
 		return (*f)()
 	}
 	return false
+}
+
+// Hold reports whether a writer may leave the chunk it just queued for the
+// next one to flush: chunks are queued behind it (Pending) and it is not
+// the stream's first. The first chunk always goes out at once: it is the
+// client's time to first token, worth more than the one write a batch
+// would save. A writer calls Hold once per chunk, in order; one that sees
+// false must flush.
+func (h *Hint) Hold() bool {
+	if h == nil || !h.asked.Swap(true) {
+		return false
+	}
+	return h.Pending()
 }

@@ -85,7 +85,7 @@ func (p *plugin) Chat(ctx context.Context, req *sdk.ChatRequest) (*sdk.ChatRespo
 	out := &sdk.ChatResponse{Model: req.Model, Message: sdk.Message{Role: "assistant"}}
 	var content, thinking strings.Builder
 	done := false
-	err = client.Chat(ctx, oreq, func(r api.ChatResponse) error {
+	err = client.chatTokens(ctx, oreq, func(r *answerLine) error {
 		content.WriteString(r.Message.Content)
 		thinking.WriteString(r.Message.Thinking)
 		out.Message.ToolCalls = append(out.Message.ToolCalls, fromOllamaToolCalls(r.Message.ToolCalls)...)
@@ -119,7 +119,7 @@ func (p *plugin) ChatStream(ctx context.Context, req *sdk.ChatRequest, send func
 	}
 	first, done := true, false
 	var sendErr error
-	err = client.Chat(ctx, oreq, func(r api.ChatResponse) error {
+	err = client.chatTokens(ctx, oreq, func(r *answerLine) error {
 		c := &sdk.ChatChunk{
 			Model:     req.Model,
 			Content:   r.Message.Content,

@@ -56,9 +56,9 @@ func (p *plugin) Generate(ctx context.Context, req *sdk.GenerateRequest) (*sdk.G
 	out := &sdk.GenerateResponse{Model: req.Model}
 	var text, thinking strings.Builder
 	done := false
-	err = client.Generate(ctx, oreq, func(r api.GenerateResponse) error {
-		text.WriteString(r.Response)
-		thinking.WriteString(r.Thinking)
+	err = client.generateTokens(ctx, oreq, func(r *answerLine) error {
+		text.WriteString(r.Message.Content)
+		thinking.WriteString(r.Message.Thinking)
 		if r.Done {
 			done = true
 			out.Usage = usage(r.Metrics)
@@ -86,8 +86,8 @@ func (p *plugin) GenerateStream(ctx context.Context, req *sdk.GenerateRequest, s
 	}
 	done := false
 	var sendErr error
-	err = client.Generate(ctx, oreq, func(r api.GenerateResponse) error {
-		c := &sdk.GenerateChunk{Model: req.Model, Text: r.Response, Thinking: r.Thinking, Done: r.Done}
+	err = client.generateTokens(ctx, oreq, func(r *answerLine) error {
+		c := &sdk.GenerateChunk{Model: req.Model, Text: r.Message.Content, Thinking: r.Message.Thinking, Done: r.Done}
 		if r.Done {
 			done = true
 			c.FinishReason = finishReason(r.DoneReason, false)

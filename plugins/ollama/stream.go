@@ -35,15 +35,53 @@ var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return 
 
 // Chat streams /api/chat, calling fn per response line.
 func (c *ollamaClient) Chat(ctx context.Context, req *api.ChatRequest, fn api.ChatResponseFunc) error {
-	return streamNDJSON(ctx, c, "/api/chat", req, fn)
+	return streamNDJSON(ctx, c, "/api/chat", req, func(line []byte) error {
+		var v api.ChatResponse
+		if err := json.Unmarshal(line, &v); err != nil {
+			return malformed(err)
+		}
+		return fn(v)
+	})
 }
 
 // Generate streams /api/generate, calling fn per response line.
 func (c *ollamaClient) Generate(ctx context.Context, req *api.GenerateRequest, fn api.GenerateResponseFunc) error {
-	return streamNDJSON(ctx, c, "/api/generate", req, fn)
+	return streamNDJSON(ctx, c, "/api/generate", req, func(line []byte) error {
+		var v api.GenerateResponse
+		if err := json.Unmarshal(line, &v); err != nil {
+			return malformed(err)
+		}
+		return fn(v)
+	})
 }
 
-func streamNDJSON[T any](ctx context.Context, c *ollamaClient, path string, body any, fn func(T) error) error {
+// chatTokens streams /api/chat like Chat, decoding each line into the
+// fields the plugin forwards (answerLine): the hot path of every chat.
+func (c *ollamaClient) chatTokens(ctx context.Context, req *api.ChatRequest, fn func(*answerLine) error) error {
+	return streamNDJSON(ctx, c, "/api/chat", req, func(line []byte) error {
+		var v answerLine
+		if err := v.decode(line, chatToken); err != nil {
+			return err
+		}
+		return fn(&v)
+	})
+}
+
+// generateTokens is chatTokens for /api/generate (the text is in
+// answerLine.Message.Content).
+func (c *ollamaClient) generateTokens(ctx context.Context, req *api.GenerateRequest, fn func(*answerLine) error) error {
+	return streamNDJSON(ctx, c, "/api/generate", req, func(line []byte) error {
+		var v answerLine
+		if err := v.decode(line, generateToken); err != nil {
+			return err
+		}
+		return fn(&v)
+	})
+}
+
+func malformed(err error) error { return fmt.Errorf("ollama sent a malformed line: %w", err) }
+
+func streamNDJSON(ctx context.Context, c *ollamaClient, path string, body any, fn func(line []byte) error) error {
 	data, err := json.Marshal(body)
 	if err != nil {
 		return err
@@ -74,11 +112,7 @@ func streamNDJSON[T any](ctx context.Context, c *ollamaClient, path string, body
 				return err
 			}
 		}
-		var v T
-		if err := json.Unmarshal(line, &v); err != nil {
-			return fmt.Errorf("ollama sent a malformed line: %w", err)
-		}
-		if err := fn(v); err != nil {
+		if err := fn(line); err != nil {
 			return err
 		}
 	}

@@ -529,8 +529,8 @@ func (h *handler) chat(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		if !done && hint.Pending() {
-			return nil // the next chunk flushes these
+		if !done && hint.Hold() {
+			return nil // the next chunk flushes these (never the first: streamhint.Hold)
 		}
 		return st.Flush()
 	}
@@ -584,8 +584,8 @@ func (h *handler) generate(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		if !done && hint.Pending() {
-			return nil // the next chunk flushes these
+		if !done && hint.Hold() {
+			return nil // the next chunk flushes these (never the first: streamhint.Hold)
 		}
 		return st.Flush()
 	}

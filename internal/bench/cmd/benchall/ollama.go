@@ -19,6 +19,9 @@ import (
 // ollamaTokens is how many tokens each Ollama stream generates.
 const ollamaTokens = 32
 
+// pOllamaBaseline is the -baseline build's host in the Ollama point.
+const pOllamaBaseline = "baseline host /v1/services/chat"
+
 // testOllama is the test-bed Ollama with the tiny model created.
 type testOllama struct {
 	*testbed.Ollama
@@ -99,9 +102,8 @@ func (e *env) ollamaPoints(ctx context.Context, h *harness.Host, ps []client.Plu
 	direct := load.Stream(load.NewClient(1), load.StreamSpec{NDJSON: true, Request: load.Request{
 		URL:  e.ollama.URL() + "/api/chat",
 		Body: []byte(fmt.Sprintf(`{"model":"tiny","stream":true,%s,"options":{"num_predict":%d,"temperature":0,"seed":1}}`, prompt, ollamaTokens))}})
-	native := load.Stream(load.NewClient(1), load.StreamSpec{Request: load.Request{
-		URL:  h.URL + "/v1/services/chat",
-		Body: []byte(fmt.Sprintf(`{"provider":"ollama","model":"tiny","stream":true,%s,"options":{"max_tokens":%d,"temperature":0,"seed":1}}`, prompt, ollamaTokens))}})
+	nativeBody := []byte(fmt.Sprintf(`{"provider":"ollama","model":"tiny","stream":true,%s,"options":{"max_tokens":%d,"temperature":0,"seed":1}}`, prompt, ollamaTokens))
+	native := load.Stream(load.NewClient(1), load.StreamSpec{Request: load.Request{URL: h.URL + "/v1/services/chat", Body: nativeBody}})
 	// Load the model before anything is timed, on both paths.
 	for _, op := range []load.Op{direct, native} {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -139,6 +141,12 @@ func (e *env) ollamaPoints(ctx context.Context, h *harness.Host, ps []client.Plu
 		ops = append(ops, namedOp{name: f.name, op: op})
 	}
 	ops = append(ops, namedOp{name: pNative, op: native})
+	if e.base != nil && e.base.h != nil {
+		// The -baseline build's host, attached to the same Ollama: same-run
+		// before/after of the TTFT the host adds.
+		ops = append(ops, namedOp{name: pOllamaBaseline, op: load.Stream(load.NewClient(1), load.StreamSpec{Request: load.Request{
+			URL: e.base.url() + "/v1/services/chat", Body: nativeBody}})})
+	}
 	paths := measure(ctx, e.o, 1, ops, procs)
 	sc := scenario{Title: fmt.Sprintf("Ollama chat stream (tiny model, up to %d tokens), concurrency 1", ollamaTokens),
 		Stream: true, Concurrency: 1, Chunks: ollamaTokens, Paths: paths, Procs: procs}
