@@ -427,14 +427,14 @@ func (c *Client) Chat(ctx context.Context, req *types.ChatRequest) (*types.ChatR
 // chatAnswer reads a whole (non-streamed) chat completion.
 func (c *Client) chatAnswer(req *types.ChatRequest, data []byte) (*types.ChatResponse, error) {
 	var r chatResponse
-	if err := c.DecodeAnswer("/chat/completions", data, &r); err != nil {
+	if err := decodeAnswer(c, "/chat/completions", data, &r); err != nil {
 		return nil, err
 	}
 	if len(r.Choices) == 0 {
 		return nil, c.BadAnswer("/chat/completions", errNoChoices)
 	}
 	ch := r.Choices[0]
-	msg := types.Message{Role: string(ch.Message.Role), Content: contentText(ch.Message.Content), Thinking: thinkingOf(&ch.Message)}
+	msg := types.Message{Role: string(ch.Message.Role), Content: ch.Message.contentString(), Thinking: thinkingOf(&ch.Message)}
 	if msg.Role == "" {
 		msg.Role = "assistant"
 	}
@@ -447,7 +447,7 @@ func (c *Client) chatAnswer(req *types.ChatRequest, data []byte) (*types.ChatRes
 			idx = *tc.Index
 		}
 		msg.ToolCalls = append(msg.ToolCalls, types.ToolCall{ID: string(tc.ID), Name: string(tc.Function.Name),
-			Arguments: argumentsText(tc.Function.Arguments), Index: idx})
+			Arguments: tc.argumentsString(), Index: idx})
 	}
 	model := r.Model
 	if model == "" {

@@ -137,3 +137,42 @@ func (cr *completionResponse) decodeFast(data []byte) bool {
 	})
 	return ok && s.end()
 }
+
+// The whole (non-streamed) chat answer: the same fields as a chunk, with
+// message in place of delta.
+
+var (
+	chatResponseKeys = []string{"model", "choices", "usage"}
+	chatAnswerKeys   = []string{"message", "finish_reason"}
+)
+
+func (r *chatResponse) decodeFast(data []byte) bool {
+	s := &scanner{b: data}
+	ok := s.object(func(key []byte) (uint64, bool) {
+		switch string(key) {
+		case "model":
+			return 1, s.plainString(&r.Model)
+		case "choices":
+			return 2, s.array(func() bool {
+				r.Choices = append(r.Choices, chatChoice{})
+				ch := &r.Choices[len(r.Choices)-1]
+				return s.object(func(key []byte) (uint64, bool) {
+					switch string(key) {
+					case "message":
+						if s.null() {
+							return 1, true
+						}
+						return 1, s.answerMessage(&ch.Message)
+					case "finish_reason":
+						return 2, s.flex(&ch.FinishReason)
+					}
+					return s.other(key, chatAnswerKeys)
+				})
+			})
+		case "usage":
+			return 4, s.usage(&r.Usage)
+		}
+		return s.other(key, chatResponseKeys)
+	})
+	return ok && s.end()
+}
