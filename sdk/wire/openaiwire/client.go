@@ -400,11 +400,23 @@ type bodySource struct {
 
 var errBodyReleased = errors.New("request body already released")
 
+// smallBody is the size up to which a request body is handed to the
+// transport as a plain in-memory reader. net/http recognises that type and
+// writes the headers and the body in one write (one packet for a typical
+// chat request); for any other reader it flushes the headers first, which
+// costs a second write syscall and a second packet on every call. Keeping
+// a body this small referenced by a long stream's request costs nothing
+// worth forgetting it for.
+const smallBody = 64 << 10
+
 func (s *bodySource) open() (io.ReadCloser, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.b == nil {
 		return nil, errBodyReleased
+	}
+	if len(s.b) <= smallBody {
+		return io.NopCloser(bytes.NewReader(s.b)), nil
 	}
 	return &bodyReader{r: bytes.NewReader(s.b)}, nil
 }
@@ -415,7 +427,7 @@ func (s *bodySource) release() {
 	s.mu.Unlock()
 }
 
-// bodyReader reads a request body and forgets it when closed (the
+// bodyReader reads a (big) request body and forgets it when closed (the
 // transport closes it when written, or when the attempt ends).
 type bodyReader struct {
 	mu sync.Mutex
