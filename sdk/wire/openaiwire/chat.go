@@ -170,7 +170,19 @@ type chatChoiceDelta struct {
 // overrides this, and a max_tokens or
 // max_completion_tokens key in Extra replaces it. TopK and NumCtx have no
 // OpenAI field and are not sent (use Extra for servers that take them).
+//
+// Common requests (text messages, no tools, images, response format or
+// Extra) are written straight into the body by appendChat; the others,
+// and every invalid one, by buildChatJSON.
 func (c *Client) BuildChat(req *types.ChatRequest, stream bool) ([]byte, error) {
+	if body, ok := c.appendChat(req, stream); ok {
+		return body, nil
+	}
+	return c.buildChatJSON(req, stream)
+}
+
+// buildChatJSON is BuildChat by encoding/json.
+func (c *Client) buildChatJSON(req *types.ChatRequest, stream bool) ([]byte, error) {
 	if len(req.Messages) == 0 {
 		return nil, types.FieldError("messages", "at least one message is required")
 	}
