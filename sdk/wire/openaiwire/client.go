@@ -198,7 +198,7 @@ func (c *Client) PostJSON(ctx context.Context, path, model string, body []byte) 
 // its Body is left open for the caller.
 func (c *Client) Send(ctx context.Context, r *Request) (*Response, error) {
 	var (
-		skip      = map[string]bool{}
+		skip      map[string]bool // keys that failed in this call; made on the first failure
 		lastErr   *types.Error
 		transient int
 		keys      = c.Keys
@@ -244,6 +244,9 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Response, error) {
 		}
 		lastErr = e
 		if l.Key() != "" {
+			if skip == nil {
+				skip = map[string]bool{}
+			}
 			skip[l.Key()] = true
 		}
 		switch e.Code {
@@ -387,8 +390,12 @@ func (c *Client) attempt(ctx context.Context, r *Request, src *bodySource, l Lea
 		u.Data = data
 	}
 	l.Succeeded()
-	slog.Debug("upstream call", "provider", c.Name, "key", l.Masked(), "method", r.Method, "path", r.Path,
-		"status", resp.StatusCode, "attempt", n, "elapsed", time.Since(start))
+	// Checked first: the arguments (boxed into a slice, the masked key)
+	// cost allocations on every call even when debug logging is off.
+	if slog.Default().Enabled(ctx, slog.LevelDebug) {
+		slog.Debug("upstream call", "provider", c.Name, "key", l.Masked(), "method", r.Method, "path", r.Path,
+			"status", resp.StatusCode, "attempt", n, "elapsed", time.Since(start))
+	}
 	return u, nil
 }
 
