@@ -377,7 +377,7 @@ func (c *Client) attempt(ctx context.Context, r *Request, src *bodySource, l Lea
 	}
 	u := &Response{Status: resp.StatusCode, Header: resp.Header, Body: resp.Body, lease: l, cancel: cancel}
 	if !r.Stream {
-		data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+		data, err := readBody(resp.Body, resp.ContentLength, MaxBody)
 		resp.Body.Close()
 		u.Body = nil
 		if err != nil {
@@ -397,6 +397,36 @@ func (c *Client) attempt(ctx context.Context, r *Request, src *bodySource, l Lea
 			"status", resp.StatusCode, "attempt", n, "elapsed", time.Since(start))
 	}
 	return u, nil
+}
+
+// readBody reads an answer of at most limit bytes, and one more if there
+// is more (the caller checks the size). With the answer's Content-Length
+// (size, -1 when unknown) it reads into one buffer of that size, where
+// io.ReadAll would start at 512 bytes and copy at every doubling: a few
+// allocations for a chat answer, dozens of megabytes copied for an image.
+func readBody(r io.Reader, size, limit int64) ([]byte, error) {
+	if size < 0 || size > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	// One byte more than announced, so that the read that finds the end
+	// has room (a read into no room may return 0, nil).
+	b := make([]byte, 0, size+1)
+	for {
+		if int64(len(b)) > limit {
+			return b, nil
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // more than announced: grow
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit+1)]) // not empty: len <= limit
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // bodySource hands out readers over one request body, until released.
