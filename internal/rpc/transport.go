@@ -37,7 +37,8 @@ func DialOptions() []grpc.DialOption {
 // the openai plugin's CPU per unary call (pprof, BenchmarkUnaryChatSplit).
 // A worker keeps its grown stack from call to call; gRPC replaces each
 // worker after 65536 calls, so one deep call does not pin a big stack for
-// ever. The idle cost is a parked goroutine each.
+// ever. The idle cost is a parked goroutine each. (The option is marked
+// experimental in grpc-go; were it dropped, calls would only be slower.)
 func streamWorkers() uint32 { return uint32(max(32, 8*runtime.GOMAXPROCS(0))) }
 
 // ServerOptions are the plugin side's.
