@@ -37,12 +37,11 @@ func outgoingRequestID(ctx context.Context) context.Context {
 // incomingRequestID (server side) puts the request id the host sent into
 // the call's context, where types.RequestIDFrom (sdk.RequestID) and the
 // plugin's logger find it.
+//
+// ValueFromIncomingContext copies only this key's values, where
+// FromIncomingContext would copy every key of the call's metadata.
 func incomingRequestID(ctx context.Context) context.Context {
-	md, ok := metadata.FromIncomingContext(ctx)
-	if !ok {
-		return ctx
-	}
-	v := md.Get(RequestIDMetadata)
+	v := metadata.ValueFromIncomingContext(ctx, RequestIDMetadata)
 	if len(v) == 0 || v[0] == "" || len(v[0]) > maxRequestID || !utf8.ValidString(v[0]) {
 		return ctx
 	}

@@ -113,6 +113,21 @@ func (c *Client) DecodeAnswer(path string, data []byte, v any) error {
 	return nil
 }
 
+// decodeAnswer is DecodeAnswer for a type with a fast path (see
+// chunkscan.go): that path when it is sure of the result, else, and for
+// every error, encoding/json.
+func decodeAnswer[T any, P interface {
+	*T
+	fastDecoder
+}](c *Client, path string, data []byte, v P) error {
+	if v.decodeFast(data) {
+		return nil
+	}
+	var zero T
+	*v = zero // drop what the fast path set before it gave up
+	return c.DecodeAnswer(path, data, v)
+}
+
 // BadAnswer reports an upstream answer that is not what the API promises.
 func (c *Client) BadAnswer(path string, err error) *types.Error {
 	return &types.Error{Code: types.CodeUpstreamError, Err: err,

@@ -170,7 +170,19 @@ type chatChoiceDelta struct {
 // overrides this, and a max_tokens or
 // max_completion_tokens key in Extra replaces it. TopK and NumCtx have no
 // OpenAI field and are not sent (use Extra for servers that take them).
+//
+// Common requests (text messages, no tools, images, response format or
+// Extra) are written straight into the body by appendChat; the others,
+// and every invalid one, by buildChatJSON.
 func (c *Client) BuildChat(req *types.ChatRequest, stream bool) ([]byte, error) {
+	if body, ok := c.appendChat(req, stream); ok {
+		return body, nil
+	}
+	return c.buildChatJSON(req, stream)
+}
+
+// buildChatJSON is BuildChat by encoding/json.
+func (c *Client) buildChatJSON(req *types.ChatRequest, stream bool) ([]byte, error) {
 	if len(req.Messages) == 0 {
 		return nil, types.FieldError("messages", "at least one message is required")
 	}
@@ -427,14 +439,14 @@ func (c *Client) Chat(ctx context.Context, req *types.ChatRequest) (*types.ChatR
 // chatAnswer reads a whole (non-streamed) chat completion.
 func (c *Client) chatAnswer(req *types.ChatRequest, data []byte) (*types.ChatResponse, error) {
 	var r chatResponse
-	if err := c.DecodeAnswer("/chat/completions", data, &r); err != nil {
+	if err := decodeAnswer(c, "/chat/completions", data, &r); err != nil {
 		return nil, err
 	}
 	if len(r.Choices) == 0 {
 		return nil, c.BadAnswer("/chat/completions", errNoChoices)
 	}
 	ch := r.Choices[0]
-	msg := types.Message{Role: string(ch.Message.Role), Content: contentText(ch.Message.Content), Thinking: thinkingOf(&ch.Message)}
+	msg := types.Message{Role: string(ch.Message.Role), Content: ch.Message.contentString(), Thinking: thinkingOf(&ch.Message)}
 	if msg.Role == "" {
 		msg.Role = "assistant"
 	}
@@ -447,7 +459,7 @@ func (c *Client) chatAnswer(req *types.ChatRequest, data []byte) (*types.ChatRes
 			idx = *tc.Index
 		}
 		msg.ToolCalls = append(msg.ToolCalls, types.ToolCall{ID: string(tc.ID), Name: string(tc.Function.Name),
-			Arguments: argumentsText(tc.Function.Arguments), Index: idx})
+			Arguments: tc.argumentsString(), Index: idx})
 	}
 	model := r.Model
 	if model == "" {

@@ -1,8 +1,16 @@
 package openaiwire
 
 // Fast paths (see chunkscan.go) for the stream chunks of chat and
-// completions. Each mirrors its struct's json tags; a key list names them
-// for the case-insensitive check.
+// completions, and for whole chat and embeddings answers. Each mirrors
+// its struct's json tags; a key list names them for the case-insensitive
+// check.
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"unsafe"
+)
 
 var (
 	chatChunkKeys   = []string{"model", "choices", "usage"}
@@ -136,4 +144,127 @@ func (cr *completionResponse) decodeFast(data []byte) bool {
 		return s.other(key, completionKeys)
 	})
 	return ok && s.end()
+}
+
+// The whole (non-streamed) chat answer: the same fields as a chunk, with
+// message in place of delta.
+
+var (
+	chatResponseKeys = []string{"model", "choices", "usage"}
+	chatAnswerKeys   = []string{"message", "finish_reason"}
+)
+
+func (r *chatResponse) decodeFast(data []byte) bool {
+	s := &scanner{b: data}
+	ok := s.object(func(key []byte) (uint64, bool) {
+		switch string(key) {
+		case "model":
+			return 1, s.plainString(&r.Model)
+		case "choices":
+			return 2, s.array(func() bool {
+				r.Choices = append(r.Choices, chatChoice{})
+				ch := &r.Choices[len(r.Choices)-1]
+				return s.object(func(key []byte) (uint64, bool) {
+					switch string(key) {
+					case "message":
+						if s.null() {
+							return 1, true
+						}
+						return 1, s.answerMessage(&ch.Message)
+					case "finish_reason":
+						return 2, s.flex(&ch.FinishReason)
+					}
+					return s.other(key, chatAnswerKeys)
+				})
+			})
+		case "usage":
+			return 4, s.usage(&r.Usage)
+		}
+		return s.other(key, chatResponseKeys)
+	})
+	return ok && s.end()
+}
+
+// The embeddings answer: vectors given as float lists are decoded in the
+// same pass; a base64 string (or anything else) is kept raw for
+// decodeVector, as encoding/json would keep it.
+
+var (
+	embeddingResponseKeys = []string{"model", "data", "usage"}
+	embeddingDataKeys     = []string{"index", "embedding"}
+)
+
+func (r *embeddingResponse) decodeFast(data []byte) bool {
+	s := &scanner{b: data}
+	ok := s.object(func(key []byte) (uint64, bool) {
+		switch string(key) {
+		case "model":
+			return 1, s.plainString(&r.Model)
+		case "data":
+			return 2, s.array(func() bool {
+				r.Data = append(r.Data, embeddingData{})
+				d := &r.Data[len(r.Data)-1]
+				return s.object(func(key []byte) (uint64, bool) {
+					switch string(key) {
+					case "index":
+						return 1, s.intField(&d.Index)
+					case "embedding":
+						if s.peek() == '[' {
+							d.vec, d.vecSet = s.float32s()
+							return 2, d.vecSet
+						}
+						// Kept as written (a copy, as encoding/json
+						// makes) for decodeVector.
+						start := s.i
+						if !s.skip() {
+							return 2, false
+						}
+						d.Embedding = append(json.RawMessage(nil), data[start:s.i]...)
+						return 2, true
+					}
+					return s.other(key, embeddingDataKeys)
+				})
+			})
+		case "usage":
+			return 4, s.usage(&r.Usage)
+		}
+		return s.other(key, embeddingResponseKeys)
+	})
+	return ok && s.end()
+}
+
+// float32s takes a list of numbers as encoding/json reads it into a
+// []float32 (each parsed at 32 bits; out of range is an error there, so
+// here it gives up). Anything but numbers (null elements) gives up too.
+func (s *scanner) float32s() ([]float32, bool) {
+	if !s.eat('[') {
+		return nil, false
+	}
+	// One allocation: as many elements as commas, plus one.
+	rest := s.b[s.i:]
+	if end := bytes.IndexByte(rest, ']'); end >= 0 {
+		rest = rest[:end]
+	}
+	v := make([]float32, 0, bytes.Count(rest, []byte{','})+1)
+	if s.eat(']') {
+		return v, true
+	}
+	for {
+		lit, ok := s.number()
+		if !ok {
+			return nil, false
+		}
+		// No copy of the literal: ParseFloat keeps nothing of it.
+		f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(lit), len(lit)), 32)
+		if err != nil {
+			return nil, false
+		}
+		v = append(v, float32(f))
+		if s.eat(']') {
+			return v, true
+		}
+		if !s.eat(',') {
+			return nil, false
+		}
+	}
 }

@@ -198,7 +198,7 @@ func (c *Client) PostJSON(ctx context.Context, path, model string, body []byte) 
 // its Body is left open for the caller.
 func (c *Client) Send(ctx context.Context, r *Request) (*Response, error) {
 	var (
-		skip      = map[string]bool{}
+		skip      map[string]bool // keys that failed in this call; made on the first failure
 		lastErr   *types.Error
 		transient int
 		keys      = c.Keys
@@ -244,6 +244,9 @@ func (c *Client) Send(ctx context.Context, r *Request) (*Response, error) {
 		}
 		lastErr = e
 		if l.Key() != "" {
+			if skip == nil {
+				skip = map[string]bool{}
+			}
 			skip[l.Key()] = true
 		}
 		switch e.Code {
@@ -374,7 +377,7 @@ func (c *Client) attempt(ctx context.Context, r *Request, src *bodySource, l Lea
 	}
 	u := &Response{Status: resp.StatusCode, Header: resp.Header, Body: resp.Body, lease: l, cancel: cancel}
 	if !r.Stream {
-		data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+		data, err := readBody(resp.Body, resp.ContentLength, MaxBody)
 		resp.Body.Close()
 		u.Body = nil
 		if err != nil {
@@ -387,9 +390,43 @@ func (c *Client) attempt(ctx context.Context, r *Request, src *bodySource, l Lea
 		u.Data = data
 	}
 	l.Succeeded()
-	slog.Debug("upstream call", "provider", c.Name, "key", l.Masked(), "method", r.Method, "path", r.Path,
-		"status", resp.StatusCode, "attempt", n, "elapsed", time.Since(start))
+	// Checked first: the arguments (boxed into a slice, the masked key)
+	// cost allocations on every call even when debug logging is off.
+	if slog.Default().Enabled(ctx, slog.LevelDebug) {
+		slog.Debug("upstream call", "provider", c.Name, "key", l.Masked(), "method", r.Method, "path", r.Path,
+			"status", resp.StatusCode, "attempt", n, "elapsed", time.Since(start))
+	}
 	return u, nil
+}
+
+// readBody reads an answer of at most limit bytes, and one more if there
+// is more (the caller checks the size). With the answer's Content-Length
+// (size, -1 when unknown) it reads into one buffer of that size, where
+// io.ReadAll would start at 512 bytes and copy at every doubling: a few
+// allocations for a chat answer, dozens of megabytes copied for an image.
+func readBody(r io.Reader, size, limit int64) ([]byte, error) {
+	if size < 0 || size > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	// One byte more than announced, so that the read that finds the end
+	// has room (a read into no room may return 0, nil).
+	b := make([]byte, 0, size+1)
+	for {
+		if int64(len(b)) > limit {
+			return b, nil
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // more than announced: grow
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit+1)]) // not empty: len <= limit
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // bodySource hands out readers over one request body, until released.
@@ -400,11 +437,23 @@ type bodySource struct {
 
 var errBodyReleased = errors.New("request body already released")
 
+// smallBody is the size up to which a request body is handed to the
+// transport as a plain in-memory reader. net/http recognises that type and
+// writes the headers and the body in one write (one packet for a typical
+// chat request); for any other reader it flushes the headers first, which
+// costs a second write syscall and a second packet on every call. Keeping
+// a body this small referenced by a long stream's request costs nothing
+// worth forgetting it for.
+const smallBody = 64 << 10
+
 func (s *bodySource) open() (io.ReadCloser, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.b == nil {
 		return nil, errBodyReleased
+	}
+	if len(s.b) <= smallBody {
+		return io.NopCloser(bytes.NewReader(s.b)), nil
 	}
 	return &bodyReader{r: bytes.NewReader(s.b)}, nil
 }
@@ -415,7 +464,7 @@ func (s *bodySource) release() {
 	s.mu.Unlock()
 }
 
-// bodyReader reads a request body and forgets it when closed (the
+// bodyReader reads a (big) request body and forgets it when closed (the
 // transport closes it when written, or when the attempt ends).
 type bodyReader struct {
 	mu sync.Mutex

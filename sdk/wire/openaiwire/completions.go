@@ -85,7 +85,7 @@ func (c *Client) Generate(ctx context.Context, req *types.GenerateRequest) (*typ
 // completionAnswer reads a whole (non-streamed) completion.
 func (c *Client) completionAnswer(req *types.GenerateRequest, data []byte) (*types.GenerateResponse, error) {
 	var r completionResponse
-	if err := c.DecodeAnswer("/completions", data, &r); err != nil {
+	if err := decodeAnswer(c, "/completions", data, &r); err != nil {
 		return nil, err
 	}
 	if len(r.Choices) == 0 {

@@ -19,14 +19,28 @@ type embeddingRequest struct {
 }
 
 type embeddingResponse struct {
-	Model string `json:"model"`
-	Data  []struct {
-		Index int `json:"index"`
-		// Embedding is a list of floats (encoding_format "float") or a
-		// base64 string of little-endian float32s ("base64").
-		Embedding json.RawMessage `json:"embedding"`
-	} `json:"data"`
-	Usage *usage `json:"usage"`
+	Model string          `json:"model"`
+	Data  []embeddingData `json:"data"`
+	Usage *usage          `json:"usage"`
+}
+
+type embeddingData struct {
+	Index int `json:"index"`
+	// Embedding is a list of floats (encoding_format "float") or a
+	// base64 string of little-endian float32s ("base64").
+	Embedding json.RawMessage `json:"embedding"`
+	// vec is a float list already decoded, when vecSet (the fast path
+	// sets it instead of Embedding).
+	vec    []float32
+	vecSet bool
+}
+
+// vector is the embedding as floats (see decodeVector).
+func (d *embeddingData) vector() ([]float32, error) {
+	if d.vecSet {
+		return d.vec, nil
+	}
+	return decodeVector(d.Embedding)
 }
 
 // Embed sends encoding_format "float" unless Extra asks for "base64" (a
@@ -56,19 +70,20 @@ func (c *Client) Embed(ctx context.Context, req *types.EmbedRequest) (*types.Emb
 	}
 	defer u.Close()
 	var r embeddingResponse
-	if err := c.DecodeAnswer("/embeddings", u.Data, &r); err != nil {
+	if err := decodeAnswer(c, "/embeddings", u.Data, &r); err != nil {
 		return nil, err
 	}
 	if len(r.Data) != len(req.Input) {
 		return nil, c.BadAnswer("/embeddings", fmt.Errorf("%d vectors for %d inputs", len(r.Data), len(req.Input)))
 	}
 	out := make([][]float32, len(req.Input))
-	for i, d := range r.Data {
+	for i := range r.Data {
+		d := &r.Data[i]
 		idx := d.Index
 		if idx < 0 || idx >= len(out) || out[idx] != nil {
 			idx = i // a server that numbers badly: trust the order
 		}
-		v, err := decodeVector(d.Embedding)
+		v, err := d.vector()
 		if err != nil {
 			return nil, c.BadAnswer("/embeddings", err)
 		}

@@ -14,11 +14,11 @@ type Keys interface {
 	// one call may make rotating away from refused or resting keys.
 	Len() int
 	// Acquire leases a key usable for model ("" for calls without one)
-	// that is not in skip (key values already tried by this call). It
-	// returns ErrKeysTried when some key is usable but every usable one is
-	// in skip, or a *types.Error saying why no key is usable at all
-	// (refused, resting, out of quota). A pool without keys returns a
-	// lease whose Key is "".
+	// that is not in skip (key values already tried by this call; nil
+	// when none was, and never written to). It returns ErrKeysTried when
+	// some key is usable but every usable one is in skip, or a
+	// *types.Error saying why no key is usable at all (refused, resting,
+	// out of quota). A pool without keys returns a lease whose Key is "".
 	Acquire(model string, skip map[string]bool) (Lease, error)
 }
 
