@@ -201,7 +201,7 @@ func (p *plugin) PushModel(ctx context.Context, req *sdk.PushRequest, progress f
 	if req.Auth != nil {
 		return p.pushWithAuth(ctx, client, req, progress)
 	}
-	return p.push(ctx, client, req.Model, req.Insecure, req.Model, progress)
+	return wantsLogin(req.Model, p.push(ctx, client, req.Model, req.Insecure, req.Model, progress))
 }
 
 // push runs /api/push of name; shown is the name the user asked for.

@@ -29,7 +29,7 @@ func (p *plugin) PullModel(ctx context.Context, req *sdk.PullRequest, progress f
 	if req.Auth != nil {
 		return p.pullWithAuth(ctx, client, req, progress)
 	}
-	return p.pull(ctx, client, req.Model, req.Insecure, req.Model, progress)
+	return wantsLogin(req.Model, p.pull(ctx, client, req.Model, req.Insecure, req.Model, progress))
 }
 
 // pull runs /api/pull of name; shown is the name the user asked for (the

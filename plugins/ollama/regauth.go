@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ollama/ollama/api"
@@ -80,4 +82,24 @@ func (p *plugin) dropTemporary(ctx context.Context, client *ollamaClient, name s
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	_ = client.Delete(ctx, &api.DeleteRequest{Model: name})
+}
+
+// wantsLogin turns Ollama's failure to answer a registry's challenge (it
+// can only sign with its own key) into the fix: save credentials for the
+// host. Ollama's own registry is left alone; its sign-in is Ollama's.
+func wantsLogin(model string, err error) error {
+	if err == nil {
+		return nil
+	}
+	first, _, ok := strings.Cut(model, "/")
+	host := strings.ToLower(first)
+	if !ok || !strings.ContainsAny(host, ".:") && host != "localhost" || host == "registry.ollama.ai" || host == "ollama.com" {
+		return err
+	}
+	m := strings.ToLower(err.Error())
+	if !strings.Contains(m, "realm host") && !strings.Contains(m, "unauthorized") && !strings.Contains(m, "401 unauthorized") {
+		return err
+	}
+	return &sdk.Error{Code: sdk.CodeUnauthenticated, Err: err,
+		Message: fmt.Sprintf("registry %s asks for credentials and none are saved for it (%v): run `roundhouse registry login %s`, then try again", host, err, host)}
 }
