@@ -29,6 +29,10 @@ const DirectParam = "roundhouse-direct"
 // they go out authenticated the first time.
 const maxReplay = 8 << 20
 
+// responseHeaderTimeout bounds the wait for the registry's answer to one
+// request (a finishing upload may take a while to verify).
+const responseHeaderTimeout = 5 * time.Minute
+
 // Options configures one proxy.
 type Options struct {
 	// Model is the real name, host/namespace/model[:tag].
@@ -82,7 +86,11 @@ func Start(ctx context.Context, o Options) (*Proxy, error) {
 	}
 	tr := o.Transport
 	if tr == nil {
-		tr = http.DefaultTransport
+		// A registry that accepts a request and never answers must not
+		// hold the pull forever; bodies may take as long as they take.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = responseHeaderTimeout
+		tr = t
 	}
 	log := o.Log
 	if log == nil {
