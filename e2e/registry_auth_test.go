@@ -116,17 +116,25 @@ func TestRegistryAuthPushPull(t *testing.T) {
 		t.Fatalf("push progress %+v", pushed)
 	}
 
-	// Pull it back: gone locally first, so the bytes come from the
-	// registry, then under another name, and it chats.
-	if err := c.Delete(ctx, &api.DeleteRequest{Model: ref}); err != nil {
-		t.Fatal(err)
+	// Pull it back: every name of its layers deleted first, so Ollama
+	// prunes them and the bytes must come from the registry (through the
+	// proxy's blob redirect), then under another name, and it chats.
+	for _, name := range []string{ref, tiny.Ref} {
+		if err := c.Delete(ctx, &api.DeleteRequest{Model: name}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	before := reg.Stats()
 	var pulled []api.ProgressResponse
 	if err := c.Pull(ctx, &api.PullRequest{Model: ref, Insecure: true}, func(p api.ProgressResponse) error { pulled = append(pulled, p); return nil }); err != nil {
 		t.Fatalf("pull with credentials: %v\nregistry log:\n%s", err, reg.Logs())
 	}
 	if len(pulled) == 0 || pulled[len(pulled)-1].Status != "success" {
 		t.Fatalf("pull progress %+v", pulled)
+	}
+	if after := reg.Stats(); after.BlobGETs == before.BlobGETs || after.BlobBytes-before.BlobBytes < tiny.Size {
+		t.Fatalf("the pull fetched %d blob bytes in %d GETs from the registry, want the model's %d",
+			after.BlobBytes-before.BlobBytes, after.BlobGETs-before.BlobGETs, tiny.Size)
 	}
 	if err := c.Copy(ctx, &api.CopyRequest{Source: ref, Destination: "private-pulled"}); err != nil {
 		t.Fatal(err)
