@@ -237,14 +237,15 @@ func (p *Proxy) redirectBlob(w http.ResponseWriter, r *http.Request, upPath stri
 		p.answerError(w, r, err)
 		return
 	}
-	head.URL = r.URL
-	resp, err := p.send(head, &u, p.direct)
+	// Not followed: a redirect to storage means the blob exists, and a
+	// HEAD on a URL signed for GET could be refused.
+	resp, err := p.send(head, &u, p.forward)
 	if err != nil {
 		p.answerError(w, r, err)
 		return
 	}
 	resp.Body.Close()
-	if resp.StatusCode >= 300 {
+	if resp.StatusCode >= 400 {
 		w.WriteHeader(resp.StatusCode)
 		return
 	}
@@ -335,11 +336,14 @@ func (p *Proxy) send(r *http.Request, u *url.URL, client *http.Client) (*http.Re
 		if err != nil {
 			return nil, err
 		}
+		// Only the registry's own answers speak of its credentials: a
+		// refusal from blob storage it redirected to is passed on as is.
+		fromRegistry := resp.Request == nil || strings.EqualFold(resp.Request.URL.Host, p.upstream.Host)
 		switch {
-		case resp.StatusCode == http.StatusForbidden && authz != "":
+		case resp.StatusCode == http.StatusForbidden && authz != "" && fromRegistry:
 			resp.Body.Close()
 			return nil, denied(p.ref.host, p.auth.auth.Username, p.ref.path(), k)
-		case resp.StatusCode != http.StatusUnauthorized:
+		case resp.StatusCode != http.StatusUnauthorized || !fromRegistry:
 			return resp, nil
 		}
 		c := parseChallenge(resp.Header.Get("WWW-Authenticate"))

@@ -329,6 +329,14 @@ func TestBlobRedirectAndDirectFetch(t *testing.T) {
 	if len(storageAuth) != 1 || storageAuth[0] != "" {
 		t.Fatalf("storage on another host got Authorization %q", storageAuth)
 	}
+	// Storage that refuses (an expired signed URL) is passed on: it says
+	// nothing of the registry credentials.
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusForbidden) }))
+	defer refusing.Close()
+	g.storage = refusing
+	if resp, _ := do(t, "GET", loc.String(), nil, "Range", "bytes=2-4"); resp.StatusCode != http.StatusForbidden || p.Err() != nil {
+		t.Fatalf("storage refusal: %d, Err %v; want 403 passed on and no auth failure", resp.StatusCode, p.Err())
+	}
 	// A missing blob is a 404, not a redirect to one.
 	g.storage = nil
 	if resp, _ := do(t, "GET", proxyURL(p, "/blobs/sha256:"+strings.Repeat("00", 32)), nil); resp.StatusCode != 404 {
