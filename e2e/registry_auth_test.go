@@ -147,6 +147,23 @@ func TestRegistryAuthPushPull(t *testing.T) {
 		t.Fatalf("chat with the pulled model: %q %v", text.String(), err)
 	}
 
+	// The native routes get the credentials too: push a second tag with
+	// POST /v1/models/push, drop it here, pull it with POST /v1/models/pull.
+	ref2 := reg.Ref("private-tiny:v2")
+	if err := c.Copy(ctx, &api.CopyRequest{Source: "private-pulled", Destination: ref2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.PushModel(ctx, &client.PushRequest{Model: ref2, Insecure: true}, nil); err != nil {
+		t.Fatalf("native push with credentials: %v", err)
+	}
+	if err := c.Delete(ctx, &api.DeleteRequest{Model: ref2}); err != nil {
+		t.Fatal(err)
+	}
+	var last client.ProgressEvent
+	if err := rc.Pull(ctx, &client.PullRequest{Model: ref2, Insecure: true}, func(ev client.ProgressEvent) error { last = ev; return nil }); err != nil || last.Status != "success" {
+		t.Fatalf("native pull with credentials: %v (last event %+v)", err, last)
+	}
+
 	// The proxy's temporary names are gone.
 	list, err := c.List(ctx)
 	if err != nil {
