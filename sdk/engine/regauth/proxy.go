@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -179,6 +180,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	mine := "/v2/" + p.ns + "/" + p.ref.repo
 	var rest string
 	switch {
+	case path.Clean(r.URL.Path) != strings.TrimSuffix(r.URL.Path, "/"):
+		// "..", "." or "//" could climb out of the repository upstream.
+		ociError(w, http.StatusNotFound, "NAME_UNKNOWN", "this proxy serves one repository")
+		return
 	case r.URL.Path == "/v2/" || r.URL.Path == "/v2":
 		rest = ""
 	case strings.HasPrefix(r.URL.Path, mine+"/"):
@@ -219,7 +224,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	copyHeader(w.Header(), resp.Header)
-	w.WriteHeader(resp.StatusCode)
+	status := resp.StatusCode
+	if status == http.StatusUnauthorized {
+		// Never a challenge to the engine: Ollama would answer it by
+		// signing with its own key, wherever the challenge points.
+		w.Header().Del("Www-Authenticate")
+		status = http.StatusForbidden
+	}
+	w.WriteHeader(status)
 	_, _ = io.Copy(w, resp.Body)
 }
 

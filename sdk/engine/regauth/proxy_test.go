@@ -355,7 +355,9 @@ func TestBrowserAndForeignRequestsRefused(t *testing.T) {
 	// Only its own (random) repository: the real name and others are not
 	// reachable through it.
 	host, _, _ := strings.Cut(p.Name(), "/")
-	for _, path := range []string{"/v2/ns/m/manifests/v1", "/v2/other/x/manifests/v1", "/v2/_catalog", "/"} {
+	repo := strings.Split(strings.SplitN(p.Name(), ":", 3)[1], "/")[1:] // [ns, model]
+	climb := "/v2/" + repo[0] + "/" + strings.Split(repo[1], ":")[0] + "/../../other/x/manifests/v1"
+	for _, path := range []string{"/v2/ns/m/manifests/v1", "/v2/other/x/manifests/v1", "/v2/_catalog", "/", climb} {
 		if resp, _ := do(t, "GET", "http://"+host+path, nil); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
 		}
