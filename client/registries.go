@@ -20,6 +20,12 @@ type RegistryLogin struct {
 	Username string `json:"username,omitempty"`
 	Password string `json:"password,omitempty"`
 	Token    string `json:"token,omitempty"`
+	// Verify has the host log in to the registry first (GET /v2/ with
+	// the credentials, as a pull would): refused credentials answer 400
+	// naming password (or token) and are not saved.
+	Verify bool `json:"verify,omitempty"`
+	// Insecure checks over plain HTTP (a registry without TLS).
+	Insecure bool `json:"insecure,omitempty"`
 }
 
 // String masks the secrets.

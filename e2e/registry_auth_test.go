@@ -83,7 +83,22 @@ func TestRegistryAuthPushPull(t *testing.T) {
 		t.Errorf("push without credentials: %q; want it to say `roundhouse registry login %s`", err, reg.Addr())
 	}
 
-	// Wrong credentials: a typed refusal naming the fix.
+	// A login that is checked first: refused credentials are a 400 naming
+	// the password and are not saved.
+	_, err = rc.SetRegistry(ctx, reg.Addr(), client.RegistryLogin{Username: user, Password: "not-the-password-123", Verify: true, Insecure: true})
+	var ce *client.StatusError
+	if !errors.As(err, &ce) || ce.StatusCode != http.StatusBadRequest || ce.Field != "password" {
+		t.Fatalf("verified login with a wrong password: %v; want 400 naming password", err)
+	}
+	if regs, err := rc.Registries(ctx); err != nil || len(regs) != 0 {
+		t.Fatalf("a refused login was saved: %+v %v", regs, err)
+	}
+	if _, err := rc.SetRegistry(ctx, reg.Addr(), client.RegistryLogin{Username: user, Password: password, Verify: true, Insecure: true}); err != nil {
+		t.Fatalf("verified login with the right password: %v", err)
+	}
+
+	// Wrong credentials saved unchecked: the push fails with a typed
+	// refusal naming the fix.
 	if _, err := rc.SetRegistry(ctx, reg.Addr(), client.RegistryLogin{Username: user, Password: "not-the-password-123"}); err != nil {
 		t.Fatal(err)
 	}

@@ -116,8 +116,10 @@ func (h *Host) Registries() []RegistryCredential {
 }
 
 // PutRegistry saves (replaces) the credentials of a registry host.
-// Username and password go together; a token may stand alone.
-func (h *Host) PutRegistry(c RegistryCredential) (RegistryCredential, error) {
+// Username and password go together; a token may stand alone. check, when
+// not nil, is asked after the fields are checked and before anything is
+// saved (a login to the registry); its error is returned as is.
+func (h *Host) PutRegistry(c RegistryCredential, check func(sdk.RegistryAuth) error) (RegistryCredential, error) {
 	host, err := NormalizeRegistryHost(c.Host)
 	if err != nil {
 		return RegistryCredential{}, err
@@ -134,6 +136,11 @@ func (h *Host) PutRegistry(c RegistryCredential) (RegistryCredential, error) {
 		return RegistryCredential{}, sdk.FieldError("password", "must not contain line breaks (a trailing newline from a pipe is trimmed by the CLI)")
 	case strings.ContainsAny(c.Token, "\r\n"):
 		return RegistryCredential{}, sdk.FieldError("token", "must not contain line breaks")
+	}
+	if check != nil {
+		if err := check(c.auth()); err != nil {
+			return RegistryCredential{}, err
+		}
 	}
 	c.UpdatedAt = time.Now().UTC().Truncate(time.Second)
 	s := h.registries()

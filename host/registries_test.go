@@ -53,10 +53,10 @@ func TestRegistryStore(t *testing.T) {
 	cfg := &config.Config{DataDir: t.TempDir()}
 	h := New(cfg, nil)
 	const pw = "correct-horse-battery-staple"
-	if _, err := h.PutRegistry(RegistryCredential{Host: "Reg.Example:5000", Username: "me", Password: pw}); err != nil {
+	if _, err := h.PutRegistry(RegistryCredential{Host: "Reg.Example:5000", Username: "me", Password: pw}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.PutRegistry(RegistryCredential{Host: "other.example", Token: "tok-0123456789abcdef"}); err != nil {
+	if _, err := h.PutRegistry(RegistryCredential{Host: "other.example", Token: "tok-0123456789abcdef"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(filepath.Join(cfg.DataDir, registriesFile))
@@ -102,10 +102,19 @@ func TestPutRegistryChecksFields(t *testing.T) {
 		{RegistryCredential{Host: "reg.example", Username: "me", Password: "pw\n"}, "password"},
 		{RegistryCredential{Host: "nohost", Username: "me", Password: "pw"}, "host"},
 	} {
-		_, err := h.PutRegistry(c.cred)
+		_, err := h.PutRegistry(c.cred, func(sdk.RegistryAuth) error { t.Fatal("checked before the fields"); return nil })
 		if e := sdk.AsError(err); err == nil || e.Field != c.field {
 			t.Errorf("%+v: %v, want an error naming %s", c.cred, err, c.field)
 		}
+	}
+	refusal := sdk.Errorf(sdk.CodeUnauthenticated, "refused")
+	if _, err := h.PutRegistry(RegistryCredential{Host: "reg.example", Username: "me", Password: "pw"}, func(a sdk.RegistryAuth) error {
+		if a.Host != "reg.example" || a.Password != "pw" {
+			t.Errorf("checked %+v", a)
+		}
+		return refusal
+	}); err != refusal {
+		t.Fatalf("a failed check: %v, want its error", err)
 	}
 	if len(h.Registries()) != 0 {
 		t.Fatalf("refused credentials were saved: %v", h.Registries())

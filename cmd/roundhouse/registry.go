@@ -17,14 +17,16 @@ import (
 func (c *cli) registryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Aliases: []string{"registries"}, Short: "Credentials for private model registries (pull and push)"}
 	var username string
-	var passwordStdin, tokenStdin bool
+	var passwordStdin, tokenStdin, noVerify, insecure bool
 	login := &cobra.Command{
 		Use:   "login HOST [--username U] (--password-stdin | --token-stdin)",
 		Short: "Save the credentials of a registry host",
 		Long: "Save the credentials of a registry host (as written in model names: registry.example.com,\n" +
 			"127.0.0.1:5000). Pulls and pushes of models named HOST/... use them from then on.\n" +
 			"The password or token is read from stdin (one line; a trailing newline is dropped), never\n" +
-			"from the command line. The host stores it in a 0600 file and shows it masked.\n\n" +
+			"from the command line. The host first logs in to the registry with them (as a pull would;\n" +
+			"--insecure for a registry without TLS, --no-verify to skip), then stores them in a 0600\n" +
+			"file and shows them masked.\n\n" +
 			"  echo \"$REGISTRY_PASSWORD\" | roundhouse registry login registry.example.com --username me --password-stdin",
 		Args: args(1, 1),
 		RunE: c.run(func(ctx context.Context, cl *client.Client, a []string) error {
@@ -41,7 +43,7 @@ func (c *cli) registryCmd() *cobra.Command {
 			if secret == "" {
 				return &usageError{msg: "nothing was read from stdin: pipe the password or token in"}
 			}
-			login := client.RegistryLogin{Username: username}
+			login := client.RegistryLogin{Username: username, Verify: !noVerify, Insecure: insecure}
 			if passwordStdin {
 				login.Password = secret
 			} else {
@@ -66,6 +68,8 @@ func (c *cli) registryCmd() *cobra.Command {
 	f.StringVarP(&username, "username", "u", "", "user name at the registry")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
 	f.BoolVar(&tokenStdin, "token-stdin", false, "read a token from stdin (sent as the password of the registry's token request)")
+	f.BoolVar(&noVerify, "no-verify", false, "save without logging in to the registry first")
+	f.BoolVar(&insecure, "insecure", false, "the registry speaks plain HTTP (for the login check)")
 	cmd.AddCommand(login)
 	cmd.AddCommand(&cobra.Command{
 		Use:     "ls",

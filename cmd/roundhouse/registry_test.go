@@ -44,14 +44,14 @@ func TestRegistryLogin(t *testing.T) {
 		t.Fatalf("login: %d %q %q", code, out, errOut)
 	}
 	var got client.RegistryLogin
-	if err := json.Unmarshal([]byte(s.body("PUT /v1/registries/127.0.0.1:5000")), &got); err != nil || got.Username != "me" || got.Password != pw || got.Token != "" {
+	if err := json.Unmarshal([]byte(s.body("PUT /v1/registries/127.0.0.1:5000")), &got); err != nil || got.Username != "me" || got.Password != pw || got.Token != "" || !got.Verify || got.Insecure {
 		t.Fatalf("sent %s", s.body("PUT /v1/registries/127.0.0.1:5000"))
 	}
-	if code, _, errOut := runCLI("a-token\r\n", "--host", url, "registry", "login", "reg.example", "--token-stdin"); code != 0 {
+	if code, _, errOut := runCLI("a-token\r\n", "--host", url, "registry", "login", "reg.example", "--token-stdin", "--no-verify", "--insecure"); code != 0 {
 		t.Fatalf("token login: %d %q", code, errOut)
 	}
 	got = client.RegistryLogin{}
-	if err := json.Unmarshal([]byte(s.body("PUT /v1/registries/reg.example")), &got); err != nil || got.Token != "a-token" || got.Password != "" {
+	if err := json.Unmarshal([]byte(s.body("PUT /v1/registries/reg.example")), &got); err != nil || got.Token != "a-token" || got.Password != "" || got.Verify || !got.Insecure {
 		t.Fatalf("token login sent %s", s.body("PUT /v1/registries/reg.example"))
 	}
 	for _, c := range []struct {

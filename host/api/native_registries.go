@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/roundhouse-ai/roundhouse/client"
 	"github.com/roundhouse-ai/roundhouse/host"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
 	"github.com/roundhouse-ai/roundhouse/sdk"
+	"github.com/roundhouse-ai/roundhouse/sdk/engine/regauth"
 )
 
 // registryView shows saved credentials the way the provider list shows
@@ -40,7 +42,11 @@ func (s *Server) putRegistry(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, &b) {
 		return
 	}
-	c, err := s.h.PutRegistry(host.RegistryCredential{Host: hostName, Username: b.Username, Password: b.Password, Token: b.Token})
+	var check func(sdk.RegistryAuth) error
+	if b.Verify {
+		check = func(a sdk.RegistryAuth) error { return verifyLogin(r.Context(), a, b.Insecure) }
+	}
+	c, err := s.h.PutRegistry(host.RegistryCredential{Host: hostName, Username: b.Username, Password: b.Password, Token: b.Token}, check)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -55,4 +61,18 @@ func (s *Server) deleteRegistry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// verifyLogin logs in to the registry as a pull would. A refusal is bad
+// input (400 naming the secret sent); an unreachable registry is not.
+func verifyLogin(ctx context.Context, a sdk.RegistryAuth, insecure bool) error {
+	err := regauth.Check(ctx, regauth.CheckOptions{Host: a.Host, Auth: a, Insecure: insecure})
+	if c := sdk.ErrorCode(err); c == sdk.CodeUnauthenticated || c == sdk.CodePermissionDenied {
+		field := "password"
+		if a.Password == "" {
+			field = "token"
+		}
+		return &sdk.Error{Code: sdk.CodeInvalidArgument, Field: field, Err: err, Message: sdk.AsError(err).Message + " (nothing was saved)"}
+	}
+	return err
 }
