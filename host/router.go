@@ -333,7 +333,7 @@ func (r *Router) PullModel(ctx context.Context, req backend.PullRequest, progres
 		defer r.h.models.invalidate(p.name)
 	}
 	return manage(ctx, r, opPull, backend.Route{}, p, model, err, progress, func(ctx context.Context, conn *pluginhost.Conn, c *route.Call) error {
-		return conn.PullModel(ctx, &sdk.PullRequest{Model: model, Insecure: req.Insecure}, progressOf(c))
+		return conn.PullModel(ctx, &sdk.PullRequest{Model: model, Insecure: req.Insecure, Auth: r.h.RegistryAuthFor(model)}, progressOf(c))
 	})
 }
 
@@ -411,7 +411,7 @@ func (r *Router) CreateModel(ctx context.Context, rt backend.Route, req *sdk.Cre
 func (r *Router) PushModel(ctx context.Context, rt backend.Route, req *sdk.PushRequest, progress func(*sdk.Progress) error) error {
 	p, model, err := r.localPlugin(ctx, rt.Plugin, req.Model, false)
 	return manage(ctx, r, opPush, rt, p, model, err, progress, func(ctx context.Context, conn *pluginhost.Conn, c *route.Call) error {
-		return conn.PushModel(ctx, &sdk.PushRequest{Model: model, Insecure: req.Insecure}, progressOf(c))
+		return conn.PushModel(ctx, &sdk.PushRequest{Model: model, Insecure: req.Insecure, Auth: r.h.RegistryAuthFor(model)}, progressOf(c))
 	})
 }
 

@@ -240,6 +240,10 @@ type CreateRequest = types.CreateRequest
 // PushRequest uploads a model to its registry.
 type PushRequest = types.PushRequest
 
+// RegistryAuth are the credentials of one registry host that the host
+// attaches to a pull or push (secrets masked when printed).
+type RegistryAuth = types.RegistryAuth
+
 // From types/mask.go.
 
 // MaskKey shows a secret as an API may show it: a short lower-case prefix

@@ -40,6 +40,9 @@ type PullRequest struct {
 	Model string `json:"model"`
 	// Insecure allows plain HTTP and unverified TLS registries.
 	Insecure bool `json:"insecure,omitempty"`
+	// Auth are the credentials of the model's registry host, attached by
+	// the host from its credential store (never from a request body).
+	Auth *RegistryAuth `json:"-"`
 }
 
 // LoadRequest loads a model into memory.
@@ -116,4 +119,7 @@ type PushRequest struct {
 	Model string `json:"model"`
 	// Insecure allows plain HTTP and unverified TLS registries.
 	Insecure bool `json:"insecure,omitempty"`
+	// Auth are the credentials of the model's registry host, attached by
+	// the host from its credential store (never from a request body).
+	Auth *RegistryAuth `json:"-"`
 }

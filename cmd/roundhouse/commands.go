@@ -44,7 +44,7 @@ func (c *cli) root() *cobra.Command {
 	}
 	add("host", c.serveCmd(), c.statusCmd(), c.versionCmd(), c.systemCmd(), c.reloadCmd(), c.configCmd(), c.routesCmd(), c.usageCmd())
 	add("ai", c.chatCmd(), c.runCmd(), c.invokeCmd())
-	add("manage", c.modelsCmd(), c.pullsCmd(), c.pluginsCmd(), c.enginesCmd(), c.providersCmd(), c.keysCmd())
+	add("manage", c.modelsCmd(), c.pullsCmd(), c.pluginsCmd(), c.enginesCmd(), c.providersCmd(), c.registryCmd(), c.keysCmd())
 	root.SetHelpCommandGroupID("host")
 	root.SetCompletionCommandGroupID("host")
 	return root

@@ -24,7 +24,7 @@ const (
 	// create, push): admin when API keys are on, open to invoke otherwise
 	// (a desktop user pulls models without a token).
 	scopeManage
-	// scopeAdmin: providers, engines, plugin management (install, remove,
+	// scopeAdmin: providers, registry credentials, engines, plugin management (install, remove,
 	// enable, disable, restart), reload, the effective config, pprof:
 	// always guarded.
 	scopeAdmin
@@ -39,6 +39,7 @@ func routeScope(r *http.Request) scope {
 	case p == "/health" || p == "/version" || m == http.MethodOptions:
 		return scopeNone
 	case strings.HasPrefix(p, "/v1/providers"), strings.HasPrefix(p, "/debug/pprof"), p == "/metrics",
+		p == "/v1/registries" || strings.HasPrefix(p, "/v1/registries/"),
 		strings.HasPrefix(p, "/v1/engines/") && m != http.MethodGet,
 		strings.HasPrefix(p, "/v1/plugins/") && m != http.MethodGet,
 		p == "/v1/reload", p == "/v1/config":

@@ -124,6 +124,11 @@ func nativeRoutes() []nativeRoute {
 		{method: "POST", path: "/v1/providers/{name}/test", handle: (*Server).testProvider, summary: "Test a provider's connection and keys (admin)", resp: typ[sdk.ProviderTest](),
 			query: map[string]string{"plugin": "the plugin, when several have a provider of this name"}},
 
+		{method: "GET", path: "/v1/registries", handle: (*Server).listRegistries, summary: "Model registry hosts with saved credentials, secrets masked (admin)", resp: typ[client.RegistryList]()},
+		{method: "PUT", path: "/v1/registries/{host}", handle: (*Server).putRegistry, summary: "Save the credentials of a registry host (admin; username and password, or token); with verify the host logs in to the registry first (insecure: over HTTP) and refused credentials answer 400 unsaved; saved 0600 and attached to pulls and pushes of models named host/...",
+			body: typ[client.RegistryLogin](), resp: typ[client.Registry]()},
+		{method: "DELETE", path: "/v1/registries/{host}", handle: (*Server).deleteRegistry, summary: "Forget the credentials of a registry host (admin)", status: http.StatusNoContent},
+
 		pprofRoute("/debug/pprof/", pprof.Index),
 		pprofRoute("/debug/pprof/cmdline", pprof.Cmdline),
 		pprofRoute("/debug/pprof/profile", pprof.Profile),

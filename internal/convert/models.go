@@ -11,14 +11,14 @@ func ToProtoPullRequest(r *types.PullRequest) *pb.PullModelRequest {
 	if r == nil {
 		return nil
 	}
-	return &pb.PullModelRequest{Model: r.Model, Insecure: r.Insecure}
+	return &pb.PullModelRequest{Model: r.Model, Insecure: r.Insecure, Auth: ToProtoRegistryAuth(r.Auth)}
 }
 
 func FromProtoPullRequest(r *pb.PullModelRequest) *types.PullRequest {
 	if r == nil {
 		return nil
 	}
-	return &types.PullRequest{Model: r.GetModel(), Insecure: r.GetInsecure()}
+	return &types.PullRequest{Model: r.GetModel(), Insecure: r.GetInsecure(), Auth: FromProtoRegistryAuth(r.GetAuth())}
 }
 
 func ToProtoLoadRequest(r *types.LoadRequest) *pb.LoadModelRequest {
@@ -196,12 +196,26 @@ func ToProtoPushRequest(r *types.PushRequest) *pb.PushModelRequest {
 	if r == nil {
 		return nil
 	}
-	return &pb.PushModelRequest{Model: r.Model, Insecure: r.Insecure}
+	return &pb.PushModelRequest{Model: r.Model, Insecure: r.Insecure, Auth: ToProtoRegistryAuth(r.Auth)}
 }
 
 func FromProtoPushRequest(r *pb.PushModelRequest) *types.PushRequest {
 	if r == nil {
 		return nil
 	}
-	return &types.PushRequest{Model: r.GetModel(), Insecure: r.GetInsecure()}
+	return &types.PushRequest{Model: r.GetModel(), Insecure: r.GetInsecure(), Auth: FromProtoRegistryAuth(r.GetAuth())}
+}
+
+func ToProtoRegistryAuth(a *types.RegistryAuth) *pb.RegistryAuth {
+	if a == nil {
+		return nil
+	}
+	return &pb.RegistryAuth{Host: a.Host, Username: a.Username, Password: a.Password, Token: a.Token}
+}
+
+func FromProtoRegistryAuth(a *pb.RegistryAuth) *types.RegistryAuth {
+	if a == nil {
+		return nil
+	}
+	return &types.RegistryAuth{Host: a.GetHost(), Username: a.GetUsername(), Password: a.GetPassword(), Token: a.GetToken()}
 }

@@ -440,7 +440,8 @@ func convFullInstallEngineRequest() *types.InstallEngineRequest {
 }
 
 func convFullPullRequest() *types.PullRequest {
-	return &types.PullRequest{Model: "llama3.2:1b", Insecure: true}
+	return &types.PullRequest{Model: "llama3.2:1b", Insecure: true,
+		Auth: &types.RegistryAuth{Host: "reg.example", Username: "me", Password: "pw-0123456789abcdef", Token: "tok"}}
 }
 
 func convFullLoadRequest() *types.LoadRequest {
@@ -478,7 +479,8 @@ func convFullCreateRequest() *types.CreateRequest {
 }
 
 func convFullPushRequest() *types.PushRequest {
-	return &types.PushRequest{Model: "reg.example/me/mine", Insecure: true}
+	return &types.PushRequest{Model: "reg.example/me/mine", Insecure: true,
+		Auth: &types.RegistryAuth{Host: "reg.example", Username: "me", Password: "pw", Token: "tok-0123456789abcdef"}}
 }
 
 func convFullInfo() *types.Info {

@@ -26,7 +26,9 @@ type PullModelRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Model string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
 	// Allow plain HTTP / unverified TLS registries.
-	Insecure      bool `protobuf:"varint,2,opt,name=insecure,proto3" json:"insecure,omitempty"`
+	Insecure bool `protobuf:"varint,2,opt,name=insecure,proto3" json:"insecure,omitempty"`
+	// Credentials of the model's registry host (absent: anonymous).
+	Auth          *RegistryAuth `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -75,6 +77,84 @@ func (x *PullModelRequest) GetInsecure() bool {
 	return false
 }
 
+func (x *PullModelRequest) GetAuth() *RegistryAuth {
+	if x != nil {
+		return x.Auth
+	}
+	return nil
+}
+
+// RegistryAuth are the credentials of one registry host: username and
+// password (Basic, or a token request), or a token sent as the password
+// of a token request.
+type RegistryAuth struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Host          string                 `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	Username      string                 `protobuf:"bytes,2,opt,name=username,proto3" json:"username,omitempty"`
+	Password      string                 `protobuf:"bytes,3,opt,name=password,proto3" json:"password,omitempty"`
+	Token         string                 `protobuf:"bytes,4,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegistryAuth) Reset() {
+	*x = RegistryAuth{}
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegistryAuth) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegistryAuth) ProtoMessage() {}
+
+func (x *RegistryAuth) ProtoReflect() protoreflect.Message {
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegistryAuth.ProtoReflect.Descriptor instead.
+func (*RegistryAuth) Descriptor() ([]byte, []int) {
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RegistryAuth) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *RegistryAuth) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *RegistryAuth) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *RegistryAuth) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
 type ListModelsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -83,7 +163,7 @@ type ListModelsRequest struct {
 
 func (x *ListModelsRequest) Reset() {
 	*x = ListModelsRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[1]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -95,7 +175,7 @@ func (x *ListModelsRequest) String() string {
 func (*ListModelsRequest) ProtoMessage() {}
 
 func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[1]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -108,7 +188,7 @@ func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListModelsRequest.ProtoReflect.Descriptor instead.
 func (*ListModelsRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{1}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{2}
 }
 
 type ListRunningModelsRequest struct {
@@ -119,7 +199,7 @@ type ListRunningModelsRequest struct {
 
 func (x *ListRunningModelsRequest) Reset() {
 	*x = ListRunningModelsRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[2]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -131,7 +211,7 @@ func (x *ListRunningModelsRequest) String() string {
 func (*ListRunningModelsRequest) ProtoMessage() {}
 
 func (x *ListRunningModelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[2]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -144,7 +224,7 @@ func (x *ListRunningModelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunningModelsRequest.ProtoReflect.Descriptor instead.
 func (*ListRunningModelsRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{2}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{3}
 }
 
 type ListModelsResponse struct {
@@ -156,7 +236,7 @@ type ListModelsResponse struct {
 
 func (x *ListModelsResponse) Reset() {
 	*x = ListModelsResponse{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[3]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -168,7 +248,7 @@ func (x *ListModelsResponse) String() string {
 func (*ListModelsResponse) ProtoMessage() {}
 
 func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[3]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -181,7 +261,7 @@ func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListModelsResponse.ProtoReflect.Descriptor instead.
 func (*ListModelsResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{3}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListModelsResponse) GetModels() []*Model {
@@ -217,7 +297,7 @@ type Model struct {
 
 func (x *Model) Reset() {
 	*x = Model{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[4]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -229,7 +309,7 @@ func (x *Model) String() string {
 func (*Model) ProtoMessage() {}
 
 func (x *Model) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[4]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -242,7 +322,7 @@ func (x *Model) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Model.ProtoReflect.Descriptor instead.
 func (*Model) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{4}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Model) GetName() string {
@@ -347,7 +427,7 @@ type LoadModelRequest struct {
 
 func (x *LoadModelRequest) Reset() {
 	*x = LoadModelRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[5]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -359,7 +439,7 @@ func (x *LoadModelRequest) String() string {
 func (*LoadModelRequest) ProtoMessage() {}
 
 func (x *LoadModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[5]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -372,7 +452,7 @@ func (x *LoadModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadModelRequest.ProtoReflect.Descriptor instead.
 func (*LoadModelRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{5}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *LoadModelRequest) GetModel() string {
@@ -397,7 +477,7 @@ type LoadModelResponse struct {
 
 func (x *LoadModelResponse) Reset() {
 	*x = LoadModelResponse{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[6]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -409,7 +489,7 @@ func (x *LoadModelResponse) String() string {
 func (*LoadModelResponse) ProtoMessage() {}
 
 func (x *LoadModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[6]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -422,7 +502,7 @@ func (x *LoadModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadModelResponse.ProtoReflect.Descriptor instead.
 func (*LoadModelResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{6}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{7}
 }
 
 type UnloadModelRequest struct {
@@ -434,7 +514,7 @@ type UnloadModelRequest struct {
 
 func (x *UnloadModelRequest) Reset() {
 	*x = UnloadModelRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[7]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -446,7 +526,7 @@ func (x *UnloadModelRequest) String() string {
 func (*UnloadModelRequest) ProtoMessage() {}
 
 func (x *UnloadModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[7]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -459,7 +539,7 @@ func (x *UnloadModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnloadModelRequest.ProtoReflect.Descriptor instead.
 func (*UnloadModelRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{7}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UnloadModelRequest) GetModel() string {
@@ -477,7 +557,7 @@ type UnloadModelResponse struct {
 
 func (x *UnloadModelResponse) Reset() {
 	*x = UnloadModelResponse{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[8]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -489,7 +569,7 @@ func (x *UnloadModelResponse) String() string {
 func (*UnloadModelResponse) ProtoMessage() {}
 
 func (x *UnloadModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[8]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -502,7 +582,7 @@ func (x *UnloadModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnloadModelResponse.ProtoReflect.Descriptor instead.
 func (*UnloadModelResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{8}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{9}
 }
 
 type DeleteModelRequest struct {
@@ -514,7 +594,7 @@ type DeleteModelRequest struct {
 
 func (x *DeleteModelRequest) Reset() {
 	*x = DeleteModelRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[9]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -526,7 +606,7 @@ func (x *DeleteModelRequest) String() string {
 func (*DeleteModelRequest) ProtoMessage() {}
 
 func (x *DeleteModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[9]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -539,7 +619,7 @@ func (x *DeleteModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteModelRequest.ProtoReflect.Descriptor instead.
 func (*DeleteModelRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{9}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeleteModelRequest) GetModel() string {
@@ -557,7 +637,7 @@ type DeleteModelResponse struct {
 
 func (x *DeleteModelResponse) Reset() {
 	*x = DeleteModelResponse{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[10]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -569,7 +649,7 @@ func (x *DeleteModelResponse) String() string {
 func (*DeleteModelResponse) ProtoMessage() {}
 
 func (x *DeleteModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[10]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -582,7 +662,7 @@ func (x *DeleteModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteModelResponse.ProtoReflect.Descriptor instead.
 func (*DeleteModelResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{10}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{11}
 }
 
 type ShowModelRequest struct {
@@ -594,7 +674,7 @@ type ShowModelRequest struct {
 
 func (x *ShowModelRequest) Reset() {
 	*x = ShowModelRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[11]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -606,7 +686,7 @@ func (x *ShowModelRequest) String() string {
 func (*ShowModelRequest) ProtoMessage() {}
 
 func (x *ShowModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[11]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -619,7 +699,7 @@ func (x *ShowModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShowModelRequest.ProtoReflect.Descriptor instead.
 func (*ShowModelRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{11}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ShowModelRequest) GetModel() string {
@@ -651,7 +731,7 @@ type ShowModelResponse struct {
 
 func (x *ShowModelResponse) Reset() {
 	*x = ShowModelResponse{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[12]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -663,7 +743,7 @@ func (x *ShowModelResponse) String() string {
 func (*ShowModelResponse) ProtoMessage() {}
 
 func (x *ShowModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[12]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -676,7 +756,7 @@ func (x *ShowModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShowModelResponse.ProtoReflect.Descriptor instead.
 func (*ShowModelResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{12}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ShowModelResponse) GetModel() *Model {
@@ -752,7 +832,7 @@ type CopyModelRequest struct {
 
 func (x *CopyModelRequest) Reset() {
 	*x = CopyModelRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[13]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -764,7 +844,7 @@ func (x *CopyModelRequest) String() string {
 func (*CopyModelRequest) ProtoMessage() {}
 
 func (x *CopyModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[13]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -777,7 +857,7 @@ func (x *CopyModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CopyModelRequest.ProtoReflect.Descriptor instead.
 func (*CopyModelRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{13}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CopyModelRequest) GetSource() string {
@@ -802,7 +882,7 @@ type CopyModelResponse struct {
 
 func (x *CopyModelResponse) Reset() {
 	*x = CopyModelResponse{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[14]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -814,7 +894,7 @@ func (x *CopyModelResponse) String() string {
 func (*CopyModelResponse) ProtoMessage() {}
 
 func (x *CopyModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[14]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -827,7 +907,7 @@ func (x *CopyModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CopyModelResponse.ProtoReflect.Descriptor instead.
 func (*CopyModelResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{14}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{15}
 }
 
 type CreateModelRequest struct {
@@ -857,7 +937,7 @@ type CreateModelRequest struct {
 
 func (x *CreateModelRequest) Reset() {
 	*x = CreateModelRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[15]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -869,7 +949,7 @@ func (x *CreateModelRequest) String() string {
 func (*CreateModelRequest) ProtoMessage() {}
 
 func (x *CreateModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[15]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -882,7 +962,7 @@ func (x *CreateModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateModelRequest.ProtoReflect.Descriptor instead.
 func (*CreateModelRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{15}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateModelRequest) GetModel() string {
@@ -959,14 +1039,16 @@ type PushModelRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Model string                 `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
 	// Allow plain HTTP / unverified TLS registries.
-	Insecure      bool `protobuf:"varint,2,opt,name=insecure,proto3" json:"insecure,omitempty"`
+	Insecure bool `protobuf:"varint,2,opt,name=insecure,proto3" json:"insecure,omitempty"`
+	// Credentials of the model's registry host (absent: anonymous).
+	Auth          *RegistryAuth `protobuf:"bytes,3,opt,name=auth,proto3" json:"auth,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PushModelRequest) Reset() {
 	*x = PushModelRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[16]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1060,7 @@ func (x *PushModelRequest) String() string {
 func (*PushModelRequest) ProtoMessage() {}
 
 func (x *PushModelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[16]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1073,7 @@ func (x *PushModelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PushModelRequest.ProtoReflect.Descriptor instead.
 func (*PushModelRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{16}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PushModelRequest) GetModel() string {
@@ -1008,6 +1090,13 @@ func (x *PushModelRequest) GetInsecure() bool {
 	return false
 }
 
+func (x *PushModelRequest) GetAuth() *RegistryAuth {
+	if x != nil {
+		return x.Auth
+	}
+	return nil
+}
+
 type CheckBlobRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "sha256:<hex>".
@@ -1018,7 +1107,7 @@ type CheckBlobRequest struct {
 
 func (x *CheckBlobRequest) Reset() {
 	*x = CheckBlobRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[17]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1030,7 +1119,7 @@ func (x *CheckBlobRequest) String() string {
 func (*CheckBlobRequest) ProtoMessage() {}
 
 func (x *CheckBlobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[17]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1043,7 +1132,7 @@ func (x *CheckBlobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckBlobRequest.ProtoReflect.Descriptor instead.
 func (*CheckBlobRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{17}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CheckBlobRequest) GetDigest() string {
@@ -1062,7 +1151,7 @@ type CheckBlobResponse struct {
 
 func (x *CheckBlobResponse) Reset() {
 	*x = CheckBlobResponse{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[18]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1074,7 +1163,7 @@ func (x *CheckBlobResponse) String() string {
 func (*CheckBlobResponse) ProtoMessage() {}
 
 func (x *CheckBlobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[18]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1087,7 +1176,7 @@ func (x *CheckBlobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckBlobResponse.ProtoReflect.Descriptor instead.
 func (*CheckBlobResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{18}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CheckBlobResponse) GetExists() bool {
@@ -1109,7 +1198,7 @@ type CreateBlobRequest struct {
 
 func (x *CreateBlobRequest) Reset() {
 	*x = CreateBlobRequest{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[19]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1121,7 +1210,7 @@ func (x *CreateBlobRequest) String() string {
 func (*CreateBlobRequest) ProtoMessage() {}
 
 func (x *CreateBlobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[19]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1134,7 +1223,7 @@ func (x *CreateBlobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBlobRequest.ProtoReflect.Descriptor instead.
 func (*CreateBlobRequest) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{19}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateBlobRequest) GetDigest() string {
@@ -1159,7 +1248,7 @@ type CreateBlobResponse struct {
 
 func (x *CreateBlobResponse) Reset() {
 	*x = CreateBlobResponse{}
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[20]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1171,7 +1260,7 @@ func (x *CreateBlobResponse) String() string {
 func (*CreateBlobResponse) ProtoMessage() {}
 
 func (x *CreateBlobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[20]
+	mi := &file_roundhouse_plugin_v1_models_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1184,17 +1273,23 @@ func (x *CreateBlobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBlobResponse.ProtoReflect.Descriptor instead.
 func (*CreateBlobResponse) Descriptor() ([]byte, []int) {
-	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{20}
+	return file_roundhouse_plugin_v1_models_proto_rawDescGZIP(), []int{21}
 }
 
 var File_roundhouse_plugin_v1_models_proto protoreflect.FileDescriptor
 
 const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"\n" +
-	"!roundhouse/plugin/v1/models.proto\x12\x14roundhouse.plugin.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a!roundhouse/plugin/v1/common.proto\"D\n" +
+	"!roundhouse/plugin/v1/models.proto\x12\x14roundhouse.plugin.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a!roundhouse/plugin/v1/common.proto\"|\n" +
 	"\x10PullModelRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1a\n" +
-	"\binsecure\x18\x02 \x01(\bR\binsecure\"\x13\n" +
+	"\binsecure\x18\x02 \x01(\bR\binsecure\x126\n" +
+	"\x04auth\x18\x03 \x01(\v2\".roundhouse.plugin.v1.RegistryAuthR\x04auth\"p\n" +
+	"\fRegistryAuth\x12\x12\n" +
+	"\x04host\x18\x01 \x01(\tR\x04host\x12\x1a\n" +
+	"\busername\x18\x02 \x01(\tR\busername\x12\x1a\n" +
+	"\bpassword\x18\x03 \x01(\tR\bpassword\x12\x14\n" +
+	"\x05token\x18\x04 \x01(\tR\x05token\"\x13\n" +
 	"\x11ListModelsRequest\"\x1a\n" +
 	"\x18ListRunningModelsRequest\"I\n" +
 	"\x12ListModelsResponse\x123\n" +
@@ -1268,10 +1363,11 @@ const file_roundhouse_plugin_v1_models_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a;\n" +
 	"\rAdaptersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"D\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"|\n" +
 	"\x10PushModelRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x1a\n" +
-	"\binsecure\x18\x02 \x01(\bR\binsecure\"*\n" +
+	"\binsecure\x18\x02 \x01(\bR\binsecure\x126\n" +
+	"\x04auth\x18\x03 \x01(\v2\".roundhouse.plugin.v1.RegistryAuthR\x04auth\"*\n" +
 	"\x10CheckBlobRequest\x12\x16\n" +
 	"\x06digest\x18\x01 \x01(\tR\x06digest\"+\n" +
 	"\x11CheckBlobResponse\x12\x16\n" +
@@ -1308,72 +1404,75 @@ func file_roundhouse_plugin_v1_models_proto_rawDescGZIP() []byte {
 	return file_roundhouse_plugin_v1_models_proto_rawDescData
 }
 
-var file_roundhouse_plugin_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_roundhouse_plugin_v1_models_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_roundhouse_plugin_v1_models_proto_goTypes = []any{
 	(*PullModelRequest)(nil),         // 0: roundhouse.plugin.v1.PullModelRequest
-	(*ListModelsRequest)(nil),        // 1: roundhouse.plugin.v1.ListModelsRequest
-	(*ListRunningModelsRequest)(nil), // 2: roundhouse.plugin.v1.ListRunningModelsRequest
-	(*ListModelsResponse)(nil),       // 3: roundhouse.plugin.v1.ListModelsResponse
-	(*Model)(nil),                    // 4: roundhouse.plugin.v1.Model
-	(*LoadModelRequest)(nil),         // 5: roundhouse.plugin.v1.LoadModelRequest
-	(*LoadModelResponse)(nil),        // 6: roundhouse.plugin.v1.LoadModelResponse
-	(*UnloadModelRequest)(nil),       // 7: roundhouse.plugin.v1.UnloadModelRequest
-	(*UnloadModelResponse)(nil),      // 8: roundhouse.plugin.v1.UnloadModelResponse
-	(*DeleteModelRequest)(nil),       // 9: roundhouse.plugin.v1.DeleteModelRequest
-	(*DeleteModelResponse)(nil),      // 10: roundhouse.plugin.v1.DeleteModelResponse
-	(*ShowModelRequest)(nil),         // 11: roundhouse.plugin.v1.ShowModelRequest
-	(*ShowModelResponse)(nil),        // 12: roundhouse.plugin.v1.ShowModelResponse
-	(*CopyModelRequest)(nil),         // 13: roundhouse.plugin.v1.CopyModelRequest
-	(*CopyModelResponse)(nil),        // 14: roundhouse.plugin.v1.CopyModelResponse
-	(*CreateModelRequest)(nil),       // 15: roundhouse.plugin.v1.CreateModelRequest
-	(*PushModelRequest)(nil),         // 16: roundhouse.plugin.v1.PushModelRequest
-	(*CheckBlobRequest)(nil),         // 17: roundhouse.plugin.v1.CheckBlobRequest
-	(*CheckBlobResponse)(nil),        // 18: roundhouse.plugin.v1.CheckBlobResponse
-	(*CreateBlobRequest)(nil),        // 19: roundhouse.plugin.v1.CreateBlobRequest
-	(*CreateBlobResponse)(nil),       // 20: roundhouse.plugin.v1.CreateBlobResponse
-	nil,                              // 21: roundhouse.plugin.v1.ShowModelResponse.DetailsEntry
-	nil,                              // 22: roundhouse.plugin.v1.CreateModelRequest.FilesEntry
-	nil,                              // 23: roundhouse.plugin.v1.CreateModelRequest.AdaptersEntry
-	(*structpb.Struct)(nil),          // 24: google.protobuf.Struct
-	(*Progress)(nil),                 // 25: roundhouse.plugin.v1.Progress
+	(*RegistryAuth)(nil),             // 1: roundhouse.plugin.v1.RegistryAuth
+	(*ListModelsRequest)(nil),        // 2: roundhouse.plugin.v1.ListModelsRequest
+	(*ListRunningModelsRequest)(nil), // 3: roundhouse.plugin.v1.ListRunningModelsRequest
+	(*ListModelsResponse)(nil),       // 4: roundhouse.plugin.v1.ListModelsResponse
+	(*Model)(nil),                    // 5: roundhouse.plugin.v1.Model
+	(*LoadModelRequest)(nil),         // 6: roundhouse.plugin.v1.LoadModelRequest
+	(*LoadModelResponse)(nil),        // 7: roundhouse.plugin.v1.LoadModelResponse
+	(*UnloadModelRequest)(nil),       // 8: roundhouse.plugin.v1.UnloadModelRequest
+	(*UnloadModelResponse)(nil),      // 9: roundhouse.plugin.v1.UnloadModelResponse
+	(*DeleteModelRequest)(nil),       // 10: roundhouse.plugin.v1.DeleteModelRequest
+	(*DeleteModelResponse)(nil),      // 11: roundhouse.plugin.v1.DeleteModelResponse
+	(*ShowModelRequest)(nil),         // 12: roundhouse.plugin.v1.ShowModelRequest
+	(*ShowModelResponse)(nil),        // 13: roundhouse.plugin.v1.ShowModelResponse
+	(*CopyModelRequest)(nil),         // 14: roundhouse.plugin.v1.CopyModelRequest
+	(*CopyModelResponse)(nil),        // 15: roundhouse.plugin.v1.CopyModelResponse
+	(*CreateModelRequest)(nil),       // 16: roundhouse.plugin.v1.CreateModelRequest
+	(*PushModelRequest)(nil),         // 17: roundhouse.plugin.v1.PushModelRequest
+	(*CheckBlobRequest)(nil),         // 18: roundhouse.plugin.v1.CheckBlobRequest
+	(*CheckBlobResponse)(nil),        // 19: roundhouse.plugin.v1.CheckBlobResponse
+	(*CreateBlobRequest)(nil),        // 20: roundhouse.plugin.v1.CreateBlobRequest
+	(*CreateBlobResponse)(nil),       // 21: roundhouse.plugin.v1.CreateBlobResponse
+	nil,                              // 22: roundhouse.plugin.v1.ShowModelResponse.DetailsEntry
+	nil,                              // 23: roundhouse.plugin.v1.CreateModelRequest.FilesEntry
+	nil,                              // 24: roundhouse.plugin.v1.CreateModelRequest.AdaptersEntry
+	(*structpb.Struct)(nil),          // 25: google.protobuf.Struct
+	(*Progress)(nil),                 // 26: roundhouse.plugin.v1.Progress
 }
 var file_roundhouse_plugin_v1_models_proto_depIdxs = []int32{
-	4,  // 0: roundhouse.plugin.v1.ListModelsResponse.models:type_name -> roundhouse.plugin.v1.Model
-	4,  // 1: roundhouse.plugin.v1.ShowModelResponse.model:type_name -> roundhouse.plugin.v1.Model
-	21, // 2: roundhouse.plugin.v1.ShowModelResponse.details:type_name -> roundhouse.plugin.v1.ShowModelResponse.DetailsEntry
-	24, // 3: roundhouse.plugin.v1.ShowModelResponse.model_info:type_name -> google.protobuf.Struct
-	22, // 4: roundhouse.plugin.v1.CreateModelRequest.files:type_name -> roundhouse.plugin.v1.CreateModelRequest.FilesEntry
-	23, // 5: roundhouse.plugin.v1.CreateModelRequest.adapters:type_name -> roundhouse.plugin.v1.CreateModelRequest.AdaptersEntry
-	24, // 6: roundhouse.plugin.v1.CreateModelRequest.parameters:type_name -> google.protobuf.Struct
-	0,  // 7: roundhouse.plugin.v1.ModelService.PullModel:input_type -> roundhouse.plugin.v1.PullModelRequest
-	1,  // 8: roundhouse.plugin.v1.ModelService.ListModels:input_type -> roundhouse.plugin.v1.ListModelsRequest
-	2,  // 9: roundhouse.plugin.v1.ModelService.ListRunningModels:input_type -> roundhouse.plugin.v1.ListRunningModelsRequest
-	5,  // 10: roundhouse.plugin.v1.ModelService.LoadModel:input_type -> roundhouse.plugin.v1.LoadModelRequest
-	7,  // 11: roundhouse.plugin.v1.ModelService.UnloadModel:input_type -> roundhouse.plugin.v1.UnloadModelRequest
-	9,  // 12: roundhouse.plugin.v1.ModelService.DeleteModel:input_type -> roundhouse.plugin.v1.DeleteModelRequest
-	11, // 13: roundhouse.plugin.v1.ModelService.ShowModel:input_type -> roundhouse.plugin.v1.ShowModelRequest
-	13, // 14: roundhouse.plugin.v1.ModelService.CopyModel:input_type -> roundhouse.plugin.v1.CopyModelRequest
-	15, // 15: roundhouse.plugin.v1.ModelService.CreateModel:input_type -> roundhouse.plugin.v1.CreateModelRequest
-	16, // 16: roundhouse.plugin.v1.ModelService.PushModel:input_type -> roundhouse.plugin.v1.PushModelRequest
-	17, // 17: roundhouse.plugin.v1.ModelService.CheckBlob:input_type -> roundhouse.plugin.v1.CheckBlobRequest
-	19, // 18: roundhouse.plugin.v1.ModelService.CreateBlob:input_type -> roundhouse.plugin.v1.CreateBlobRequest
-	25, // 19: roundhouse.plugin.v1.ModelService.PullModel:output_type -> roundhouse.plugin.v1.Progress
-	3,  // 20: roundhouse.plugin.v1.ModelService.ListModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
-	3,  // 21: roundhouse.plugin.v1.ModelService.ListRunningModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
-	6,  // 22: roundhouse.plugin.v1.ModelService.LoadModel:output_type -> roundhouse.plugin.v1.LoadModelResponse
-	8,  // 23: roundhouse.plugin.v1.ModelService.UnloadModel:output_type -> roundhouse.plugin.v1.UnloadModelResponse
-	10, // 24: roundhouse.plugin.v1.ModelService.DeleteModel:output_type -> roundhouse.plugin.v1.DeleteModelResponse
-	12, // 25: roundhouse.plugin.v1.ModelService.ShowModel:output_type -> roundhouse.plugin.v1.ShowModelResponse
-	14, // 26: roundhouse.plugin.v1.ModelService.CopyModel:output_type -> roundhouse.plugin.v1.CopyModelResponse
-	25, // 27: roundhouse.plugin.v1.ModelService.CreateModel:output_type -> roundhouse.plugin.v1.Progress
-	25, // 28: roundhouse.plugin.v1.ModelService.PushModel:output_type -> roundhouse.plugin.v1.Progress
-	18, // 29: roundhouse.plugin.v1.ModelService.CheckBlob:output_type -> roundhouse.plugin.v1.CheckBlobResponse
-	20, // 30: roundhouse.plugin.v1.ModelService.CreateBlob:output_type -> roundhouse.plugin.v1.CreateBlobResponse
-	19, // [19:31] is the sub-list for method output_type
-	7,  // [7:19] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	1,  // 0: roundhouse.plugin.v1.PullModelRequest.auth:type_name -> roundhouse.plugin.v1.RegistryAuth
+	5,  // 1: roundhouse.plugin.v1.ListModelsResponse.models:type_name -> roundhouse.plugin.v1.Model
+	5,  // 2: roundhouse.plugin.v1.ShowModelResponse.model:type_name -> roundhouse.plugin.v1.Model
+	22, // 3: roundhouse.plugin.v1.ShowModelResponse.details:type_name -> roundhouse.plugin.v1.ShowModelResponse.DetailsEntry
+	25, // 4: roundhouse.plugin.v1.ShowModelResponse.model_info:type_name -> google.protobuf.Struct
+	23, // 5: roundhouse.plugin.v1.CreateModelRequest.files:type_name -> roundhouse.plugin.v1.CreateModelRequest.FilesEntry
+	24, // 6: roundhouse.plugin.v1.CreateModelRequest.adapters:type_name -> roundhouse.plugin.v1.CreateModelRequest.AdaptersEntry
+	25, // 7: roundhouse.plugin.v1.CreateModelRequest.parameters:type_name -> google.protobuf.Struct
+	1,  // 8: roundhouse.plugin.v1.PushModelRequest.auth:type_name -> roundhouse.plugin.v1.RegistryAuth
+	0,  // 9: roundhouse.plugin.v1.ModelService.PullModel:input_type -> roundhouse.plugin.v1.PullModelRequest
+	2,  // 10: roundhouse.plugin.v1.ModelService.ListModels:input_type -> roundhouse.plugin.v1.ListModelsRequest
+	3,  // 11: roundhouse.plugin.v1.ModelService.ListRunningModels:input_type -> roundhouse.plugin.v1.ListRunningModelsRequest
+	6,  // 12: roundhouse.plugin.v1.ModelService.LoadModel:input_type -> roundhouse.plugin.v1.LoadModelRequest
+	8,  // 13: roundhouse.plugin.v1.ModelService.UnloadModel:input_type -> roundhouse.plugin.v1.UnloadModelRequest
+	10, // 14: roundhouse.plugin.v1.ModelService.DeleteModel:input_type -> roundhouse.plugin.v1.DeleteModelRequest
+	12, // 15: roundhouse.plugin.v1.ModelService.ShowModel:input_type -> roundhouse.plugin.v1.ShowModelRequest
+	14, // 16: roundhouse.plugin.v1.ModelService.CopyModel:input_type -> roundhouse.plugin.v1.CopyModelRequest
+	16, // 17: roundhouse.plugin.v1.ModelService.CreateModel:input_type -> roundhouse.plugin.v1.CreateModelRequest
+	17, // 18: roundhouse.plugin.v1.ModelService.PushModel:input_type -> roundhouse.plugin.v1.PushModelRequest
+	18, // 19: roundhouse.plugin.v1.ModelService.CheckBlob:input_type -> roundhouse.plugin.v1.CheckBlobRequest
+	20, // 20: roundhouse.plugin.v1.ModelService.CreateBlob:input_type -> roundhouse.plugin.v1.CreateBlobRequest
+	26, // 21: roundhouse.plugin.v1.ModelService.PullModel:output_type -> roundhouse.plugin.v1.Progress
+	4,  // 22: roundhouse.plugin.v1.ModelService.ListModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
+	4,  // 23: roundhouse.plugin.v1.ModelService.ListRunningModels:output_type -> roundhouse.plugin.v1.ListModelsResponse
+	7,  // 24: roundhouse.plugin.v1.ModelService.LoadModel:output_type -> roundhouse.plugin.v1.LoadModelResponse
+	9,  // 25: roundhouse.plugin.v1.ModelService.UnloadModel:output_type -> roundhouse.plugin.v1.UnloadModelResponse
+	11, // 26: roundhouse.plugin.v1.ModelService.DeleteModel:output_type -> roundhouse.plugin.v1.DeleteModelResponse
+	13, // 27: roundhouse.plugin.v1.ModelService.ShowModel:output_type -> roundhouse.plugin.v1.ShowModelResponse
+	15, // 28: roundhouse.plugin.v1.ModelService.CopyModel:output_type -> roundhouse.plugin.v1.CopyModelResponse
+	26, // 29: roundhouse.plugin.v1.ModelService.CreateModel:output_type -> roundhouse.plugin.v1.Progress
+	26, // 30: roundhouse.plugin.v1.ModelService.PushModel:output_type -> roundhouse.plugin.v1.Progress
+	19, // 31: roundhouse.plugin.v1.ModelService.CheckBlob:output_type -> roundhouse.plugin.v1.CheckBlobResponse
+	21, // 32: roundhouse.plugin.v1.ModelService.CreateBlob:output_type -> roundhouse.plugin.v1.CreateBlobResponse
+	21, // [21:33] is the sub-list for method output_type
+	9,  // [9:21] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_roundhouse_plugin_v1_models_proto_init() }
@@ -1382,14 +1481,14 @@ func file_roundhouse_plugin_v1_models_proto_init() {
 		return
 	}
 	file_roundhouse_plugin_v1_common_proto_init()
-	file_roundhouse_plugin_v1_models_proto_msgTypes[5].OneofWrappers = []any{}
+	file_roundhouse_plugin_v1_models_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_roundhouse_plugin_v1_models_proto_rawDesc), len(file_roundhouse_plugin_v1_models_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

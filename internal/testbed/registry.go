@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/roundhouse-ai/roundhouse/internal/testbed/regfront"
 )
@@ -21,6 +24,7 @@ type Registry struct {
 	dir      string // storage root
 	work     string // config + log, removed by Close
 	ownsDir  bool
+	users    map[string]string // htpasswd users, nil: open
 }
 
 // RegistryOptions configures StartRegistryWith.
@@ -34,6 +38,14 @@ type RegistryOptions struct {
 	Logf func(format string, args ...any)
 	// Bin overrides the docker-registry binary (default RegistryBinary()).
 	Bin string
+	// Users, when set, turns on distribution's htpasswd authentication
+	// (HTTP Basic, bcrypt hashes) with these user → password pairs. The
+	// front then runs with NoRedirect: a blob redirect to the other
+	// loopback name would lose the credentials of whoever follows it, so
+	// the authenticating client (sdk/engine/regauth) supplies the 307.
+	Users map[string]string
+	// NoRedirect turns the front's blob redirect off (see regfront).
+	NoRedirect bool
 }
 
 // StartRegistry starts a registry storing under dir ("" for a temporary
@@ -51,7 +63,7 @@ func StartRegistryWith(ctx context.Context, opts RegistryOptions) (_ *Registry, 
 			return nil, err
 		}
 	}
-	r := &Registry{dir: opts.Dir}
+	r := &Registry{dir: opts.Dir, users: opts.Users}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -83,11 +95,12 @@ func StartRegistryWith(ctx context.Context, opts RegistryOptions) (_ *Registry, 
 	r.front, err = regfront.Listen("127.0.0.1:0", r.upstream, regfront.Options{
 		BytesPerSecond: opts.BytesPerSecond,
 		Logf:           opts.Logf,
+		NoRedirect:     opts.NoRedirect || len(opts.Users) > 0,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err = waitHTTP(ctx, "http://"+r.front.Addr()+"/v2/", nil, "", 10*time.Second); err != nil {
+	if err = waitHTTP(ctx, r.probeURL(r.front.Addr()), nil, "", 10*time.Second); err != nil {
 		return nil, fmt.Errorf("testbed: registry front not answering: %w", err)
 	}
 	return r, nil
@@ -124,6 +137,13 @@ health:
   storagedriver:
     enabled: false
 `, r.dir, addr)
+	if len(r.users) > 0 {
+		htpasswd, err := r.writeHtpasswd()
+		if err != nil {
+			return err
+		}
+		cfg += fmt.Sprintf("auth:\n  htpasswd:\n    realm: roundhouse-testbed\n    path: %q\n", htpasswd)
+	}
 	cfgPath := filepath.Join(r.work, "config.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return err
@@ -138,7 +158,7 @@ health:
 	if err != nil {
 		return err
 	}
-	url := "http://" + addr + "/v2/"
+	url := r.probeURL(addr)
 	if err := waitHTTP(ctx, url, p, logPath, 15*time.Second); err != nil {
 		p.stop()
 		return fmt.Errorf("testbed: docker-registry on %s: %w\n%s", addr, err, tailFile(logPath, 2000))
@@ -146,6 +166,32 @@ health:
 	r.proc = p
 	r.upstream = "http://" + addr
 	return nil
+}
+
+// probeURL is the /v2/ URL that answers 200 when the registry is up:
+// with a user's credentials when authentication is on.
+func (r *Registry) probeURL(addr string) string {
+	for u, p := range r.users {
+		return "http://" + url.UserPassword(u, p).String() + "@" + addr + "/v2/"
+	}
+	return "http://" + addr + "/v2/"
+}
+
+// writeHtpasswd writes the users' bcrypt hashes in htpasswd format.
+func (r *Registry) writeHtpasswd() (string, error) {
+	var b strings.Builder
+	for u, p := range r.users {
+		if strings.ContainsAny(u, ":\n") {
+			return "", fmt.Errorf("testbed: htpasswd user %q", u)
+		}
+		hash, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.MinCost)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%s:%s\n", u, hash)
+	}
+	path := filepath.Join(r.work, "htpasswd")
+	return path, os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 // Addr is the front's address, "127.0.0.1:PORT": use it in model names

@@ -198,9 +198,17 @@ func (p *plugin) PushModel(ctx context.Context, req *sdk.PushRequest, progress f
 	if err != nil {
 		return err
 	}
+	if req.Auth != nil {
+		return p.pushWithAuth(ctx, client, req, progress)
+	}
+	return wantsLogin(req.Model, p.push(ctx, client, req.Model, req.Insecure, req.Model, progress))
+}
+
+// push runs /api/push of name; shown is the name the user asked for.
+func (p *plugin) push(ctx context.Context, client *ollamaClient, name string, insecure bool, shown string, progress func(*sdk.Progress) error) error {
 	var sendErr error
 	success := false
-	err = client.Push(ctx, &api.PushRequest{Model: req.Model, Insecure: req.Insecure}, func(r api.ProgressResponse) error {
+	err := client.Push(ctx, &api.PushRequest{Model: name, Insecure: insecure}, func(r api.ProgressResponse) error {
 		if r.Status == "success" {
 			success = true
 		}
@@ -217,15 +225,15 @@ func (p *plugin) PushModel(ctx context.Context, req *sdk.PushRequest, progress f
 	if err != nil {
 		if m := strings.ToLower(err.Error()); strings.Contains(m, "insecure protocol") || strings.Contains(m, "http response to https client") {
 			return &sdk.Error{Code: sdk.CodeFailedPrecondition, Field: "insecure",
-				Message: "the registry of " + quote(req.Model) + " speaks plain HTTP; set insecure to push to it anyway"}
+				Message: "the registry of " + quote(shown) + " speaks plain HTTP; set insecure to push to it anyway"}
 		}
-		return p.mapError(ctx, err, op{what: "push", model: req.Model})
+		return p.mapError(ctx, err, op{what: "push", model: shown})
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if !success {
-		return p.unavailable(fmt.Errorf("the push of %q ended without success", req.Model))
+		return p.unavailable(fmt.Errorf("the push of %q ended without success", shown))
 	}
 	return nil
 }

@@ -26,10 +26,19 @@ func (p *plugin) PullModel(ctx context.Context, req *sdk.PullRequest, progress f
 	if err != nil {
 		return err
 	}
-	o := op{what: "pull", model: req.Model, fallback: sdk.CodeModelPullFailed}
+	if req.Auth != nil {
+		return p.pullWithAuth(ctx, client, req, progress)
+	}
+	return wantsLogin(req.Model, p.pull(ctx, client, req.Model, req.Insecure, req.Model, progress))
+}
+
+// pull runs /api/pull of name; shown is the name the user asked for (the
+// same, unless the pull goes through a registry proxy).
+func (p *plugin) pull(ctx context.Context, client *ollamaClient, name string, insecure bool, shown string, progress func(*sdk.Progress) error) error {
+	o := op{what: "pull", model: shown, fallback: sdk.CodeModelPullFailed}
 	success := false
 	var sendErr error
-	err = client.Pull(ctx, &api.PullRequest{Model: req.Model, Insecure: req.Insecure}, func(r api.ProgressResponse) error {
+	err := client.Pull(ctx, &api.PullRequest{Model: name, Insecure: insecure}, func(r api.ProgressResponse) error {
 		if r.Status == "success" {
 			success = true
 		}
@@ -42,7 +51,7 @@ func (p *plugin) PullModel(ctx context.Context, req *sdk.PullRequest, progress f
 	if err != nil {
 		if strings.Contains(err.Error(), "insecure protocol") {
 			return &sdk.Error{Code: sdk.CodeModelPullFailed, Field: "insecure",
-				Message: "the registry of " + quote(req.Model) + " speaks plain HTTP; set insecure to pull from it anyway"}
+				Message: "the registry of " + quote(shown) + " speaks plain HTTP; set insecure to pull from it anyway"}
 		}
 		return p.mapError(ctx, err, o)
 	}
@@ -50,7 +59,7 @@ func (p *plugin) PullModel(ctx context.Context, req *sdk.PullRequest, progress f
 		return ctx.Err()
 	}
 	if !success {
-		return p.unavailable(fmt.Errorf("the pull of %q ended without success", req.Model))
+		return p.unavailable(fmt.Errorf("the pull of %q ended without success", shown))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -65,5 +66,28 @@ func TestValidateModelName(t *testing.T) {
 				t.Fatalf("validateModelName(%q) = code %v field %q, want model_invalid_name on field model", tc.name, e.Code, e.Field)
 			}
 		})
+	}
+}
+
+func TestWantsLogin(t *testing.T) {
+	refusal := errors.New(`ollama: realm host "" does not match original host "127.0.0.1:5000"`)
+	err := wantsLogin("127.0.0.1:5000/ns/m:tag", refusal)
+	if sdk.ErrorCode(err) != sdk.CodeUnauthenticated || !strings.Contains(err.Error(), "roundhouse registry login 127.0.0.1:5000") {
+		t.Fatalf("anonymous refusal: %v", err)
+	}
+	for _, c := range []struct {
+		model string
+		err   error
+	}{
+		{"llama3.2", errors.New("unauthorized: access denied")},                         // Ollama's registry: its own sign-in
+		{"registry.ollama.ai/me/m", errors.New("unauthorized: access denied")},          // same
+		{"127.0.0.1:5000/ns/m", errors.New("pull model manifest: file does not exist")}, // not an auth failure
+	} {
+		if got := wantsLogin(c.model, c.err); got != c.err {
+			t.Errorf("wantsLogin(%q, %v) = %v, want the error unchanged", c.model, c.err, got)
+		}
+	}
+	if wantsLogin("reg.example/m", nil) != nil {
+		t.Fatal("nil error became an error")
 	}
 }
