@@ -38,6 +38,16 @@ type Strategy interface {
 	Order(c []Candidate, env *Env)
 }
 
+// lazyStrategy is a strategy that can place the candidate to try first
+// without ordering the rest: Dispatch asks it again for the next place only
+// when the candidate before failed (most requests need one). Placing one
+// after another must give the same distribution of orders as Order.
+type lazyStrategy interface {
+	// First moves the candidate to try first to c[0], keeping the
+	// others in their order.
+	First(c []Candidate, env *Env)
+}
+
 // statsReader is a strategy that orders by per-target stats: Decide
 // attaches each candidate's stats first (Stats.attach), so that ordering
 // needs no map lookup per candidate.
@@ -181,4 +191,38 @@ func sortKeyed(a, buf []keyed) {
 	if &src[0] != &a[0] {
 		copy(a, src)
 	}
+}
+
+// order runs st.Order, and first runs st.First, with the strategies of
+// this package called directly: through the interface env would escape,
+// an allocation per request. Another Strategy gets a copy of env.
+func order(st Strategy, c []Candidate, env *Env) {
+	switch s := st.(type) {
+	case priority:
+		s.Order(c, env)
+	case roundRobin:
+		s.Order(c, env)
+	case weighted:
+		s.Order(c, env)
+	case leastLatency:
+		s.Order(c, env)
+	case lowestPrice:
+		s.Order(c, env)
+	case leastQuota:
+		s.Order(c, env)
+	case health:
+		s.Order(c, env)
+	default:
+		e := *env
+		st.Order(c, &e)
+	}
+}
+
+func first(st lazyStrategy, c []Candidate, env *Env) {
+	if s, ok := st.(weighted); ok {
+		s.First(c, env)
+		return
+	}
+	e := *env
+	st.First(c, &e)
 }
