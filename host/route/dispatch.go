@@ -312,8 +312,7 @@ var candBufs = sync.Pool{New: func() any { return new([8]Candidate) }}
 // served tells the surface who answers (once per call is enough for
 // headers; calling again overwrites them with the same or final values).
 func (d *Dispatcher) served(ctx context.Context, c *Call) {
-	fn := backend.ServedHook(ctx)
-	if fn == nil {
+	if !backend.HasServedHook(ctx) {
 		return
 	}
 	s := backend.Served{Plugin: c.Served.Plugin, Provider: c.Served.Provider, Model: c.Served.Model,
@@ -324,7 +323,7 @@ func (d *Dispatcher) served(ctx context.Context, c *Call) {
 	case c.CacheChecked:
 		s.Cache = "miss"
 	}
-	fn(s)
+	backend.NotifyServed(ctx, s)
 }
 
 // Failover reports whether a failure on one target is worth trying the

@@ -23,24 +23,31 @@ func newInflight() *inflight {
 	return &inflight{idle: c}
 }
 
+// begin counts a stream in; the function it returns counts it out, once
+// however often it is called.
 func (f *inflight) begin() func() {
+	f.enter()
+	var once sync.Once
+	return func() { once.Do(f.exit) }
+}
+
+// enter and exit count a unary call in and out (no closure to allocate).
+func (f *inflight) enter() {
 	f.mu.Lock()
 	if f.n == 0 {
 		f.idle = make(chan struct{})
 	}
 	f.n++
 	f.mu.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			f.mu.Lock()
-			f.n--
-			if f.n == 0 {
-				close(f.idle)
-			}
-			f.mu.Unlock()
-		})
+}
+
+func (f *inflight) exit() {
+	f.mu.Lock()
+	f.n--
+	if f.n == 0 {
+		close(f.idle)
 	}
+	f.mu.Unlock()
 }
 
 func (f *inflight) count() int {
@@ -68,8 +75,8 @@ func (f *inflight) dialOptions() []grpc.DialOption {
 			if !counted(method) {
 				return invoker(ctx, method, req, reply, cc, opts...)
 			}
-			done := f.begin()
-			defer done()
+			f.enter()
+			defer f.exit()
 			return invoker(ctx, method, req, reply, cc, opts...)
 		}),
 		grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
