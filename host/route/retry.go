@@ -2,7 +2,6 @@ package route
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -168,7 +167,33 @@ func asRetryAfter(err error, out **retryAfter) bool {
 	return ok
 }
 
+// isBreakerOpen reports whether err is or wraps a breakerOpenError: what
+// errors.As(err, &breakerOpenError{}) says, without its allocation (it
+// runs on every failed attempt).
 func isBreakerOpen(err error) bool {
-	var bo breakerOpenError
-	return errors.As(err, &bo)
+	for err != nil {
+		switch e := err.(type) {
+		case breakerOpenError:
+			return true
+		case interface{ As(any) bool }:
+			var bo breakerOpenError
+			if e.As(&bo) {
+				return true
+			}
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if isBreakerOpen(e) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return false
 }
