@@ -12,16 +12,15 @@ import (
 // host side: the host drains them before it replaces a plugin's binary,
 // so a stream already answering finishes on the old process.
 type inflight struct {
-	mu   sync.Mutex
-	n    int
-	idle chan struct{} // closed while n == 0
+	mu sync.Mutex
+	n  int
+	// idle is made by a wait while calls are in flight and closed when
+	// the last one ends: a call made while nobody waits (nearly every
+	// one) allocates nothing.
+	idle chan struct{}
 }
 
-func newInflight() *inflight {
-	c := make(chan struct{})
-	close(c)
-	return &inflight{idle: c}
-}
+func newInflight() *inflight { return &inflight{} }
 
 // begin counts a stream in; the function it returns counts it out, once
 // however often it is called.
@@ -34,9 +33,6 @@ func (f *inflight) begin() func() {
 // enter and exit count a unary call in and out (no closure to allocate).
 func (f *inflight) enter() {
 	f.mu.Lock()
-	if f.n == 0 {
-		f.idle = make(chan struct{})
-	}
 	f.n++
 	f.mu.Unlock()
 }
@@ -44,8 +40,9 @@ func (f *inflight) enter() {
 func (f *inflight) exit() {
 	f.mu.Lock()
 	f.n--
-	if f.n == 0 {
+	if f.n == 0 && f.idle != nil {
 		close(f.idle)
+		f.idle = nil
 	}
 	f.mu.Unlock()
 }
@@ -59,6 +56,13 @@ func (f *inflight) count() int {
 // wait returns when no call is in flight (true) or ctx ends (false).
 func (f *inflight) wait(ctx context.Context) bool {
 	f.mu.Lock()
+	if f.n == 0 {
+		f.mu.Unlock()
+		return true
+	}
+	if f.idle == nil {
+		f.idle = make(chan struct{})
+	}
 	idle := f.idle
 	f.mu.Unlock()
 	select {
