@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+
+	"github.com/roundhouse-ai/roundhouse/internal/rpc"
 )
 
 // inflight counts the calls in flight on one plugin connection, on the
@@ -73,22 +75,26 @@ func (f *inflight) wait(ctx context.Context) bool {
 	}
 }
 
+// dialOptions are the client's interceptors: the request id of each call
+// as gRPC metadata (rpc.UnaryRequestID), then the in-flight count the
+// host drains on. One interceptor does both: a chain of two cost gRPC an
+// allocation per call.
 func (f *inflight) dialOptions() []grpc.DialOption {
 	return []grpc.DialOption{
-		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		grpc.WithUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 			if !counted(method) {
-				return invoker(ctx, method, req, reply, cc, opts...)
+				return rpc.UnaryRequestID(ctx, method, req, reply, cc, invoker, opts...)
 			}
 			f.enter()
 			defer f.exit()
-			return invoker(ctx, method, req, reply, cc, opts...)
+			return rpc.UnaryRequestID(ctx, method, req, reply, cc, invoker, opts...)
 		}),
-		grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		grpc.WithStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 			if !counted(method) {
-				return streamer(ctx, desc, cc, method, opts...)
+				return rpc.StreamRequestID(ctx, desc, cc, method, streamer, opts...)
 			}
 			done := f.begin()
-			cs, err := streamer(ctx, desc, cc, method, opts...)
+			cs, err := rpc.StreamRequestID(ctx, desc, cc, method, streamer, opts...)
 			if err != nil {
 				done()
 				return nil, err

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
 
 	"github.com/roundhouse-ai/roundhouse/internal/rpc"
 	"github.com/roundhouse-ai/roundhouse/types"
@@ -156,11 +155,9 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 	}
 	calls := newInflight()
 	// Transport tuning (windows, buffers), then the request id of each
-	// call as gRPC metadata, then the in-flight count the host drains on.
-	pc.GRPCDialOptions = append(rpc.DialOptions(),
-		grpc.WithChainUnaryInterceptor(rpc.UnaryRequestID),
-		grpc.WithChainStreamInterceptor(rpc.StreamRequestID))
-	pc.GRPCDialOptions = append(pc.GRPCDialOptions, calls.dialOptions()...)
+	// call as gRPC metadata and the in-flight count the host drains on
+	// (one interceptor).
+	pc.GRPCDialOptions = append(rpc.DialOptions(), calls.dialOptions()...)
 	if cfg.SHA256 != "" {
 		sum, err := hex.DecodeString(cfg.SHA256)
 		if err != nil || len(sum) != sha256.Size {
