@@ -128,14 +128,9 @@ func messageToSDK(m *ChatMessage, i int) (sdk.Message, error) {
 	default:
 		return out, sdk.FieldError(messageField(i, ".role"), "must be one of system, developer, user, assistant, tool; got %q", m.Role)
 	}
-	text, plain := plainContent(m.Content)
-	var images [][]byte
-	if !plain {
-		var err error
-		text, images, err = parseContent(m.Content, messageField(i, ".content"), out.Role == "user")
-		if err != nil {
-			return out, err
-		}
+	text, images, err := m.Content.parse(func() string { return messageField(i, ".content") }, out.Role == "user")
+	if err != nil {
+		return out, err
 	}
 	out.Content, out.Images = text, images
 	if out.Role == "tool" && out.ToolCallID == "" && m.Role == "tool" {
@@ -155,8 +150,8 @@ func messageToSDK(m *ChatMessage, i int) (sdk.Message, error) {
 }
 
 // plainContent is parseContent's answer for null, an absent content and a
-// string without escapes (nearly every message), found without parseContent's
-// field name; ok is false for anything else.
+// string without escapes (nearly every message), without its field name;
+// ok is false for anything else.
 func plainContent(raw json.RawMessage) (string, bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
