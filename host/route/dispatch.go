@@ -202,21 +202,24 @@ func (d *Dispatcher) decide(ctx context.Context, src Source, c *Call, dst []Cand
 	d.mu.Lock()
 	env := Env{Now: d.opts.Now(), Stats: d.stats, Price: d.price, Quota: d.quota, Rand: d.opts.Rand}
 	d.mu.Unlock()
-	if st.Name() == StrategyRoundRobin {
-		key := c.Service + "\x00" + c.Model
-		env.Turn = func() uint64 { return d.turns.next(key) }
-	}
 	// Only the primaries are ordered; fallbacks keep their listed order.
 	n := 0
 	for n < len(cands) && !cands[n].Fallback {
 		n++
+	}
+	if st.Name() == StrategyRoundRobin && n > 1 {
+		// The turn as a value, not a Turn closure: that escaped (with
+		// the Call it held), an allocation per request.
+		env.turn, env.hasTurn = d.turns.next(c.Service, c.Model), true
 	}
 	if _, ok := st.(statsReader); ok && n > 1 {
 		d.stats.attach(cands[:n])
 	}
 	if ls, ok := st.(lazyStrategy); ok && lazy && (g == nil || g.canary == nil) {
 		first(ls, cands[:n], &env)
-		return cands, lazyOrder{st: ls, env: env, n: n}, nil
+		// Not env itself: its Turn closure would escape with it.
+		later := Env{Now: env.Now, Stats: env.Stats, Price: env.Price, Quota: env.Quota, Rand: env.Rand}
+		return cands, lazyOrder{st: ls, env: later, n: n}, nil
 	}
 	order(st, cands[:n], &env)
 	if g != nil && g.canary != nil {

@@ -29,6 +29,9 @@ type Env struct {
 	// Turn is the round-robin counter of this request's service and
 	// model: each request takes the next turn.
 	Turn func() uint64
+	// turn is the turn Decide took already (hasTurn): used before Turn.
+	turn    uint64
+	hasTurn bool
 }
 
 // Strategy orders a request's primary candidates in place; the first is
@@ -87,15 +90,33 @@ func StrategyByName(name string) Strategy {
 	return priority{}
 }
 
-// turns hands out round-robin turns per key (service and model).
-type turns struct{ m sync.Map }
+// turns hands out round-robin turns per service and model. A map keyed
+// by the pair under a read lock: a sync.Map needed the key concatenated
+// and boxed, two allocations per request.
+type turns struct {
+	mu sync.RWMutex
+	m  map[turnKey]*atomic.Uint64
+}
 
-func (t *turns) next(key string) uint64 {
-	v, ok := t.m.Load(key)
-	if !ok {
-		v, _ = t.m.LoadOrStore(key, new(atomic.Uint64))
+type turnKey struct{ service, model string }
+
+func (t *turns) next(service, model string) uint64 {
+	k := turnKey{service, model}
+	t.mu.RLock()
+	n := t.m[k]
+	t.mu.RUnlock()
+	if n == nil {
+		t.mu.Lock()
+		if n = t.m[k]; n == nil {
+			if t.m == nil {
+				t.m = map[turnKey]*atomic.Uint64{}
+			}
+			n = new(atomic.Uint64)
+			t.m[k] = n
+		}
+		t.mu.Unlock()
 	}
-	return v.(*atomic.Uint64).Add(1) - 1
+	return n.Add(1) - 1
 }
 
 // keyed is one candidate's sort key and place.
@@ -194,8 +215,9 @@ func sortKeyed(a, buf []keyed) {
 }
 
 // order runs st.Order, and first runs st.First, with the strategies of
-// this package called directly: through the interface env would escape,
-// an allocation per request. Another Strategy gets a copy of env.
+// this package called directly: through the interface env (and the
+// request's Call, which its Turn closure holds) would escape, allocations
+// per request. StrategyByName only returns these, so there is no other.
 func order(st Strategy, c []Candidate, env *Env) {
 	switch s := st.(type) {
 	case priority:
@@ -213,16 +235,12 @@ func order(st Strategy, c []Candidate, env *Env) {
 	case health:
 		s.Order(c, env)
 	default:
-		e := *env
-		st.Order(c, &e)
+		// Unreachable (see above); the listed order stands, as priority.
 	}
 }
 
 func first(st lazyStrategy, c []Candidate, env *Env) {
 	if s, ok := st.(weighted); ok {
 		s.First(c, env)
-		return
 	}
-	e := *env
-	st.First(c, &e)
 }
