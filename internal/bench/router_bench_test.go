@@ -418,8 +418,9 @@ const openaiChatJSON = `{"model":"","messages":[{"role":"system","content":"You 
 
 // BenchmarkOpenAIHandlerChat is the whole OpenAI-compatible unary route
 // in-process, as BenchmarkNativeHandlerChat is for the native one.
-func BenchmarkOpenAIHandlerChat(b *testing.B) {
-	h := startHost(b)
+func BenchmarkOpenAIHandlerChat(b *testing.B) { benchOpenAIHandler(b, startHost(b)) }
+
+func benchOpenAIHandler(b *testing.B, h *hosttest.Host) {
 	srv := newHandler(b, h)
 	raw := []byte(openaiChatJSON)
 	bd := &body{}

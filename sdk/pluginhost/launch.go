@@ -44,6 +44,10 @@ type LaunchConfig struct {
 	StartTimeout time.Duration
 	// Stderr receives a raw copy of the plugin's stderr, if set.
 	Stderr io.Writer
+	// NoTLS talks to the plugin without TLS on its unix socket (AutoMTLS
+	// is on otherwise). The socket is in a private 0700 directory and
+	// SHA256 is still checked; see the host's plain_plugin_socket.
+	NoTLS bool
 	// Reattach, when set, attaches to a plugin already running in debug
 	// mode (sdk.WithDebug) instead of starting Executable; Executable,
 	// Args, Env, Dir, SHA256 and Stderr are then unused.
@@ -144,7 +148,7 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Managed:          true,
-		AutoMTLS:         true,
+		AutoMTLS:         !cfg.NoTLS,
 		SkipHostEnv:      true,
 		StartTimeout:     cfg.StartTimeout,
 		Logger:           newSlogHCLog(cfg.Logger, cfg.Name),
