@@ -21,6 +21,9 @@ type answer struct {
 	w      http.ResponseWriter
 	served backend.Served
 	known  bool
+	// vals backs the who-answered header values (part of this one
+	// allocation rather than one more per request).
+	vals [4]string
 }
 
 // RecordServed is the served hook.
@@ -35,8 +38,8 @@ func (a *answer) record(s backend.Served) {
 	// Header.Set; each value gets its own capacity-1 slice, so an Add
 	// elsewhere copies rather than writes into a neighbour. The keys are
 	// canonical (TestServedHeaderKeysCanonical), as Set would make them.
-	vals := [4]string{s.Plugin, s.Provider, s.Model, s.Cache}
-	v := vals[:]
+	a.vals = [4]string{s.Plugin, s.Provider, s.Model, s.Cache}
+	v := a.vals[:]
 	h := a.w.Header()
 	h[backend.HeaderPlugin] = v[0:1:1]
 	h[backend.HeaderProvider] = v[1:2:2]

@@ -88,8 +88,7 @@ func ChatResponseToOpenAI(resp *sdk.ChatResponse, model, id string, created int6
 	msg := ResponseMessage{Role: "assistant", ReasoningContent: resp.Message.Thinking,
 		ToolCalls: toolCalls(resp.Message.ToolCalls)}
 	if resp.Message.Content != "" || len(msg.ToolCalls) == 0 {
-		c := resp.Message.Content
-		msg.Content = &c
+		msg.Content = &resp.Message.Content // resp is not changed after: no copy to allocate
 	}
 	return &ChatCompletion{
 		ID: id, Object: "chat.completion", Created: created, Model: model,
