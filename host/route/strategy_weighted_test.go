@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/types"
@@ -127,6 +128,39 @@ func TestDispatchWeightedTriesEachCandidateOnce(t *testing.T) {
 		slices.Sort(got)
 		if len(got) != 12 || len(slices.Compact(got)) != 12 {
 			t.Fatalf("calls %v: want each of the 12 targets once", s.calls)
+		}
+	}
+}
+
+// TestOrderCallsEveryStrategy: order (which calls the package's strategies
+// directly, so that Env does not escape) gives what each strategy's Order
+// gives: a strategy added to the map but not to order's switch fails here.
+func TestOrderCallsEveryStrategy(t *testing.T) {
+	clk := newFakeClock()
+	stats := NewStats(clk.Now, BreakerSettings{Failures: 1}, nil)
+	for i, spec := range []string{"openai:a/m", "openai:b/m", "openai:c/m"} {
+		tt, _ := ParseTarget(spec)
+		stats.Get(tt).Observe(clk.Now(), i != 1, time.Duration(300-100*i)*time.Millisecond)
+	}
+	mk := func() []Candidate {
+		c := cands("openai:a/m", "openai:b/m", "openai:c/m", "ollama/m")
+		c[0].Weight, c[1].Weight, c[2].Weight, c[3].Weight = 1, 2, 3, 4
+		return c
+	}
+	for name, st := range strategies {
+		env := func() *Env {
+			return &Env{Now: clk.Now(), Stats: stats, Rand: seq(0.9, 0.1, 0.5, 0.3), Turn: func() uint64 { return 2 },
+				Price: prices{"openai:a/m": {3, 3}, "openai:b/m": {1, 1}, "openai:c/m": {2, 2}},
+				Quota: quotas{"openai:a/m": 0.9, "openai:b/m": 0.1, "openai:c/m": 0.5}}
+		}
+		direct, via := mk(), mk()
+		st.Order(direct, env())
+		order(st, via, env())
+		if !slices.Equal(names(direct), names(via)) {
+			t.Errorf("%s: order gave %v, Order gives %v", name, names(via), names(direct))
+		}
+		if name != StrategyPriority && slices.Equal(names(direct), names(mk())) {
+			t.Errorf("%s: the fixture does not make it reorder, so the test cannot tell", name)
 		}
 	}
 }
