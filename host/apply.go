@@ -243,6 +243,9 @@ func restartKeys(old, cfg *config.Config) []string {
 	if old.Limits.ReadHeaderTimeout != cfg.Limits.ReadHeaderTimeout {
 		out = append(out, "limits.read_header_timeout")
 	}
+	if old.PlainPluginSocket != cfg.PlainPluginSocket {
+		out = append(out, "plain_plugin_socket")
+	}
 	// The meter (usage store, budgets, cache, metrics) is built at start.
 	for key, v := range map[string][2]any{"usage": {old.Usage, cfg.Usage}, "pricing": {old.Pricing, cfg.Pricing},
 		"budgets": {old.Budgets, cfg.Budgets}, "alerts": {old.Alerts, cfg.Alerts}, "cache": {old.Cache, cfg.Cache}, "metrics": {old.Metrics, cfg.Metrics}} {

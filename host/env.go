@@ -16,6 +16,9 @@ var envAllowlist = []string{
 	"SSL_CERT_FILE", "SSL_CERT_DIR",
 	// Go coverage of plugin binaries in integration tests.
 	"GOCOVERDIR",
+	// The user's own garbage-collector settings (internal/gctune's
+	// defaults apply only when they are unset).
+	"GOGC", "GOMEMLIMIT",
 }
 
 var windowsEnv = []string{"SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "APPDATA", "LOCALAPPDATA", "USERPROFILE", "PROGRAMDATA", "TEMP", "TMP"}

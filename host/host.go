@@ -112,6 +112,7 @@ func (h *Host) newPlugin(cfg *config.Config, c Candidate) *Plugin {
 		stderr:   io.Discard,
 		health:   cfg.HealthInterval,
 		state:    StateStopped,
+		plain:    cfg.PlainPluginSocket,
 
 		maxHealthFails: cfg.HealthFailures,
 		fingerprint:    c.Fingerprint,

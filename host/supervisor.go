@@ -77,6 +77,8 @@ type Plugin struct {
 	env     []string
 	stderr  io.Writer
 	health  time.Duration
+	// plain skips TLS on the plugin's socket (config plain_plugin_socket).
+	plain bool
 	// onHealth is told whether each health answer says serving (the
 	// dispatcher's health scores); nil in tests.
 	onHealth func(serving bool)
@@ -409,6 +411,7 @@ func (p *Plugin) startOnce(life context.Context) error {
 		Dir:        p.cand.Dir,
 		Logger:     p.log,
 		Stderr:     p.stderr,
+		NoTLS:      p.plain,
 	})
 	if err == nil {
 		err = p.configure(ctx, proc)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"github.com/roundhouse-ai/roundhouse/internal/gctune"
 	"github.com/roundhouse-ai/roundhouse/internal/rpc"
 	"google.golang.org/grpc"
 )
@@ -105,6 +106,7 @@ func Serve(impl Plugin, opts ...ServeOption) error {
 			"(or set " + DebugEnv + "=1 to run it under a debugger).")
 	}
 	slog.SetDefault(NewPluginLogger(os.Stderr, cfg.logLevel))
+	gctune.Apply(gctune.PluginLimit) // GOGC=400, 1 GiB soft limit, unless GOGC/GOMEMLIMIT are set
 
 	base, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -191,6 +191,10 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 // logger adds it by itself.
 func RequestIDFrom(ctx context.Context) string { return types.RequestIDFrom(ctx) }
 
+// IsRequestIDKey reports whether key is the context key of the request id
+// (for contexts that answer several keys in one layer; see types).
+func IsRequestIDKey(key any) bool { return types.IsRequestIDKey(key) }
+
 // From types/generate.go.
 
 // GenerateRequest asks for a plain completion of Prompt.

@@ -216,6 +216,9 @@ func ErrorCode(err error) Code {
 	if err == nil {
 		return CodeOK
 	}
+	if e, ok := err.(*Error); ok {
+		return e.Code // what errors.As finds first, without its allocation
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
@@ -233,6 +236,9 @@ func ErrorCode(err error) Code {
 func AsError(err error) *Error {
 	if err == nil {
 		return nil
+	}
+	if e, ok := err.(*Error); ok {
+		return e // what errors.As finds first, without its allocation
 	}
 	var e *Error
 	if errors.As(err, &e) {

@@ -17,6 +17,21 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 
 // RequestIDFrom returns the request id ctx carries, or "".
 func RequestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	switch v := ctx.Value(requestIDKey{}).(type) {
+	case string:
+		return v
+	case interface{ RequestID() string }:
+		return v.RequestID()
+	}
+	return ""
+}
+
+// IsRequestIDKey reports whether key is the context key WithRequestID
+// stores under. A context that carries several request values in one
+// layer (the host's backend.RequestContext: one allocation instead of one
+// per value) answers this key with a value whose RequestID method gives
+// the id.
+func IsRequestIDKey(key any) bool {
+	_, ok := key.(requestIDKey)
+	return ok
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/api"
 	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/host/meter"
+	"github.com/roundhouse-ai/roundhouse/internal/gctune"
 	"github.com/roundhouse-ai/roundhouse/sdk/pluginhost"
 )
 
@@ -57,6 +58,10 @@ func serve(cfgPath, listen string) int {
 	}
 	log := newLogger(cfg.LogLevel)
 	slog.SetDefault(log)
+	// GOGC=400 and a soft memory limit from the body limits, unless the
+	// environment sets GOGC or GOMEMLIMIT (docs/configuration.md).
+	gcPercent, memLimit := gctune.Apply(gctune.HostLimit(cfg.Limits.MaxInflightBodyBytes))
+	log.Debug("go runtime", "gogc", gcPercent, "memory_limit_bytes", memLimit)
 	// Plugins die with the host even if something below panics.
 	defer pluginhost.CleanupProcesses()
 

@@ -93,8 +93,11 @@ func blobRoute(p string) bool { return strings.HasPrefix(p, "/api/blobs/") }
 // /v1/plugins/install with an application/gzip body): streamed like a
 // blob, within limits.max_blob_bytes.
 func archiveUpload(r *http.Request) bool {
+	if r.URL.Path != "/v1/plugins/install" {
+		return false // without parsing Content-Type: two allocations per request
+	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return r.URL.Path == "/v1/plugins/install" && mt == "application/gzip"
+	return mt == "application/gzip"
 }
 
 // uploadPatch reports whether r appends to a resumable upload (PATCH

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"sync"
@@ -10,22 +9,27 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/backend"
 	"github.com/roundhouse-ai/roundhouse/host/httpx"
 	"github.com/roundhouse-ai/roundhouse/host/route"
-	"github.com/roundhouse-ai/roundhouse/types"
 )
 
-// answer is one request's record of who answered it: the served hook
-// fills it, the native answer's "route" object reads it. One allocation
-// holds what used to be a box, a closure and a copy of the Served.
+// answer is one request's record of who answered it: the dispatcher
+// tells it (RecordServed), the native answer's "route" object reads it.
+// It is also the request's context layer (id, caller, recorder): one
+// allocation holds what used to be three context layers, their boxed
+// values, a closure and a copy of the Served.
 type answer struct {
+	backend.RequestContext
 	w      http.ResponseWriter
 	served backend.Served
 	known  bool
+	// vals backs the who-answered header values (part of this one
+	// allocation rather than one more per request).
+	vals [4]string
 }
 
-type answerKey struct{}
+// RecordServed is the served hook.
+func (a *answer) RecordServed(s backend.Served) { a.record(s) }
 
-// record is the served hook: it sets the headers that say who answered
-// and keeps s for servedOf.
+// record sets the headers that say who answered and keeps s for servedOf.
 func (a *answer) record(s backend.Served) {
 	if s.Plugin == "" {
 		return // nothing was chosen (the request failed before)
@@ -34,8 +38,8 @@ func (a *answer) record(s backend.Served) {
 	// Header.Set; each value gets its own capacity-1 slice, so an Add
 	// elsewhere copies rather than writes into a neighbour. The keys are
 	// canonical (TestServedHeaderKeysCanonical), as Set would make them.
-	vals := [4]string{s.Plugin, s.Provider, s.Model, s.Cache}
-	v := vals[:]
+	a.vals = [4]string{s.Plugin, s.Provider, s.Model, s.Cache}
+	v := a.vals[:]
 	h := a.w.Header()
 	h[backend.HeaderPlugin] = v[0:1:1]
 	h[backend.HeaderProvider] = v[1:2:2]
@@ -59,16 +63,14 @@ func answered(next http.Handler) http.Handler {
 		}
 		w.Header().Set(backend.HeaderRequestID, id)
 		a := &answer{w: w}
-		ctx := types.WithRequestID(r.Context(), id)
-		ctx = context.WithValue(ctx, answerKey{}, a)
-		ctx = backend.WithServedHook(ctx, a.record)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		a.Init(r.Context(), id, a)
+		next.ServeHTTP(w, r.WithContext(&a.RequestContext))
 	})
 }
 
 // servedOf is who answered r ("nil" before the dispatcher chose).
 func servedOf(r *http.Request) *backend.Served {
-	if a, _ := r.Context().Value(answerKey{}).(*answer); a != nil && a.known {
+	if a, _ := backend.ServedRecorderFrom(r.Context()).(*answer); a != nil && a.known {
 		return &a.served
 	}
 	return nil

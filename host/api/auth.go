@@ -187,7 +187,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				"admin route: only loopback clients may call it unless admin_token or api_keys are set")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(backend.WithCaller(r.Context(), caller)))
+		// Set on the request's own context layer when nothing was layered
+		// over it (no r.WithContext, no allocation); else a new layer.
+		if ctx := backend.SetCaller(r.Context(), caller); ctx != r.Context() {
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

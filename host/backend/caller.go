@@ -38,6 +38,11 @@ func WithCaller(ctx context.Context, c Caller) context.Context {
 
 // CallerFrom returns the caller of the request ctx belongs to.
 func CallerFrom(ctx context.Context) Caller {
-	c, _ := ctx.Value(callerKey{}).(Caller)
-	return c
+	switch c := ctx.Value(callerKey{}).(type) {
+	case Caller:
+		return c
+	case *Caller: // a RequestContext's
+		return *c
+	}
+	return Caller{}
 }

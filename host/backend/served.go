@@ -36,6 +36,41 @@ func WithServedHook(ctx context.Context, fn func(Served)) context.Context {
 
 // ServedHook returns the hook of ctx, or nil.
 func ServedHook(ctx context.Context) func(Served) {
-	fn, _ := ctx.Value(servedKey{}).(func(Served))
-	return fn
+	switch v := ctx.Value(servedKey{}).(type) {
+	case func(Served):
+		return v
+	case ServedRecorder:
+		return v.RecordServed
+	}
+	return nil
+}
+
+// HasServedHook reports whether NotifyServed would tell anyone.
+func HasServedHook(ctx context.Context) bool {
+	switch v := ctx.Value(servedKey{}).(type) {
+	case func(Served):
+		return v != nil
+	case ServedRecorder:
+		return true
+	}
+	return false
+}
+
+// NotifyServed tells ctx's hook or recorder (the nearest one: a nil hook
+// layered over a recorder silences it) who answered.
+func NotifyServed(ctx context.Context, s Served) {
+	switch v := ctx.Value(servedKey{}).(type) {
+	case func(Served):
+		if v != nil {
+			v(s)
+		}
+	case ServedRecorder:
+		v.RecordServed(s)
+	}
+}
+
+// ServedRecorderFrom returns the recorder of ctx's RequestContext, or nil.
+func ServedRecorderFrom(ctx context.Context) ServedRecorder {
+	r, _ := ctx.Value(servedKey{}).(ServedRecorder)
+	return r
 }

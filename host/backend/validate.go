@@ -127,8 +127,11 @@ func ValidateImageToImage(req *sdk.ImageToImageRequest) error {
 // function.arguments" renames "messages[2].tool_calls[0].arguments". The
 // longest matching key wins.
 func InDialect(err error, names map[string]string) error {
+	if err == nil || len(names) == 0 {
+		return err // before e: it escapes, an allocation on every call
+	}
 	var e *sdk.Error
-	if err == nil || len(names) == 0 || !errors.As(err, &e) || e.Field == "" {
+	if !errors.As(err, &e) || e.Field == "" {
 		return err
 	}
 	keys := slices.SortedFunc(maps.Keys(names), func(a, b string) int { return len(b) - len(a) })

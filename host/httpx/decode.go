@@ -18,8 +18,15 @@ import (
 	"github.com/roundhouse-ai/roundhouse/sdk"
 )
 
+// bodyBuf is a pooled request-body buffer with the reader that bounds
+// the read (pooled with it: io.LimitReader allocated one per request).
+type bodyBuf struct {
+	bytes.Buffer
+	lim io.LimitedReader
+}
+
 // bufPool holds request-body buffers.
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var bufPool = sync.Pool{New: func() any { return new(bodyBuf) }}
 
 // DefaultMaxBody caps request bodies (images and audio fit; abuse does not).
 const DefaultMaxBody = 32 << 20
@@ -36,11 +43,13 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 	if max <= 0 {
 		max = DefaultMaxBody
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
+	bb := bufPool.Get().(*bodyBuf)
+	buf := &bb.Buffer
 	buf.Reset()
 	defer func() {
-		if buf.Cap() <= 1<<20 { // do not keep huge bodies around
-			bufPool.Put(buf)
+		bb.lim = io.LimitedReader{} // do not keep the body alive
+		if buf.Cap() <= 1<<20 {     // do not keep huge bodies around
+			bufPool.Put(bb)
 		}
 	}()
 	if r.ContentLength > 0 && r.ContentLength <= max {
@@ -49,7 +58,8 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, max int64, v any) error 
 		// grow it by doubling, copying a large body about twice over.
 		buf.Grow(int(r.ContentLength) + bytes.MinRead)
 	}
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, max+1))
+	bb.lim = io.LimitedReader{R: r.Body, N: max + 1}
+	n, err := buf.ReadFrom(&bb.lim)
 	if err != nil {
 		return readError(err)
 	}

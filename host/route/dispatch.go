@@ -163,10 +163,37 @@ func (d *Dispatcher) strategyFor(cfg *compiled, service string, g *GroupSpec) St
 // Decide resolves and orders the candidates of c (no call is made): what
 // the benchmark measures, and what Dispatch runs first.
 func (d *Dispatcher) Decide(ctx context.Context, src Source, c *Call, dst []Candidate) ([]Candidate, error) {
+	cands, _, err := d.decide(ctx, src, c, dst, false)
+	return cands, err
+}
+
+// lazyOrder is what Dispatch needs to place the next candidate of a
+// strategy that places one at a time: cands[i:n] are not ordered yet
+// once the candidates before i failed.
+type lazyOrder struct {
+	st  lazyStrategy
+	env Env
+	n   int
+}
+
+// place puts the candidate to try at i in place (a no-op for a list
+// ordered in full).
+func (l *lazyOrder) place(cands []Candidate, i int) {
+	if l.st != nil && i < l.n-1 {
+		first(l.st, cands[i:l.n], &l.env)
+	}
+}
+
+// decide is Decide; with lazy set, a strategy that can place one
+// candidate at a time (weighted) places only the first, and the returned
+// lazyOrder places the others when asked (Dispatch asks when a candidate
+// failed). A group with a canary is always ordered in full: the canary
+// moves after the strategy.
+func (d *Dispatcher) decide(ctx context.Context, src Source, c *Call, dst []Candidate, lazy bool) ([]Candidate, lazyOrder, error) {
 	w := ParseWishes(c.Route, c.Model, src.IsPlugin)
 	cands, g, err := d.resolve(ctx, src, c.Service, &w, dst)
 	if err != nil {
-		return cands, err
+		return cands, lazyOrder{}, err
 	}
 	c.Group = w.Group
 	cfg := d.cfg.Load()
@@ -175,23 +202,30 @@ func (d *Dispatcher) Decide(ctx context.Context, src Source, c *Call, dst []Cand
 	d.mu.Lock()
 	env := Env{Now: d.opts.Now(), Stats: d.stats, Price: d.price, Quota: d.quota, Rand: d.opts.Rand}
 	d.mu.Unlock()
-	if st.Name() == StrategyRoundRobin {
-		key := c.Service + "\x00" + c.Model
-		env.Turn = func() uint64 { return d.turns.next(key) }
-	}
 	// Only the primaries are ordered; fallbacks keep their listed order.
 	n := 0
 	for n < len(cands) && !cands[n].Fallback {
 		n++
 	}
+	if st.Name() == StrategyRoundRobin && n > 1 {
+		// The turn as a value, not a Turn closure: that escaped (with
+		// the Call it held), an allocation per request.
+		env.turn, env.hasTurn = d.turns.next(c.Service, c.Model), true
+	}
 	if _, ok := st.(statsReader); ok && n > 1 {
 		d.stats.attach(cands[:n])
 	}
-	st.Order(cands[:n], &env)
+	if ls, ok := st.(lazyStrategy); ok && lazy && (g == nil || g.canary == nil) {
+		first(ls, cands[:n], &env)
+		// Not env itself: its Turn closure would escape with it.
+		later := Env{Now: env.Now, Stats: env.Stats, Price: env.Price, Quota: env.Quota, Rand: env.Rand}
+		return cands, lazyOrder{st: ls, env: later, n: n}, nil
+	}
+	order(st, cands[:n], &env)
 	if g != nil && g.canary != nil {
 		cands = g.canary.order(cands, d.opts.Rand())
 	}
-	return cands, nil
+	return cands, lazyOrder{}, nil
 }
 
 // Dispatch runs c: resolve, order, then each candidate through the chain
@@ -225,8 +259,11 @@ func (d *Dispatcher) Dispatch(ctx context.Context, src Source, c *Call, last Han
 }
 
 func (d *Dispatcher) dispatch(ctx context.Context, src Source, c *Call, last Handler) error {
-	var buf [8]Candidate
-	cands, err := d.Decide(ctx, src, c, buf[:0])
+	// The candidate buffer escapes through the Source interface: pooled,
+	// it is not a 640 B allocation per request.
+	buf := candBufs.Get().(*[8]Candidate)
+	defer func() { clear(buf[:]); candBufs.Put(buf) }()
+	cands, lz, err := d.decide(ctx, src, c, buf[:0], true)
 	if err != nil {
 		return err
 	}
@@ -244,10 +281,11 @@ func (d *Dispatcher) dispatch(ctx context.Context, src Source, c *Call, last Han
 	c.last = last
 	h := *d.chain.Load()
 	var lastErr error
-	for i, cand := range cands {
+	for i := range cands {
 		if i > 0 && (c.Started.Load() || ctx.Err() != nil) {
 			break
 		}
+		cand := &cands[i]
 		c.Served = cand.Target
 		err := h(ctx, c, cand.Target)
 		if err == nil {
@@ -258,6 +296,7 @@ func (d *Dispatcher) dispatch(ctx context.Context, src Source, c *Call, last Han
 			break
 		}
 		if i+1 < len(cands) {
+			lz.place(cands, i+1)
 			d.opts.Log.Info("trying the next candidate", "request_id", c.RequestID, "failed", cand.Target.String(),
 				"next", cands[i+1].Target.String(), "error", err)
 		}
@@ -269,11 +308,14 @@ func (d *Dispatcher) dispatch(ctx context.Context, src Source, c *Call, last Han
 	return lastErr
 }
 
+// candBufs are Dispatch's candidate buffers (room for 8 before append
+// grows one).
+var candBufs = sync.Pool{New: func() any { return new([8]Candidate) }}
+
 // served tells the surface who answers (once per call is enough for
 // headers; calling again overwrites them with the same or final values).
 func (d *Dispatcher) served(ctx context.Context, c *Call) {
-	fn := backend.ServedHook(ctx)
-	if fn == nil {
+	if !backend.HasServedHook(ctx) {
 		return
 	}
 	s := backend.Served{Plugin: c.Served.Plugin, Provider: c.Served.Provider, Model: c.Served.Model,
@@ -284,7 +326,7 @@ func (d *Dispatcher) served(ctx context.Context, c *Call) {
 	case c.CacheChecked:
 		s.Cache = "miss"
 	}
-	fn(s)
+	backend.NotifyServed(ctx, s)
 }
 
 // Failover reports whether a failure on one target is worth trying the

@@ -2,7 +2,6 @@ package route
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -85,28 +84,54 @@ func Retry(s RetrySettings, rand func() float64) Middleware {
 		if s.MaxAttempts == 1 {
 			return next
 		}
-		return func(ctx context.Context, c *Call, t Target) error {
-			op := func() (struct{}, error) {
-				err := next(ctx, c, t)
-				if err == nil {
-					return struct{}{}, nil
-				}
-				if c.Started.Load() || ctx.Err() != nil || !Retryable(err) {
-					return struct{}{}, backoff.Permanent(err)
-				}
-				if e := types.AsError(err); e.RetryAfter > 0 {
-					if e.RetryAfter > s.MaxElapsed {
-						// Too long to wait here: the next candidate.
-						return struct{}{}, backoff.Permanent(err)
-					}
-					return struct{}{}, &retryAfter{RetryAfterError: backoff.RetryAfterError{Duration: e.RetryAfter}, err: err}
-				}
-				return struct{}{}, err
+		// outcome is what backoff.Retry is told of one try's err.
+		outcome := func(ctx context.Context, c *Call, err error) error {
+			if err == nil {
+				return nil
 			}
-			_, err := backoff.Retry(ctx, op,
+			if c.Started.Load() || ctx.Err() != nil || !Retryable(err) {
+				return backoff.Permanent(err)
+			}
+			if e := types.AsError(err); e.RetryAfter > 0 {
+				if e.RetryAfter > s.MaxElapsed {
+					// Too long to wait here: the next candidate.
+					return backoff.Permanent(err)
+				}
+				return &retryAfter{RetryAfterError: backoff.RetryAfterError{Duration: e.RetryAfter}, err: err}
+			}
+			return err
+		}
+		return func(ctx context.Context, c *Call, t Target) error {
+			// The first try runs here, outside backoff.Retry: most calls
+			// succeed or fail for good at once, and setting up a Retry
+			// took about eight allocations per request.
+			start := time.Now()
+			err := next(ctx, c, t)
+			if err == nil {
+				return nil
+			}
+			first := outcome(ctx, c, err)
+			if _, permanent := first.(*backoff.PermanentError); permanent {
+				return err
+			}
+			left := s.MaxElapsed - time.Since(start)
+			if left <= 0 {
+				return err // backoff.Retry would not wait beyond MaxElapsed either
+			}
+			// backoff.Retry runs the rest, its first try replaying the
+			// outcome above: the same waits, tries and limits as before.
+			replayed := false
+			op := func() (struct{}, error) {
+				if !replayed {
+					replayed = true
+					return struct{}{}, first
+				}
+				return struct{}{}, outcome(ctx, c, next(ctx, c, t))
+			}
+			_, err = backoff.Retry(ctx, op,
 				backoff.WithBackOff(&fullJitter{initial: s.Initial, max: s.Max, rand: rand}),
 				backoff.WithMaxTries(uint(s.MaxAttempts)),
-				backoff.WithMaxElapsedTime(s.MaxElapsed))
+				backoff.WithMaxElapsedTime(left))
 			var ra *retryAfter
 			if asRetryAfter(err, &ra) {
 				return ra.err
@@ -142,7 +167,33 @@ func asRetryAfter(err error, out **retryAfter) bool {
 	return ok
 }
 
+// isBreakerOpen reports whether err is or wraps a breakerOpenError: what
+// errors.As(err, &breakerOpenError{}) says, without its allocation (it
+// runs on every failed attempt).
 func isBreakerOpen(err error) bool {
-	var bo breakerOpenError
-	return errors.As(err, &bo)
+	for err != nil {
+		switch e := err.(type) {
+		case breakerOpenError:
+			return true
+		case interface{ As(any) bool }:
+			var bo breakerOpenError
+			if e.As(&bo) {
+				return true
+			}
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if isBreakerOpen(e) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return false
 }

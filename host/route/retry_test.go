@@ -2,6 +2,8 @@ package route
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -69,5 +71,23 @@ func TestRetryStep(t *testing.T) {
 				t.Errorf("error %v (code %v), want code %v", err, got, tt.wantCode)
 			}
 		})
+	}
+}
+
+func TestIsBreakerOpenAgreesWithErrorsAs(t *testing.T) {
+	bo := breakerOpenError{errBreakerOpen(Target{Plugin: "p", Model: "m"}, time.Second)}
+	plain := types.Errorf(types.CodeUnavailable, "down")
+	for _, err := range []error{
+		nil, plain, bo,
+		fmt.Errorf("attempt: %w", bo),
+		fmt.Errorf("two: %w and %w", plain, bo),
+		errors.Join(plain, fmt.Errorf("x: %w", bo)),
+		&retryAfter{err: bo},
+		errors.Join(plain),
+	} {
+		var target breakerOpenError
+		if got, want := isBreakerOpen(err), errors.As(err, &target); got != want {
+			t.Errorf("isBreakerOpen(%v) = %v, errors.As says %v", err, got, want)
+		}
 	}
 }

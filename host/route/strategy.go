@@ -29,6 +29,9 @@ type Env struct {
 	// Turn is the round-robin counter of this request's service and
 	// model: each request takes the next turn.
 	Turn func() uint64
+	// turn is the turn Decide took already (hasTurn): used before Turn.
+	turn    uint64
+	hasTurn bool
 }
 
 // Strategy orders a request's primary candidates in place; the first is
@@ -36,6 +39,16 @@ type Env struct {
 type Strategy interface {
 	Name() string
 	Order(c []Candidate, env *Env)
+}
+
+// lazyStrategy is a strategy that can place the candidate to try first
+// without ordering the rest: Dispatch asks it again for the next place only
+// when the candidate before failed (most requests need one). Placing one
+// after another must give the same distribution of orders as Order.
+type lazyStrategy interface {
+	// First moves the candidate to try first to c[0], keeping the
+	// others in their order.
+	First(c []Candidate, env *Env)
 }
 
 // statsReader is a strategy that orders by per-target stats: Decide
@@ -77,15 +90,33 @@ func StrategyByName(name string) Strategy {
 	return priority{}
 }
 
-// turns hands out round-robin turns per key (service and model).
-type turns struct{ m sync.Map }
+// turns hands out round-robin turns per service and model. A map keyed
+// by the pair under a read lock: a sync.Map needed the key concatenated
+// and boxed, two allocations per request.
+type turns struct {
+	mu sync.RWMutex
+	m  map[turnKey]*atomic.Uint64
+}
 
-func (t *turns) next(key string) uint64 {
-	v, ok := t.m.Load(key)
-	if !ok {
-		v, _ = t.m.LoadOrStore(key, new(atomic.Uint64))
+type turnKey struct{ service, model string }
+
+func (t *turns) next(service, model string) uint64 {
+	k := turnKey{service, model}
+	t.mu.RLock()
+	n := t.m[k]
+	t.mu.RUnlock()
+	if n == nil {
+		t.mu.Lock()
+		if n = t.m[k]; n == nil {
+			if t.m == nil {
+				t.m = map[turnKey]*atomic.Uint64{}
+			}
+			n = new(atomic.Uint64)
+			t.m[k] = n
+		}
+		t.mu.Unlock()
 	}
-	return v.(*atomic.Uint64).Add(1) - 1
+	return n.Add(1) - 1
 }
 
 // keyed is one candidate's sort key and place.
@@ -180,5 +211,36 @@ func sortKeyed(a, buf []keyed) {
 	}
 	if &src[0] != &a[0] {
 		copy(a, src)
+	}
+}
+
+// order runs st.Order, and first runs st.First, with the strategies of
+// this package called directly: through the interface env (and the
+// request's Call, which its Turn closure holds) would escape, allocations
+// per request. StrategyByName only returns these, so there is no other.
+func order(st Strategy, c []Candidate, env *Env) {
+	switch s := st.(type) {
+	case priority:
+		s.Order(c, env)
+	case roundRobin:
+		s.Order(c, env)
+	case weighted:
+		s.Order(c, env)
+	case leastLatency:
+		s.Order(c, env)
+	case lowestPrice:
+		s.Order(c, env)
+	case leastQuota:
+		s.Order(c, env)
+	case health:
+		s.Order(c, env)
+	default:
+		// Unreachable (see above); the listed order stands, as priority.
+	}
+}
+
+func first(st lazyStrategy, c []Candidate, env *Env) {
+	if s, ok := st.(weighted); ok {
+		s.First(c, env)
 	}
 }

@@ -7,10 +7,15 @@ type roundRobin struct{}
 func (roundRobin) Name() string { return StrategyRoundRobin }
 
 func (roundRobin) Order(c []Candidate, env *Env) {
-	if len(c) < 2 || env.Turn == nil {
+	if len(c) < 2 {
 		return
 	}
-	rotate(c, int(env.Turn()%uint64(len(c))))
+	switch {
+	case env.hasTurn:
+		rotate(c, int(env.turn%uint64(len(c))))
+	case env.Turn != nil:
+		rotate(c, int(env.Turn()%uint64(len(c))))
+	}
 }
 
 // rotate moves c[k:] before c[:k] in place (three reversals, no

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -418,8 +419,9 @@ const openaiChatJSON = `{"model":"","messages":[{"role":"system","content":"You 
 
 // BenchmarkOpenAIHandlerChat is the whole OpenAI-compatible unary route
 // in-process, as BenchmarkNativeHandlerChat is for the native one.
-func BenchmarkOpenAIHandlerChat(b *testing.B) {
-	h := startHost(b)
+func BenchmarkOpenAIHandlerChat(b *testing.B) { benchOpenAIHandler(b, startHost(b)) }
+
+func benchOpenAIHandler(b *testing.B, h *hosttest.Host) {
 	srv := newHandler(b, h)
 	raw := []byte(openaiChatJSON)
 	bd := &body{}
@@ -447,4 +449,36 @@ func BenchmarkOpenAIHandlerChat(b *testing.B) {
 			b.Fatalf("status %d", w.status)
 		}
 	}
+}
+
+// BenchmarkOpenAIHandlerChatParallel is BenchmarkOpenAIHandlerChat with
+// 32 requests in flight (16 goroutines per CPU on this 2-core machine),
+// as benchall's c=32 point, in-process: the host side's CPU and
+// allocation (GC) under concurrency.
+func BenchmarkOpenAIHandlerChatParallel(b *testing.B) {
+	h := startHost(b)
+	srv := newHandler(b, h)
+	raw := []byte(openaiChatJSON)
+	b.ReportAllocs()
+	b.SetParallelism(32 / max(1, runtime.GOMAXPROCS(0)))
+	cpu0 := cpuTime()
+	defer reportCPU(b, cpu0)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		bd := &body{}
+		r, _ := http.NewRequest(http.MethodPost, "/v1/chat/completions", nil)
+		r.Header.Set("Content-Type", "application/json")
+		r.RemoteAddr = "127.0.0.1:40000"
+		w := &sink{h: http.Header{}}
+		for pb.Next() {
+			bd.Reset(raw)
+			r.Body = bd
+			w.reset()
+			srv.ServeHTTP(w, r)
+			if w.status != http.StatusOK {
+				b.Errorf("status %d", w.status)
+				return
+			}
+		}
+	})
 }

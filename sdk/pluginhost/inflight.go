@@ -6,41 +6,47 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+
+	"github.com/roundhouse-ai/roundhouse/internal/rpc"
 )
 
 // inflight counts the calls in flight on one plugin connection, on the
 // host side: the host drains them before it replaces a plugin's binary,
 // so a stream already answering finishes on the old process.
 type inflight struct {
-	mu   sync.Mutex
-	n    int
-	idle chan struct{} // closed while n == 0
+	mu sync.Mutex
+	n  int
+	// idle is made by a wait while calls are in flight and closed when
+	// the last one ends: a call made while nobody waits (nearly every
+	// one) allocates nothing.
+	idle chan struct{}
 }
 
-func newInflight() *inflight {
-	c := make(chan struct{})
-	close(c)
-	return &inflight{idle: c}
-}
+func newInflight() *inflight { return &inflight{} }
 
+// begin counts a stream in; the function it returns counts it out, once
+// however often it is called.
 func (f *inflight) begin() func() {
+	f.enter()
+	var once sync.Once
+	return func() { once.Do(f.exit) }
+}
+
+// enter and exit count a unary call in and out (no closure to allocate).
+func (f *inflight) enter() {
 	f.mu.Lock()
-	if f.n == 0 {
-		f.idle = make(chan struct{})
-	}
 	f.n++
 	f.mu.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			f.mu.Lock()
-			f.n--
-			if f.n == 0 {
-				close(f.idle)
-			}
-			f.mu.Unlock()
-		})
+}
+
+func (f *inflight) exit() {
+	f.mu.Lock()
+	f.n--
+	if f.n == 0 && f.idle != nil {
+		close(f.idle)
+		f.idle = nil
 	}
+	f.mu.Unlock()
 }
 
 func (f *inflight) count() int {
@@ -52,6 +58,13 @@ func (f *inflight) count() int {
 // wait returns when no call is in flight (true) or ctx ends (false).
 func (f *inflight) wait(ctx context.Context) bool {
 	f.mu.Lock()
+	if f.n == 0 {
+		f.mu.Unlock()
+		return true
+	}
+	if f.idle == nil {
+		f.idle = make(chan struct{})
+	}
 	idle := f.idle
 	f.mu.Unlock()
 	select {
@@ -62,22 +75,26 @@ func (f *inflight) wait(ctx context.Context) bool {
 	}
 }
 
+// dialOptions are the client's interceptors: the request id of each call
+// as gRPC metadata (rpc.UnaryRequestID), then the in-flight count the
+// host drains on. One interceptor does both: a chain of two cost gRPC an
+// allocation per call.
 func (f *inflight) dialOptions() []grpc.DialOption {
 	return []grpc.DialOption{
-		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		grpc.WithUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 			if !counted(method) {
-				return invoker(ctx, method, req, reply, cc, opts...)
+				return rpc.UnaryRequestID(ctx, method, req, reply, cc, invoker, opts...)
 			}
-			done := f.begin()
-			defer done()
-			return invoker(ctx, method, req, reply, cc, opts...)
+			f.enter()
+			defer f.exit()
+			return rpc.UnaryRequestID(ctx, method, req, reply, cc, invoker, opts...)
 		}),
-		grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		grpc.WithStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 			if !counted(method) {
-				return streamer(ctx, desc, cc, method, opts...)
+				return rpc.StreamRequestID(ctx, desc, cc, method, streamer, opts...)
 			}
 			done := f.begin()
-			cs, err := streamer(ctx, desc, cc, method, opts...)
+			cs, err := rpc.StreamRequestID(ctx, desc, cc, method, streamer, opts...)
 			if err != nil {
 				done()
 				return nil, err

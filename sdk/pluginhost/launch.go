@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
 
 	"github.com/roundhouse-ai/roundhouse/internal/rpc"
 	"github.com/roundhouse-ai/roundhouse/types"
@@ -45,6 +44,10 @@ type LaunchConfig struct {
 	StartTimeout time.Duration
 	// Stderr receives a raw copy of the plugin's stderr, if set.
 	Stderr io.Writer
+	// NoTLS talks to the plugin without TLS on its unix socket (AutoMTLS
+	// is on otherwise). The socket is in a private 0700 directory and
+	// SHA256 is still checked; see the host's plain_plugin_socket.
+	NoTLS bool
 	// Reattach, when set, attaches to a plugin already running in debug
 	// mode (sdk.WithDebug) instead of starting Executable; Executable,
 	// Args, Env, Dir, SHA256 and Stderr are then unused.
@@ -145,7 +148,7 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Managed:          true,
-		AutoMTLS:         true,
+		AutoMTLS:         !cfg.NoTLS,
 		SkipHostEnv:      true,
 		StartTimeout:     cfg.StartTimeout,
 		Logger:           newSlogHCLog(cfg.Logger, cfg.Name),
@@ -156,11 +159,9 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Process, error) {
 	}
 	calls := newInflight()
 	// Transport tuning (windows, buffers), then the request id of each
-	// call as gRPC metadata, then the in-flight count the host drains on.
-	pc.GRPCDialOptions = append(rpc.DialOptions(),
-		grpc.WithChainUnaryInterceptor(rpc.UnaryRequestID),
-		grpc.WithChainStreamInterceptor(rpc.StreamRequestID))
-	pc.GRPCDialOptions = append(pc.GRPCDialOptions, calls.dialOptions()...)
+	// call as gRPC metadata and the in-flight count the host drains on
+	// (one interceptor).
+	pc.GRPCDialOptions = append(rpc.DialOptions(), calls.dialOptions()...)
 	if cfg.SHA256 != "" {
 		sum, err := hex.DecodeString(cfg.SHA256)
 		if err != nil || len(sum) != sha256.Size {

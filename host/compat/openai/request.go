@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -24,7 +25,7 @@ func ChatRequestToSDK(req *ChatCompletionRequest) (*sdk.ChatRequest, error) {
 	}
 	out := &sdk.ChatRequest{Model: req.Model, Messages: make([]sdk.Message, 0, len(req.Messages))}
 	for i := range req.Messages {
-		m, err := messageToSDK(&req.Messages[i], fmt.Sprintf("messages[%d]", i))
+		m, err := messageToSDK(&req.Messages[i], i)
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +106,14 @@ func setExtra(m *map[string]any, k string, v any) {
 	(*m)[k] = v
 }
 
-func messageToSDK(m *ChatMessage, field string) (sdk.Message, error) {
+// messageField names a field of messages[i] in an error. Built only when
+// an error is reported: formatting it for every message was two
+// allocations per message of every request.
+func messageField(i int, suffix string) string {
+	return "messages[" + strconv.Itoa(i) + "]" + suffix
+}
+
+func messageToSDK(m *ChatMessage, i int) (sdk.Message, error) {
 	out := sdk.Message{Name: m.Name, ToolCallID: m.ToolCallID, Thinking: m.ReasoningContent}
 	switch m.Role {
 	case "system", "developer":
@@ -116,29 +124,43 @@ func messageToSDK(m *ChatMessage, field string) (sdk.Message, error) {
 		// Deprecated function-call result: a tool message by function name.
 		out.Role = "tool"
 	case "":
-		return out, sdk.FieldError(field+".role", "is required")
+		return out, sdk.FieldError(messageField(i, ".role"), "is required")
 	default:
-		return out, sdk.FieldError(field+".role", "must be one of system, developer, user, assistant, tool; got %q", m.Role)
+		return out, sdk.FieldError(messageField(i, ".role"), "must be one of system, developer, user, assistant, tool; got %q", m.Role)
 	}
-	text, images, err := parseContent(m.Content, field+".content", out.Role == "user")
+	text, images, err := m.Content.parse(func() string { return messageField(i, ".content") }, out.Role == "user")
 	if err != nil {
 		return out, err
 	}
 	out.Content, out.Images = text, images
 	if out.Role == "tool" && out.ToolCallID == "" && m.Role == "tool" {
-		return out, sdk.FieldError(field+".tool_call_id", "is required for role tool")
+		return out, sdk.FieldError(messageField(i, ".tool_call_id"), "is required for role tool")
 	}
 	if len(m.ToolCalls) > 0 && out.Role != "assistant" {
-		return out, sdk.FieldError(field+".tool_calls", "only assistant messages may carry tool calls")
+		return out, sdk.FieldError(messageField(i, ".tool_calls"), "only assistant messages may carry tool calls")
 	}
 	for j, tc := range m.ToolCalls {
 		if tc.Function.Name == "" {
-			return out, sdk.FieldError(fmt.Sprintf("%s.tool_calls[%d].function.name", field, j), "is required")
+			return out, sdk.FieldError(fmt.Sprintf("%s.tool_calls[%d].function.name", messageField(i, ""), j), "is required")
 		}
 		out.ToolCalls = append(out.ToolCalls, sdk.ToolCall{ID: tc.ID, Name: tc.Function.Name,
 			Arguments: tc.Function.Arguments, Index: j})
 	}
 	return out, nil
+}
+
+// plainContent is parseContent's answer for null, an absent content and a
+// string without escapes (nearly every message), without its field name;
+// ok is false for anything else.
+func plainContent(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return "", true
+	}
+	if raw[0] != '"' {
+		return "", false
+	}
+	return plainString(raw)
 }
 
 // parseContent reads a string, an array of content parts or null. Images

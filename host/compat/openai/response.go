@@ -19,8 +19,13 @@ var (
 	now   = time.Now
 	newID = func(prefix string) string {
 		const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-		b := make([]byte, len(prefix)+24)
-		copy(b, prefix)
+		var arr [48]byte // on the stack for the prefixes used: one allocation, the string
+		b := arr[:0]
+		if len(prefix)+24 > len(arr) {
+			b = make([]byte, 0, len(prefix)+24)
+		}
+		b = append(b, prefix...)
+		b = b[:len(prefix)+24]
 		for i := len(prefix); i < len(b); i++ {
 			b[i] = alphabet[rand.IntN(len(alphabet))]
 		}
@@ -83,8 +88,7 @@ func ChatResponseToOpenAI(resp *sdk.ChatResponse, model, id string, created int6
 	msg := ResponseMessage{Role: "assistant", ReasoningContent: resp.Message.Thinking,
 		ToolCalls: toolCalls(resp.Message.ToolCalls)}
 	if resp.Message.Content != "" || len(msg.ToolCalls) == 0 {
-		c := resp.Message.Content
-		msg.Content = &c
+		msg.Content = &resp.Message.Content // resp is not changed after: no copy to allocate
 	}
 	return &ChatCompletion{
 		ID: id, Object: "chat.completion", Created: created, Model: model,

@@ -39,11 +39,11 @@ type StreamOptions struct {
 // ChatMessage is one message of the conversation. Content is a string, an
 // array of content parts, or null (assistant messages with tool calls).
 type ChatMessage struct {
-	Role       string          `json:"role"`
-	Content    json.RawMessage `json:"content,omitempty"`
-	Name       string          `json:"name,omitempty"`
-	ToolCalls  []ToolCall      `json:"tool_calls,omitempty"`
-	ToolCallID string          `json:"tool_call_id,omitempty"`
+	Role       string     `json:"role"`
+	Content    Content    `json:"content,omitempty"`
+	Name       string     `json:"name,omitempty"`
+	ToolCalls  []ToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string     `json:"tool_call_id,omitempty"`
 	// ReasoningContent is the thinking of a previous assistant turn, as
 	// several OpenAI-compatible servers spell it.
 	ReasoningContent string `json:"reasoning_content,omitempty"`
