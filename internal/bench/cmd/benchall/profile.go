@@ -362,6 +362,23 @@ func (e *env) goBench(ctx context.Context) {
 		logf("  %-36s %10.0f ns/op %6.0f allocs/op", r.Name, r.Metrics["ns/op"], r.Metrics["allocs/op"])
 	}
 
+	// The dispatch decision as Dispatch runs it per request (host/route's
+	// own benchmark: resolve + strategy over 100 targets, weighted placing
+	// only the first candidate), the "router/dispatch decision".
+	routeCmd := exec.CommandContext(ctx, goTool(), "test", "-run", "^$", "-bench", "^BenchmarkDispatchDecision$", "-benchmem",
+		"-benchtime", e.o.benchTime, "-count", strconv.Itoa(e.o.benchCount), "./host/route/")
+	routeCmd.Dir = e.o.root
+	routeCmd.Env = benchEnv()
+	if out, err := routeCmd.CombinedOutput(); err != nil {
+		logf("host/route dispatch benchmark failed (row skipped): %v %s", err, lastLines(string(out), 5))
+	} else {
+		e.rep.GoBenchRoute = parseGoBench(string(out))
+		e.rep.GoBenchRouteCmd = fmt.Sprintf("go test -run '^$' -bench '^BenchmarkDispatchDecision$' -benchmem -benchtime %s -count %d ./host/route/", e.o.benchTime, e.o.benchCount)
+		for _, r := range e.rep.GoBenchRoute {
+			logf("  %-36s %10.0f ns/op %6.0f allocs/op", r.Name, r.Metrics["ns/op"], r.Metrics["allocs/op"])
+		}
+	}
+
 	// What-if: the same decode and resolve with encoding/json's v2
 	// implementation (GOEXPERIMENT=jsonv2), the cheapest fix for the
 	// decode cost.

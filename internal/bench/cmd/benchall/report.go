@@ -97,6 +97,9 @@ type report struct {
 	GoBench    []goBenchResult
 	GoBenchCmd string
 	GoBenchErr string
+	// host/route's BenchmarkDispatchDecision (one row per strategy).
+	GoBenchRoute    []goBenchResult
+	GoBenchRouteCmd string
 	// The decode/resolve benchmarks again with GOEXPERIMENT=jsonv2.
 	GoBenchV2    []goBenchResult
 	GoBenchV2Cmd string
@@ -355,6 +358,26 @@ func (r *report) evaluate() {
 		add(target{Name: "Router + adapter allocations per request", Goal: "≤ 20 allocs", Measured: why, Status: na})
 	}
 
+	if len(r.GoBenchRoute) > 0 {
+		// The slowest strategy and the most allocations decide.
+		var worst, most goBenchResult
+		for _, g := range r.GoBenchRoute {
+			if g.Metrics["ns/op"] > worst.Metrics["ns/op"] {
+				worst = g
+			}
+			if most.Metrics == nil || g.Metrics["allocs/op"] > most.Metrics["allocs/op"] {
+				most = g
+			}
+		}
+		strat := func(g goBenchResult) string { return strings.TrimPrefix(g.Name, "BenchmarkDispatchDecision/") }
+		add(target{Name: fmt.Sprintf("Dispatch decision per request, 100 targets (resolve + strategy as Dispatch runs it; slowest of %d strategies)", len(r.GoBenchRoute)),
+			Goal: "≤ 5 µs", Key: "dispatch", Status: status(worst.Metrics["ns/op"] <= 5000),
+			Measured: fmt.Sprintf("%s (%s)", fmtDur(time.Duration(worst.Metrics["ns/op"])), strat(worst))})
+		add(target{Name: "Dispatch decision allocations per request, 100 targets", Goal: "≤ 20 allocs", Key: "dispatch",
+			Status:   status(most.Metrics["allocs/op"] <= 20),
+			Measured: fmt.Sprintf("%.0f (%s)", most.Metrics["allocs/op"], strat(most))})
+	}
+
 	name := "Ollama stream (tiny model), c=1: TTFT added by the host, p50"
 	if r.Ollama == nil {
 		why := r.OllamaNA
@@ -530,6 +553,14 @@ func (r *report) write(out string) error {
 		}
 		w("\n")
 		w("`BenchmarkDecodeNativeChatUnmarshal` is not the host's code: it reads the body into a buffer and calls `json.Unmarshal`, to show what the `json.Decoder` path costs on top.\n\n")
+	}
+	if len(r.GoBenchRoute) > 0 {
+		w("The dispatch decision as `Dispatch` runs it per request (100 targets, every one seen; `weighted` places only the first candidate, the next only after a failure): `%s`\n\n", r.GoBenchRouteCmd)
+		w("| Benchmark | ns/op | B/op | allocs/op |\n|---|---|---|---|\n")
+		for _, g := range r.GoBenchRoute {
+			w("| %s | %.0f | %.0f | %.0f |\n", g.Name, g.Metrics["ns/op"], g.Metrics["B/op"], g.Metrics["allocs/op"])
+		}
+		w("\n")
 	}
 	if len(r.GoBenchV2) > 0 {
 		w("What-if, the same with encoding/json's v2 implementation: `%s`\n\n", r.GoBenchV2Cmd)
