@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/roundhouse-ai/roundhouse/internal/atomicfile"
 )
 
 // state is what a session persists next to its staged bytes
@@ -54,23 +56,7 @@ func writeState(dir string, st *state) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, st.ID+".json.tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), statePath(dir, st.ID))
+	return atomicfile.Write(statePath(dir, st.ID), data)
 }
 
 func readState(path string) (*state, error) {
