@@ -87,31 +87,32 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 const settleWait = 5 * time.Second
 
 func (s *Server) headUpload(w http.ResponseWriter, r *http.Request) {
-	st := s.uploadSessions(w, r)
-	if st == nil {
-		return
+	if _, ok := s.settledUpload(w, r); ok {
+		w.WriteHeader(http.StatusNoContent)
 	}
-	info, err := st.Settled(r.Context(), r.PathValue("id"), settleWait)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	uploadHeaders(w, info)
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) getUpload(w http.ResponseWriter, r *http.Request) {
+	if info, ok := s.settledUpload(w, r); ok {
+		httpx.WriteJSON(w, http.StatusOK, sessionView(info))
+	}
+}
+
+// settledUpload finds the session of the request (once a PATCH in
+// progress has recorded its bytes) and sets its headers; on an error it
+// has answered.
+func (s *Server) settledUpload(w http.ResponseWriter, r *http.Request) (uploads.Info, bool) {
 	st := s.uploadSessions(w, r)
 	if st == nil {
-		return
+		return uploads.Info{}, false
 	}
 	info, err := st.Settled(r.Context(), r.PathValue("id"), settleWait)
 	if err != nil {
 		writeError(w, r, s.log, err)
-		return
+		return uploads.Info{}, false
 	}
 	uploadHeaders(w, info)
-	httpx.WriteJSON(w, http.StatusOK, sessionView(info))
+	return info, true
 }
 
 // patchUpload appends the body at Upload-Offset. What arrives is kept
