@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -146,8 +147,8 @@ func (r *Routing) Validate() error {
 			if err := ValidTargetSpec(t.Target); err != nil {
 				return fmt.Errorf("%s.targets[%d].target: %v", key, i, err)
 			}
-			if !(t.Weight >= 0) {
-				return fmt.Errorf("%s.targets[%d].weight: must not be negative", key, i)
+			if !(t.Weight >= 0) || math.IsInf(t.Weight, 1) {
+				return fmt.Errorf("%s.targets[%d].weight: must be a finite number, 0 or more", key, i)
 			}
 			has[t.Target] = true
 		}

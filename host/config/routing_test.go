@@ -49,6 +49,7 @@ routing:
 		{`routing: {groups: {g: {targets: []}}}`, "routing.groups.g.targets"},
 		{`routing: {groups: {g: {targets: [{target: nomodel}]}}}`, "routing.groups.g.targets[0].target"},
 		{`routing: {groups: {g: {targets: [{target: a/m, weight: -1}]}}}`, "routing.groups.g.targets[0].weight"},
+		{`routing: {groups: {g: {targets: [{target: a/m, weight: .inf}]}}}`, "routing.groups.g.targets[0].weight"},
 		{`routing: {groups: {g: {targets: [{target: a/m}], canary: {target: b/m, percent: 5}}}}`, "routing.groups.g.canary.target"},
 		{`routing: {groups: {g: {targets: [{target: a/m}], canary: {target: a/m, percent: 150}}}}`, "routing.groups.g.canary.percent"},
 		{`routing: {groups: {g: {targets: [{target: a/m}], canary: {target: a/m, percent: 5, margin: 2}}}}`, "routing.groups.g.canary.margin"},
