@@ -137,7 +137,8 @@ func (u *blobUpload) attempt(ctx context.Context) (*BlobUpload, error) {
 	if u.session == "" {
 		s, err := callJSON[UploadSession](ctx, u.c, http.MethodPost, "/v1/uploads", nil)
 		if err != nil {
-			if st := statusOf(err); st == http.StatusNotFound || st == http.StatusMethodNotAllowed {
+			// 501: a host whose session store is off until it restarts.
+			if st := statusOf(err); st == http.StatusNotFound || st == http.StatusMethodNotAllowed || st == http.StatusNotImplemented {
 				return nil, backoff.Permanent(errNoUploadSessions)
 			}
 			return nil, classify(err)

@@ -20,8 +20,9 @@ import (
 // absolute path, size and modification time; see WithUploadState), so
 // running it again after Ctrl-C continues where it stopped, and running
 // it again after it finished asks the host (HEAD /api/blobs/{digest})
-// instead of sending the file. A host without /v1/uploads gets the whole
-// file in one POST /api/blobs/{digest}, hashed first.
+// instead of sending the file. A host without /v1/uploads (or with them
+// off: 501) gets the whole file in one POST /api/blobs/{digest}, hashed
+// first.
 //
 // fn (may be nil) gets progress events: status "uploading <file>" with
 // Total and Completed in bytes (what the host holds), and notes in

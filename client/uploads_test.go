@@ -376,3 +376,44 @@ func TestUploadBlobRidesOutHostRestart(t *testing.T) {
 		t.Fatalf("notes %q", notes)
 	}
 }
+
+// A host whose resumable uploads are off answers 501: the file goes whole
+// through POST /api/blobs/{digest}, as to a host without /v1/uploads,
+// rather than retrying session creation until giving up.
+func TestUploadBlobFallsBackWhenSessionsOff(t *testing.T) {
+	path, data, digest := testFile(t, 1<<20+3)
+	var mu sync.Mutex
+	var got []byte
+	posts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/uploads":
+			posts++
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotImplemented)
+			io.WriteString(w, `{"error":{"message":"upload sessions are not available on this host","code":"unimplemented"}}`)
+		case r.Method == http.MethodHead && r.URL.Path == "/api/blobs/"+digest:
+			if got == nil {
+				w.WriteHeader(http.StatusNotFound)
+			}
+		case r.Method == http.MethodPost && r.URL.Path == "/api/blobs/"+digest:
+			got, _ = io.ReadAll(r.Body)
+			w.WriteHeader(http.StatusCreated)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c := sessionClient(t, srv, t.TempDir())
+	up, err := c.UploadBlob(context.Background(), path, nil)
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil || up.Digest != digest || string(got) != string(data) {
+		t.Fatalf("upload to a host with sessions off: %+v, %v (blob %d bytes)", up, err, len(got))
+	}
+	if posts != 1 {
+		t.Fatalf("POST /v1/uploads tried %d times, want once", posts)
+	}
+}

@@ -43,11 +43,14 @@ func uploadsDir(dataDir string) string { return filepath.Join(dataDir, "uploads"
 
 func (s *Server) uploadSessions(w http.ResponseWriter, r *http.Request) *uploads.Store {
 	if s.uploads == nil || s.uploads.st == nil {
+		// Unimplemented (501), not unavailable: the store is opened once
+		// per host, so this lasts until a restart, and a client should
+		// send the file whole rather than retry.
 		msg := "upload sessions are not available on this host"
 		if s.uploads != nil && s.uploads.err != nil {
-			msg += ": " + s.uploads.err.Error() + " (check data_dir; POST /api/blobs/{digest} still takes a whole file)"
+			msg += ": " + s.uploads.err.Error() + " (check data_dir and restart)"
 		}
-		writeError(w, r, s.log, sdk.Errorf(sdk.CodeUnavailable, "%s", msg))
+		writeError(w, r, s.log, sdk.Errorf(sdk.CodeUnimplemented, "%s; POST /api/blobs/{digest} still takes a whole file", msg))
 		return nil
 	}
 	return s.uploads.st

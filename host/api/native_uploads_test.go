@@ -262,3 +262,21 @@ func TestUploadSessionSurvivesHostRestart(t *testing.T) {
 		t.Fatalf("PUT with the prefix's digest: %d %s", resp.StatusCode, body)
 	}
 }
+
+// A host whose session store could not open (here <data_dir>/uploads is
+// a file) has no resumable uploads for as long as it runs: 501, not a
+// retryable 503, so a client falls back to POST /api/blobs/{digest}
+// instead of retrying a host that will never have them.
+func TestUploadSessionsOffAreUnimplemented(t *testing.T) {
+	h := hosttest.Start(t, hosttest.Options{Mutate: func(c *config.Config) {
+		if err := os.WriteFile(filepath.Join(c.DataDir, "uploads"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}})
+	resp, body := send(t, "POST", h.URL+"/v1/uploads", "")
+	var eb client.ErrorBody
+	if err := json.Unmarshal([]byte(body), &eb); err != nil || resp.StatusCode != http.StatusNotImplemented ||
+		eb.Error.Code != "unimplemented" || !strings.Contains(eb.Error.Message, "POST /api/blobs/{digest}") {
+		t.Fatalf("POST /v1/uploads with sessions off: %d %s", resp.StatusCode, body)
+	}
+}

@@ -162,9 +162,14 @@ func (a *authorizer) answer(ctx context.Context, kind, sent string, c challenge)
 		Message: fmt.Sprintf("registry %s asks for %q authentication, which Roundhouse cannot answer (it answers Basic and Bearer token challenges)", a.host, c.scheme)}
 }
 
-// scopeRepo is the repository of "repository:ns/m:pull,push".
+// scopeRepo is the repository of "repository:ns/m:pull,push"; "the
+// registry" when the challenge names no scope (GET /v2/'s challenge).
 func scopeRepo(scope string) string {
-	s := strings.TrimPrefix(strings.Fields(scope + " ")[0], "repository:")
+	f := strings.Fields(scope)
+	if len(f) == 0 {
+		return "the registry"
+	}
+	s := strings.TrimPrefix(f[0], "repository:")
 	if i := strings.LastIndexByte(s, ':'); i > 0 {
 		s = s[:i]
 	}

@@ -60,6 +60,9 @@ type Proxy struct {
 	direct   *http.Client // follows redirects (blob bodies)
 	forward  *http.Client // passes redirects through
 	log      *slog.Logger
+	// own is the transport Start made (nil when Options gave one): Close
+	// drops its idle connections, which would outlive the proxy.
+	own *http.Transport
 
 	mu      sync.Mutex
 	failure error
@@ -85,12 +88,13 @@ func Start(ctx context.Context, o Options) (*Proxy, error) {
 		scheme = "http"
 	}
 	tr := o.Transport
+	var own *http.Transport
 	if tr == nil {
 		// A registry that accepts a request and never answers must not
 		// hold the pull forever; bodies may take as long as they take.
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.ResponseHeaderTimeout = responseHeaderTimeout
-		tr = t
+		own = http.DefaultTransport.(*http.Transport).Clone()
+		own.ResponseHeaderTimeout = responseHeaderTimeout
+		tr = own
 	}
 	log := o.Log
 	if log == nil {
@@ -103,7 +107,7 @@ func Start(ctx context.Context, o Options) (*Proxy, error) {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	p := &Proxy{
 		ref: r, ns: "rh" + hex.EncodeToString(rnd[:]), upstream: &url.URL{Scheme: scheme, Host: r.host},
-		ln: ln, port: port, log: log, closed: make(chan struct{}),
+		ln: ln, port: port, log: log, closed: make(chan struct{}), own: own,
 		// Blob storage may be elsewhere (a redirect to a bucket): the
 		// credentials go only to the registry's own host and port. (Go's
 		// client keeps Authorization for another port of the same host.)
@@ -162,6 +166,9 @@ func (p *Proxy) Close() error {
 	p.once.Do(func() {
 		close(p.closed)
 		err = p.srv.Close()
+		if p.own != nil {
+			p.own.CloseIdleConnections()
+		}
 	})
 	return err
 }

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -425,5 +427,43 @@ func TestStartChecksTheName(t *testing.T) {
 	defer p.Close()
 	if !strings.HasSuffix(p.Name(), "/m:latest") || p.ref.path() != "library/m" {
 		t.Fatalf("Name %s, upstream %s", p.Name(), p.ref.path())
+	}
+}
+
+// Close ends the proxy's connections to the registry too: each proxy has
+// its own transport, whose idle keep-alive connections (and their two
+// goroutines each) would otherwise outlive it by the transport's idle
+// timeout (90 s) after every pull or push.
+func TestCloseDropsRegistryConnections(t *testing.T) {
+	g := &registry{t: t, issued: map[string]string{}, expires: 300}
+	var open atomic.Int64
+	g.tokens = httptest.NewServer(http.HandlerFunc(g.token))
+	g.srv = httptest.NewUnstartedServer(http.HandlerFunc(g.serve))
+	g.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	g.srv.Start()
+	t.Cleanup(func() { g.srv.Close(); g.tokens.Close() })
+	p := startProxy(t, g, pass)
+	if resp, _ := do(t, "GET", proxyURL(p, "/manifests/v1"), nil); resp.StatusCode != 200 {
+		t.Fatalf("GET: %d", resp.StatusCode)
+	}
+	if open.Load() == 0 {
+		t.Fatal("no connection to the registry is open after a request (keep-alive expected)")
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for open.Load() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections to the registry still open after Close", open.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
