@@ -35,7 +35,7 @@ type uploadStore struct {
 
 // openUploads opens the sessions' store under the data directory.
 func openUploads(dataDir string) *uploadStore {
-	st, err := uploads.Open(uploadsDir(dataDir), uploads.Options{})
+	st, err := uploads.Open(uploadsDir(dataDir), uploads.Options{PruneEvery: time.Hour})
 	return &uploadStore{st: st, err: err}
 }
 

@@ -41,6 +41,11 @@ type Options struct {
 	// them and recording its offset (DefaultCheckpoint): a host that
 	// dies mid-PATCH loses at most this much of it.
 	Checkpoint int64
+	// PruneEvery, if set, removes expired sessions on a timer too, so an
+	// abandoned upload's staged bytes (up to limits.max_blob_bytes each)
+	// leave the disk even when no other upload comes. Zero: sessions are
+	// pruned only when requests touch the store. Close stops the timer.
+	PruneEvery time.Duration
 }
 
 // Info is what a client sees of a session.
@@ -57,6 +62,7 @@ type Store struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session
+	janitor  *time.Timer // Options.PruneEvery; nil when off or closed
 }
 
 // Open loads the sessions under dir (creating it 0700), dropping expired
@@ -118,7 +124,32 @@ func Open(dir string, o Options) (*Store, error) {
 			_ = os.Remove(filepath.Join(dir, name))
 		}
 	}
+	if o.PruneEvery > 0 {
+		// A timer, not a goroutine: nothing is parked between prunes.
+		s.janitor = time.AfterFunc(o.PruneEvery, s.pruneTick)
+	}
 	return s, nil
+}
+
+// pruneTick is the janitor's round: prune, then wait again (unless the
+// store was closed meanwhile).
+func (s *Store) pruneTick() {
+	s.Prune()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.janitor != nil {
+		s.janitor.Reset(s.opts.PruneEvery)
+	}
+}
+
+// Close stops the janitor. Sessions stay on disk for the next Open.
+func (s *Store) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.janitor != nil {
+		s.janitor.Stop()
+		s.janitor = nil
+	}
 }
 
 // Dir is where the sessions live.

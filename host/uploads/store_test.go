@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -407,5 +408,39 @@ func TestLongPatchCheckpoints(t *testing.T) {
 	var k keep
 	if _, err := restarted.Finish(ctx, info.ID, digestOf(data), k.hand); err != nil || !bytes.Equal(k.data, data) {
 		t.Fatalf("finish on the restarted host: %v", err)
+	}
+}
+
+// With PruneEvery, an abandoned session's files go on a timer, with no
+// other request touching the store; Close stops the timer.
+func TestJanitorPrunesAbandonedSessions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var now atomic.Int64
+	now.Store(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC).UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	s := open(t, dir, Options{Now: clock, PruneEvery: 10 * time.Millisecond})
+	defer s.Close()
+	info, err := s.Create(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, info.ID, 0, strings.NewReader("abandoned")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // several rounds: not expired yet, kept
+	if s.Len() != 1 {
+		t.Fatal("a live session was pruned")
+	}
+	now.Add(int64(DefaultTTL + time.Second))
+	deadline := time.Now().Add(10 * time.Second) // a bound for a slow machine, not a speed target
+	for s.Len() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the expired session was never pruned by the timer")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := os.Stat(dataPath(dir, info.ID)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("staged bytes kept: %v", err)
 	}
 }
