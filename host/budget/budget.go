@@ -32,6 +32,10 @@ type Manager struct {
 	thresholds []float64
 	notify     *Notifier
 	now        func() time.Time
+
+	// OnRefused, when set, sees each call the step refuses (the usage
+	// recorder: a refused request is a record too, at no cost).
+	OnRefused func(c *route.Call, t route.Target, err error)
 }
 
 type budget struct {
@@ -223,6 +227,9 @@ func (m *Manager) Step() route.Middleware {
 				return next(ctx, c, t) // model management is never budgeted
 			}
 			if err := m.Check(c, t); err != nil {
+				if m.OnRefused != nil {
+					m.OnRefused(c, t, err)
+				}
 				return err
 			}
 			w := usage.Watch(c)

@@ -222,3 +222,37 @@ func TestRebuild(t *testing.T) {
 		t.Fatal("a threshold crossed before the restart was alerted again")
 	}
 }
+
+type records struct {
+	mu  sync.Mutex
+	all []usage.Record
+}
+
+func (r *records) Add(rec usage.Record) { r.mu.Lock(); r.all = append(r.all, rec); r.mu.Unlock() }
+
+// A refused request is a usage record too (as the meter wires them: budget
+// outside the recorder): its code and status, no tokens, cost 0 — so
+// GET /v1/usage shows who was turned away, and a rebuild after a restart
+// charges nothing for it.
+func TestRefusedRequestIsRecorded(t *testing.T) {
+	clk := &clock{t: at("2026-11-30T10:17:30Z")}
+	m := New([]config.Budget{{Name: "tiny", Window: config.WindowMinute, Tokens: 10}}, nil, Options{Now: clk.now})
+	var got records
+	rec := usage.NewRecorder(&got, nil)
+	m.OnRefused = rec.Refused
+	h := route.Chain(answer(40, 30), m.Step(), rec.Step())
+	tg := route.Target{Plugin: "ollama", Model: "llama3.2"}
+	c := call("", "llama3.2", "hi", 50)
+	c.RequestID = "req-refused"
+	if err := h(context.Background(), c, tg); types.ErrorCode(err) != types.CodeBudgetExceeded {
+		t.Fatalf("want a refusal, got %v", err)
+	}
+	if len(got.all) != 1 {
+		t.Fatalf("records: %+v", got.all)
+	}
+	r := got.all[0]
+	if r.RequestID != "req-refused" || r.Code != types.CodeBudgetExceeded.String() || r.Status != 429 ||
+		r.InputTokens != 0 || r.OutputTokens != 0 || r.Cost == nil || *r.Cost != 0 || r.Model != "llama3.2" || r.Plugin != "ollama" {
+		t.Fatalf("refusal record %+v", r)
+	}
+}

@@ -71,6 +71,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, src metrics.
 		}
 	}
 	m.Recorder = usage.NewRecorder(sink, m.Prices)
+	m.Budgets.OnRefused = m.Recorder.Refused
 	m.Recorder.OnRecord = func(r usage.Record) {
 		if r.Cost != nil {
 			m.Metrics.AddCost(r.Plugin, r.Provider, r.Model, *r.Cost)

@@ -88,6 +88,29 @@ func (rec *Recorder) Step() route.Middleware {
 	}
 }
 
+// Refused records an attempt refused before it reached the model (a
+// budget): no tokens, cost 0, the refusal's code and status, so usage
+// shows who was turned away and when.
+func (rec *Recorder) Refused(c *route.Call, t route.Target, err error) {
+	code := types.ErrorCode(err)
+	zero := 0.0
+	r := Record{
+		Time: rec.now(), RequestID: c.RequestID, App: c.Caller.App, Service: c.Service,
+		Model: t.Model, Plugin: t.Plugin, Provider: t.Provider,
+		Code: code.String(), Status: code.HTTPStatus(), Cost: &zero,
+	}
+	if r.Model == "" {
+		r.Model = c.Model
+	}
+	if c.Model != "" && c.Model != r.Model {
+		r.Requested = c.Model
+	}
+	rec.sink.Add(r)
+	if rec.OnRecord != nil {
+		rec.OnRecord(r)
+	}
+}
+
 // IsService reports whether name is a service (chat, embed…) rather
 // than a model-management operation, which the dispatch chain also runs.
 func IsService(name string) bool { return slices.Contains(types.ServiceNames, name) }
