@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -202,6 +203,45 @@ func TestUsageEndToEnd(t *testing.T) {
 			resp, _ := postJSON("/v1/services/chat", "capped", ask)
 			return resp.StatusCode == 200
 		})
+	})
+
+	t.Run("a reload re-prices and records a budget's refusal", func(t *testing.T) {
+		next := *h.Host.Config()
+		next.Pricing = []config.Price{{Model: tiny, Plugin: "openai", Input: 20, Output: 40}}
+		next.Budgets = append(slices.Clone(next.Budgets), config.Budget{Name: "none-left", Window: config.WindowDay, App: "starved", Tokens: 1})
+		if rep := h.Host.Apply(ctx, &next); slices.Contains(rep.NeedsRestart, "pricing") || slices.Contains(rep.NeedsRestart, "budgets") {
+			t.Fatalf("pricing/budgets still need a restart: %+v", rep)
+		}
+		ask := `{"model":"` + tiny + `",` + msgs + `,"options":{"max_tokens":8}}`
+		if resp, b := postJSON("/v1/services/chat", "repriced", ask); resp.StatusCode != 200 {
+			t.Fatalf("chat after the reload: %d %s", resp.StatusCode, b)
+		}
+		if resp, b := postJSON("/v1/services/chat", "starved", ask); resp.StatusCode != 429 || !strings.Contains(b, "none-left") {
+			t.Fatalf("the budget added by the reload: %d %s", resp.StatusCode, b)
+		}
+		var repriced, refused *client.UsageRecord
+		eventually(t, 10*time.Second, "both records are stored", func() bool {
+			page, err := c.UsageRecords(ctx, client.UsageQuery{Limit: 200})
+			if err != nil {
+				return false
+			}
+			for i := range page.Records {
+				switch r := &page.Records[i]; r.App {
+				case "repriced":
+					repriced = r
+				case "starved":
+					refused = r
+				}
+			}
+			return repriced != nil && refused != nil
+		})
+		want := (float64(repriced.InputTokens)*20 + float64(repriced.OutputTokens)*40) / 1e6
+		if repriced.Cost == nil || *repriced.Cost-want > 1e-12 || want-*repriced.Cost > 1e-12 {
+			t.Errorf("cost after the reload %v, want %v (the new prices)", repriced.Cost, want)
+		}
+		if refused.Status != 429 || refused.Code != "budget_exceeded" || refused.InputTokens != 0 || refused.Cost == nil || *refused.Cost != 0 {
+			t.Errorf("refusal record %+v", refused)
+		}
 	})
 
 	t.Run("metrics show every family", func(t *testing.T) {

@@ -246,9 +246,9 @@ func restartKeys(old, cfg *config.Config) []string {
 	if old.PlainPluginSocket != cfg.PlainPluginSocket {
 		out = append(out, "plain_plugin_socket")
 	}
-	// The meter (usage store, budgets, cache, metrics) is built at start.
-	for key, v := range map[string][2]any{"usage": {old.Usage, cfg.Usage}, "pricing": {old.Pricing, cfg.Pricing},
-		"budgets": {old.Budgets, cfg.Budgets}, "alerts": {old.Alerts, cfg.Alerts}, "cache": {old.Cache, cfg.Cache}, "metrics": {old.Metrics, cfg.Metrics}} {
+	// The meter's usage store, cache and metrics are built at start
+	// (pricing, budgets and alerts follow reloads: meter.Reconfigure).
+	for key, v := range map[string][2]any{"usage": {old.Usage, cfg.Usage}, "cache": {old.Cache, cfg.Cache}, "metrics": {old.Metrics, cfg.Metrics}} {
 		if yamlOf(v[0]) != yamlOf(v[1]) {
 			out = append(out, key)
 		}

@@ -38,6 +38,7 @@ type Alert struct {
 type Notifier struct {
 	log   *slog.Logger
 	hooks []func(Alert)
+	mu    sync.Mutex // hook and http: SetWebhook replaces them on a reload
 	hook  config.Webhook
 	http  *http.Client
 	wg    sync.WaitGroup
@@ -50,11 +51,21 @@ func NewNotifier(log *slog.Logger, w config.Webhook) *Notifier {
 	if log == nil {
 		log = slog.Default()
 	}
+	ctx, stop := context.WithCancel(context.Background())
+	n := &Notifier{log: log, ctx: ctx, stop: stop}
+	n.SetWebhook(w)
+	return n
+}
+
+// SetWebhook replaces the webhook (a config reload); deliveries already
+// under way finish with the old one.
+func (n *Notifier) SetWebhook(w config.Webhook) {
 	if w.Timeout <= 0 {
 		w.Timeout = 5 * time.Second
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	return &Notifier{log: log, hook: w, http: &http.Client{Timeout: w.Timeout}, ctx: ctx, stop: stop}
+	n.mu.Lock()
+	n.hook, n.http = w, &http.Client{Timeout: w.Timeout}
+	n.mu.Unlock()
 }
 
 // OnAlert adds a hook called for each alert (before the webhook).
@@ -67,21 +78,24 @@ func (n *Notifier) notify(a Alert) {
 	for _, h := range n.hooks {
 		h(a)
 	}
-	if n.hook.URL == "" {
+	n.mu.Lock()
+	hook, client := n.hook, n.http
+	n.mu.Unlock()
+	if hook.URL == "" {
 		return
 	}
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
-		if err := n.post(a); err != nil {
-			n.log.Error("budget alert webhook failed", "url", n.hook.URL, "budget", a.Budget, "error", err)
+		if err := n.post(a, hook, client); err != nil {
+			n.log.Error("budget alert webhook failed", "url", hook.URL, "budget", a.Budget, "error", err)
 		}
 	}()
 }
 
 // post sends a to the webhook, retrying network errors and 5xx/429 with
 // jittered exponential backoff; other 4xx answers are final.
-func (n *Notifier) post(a Alert) error {
+func (n *Notifier) post(a Alert, hook config.Webhook, client *http.Client) error {
 	body, err := json.Marshal(a)
 	if err != nil {
 		return err
@@ -90,13 +104,13 @@ func (n *Notifier) post(a Alert) error {
 	bo.InitialInterval = 200 * time.Millisecond
 	bo.MaxInterval = 5 * time.Second
 	_, err = backoff.Retry(n.ctx, func() (struct{}, error) {
-		req, err := http.NewRequestWithContext(n.ctx, http.MethodPost, n.hook.URL, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(n.ctx, http.MethodPost, hook.URL, bytes.NewReader(body))
 		if err != nil {
 			return struct{}{}, backoff.Permanent(err)
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "roundhouse-budget-alert")
-		resp, err := n.http.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			return struct{}{}, err
 		}
@@ -108,7 +122,7 @@ func (n *Notifier) post(a Alert) error {
 			return struct{}{}, fmt.Errorf("webhook answered %s", resp.Status)
 		}
 		return struct{}{}, backoff.Permanent(fmt.Errorf("webhook answered %s", resp.Status))
-	}, backoff.WithBackOff(bo), backoff.WithMaxTries(uint(n.hook.Retries)+1), backoff.WithMaxElapsedTime(time.Minute))
+	}, backoff.WithBackOff(bo), backoff.WithMaxTries(uint(hook.Retries)+1), backoff.WithMaxElapsedTime(time.Minute))
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"math"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/host/config"
@@ -32,6 +33,9 @@ type Manager struct {
 	thresholds []float64
 	notify     *Notifier
 	now        func() time.Time
+	// count is len(budgets), read without the lock on every request
+	// (most configs have none).
+	count atomic.Int32
 
 	// OnRefused, when set, sees each call the step refuses (the usage
 	// recorder: a refused request is a record too, at no cost).
@@ -70,11 +74,12 @@ func New(budgets []config.Budget, prices Pricer, opt Options) *Manager {
 	for _, b := range budgets {
 		m.budgets = append(m.budgets, &budget{cfg: b, counters: map[string]*counter{}})
 	}
+	m.count.Store(int32(len(m.budgets)))
 	return m
 }
 
 // Len is the number of budgets.
-func (m *Manager) Len() int { return len(m.budgets) }
+func (m *Manager) Len() int { return int(m.count.Load()) }
 
 func (b *budget) matches(app, requested, model string) bool {
 	if b.cfg.App != "" && b.cfg.App != "*" && b.cfg.App != app {
@@ -114,7 +119,7 @@ func (b *budget) ratio(c *counter) float64 {
 // or one the request's estimate (input plus an explicit max_tokens) would
 // overrun.
 func (m *Manager) Check(c *route.Call, t route.Target) error {
-	if len(m.budgets) == 0 {
+	if m.count.Load() == 0 {
 		return nil
 	}
 	in, out := types.EstimateRequest(c.Req, 0)
@@ -166,7 +171,7 @@ func limitKey(b config.Budget) string {
 // Charge adds a finished call's usage to its budgets and raises the
 // alerts it crosses. Cache hits cost nothing and are not charged.
 func (m *Manager) Charge(c *route.Call, t route.Target) {
-	if len(m.budgets) == 0 || c.CacheHit || c.Usage == nil {
+	if m.count.Load() == 0 || c.CacheHit || c.Usage == nil {
 		return
 	}
 	tokens := int64(c.Usage.PromptTokens + c.Usage.CompletionTokens)
@@ -266,11 +271,20 @@ type Totals interface {
 // does not hand out a fresh budget. Thresholds already crossed are not
 // alerted again.
 func (m *Manager) Rebuild(ctx context.Context, store Totals) error {
+	return m.rebuild(ctx, store, nil)
+}
+
+// rebuild is Rebuild for the budgets only selects (nil: all).
+func (m *Manager) rebuild(ctx context.Context, store Totals, only map[*budget]bool) error {
 	now := m.now()
 	starts := map[string]bool{}
+	m.mu.Lock()
 	for _, b := range m.budgets {
-		starts[b.cfg.Window] = true
+		if only == nil || only[b] {
+			starts[b.cfg.Window] = true
+		}
 	}
+	m.mu.Unlock()
 	for w := range starts {
 		from := windowStart(now, w)
 		tots, err := store.TotalsSince(ctx, from)
@@ -278,19 +292,55 @@ func (m *Manager) Rebuild(ctx context.Context, store Totals) error {
 			return fmt.Errorf("budgets: rebuild from usage records: %w", err)
 		}
 		for _, t := range tots {
-			m.addWindow(w, t)
+			m.addWindow(w, t, only)
 		}
 	}
 	return nil
 }
 
-// addWindow charges a past total to the budgets of window w only.
-func (m *Manager) addWindow(w string, t usage.Total) {
+// Reconfigure puts a new budget list and alert thresholds in force (a
+// config reload). A budget with the same name, window, app and model as
+// before keeps what its window has used (an edited limit applies to the
+// usage so far; a reload never hands out a fresh window); a new one is
+// filled from store (nil: it starts empty), as at start.
+func (m *Manager) Reconfigure(ctx context.Context, budgets []config.Budget, thresholds []float64, store Totals) error {
+	th := append([]float64(nil), thresholds...)
+	sort.Float64s(th)
+	type key struct{ name, window, app, model string }
+	m.mu.Lock()
+	old := map[key]*budget{}
+	for _, b := range m.budgets {
+		old[key{b.cfg.Name, b.cfg.Window, b.cfg.App, b.cfg.Model}] = b
+	}
+	next := make([]*budget, 0, len(budgets))
+	fresh := map[*budget]bool{}
+	for _, c := range budgets {
+		if b := old[key{c.Name, c.Window, c.App, c.Model}]; b != nil {
+			b.cfg = c
+			next = append(next, b)
+			continue
+		}
+		b := &budget{cfg: c, counters: map[string]*counter{}}
+		next = append(next, b)
+		fresh[b] = true
+	}
+	m.budgets, m.thresholds = next, th
+	m.count.Store(int32(len(next)))
+	m.mu.Unlock()
+	if store == nil || len(fresh) == 0 {
+		return nil
+	}
+	return m.rebuild(ctx, store, fresh)
+}
+
+// addWindow charges a past total to the budgets of window w only (and of
+// only, when set).
+func (m *Manager) addWindow(w string, t usage.Total, only map[*budget]bool) {
 	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, b := range m.budgets {
-		if b.cfg.Window != w || !b.matches(t.App, t.Requested, t.Model) {
+		if b.cfg.Window != w || !b.matches(t.App, t.Requested, t.Model) || (only != nil && !only[b]) {
 			continue
 		}
 		ctr := b.counter(t.App, now)

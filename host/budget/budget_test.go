@@ -256,3 +256,56 @@ func TestRefusedRequestIsRecorded(t *testing.T) {
 		t.Fatalf("refusal record %+v", r)
 	}
 }
+
+// A reload's budgets: one that stays (same name, window, app, model) keeps
+// its window's usage under its new limit; a new one is filled from the
+// records, as at start; a removed one is gone. Then reloads race with
+// calls (the race detector watches).
+func TestReconfigureKeepsUsageAndFillsNewBudgets(t *testing.T) {
+	clk := &clock{t: at("2026-11-30T10:00:00Z")}
+	m := New([]config.Budget{{Name: "daily", Window: config.WindowDay, Tokens: 1000}, {Name: "gone", Window: config.WindowDay, Tokens: 5000}}, nil,
+		Options{Now: clk.now})
+	h := route.Chain(answer(40, 30), m.Step())
+	tg := route.Target{Plugin: "ollama", Model: "m"}
+	if err := h(context.Background(), call("a", "m", "hi", 0), tg); err != nil {
+		t.Fatal(err)
+	}
+	store := totals{{App: "a", Model: "m", Tokens: 300}}
+	next := []config.Budget{
+		{Name: "daily", Window: config.WindowDay, Tokens: 100}, // limit lowered
+		{Name: "hourly", Window: config.WindowHour, Tokens: 500},
+	}
+	if err := m.Reconfigure(context.Background(), next, []float64{0.9}, store); err != nil {
+		t.Fatal(err)
+	}
+	st := m.Statuses()
+	if len(st) != 2 || st[0].Name != "daily" || st[1].Name != "hourly" || m.Len() != 2 {
+		t.Fatalf("statuses %+v", st)
+	}
+	if st[0].TokensLimit != 100 || st[0].TokensUsed != 70 {
+		t.Fatalf("daily lost its usage or was refilled: %+v", st[0])
+	}
+	if st[1].TokensUsed != 300 {
+		t.Fatalf("the new budget was not filled from the records: %+v", st[1])
+	}
+	// The lowered limit applies at once.
+	if err := h(context.Background(), call("a", "m", "hi", 40), tg); types.ErrorCode(err) != types.CodeBudgetExceeded {
+		t.Fatalf("over the new limit: %v", err)
+	}
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			_ = h(context.Background(), call("a", "m", "hi", 0), tg)
+			_ = m.Statuses()
+			_ = m.QuotaUsed(tg)
+		}
+	}()
+	for i := range 20 {
+		if err := m.Reconfigure(context.Background(), next[:1+i%2], nil, store); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+}

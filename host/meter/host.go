@@ -46,6 +46,9 @@ func ForHost(ctx context.Context, h *host.Host, log *slog.Logger) (*Meter, error
 	if err != nil {
 		return nil, err
 	}
-	m.install(h)
+	if log == nil {
+		log = slog.Default()
+	}
+	m.install(h, log)
 	return m, nil
 }

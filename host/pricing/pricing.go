@@ -6,19 +6,30 @@
 package pricing
 
 import (
+	"sync/atomic"
+
 	"github.com/roundhouse-ai/roundhouse/host/config"
 	"github.com/roundhouse-ai/roundhouse/host/route"
 )
 
-// Table is the price table. It is read-only after New, so safe for
-// concurrent use.
+// Table is the price table, safe for concurrent use: Set replaces the
+// entries whole (a config reload) while lookups read either the old list
+// or the new one.
 type Table struct {
-	entries []config.Price
+	entries atomic.Pointer[[]config.Price]
 }
 
 // New builds a table from the config entries.
 func New(prices []config.Price) *Table {
-	return &Table{entries: append([]config.Price(nil), prices...)}
+	t := &Table{}
+	t.Set(prices)
+	return t
+}
+
+// Set replaces the entries.
+func (p *Table) Set(prices []config.Price) {
+	es := append([]config.Price(nil), prices...)
+	p.entries.Store(&es)
 }
 
 // Price is the price of t in USD per million input and output tokens.
@@ -39,8 +50,9 @@ func (p *Table) Price(t route.Target) (inPerM, outPerM float64, ok bool) {
 func (p *Table) lookup(t route.Target) *config.Price {
 	var best *config.Price
 	bestScore := -1
-	for i := range p.entries {
-		e := &p.entries[i]
+	entries := *p.entries.Load()
+	for i := range entries {
+		e := &entries[i]
 		if e.Model != t.Model {
 			continue
 		}
