@@ -246,9 +246,9 @@ func restartKeys(old, cfg *config.Config) []string {
 	if old.PlainPluginSocket != cfg.PlainPluginSocket {
 		out = append(out, "plain_plugin_socket")
 	}
-	// The meter's usage store, cache and metrics are built at start
-	// (pricing, budgets and alerts follow reloads: meter.Reconfigure).
-	for key, v := range map[string][2]any{"usage": {old.Usage, cfg.Usage}, "cache": {old.Cache, cfg.Cache}, "metrics": {old.Metrics, cfg.Metrics}} {
+	// The meter's usage store and metrics are built at start (pricing,
+	// budgets, alerts and the cache follow reloads: meter.Reconfigure).
+	for key, v := range map[string][2]any{"usage": {old.Usage, cfg.Usage}, "metrics": {old.Metrics, cfg.Metrics}} {
 		if yamlOf(v[0]) != yamlOf(v[1]) {
 			out = append(out, key)
 		}

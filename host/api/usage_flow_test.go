@@ -94,8 +94,15 @@ func TestUsageThroughTheChain(t *testing.T) {
 	if len(bs) != 1 || bs[0].App != "capped" || bs[0].TokensUsed != 7 {
 		t.Fatalf("budgets %+v", bs)
 	}
+	// Six answered requests, and the two the budget refused (recorded as
+	// errors, with no tokens).
 	rep, err := c.Usage(ctx, client.UsageQuery{GroupBy: "app"})
-	if err != nil || rep.Total.Requests != 6 || rep.Total.CacheHits != 1 {
+	if err != nil || rep.Total.Requests != 8 || rep.Total.Errors != 2 || rep.Total.CacheHits != 1 {
 		t.Fatalf("usage %+v %v", rep, err)
+	}
+	for _, g := range rep.Groups {
+		if g.Key == "capped" && (g.Errors != 2 || g.InputTokens != 3) {
+			t.Fatalf("the capped app's usage: %+v", g)
+		}
 	}
 }

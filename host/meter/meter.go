@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/roundhouse-ai/roundhouse/host/budget"
@@ -19,15 +20,33 @@ import (
 	"github.com/roundhouse-ai/roundhouse/host/usage"
 )
 
-// Meter holds the accounting parts. Store and Cache are nil when off.
+// Meter holds the accounting parts. Store is nil when recording is off.
 type Meter struct {
 	Store    *usage.Store
 	Recorder *usage.Recorder
 	Prices   *pricing.Table
 	Budgets  *budget.Manager
-	Cache    *cache.Cache
 	Metrics  *metrics.Metrics
 	notifier *budget.Notifier
+	// cache is the response cache in force (nil when off); a reload
+	// replaces it whole (Reconfigure), emptied.
+	cache    atomic.Pointer[cache.Cache]
+	cacheCfg config.Cache // the config the cache was built from (reloads only)
+}
+
+// Cache is the response cache in force, nil when off.
+func (m *Meter) Cache() *cache.Cache { return m.cache.Load() }
+
+// setCache builds the cache of cfg (nil when off) and puts it in force.
+func (m *Meter) setCache(cfg config.Cache) {
+	m.cacheCfg = cfg
+	if !cfg.Enabled() {
+		m.cache.Store(nil)
+		return
+	}
+	c := cache.New(cfg)
+	c.OnResult = m.Metrics.CacheResult
+	m.cache.Store(c)
 }
 
 // discard is the sink when recording is off.
@@ -77,10 +96,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, src metrics.
 			m.Metrics.AddCost(r.Plugin, r.Provider, r.Model, *r.Cost)
 		}
 	}
-	if cfg.Cache.Enabled() {
-		m.Cache = cache.New(cfg.Cache)
-		m.Cache.OnResult = m.Metrics.CacheResult
-	}
+	m.setCache(cfg.Cache)
 	return m, nil
 }
 
@@ -89,11 +105,32 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, src metrics.
 // usage recorder (one record per attempt, cache hits included), then the
 // cache (answers without reaching the plugin).
 func (m *Meter) Steps() []route.Middleware {
-	steps := []route.Middleware{m.Metrics.Step(), m.Budgets.Step(), m.Recorder.Step()}
-	if m.Cache != nil {
-		steps = append(steps, m.Cache.Step())
+	return []route.Middleware{m.Metrics.Step(), m.Budgets.Step(), m.Recorder.Step(), m.cacheStep()}
+}
+
+// cacheStep runs the cache in force, or passes the call on when there is
+// none. The cache's own step is built once per cache (and per chain), not
+// per request.
+func (m *Meter) cacheStep() route.Middleware {
+	type built struct {
+		c *cache.Cache
+		h route.Handler
 	}
-	return steps
+	return func(next route.Handler) route.Handler {
+		var cur atomic.Pointer[built]
+		return func(ctx context.Context, call *route.Call, t route.Target) error {
+			c := m.cache.Load()
+			if c == nil {
+				return next(ctx, call, t)
+			}
+			b := cur.Load()
+			if b == nil || b.c != c {
+				b = &built{c: c, h: c.Step()(next)}
+				cur.Store(b)
+			}
+			return b.h(ctx, call, t)
+		}
+	}
 }
 
 // Close flushes the usage records and stops alert deliveries.
