@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -149,5 +150,25 @@ func TestDrainWaitsForInFlightCall(t *testing.T) {
 	<-done
 	if !p.Drain(context.Background()) || p.InFlight() != 0 {
 		t.Fatalf("after the stream: in flight %d", p.InFlight())
+	}
+}
+
+// plain_plugin_socket is a restart key: a reload that flips it reports it
+// in needs_restart, and plugins the reload adds still use the setting the
+// host started with.
+func TestPlainSocketIsARestartKey(t *testing.T) {
+	h := newTestHost(t, nil)
+	root := h.Config().PluginDirs[0]
+	if _, err := testplugin.Manifest(root, "later"); err != nil {
+		t.Fatal(err)
+	}
+	next := *h.Config()
+	next.PlainPluginSocket = true
+	rep := h.Apply(context.Background(), &next)
+	if !slices.Contains(rep.NeedsRestart, "plain_plugin_socket") || !slices.Contains(rep.Added, "later") {
+		t.Fatalf("report %+v", rep)
+	}
+	if p := h.Plugin("later"); p == nil || p.plain {
+		t.Fatal("a plugin added by the reload uses the new socket setting before a restart")
 	}
 }

@@ -29,6 +29,9 @@ type Host struct {
 	// lives in provs, with its own lock.
 	cfg atomic.Pointer[config.Config]
 	log *slog.Logger
+	// plainSocket is plain_plugin_socket as the host started with it: a
+	// restart key, so plugins added or replaced by a reload use it too.
+	plainSocket bool
 
 	mu      sync.RWMutex
 	plugins map[string]*Plugin
@@ -71,7 +74,7 @@ func New(cfg *config.Config, log *slog.Logger, opts ...Option) *Host {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Host{log: log, plugins: map[string]*Plugin{}}
+	h := &Host{log: log, plugins: map[string]*Plugin{}, plainSocket: cfg.PlainPluginSocket}
 	h.cfg.Store(cfg)
 	if err := h.loadProviders(); err != nil {
 		log.Error("saved runtime state not loaded", "error", err)
@@ -112,7 +115,7 @@ func (h *Host) newPlugin(cfg *config.Config, c Candidate) *Plugin {
 		stderr:   io.Discard,
 		health:   cfg.HealthInterval,
 		state:    StateStopped,
-		plain:    cfg.PlainPluginSocket,
+		plain:    h.plainSocket,
 
 		maxHealthFails: cfg.HealthFailures,
 		fingerprint:    c.Fingerprint,
