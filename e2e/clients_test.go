@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ollama/ollama/api"
 	oai "github.com/openai/openai-go/v3"
@@ -122,7 +123,12 @@ func TestOfficialOllamaClient(t *testing.T) {
 		pieces++
 		return nil
 	})
-	if err != nil || pieces < 3 || text.Len() == 0 {
+	// At least one content piece and the final one. The random-weight
+	// model may answer with a single piece: it stops right after a '.',
+	// and Ollama holds back text that could start a stop sequence ("U" of
+	// "User:"), so "U." arrives as one piece (seen in CI). A longer answer
+	// must have come in several pieces.
+	if err != nil || pieces < 2 || text.Len() == 0 || (utf8.RuneCountInString(text.String()) > 4 && pieces < 3) {
 		t.Fatalf("chat: %d pieces %q %v", pieces, text.String(), err)
 	}
 	noStream := false
